@@ -1,0 +1,89 @@
+// app: builds the Express application from its dependencies. Nothing here
+// connects, listens or reads the environment, so tests can build as many apps
+// as they like, each with the store or database they need.
+import express, { type Express } from 'express';
+import type { Store } from 'express-session';
+import helmet from 'helmet';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createPasswordVerifier } from './auth/passwords.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { templateLocals } from './middleware/locals.js';
+import type { UserModel } from './models/user.js';
+import { PUBLIC_DIR, VIEWS_DIR } from './paths.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { homeRoutes } from './routes/home.js';
+import { loginRoutes } from './routes/login.js';
+import { logoutRoutes } from './routes/logout.js';
+import { registerRoutes } from './routes/register.js';
+import { createSessionMiddleware } from './session/middleware.js';
+
+export interface AppDeps {
+  config: Config;
+  users: UserModel;
+  sessionStore: Store;
+  logger: Logger;
+}
+
+// form posts are a few hundred bytes; anything much larger is not a form of ours
+const FORM_BODY_LIMIT = '8kb';
+
+export function createApp(deps: AppDeps): Express {
+  const { config, users, sessionStore, logger } = deps;
+  const app = express();
+
+  app.set('views', VIEWS_DIR);
+  app.set('view engine', 'pug');
+  // compiled templates are cached in production; in development edits show on reload
+  app.set('view cache', config.isProduction);
+  // behind a TLS-terminating proxy, Express must trust X-Forwarded-Proto to
+  // know the request was HTTPS, or it refuses to send the Secure cookie
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // everything from this origin only; no inline script or style anywhere
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          // plain http://localhost in development must not be upgraded to https
+          upgradeInsecureRequests: config.isProduction ? [] : null,
+        },
+      },
+      // HSTS only where the site is served over HTTPS
+      strictTransportSecurity: config.isProduction,
+    }),
+  );
+
+  // static files and the liveness check come before the session middleware:
+  // they never read or write a session, so they cost no database round trip
+  app.use(express.static(PUBLIC_DIR, { index: false, maxAge: config.isProduction ? '1h' : 0 }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  // extended: false gives flat strings (and arrays for repeated keys), never
+  // nested objects such as username[$ne]=x
+  app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
+  app.use(createSessionMiddleware(config.session, sessionStore));
+  app.use(templateLocals);
+
+  app.use(homeRoutes());
+  app.use(registerRoutes({ users, bcryptCost: config.bcryptCost, logger }));
+  app.use(loginRoutes({ users, passwords: createPasswordVerifier(config.bcryptCost), logger }));
+  app.use(logoutRoutes({ session: config.session, logger }));
+  app.use(dashboardRoutes({ users, session: config.session }));
+
+  app.use(notFound);
+  app.use(errorHandler(logger, !config.isProduction));
+  return app;
+}

@@ -1,0 +1,181 @@
+// config: read once from the environment, validated and typed.
+// Every variable is documented in .env.example; a bad value stops the
+// process at startup with a message that names the variable.
+import { z } from 'zod';
+
+export const DEV_SESSION_SECRET = 'dev-only-secret-never-use-in-production';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+export type SessionExpiryMode = 'auto' | 'ttl' | 'sweep';
+export type LocalDbEngine = 'auto' | 'mongod' | 'ferretdb';
+
+export interface Config {
+  env: NodeEnv;
+  isProduction: boolean;
+  host: string;
+  port: number;
+  logLevel: string;
+  // undefined means "start the local database" (never in production)
+  mongodbUri: string | undefined;
+  db: {
+    serverSelectionTimeoutMs: number;
+  };
+  localDb: {
+    engine: LocalDbEngine;
+    // undefined means a fresh temporary directory for this run
+    dataDir: string | undefined;
+  };
+  session: {
+    // the first secret signs new cookies; the others are still accepted (rotation)
+    secrets: string[];
+    usingDevSecret: boolean;
+    cookieName: string;
+    maxAgeMs: number;
+    secureCookie: boolean;
+    expiryMode: SessionExpiryMode;
+    sweepIntervalMinutes: number;
+  };
+  bcryptCost: number;
+  trustProxy: boolean | number | string;
+  // how long a SIGTERM waits for requests in flight before exiting anyway
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        'Fix the variables above (see .env.example for what each one means) and start again.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const intInRange = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const envSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'], { message: 'NODE_ENV must be development, test or production' })
+    .optional()
+    .transform((v) => v ?? 'development'),
+  HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
+  PORT: intInRange('PORT', 0, 65535, 3000),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .optional(),
+  MONGODB_URI: optionalString.pipe(
+    z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://')
+      .optional(),
+  ),
+  DB_SERVER_SELECTION_TIMEOUT_MS: intInRange('DB_SERVER_SELECTION_TIMEOUT_MS', 100, 120_000, 5000),
+  LOCAL_DB_ENGINE: z
+    .enum(['auto', 'mongod', 'ferretdb'], { message: 'LOCAL_DB_ENGINE must be auto, mongod or ferretdb' })
+    .optional()
+    .transform((v) => v ?? 'auto'),
+  LOCAL_DB_DIR: optionalString,
+  SESSION_SECRET: optionalString,
+  SESSION_COOKIE_NAME: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'SESSION_COOKIE_NAME may use letters, digits, ".", "_" and "-" only')
+      .refine((v) => v !== 'connect.sid', 'SESSION_COOKIE_NAME must not be the default "connect.sid" (it tells attackers what runs here)')
+      .optional(),
+  ),
+  SESSION_MAX_AGE_MINUTES: intInRange('SESSION_MAX_AGE_MINUTES', 1, 60 * 24 * 30, 30),
+  SESSION_EXPIRY_MODE: z
+    .enum(['auto', 'ttl', 'sweep'], { message: 'SESSION_EXPIRY_MODE must be auto, ttl or sweep' })
+    .optional()
+    .transform((v) => v ?? 'auto'),
+  SESSION_SWEEP_INTERVAL_MINUTES: intInRange('SESSION_SWEEP_INTERVAL_MINUTES', 1, 24 * 60, 10),
+  BCRYPT_COST: intInRange('BCRYPT_COST', 10, 16, 12),
+  TRUST_PROXY: optionalString,
+  SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
+});
+
+function parseTrustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  // anything else is handed to Express as is: "loopback", "10.0.0.0/8, 127.0.0.1", ...
+  return raw;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  if (isProduction && e.MONGODB_URI === undefined) {
+    problems.push(
+      'MONGODB_URI is required when NODE_ENV=production (the local database is for development and tests only)',
+    );
+  }
+
+  const secrets = (e.SESSION_SECRET ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (isProduction) {
+    if (secrets.length === 0) {
+      problems.push(
+        'SESSION_SECRET is required when NODE_ENV=production; generate one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))"',
+      );
+    }
+    for (const secret of secrets) {
+      if (secret.length < 32) problems.push('each SESSION_SECRET must be at least 32 characters long');
+      if (secret === DEV_SESSION_SECRET || secret.startsWith('change-me')) {
+        problems.push('SESSION_SECRET still holds the example value; generate a random one');
+      }
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const usingDevSecret = secrets.length === 0;
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
+    mongodbUri: e.MONGODB_URI,
+    db: { serverSelectionTimeoutMs: e.DB_SERVER_SELECTION_TIMEOUT_MS },
+    localDb: { engine: e.LOCAL_DB_ENGINE, dataDir: e.LOCAL_DB_DIR },
+    session: {
+      secrets: usingDevSecret ? [DEV_SESSION_SECRET] : secrets,
+      usingDevSecret,
+      cookieName: e.SESSION_COOKIE_NAME ?? 'cloakroom.sid',
+      maxAgeMs: e.SESSION_MAX_AGE_MINUTES * 60_000,
+      // Secure cookies are only sent over HTTPS: on plain http://localhost the
+      // browser would drop them and nobody could stay logged in.
+      secureCookie: isProduction,
+      expiryMode: e.SESSION_EXPIRY_MODE,
+      sweepIntervalMinutes: e.SESSION_SWEEP_INTERVAL_MINUTES,
+    },
+    bcryptCost: e.BCRYPT_COST,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+  };
+}

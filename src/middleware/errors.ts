@@ -1,0 +1,52 @@
+// errors: a friendly page for every failure, and the details only in the log.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+
+export const notFound: RequestHandler = (_req, res) => {
+  res.status(404).render('error', {
+    title: 'Page not found',
+    message: 'There is nothing at this address.',
+  });
+};
+
+// errors raised by body parsing carry a 4xx status and a `type`; these are the
+// client's mistakes and get a plain explanation
+const CLIENT_ERROR_MESSAGES: Record<string, string> = {
+  'entity.too.large': 'What you sent is too large.',
+  'entity.parse.failed': 'What you sent could not be read.',
+  'encoding.unsupported': 'What you sent uses an encoding this site does not accept.',
+  'charset.unsupported': 'What you sent uses a character set this site does not accept.',
+  'parameters.too.many': 'What you sent has too many fields.',
+};
+
+function clientErrorStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+export function errorHandler(logger: Logger, showDetails: boolean): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const status = clientErrorStatus(err);
+    if (status !== undefined) {
+      const type = (err as { type?: unknown }).type;
+      logger.info({ status, type, method: req.method, path: req.path }, 'client error');
+      res.status(status).render('error', {
+        title: 'Request not accepted',
+        message: (typeof type === 'string' && CLIENT_ERROR_MESSAGES[type]) || 'This request could not be handled.',
+      });
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    res.status(500).render('error', {
+      title: 'Something went wrong',
+      message: 'Sorry, something went wrong on our side. Please try again in a moment.',
+      // the stack only ever reaches a developer's own browser
+      details: showDetails && err instanceof Error ? err.stack : undefined,
+    });
+  };
+}

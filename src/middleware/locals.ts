@@ -1,0 +1,18 @@
+// locals: what every template may use. Read from the session already in
+// memory, never from the database, so a page costs no extra query.
+import type { RequestHandler } from 'express';
+
+// notices are chosen by key from this list, never echoed from the URL, so a
+// crafted link cannot put its own words on the page
+const NOTICES: Record<string, string> = {
+  'signed-out': 'You have signed out. Your session was deleted from the server, so your old cookie no longer works.',
+  'account-gone': 'Your account no longer exists, so you have been signed out.',
+};
+
+export const templateLocals: RequestHandler = (req, res, next) => {
+  res.locals.currentUser = req.session?.userId ? { username: req.session.username } : undefined;
+  const notice = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
+  res.locals.notices = notice ? [notice] : [];
+  res.locals.path = req.path;
+  next();
+};

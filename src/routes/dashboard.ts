@@ -1,0 +1,45 @@
+// dashboard: the private page, with two counters that teach two lessons.
+import { Router } from 'express';
+import type { Config } from '../config.js';
+import { noStore } from '../middleware/no-store.js';
+import { requireLogin } from '../middleware/require-login.js';
+import type { UserModel } from '../models/user.js';
+import { clearSessionCookie } from '../session/middleware.js';
+import { destroySession, saveSession } from '../session/promises.js';
+
+export function dashboardRoutes(deps: { users: UserModel; session: Config['session'] }): Router {
+  const { users } = deps;
+  const router = Router();
+
+  router.get('/dashboard', noStore, requireLogin, async (req, res) => {
+    // lifetime visits: one atomic $inc in MongoDB, so two tabs or two servers
+    // counting at once never lose a visit (read-add-write in JS would).
+    // No projection: not every MongoDB-compatible server supports one in
+    // findAndModify, and the document is small.
+    const user = await users
+      .findOneAndUpdate({ _id: req.session.userId }, { $inc: { lifetimeVisits: 1 } }, { returnDocument: 'after' })
+      .lean();
+    if (!user) {
+      // the account was deleted while this session lived: end the session
+      await destroySession(req);
+      clearSessionCookie(res, deps.session);
+      res.redirect(303, '/?notice=account-gone');
+      return;
+    }
+
+    // session visits: kept in this session only, so a new login starts at 1
+    req.session.dashboardVisits = (req.session.dashboardVisits ?? 0) + 1;
+    // saved before rendering: a fast reload must see this count, not the last one
+    await saveSession(req);
+
+    res.render('dashboard', {
+      title: 'Dashboard',
+      username: user.username,
+      sessionVisits: req.session.dashboardVisits,
+      lifetimeVisits: user.lifetimeVisits,
+      loginAt: new Date(req.session.loginAt ?? Date.now()),
+    });
+  });
+
+  return router;
+}

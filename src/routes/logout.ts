@@ -1,0 +1,25 @@
+// logout: throw the coat away. The session is deleted from the store, not
+// just forgotten by the browser, so a copied cookie stops working too.
+import { Router } from 'express';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { clearSessionCookie } from '../session/middleware.js';
+import { destroySession } from '../session/promises.js';
+
+export function logoutRoutes(deps: { session: Config['session']; logger: Logger }): Router {
+  const router = Router();
+
+  // POST, never a GET link: a GET could be triggered by an <img> on any page,
+  // and link prefetchers would log people out
+  router.post('/logout', async (req, res) => {
+    const userId = req.session.userId;
+    // req.session.destroy() (mind the spelling: tutorials often have "destory"),
+    // awaited so the redirect goes out only once the store has deleted it
+    await destroySession(req);
+    clearSessionCookie(res, deps.session);
+    if (userId) deps.logger.info({ event: 'logout', userId }, 'logged out');
+    res.redirect(303, '/?notice=signed-out');
+  });
+
+  return router;
+}

@@ -1,0 +1,147 @@
+// server: the process. Reads the config, connects to MongoDB (or starts the
+// local database), builds the app, listens, and shuts down cleanly.
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Connection } from 'mongoose';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { connectDatabase, describeConnectError } from './db/connect.js';
+import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
+import { createLogger, type Logger } from './logger.js';
+import { createUserModel } from './models/user.js';
+import { PROJECT_ROOT } from './paths.js';
+import { createSessionStore } from './session/store.js';
+
+export interface RunningServer {
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+function readConfig(): Config {
+  // a .env file is a convenience for local runs; real environment variables win
+  const envFile = path.join(PROJECT_ROOT, '.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return loadConfig();
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  let localDb: LocalDatabase | undefined;
+  let uri = config.mongodbUri;
+  if (uri === undefined) {
+    localDb = await startLocalDatabase({
+      engine: config.localDb.engine,
+      // development keeps accounts across restarts; tests get a fresh database
+      dataDir: config.localDb.dataDir ?? (config.env === 'development' ? '.data' : undefined),
+      logger,
+    });
+    uri = localDb.uri();
+  }
+
+  let connection: Connection;
+  try {
+    connection = await connectDatabase(uri, { serverSelectionTimeoutMs: config.db.serverSelectionTimeoutMs });
+  } catch (err) {
+    await localDb?.stop();
+    throw new Error(describeConnectError(uri, err), { cause: err });
+  }
+
+  const users = createUserModel(connection);
+  // indexes exist before the first request: the unique username index is what
+  // makes "taken" reliable when two people register the same name at once
+  await users.createIndexes();
+  const { store } = await createSessionStore(connection.getClient(), connection.name, config.session, logger);
+  if (config.session.usingDevSecret) {
+    logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
+  }
+
+  const app = createApp({ config, users, sessionStore: store, logger });
+  const server = http.createServer(app);
+  const address = await listen(server, config.port, config.host);
+  const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(address.address) ? 'localhost' : address.address;
+  const url = `http://${shownHost}:${address.port}`;
+  logger.info({ url }, `Cloakroom is listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    close() {
+      closing ??= (async () => {
+        // stop taking connections; requests already running finish first
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+        // the one MongoClient, shared by Mongoose and the session store
+        await connection.close();
+        await localDb?.stop();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = readConfig();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  }
+  const logger = createLogger(config);
+
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (err) {
+    logger.fatal(err instanceof Error ? err.message : String(err));
+    // give pino a moment to flush before exiting
+    setTimeout(() => process.exit(1), 100);
+    return;
+  }
+
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    logger.info(`${signal} received: finishing requests in flight, then closing (press Ctrl+C again to force)`);
+    const force = setTimeout(() => {
+      logger.error(`still busy after ${config.shutdownGraceMs} ms: exiting anyway`);
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    force.unref();
+    running.close().then(
+      () => {
+        logger.info('shut down cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+// run only when started as a program, not when imported by a test
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
+  await main();
+}

@@ -1,0 +1,40 @@
+// middleware: express-session configured for a login, with the reasons.
+import session, { type Store } from 'express-session';
+import type { RequestHandler, Response } from 'express';
+import type { Config } from '../config.js';
+import './session-data.js';
+
+export function cookieOptions(config: Config['session']) {
+  return {
+    // JavaScript in the page cannot read the ticket, so an XSS bug cannot steal it
+    httpOnly: true,
+    // not sent on cross-site POSTs and subrequests: a first line against CSRF
+    sameSite: 'lax' as const,
+    // only over HTTPS in production; on http://localhost a Secure cookie would be dropped
+    secure: config.secureCookie,
+    path: '/',
+    maxAge: config.maxAgeMs,
+  };
+}
+
+export function createSessionMiddleware(config: Config['session'], store: Store): RequestHandler {
+  return session({
+    store,
+    // a name that does not advertise the stack (the default is connect.sid)
+    name: config.cookieName,
+    // the first secret signs; older ones still verify, so secrets can be rotated
+    secret: config.secrets,
+    // unchanged sessions are not written back on every request
+    resave: false,
+    // no session document, and no cookie, until there is something to keep:
+    // anonymous visitors and bots do not fill the sessions collection
+    saveUninitialized: false,
+    cookie: cookieOptions(config),
+  });
+}
+
+/** Tells the browser to drop the session cookie (same name, path and flags as when it was set). */
+export function clearSessionCookie(res: Response, config: Config['session']): void {
+  const { maxAge: _maxAge, ...options } = cookieOptions(config);
+  res.clearCookie(config.cookieName, options);
+}

@@ -1,0 +1,16 @@
+// session data: what Cloakroom keeps in the cloakroom (the session document).
+// Module augmentation gives req.session these typed fields everywhere.
+import 'express-session';
+
+declare module 'express-session' {
+  interface SessionData {
+    // set only after a successful login or registration
+    userId: string;
+    // the display spelling, so pages can greet the user without a database read
+    username: string;
+    // when this login happened (ms since the epoch)
+    loginAt: number;
+    // dashboard views in this session only; the lifetime count lives on the user
+    dashboardVisits: number;
+  }
+}
