@@ -1,7 +1,8 @@
 // Command ferretdb runs FerretDB (a MongoDB wire-compatible server backed by
 // SQLite) for local development and tests, on machines with no mongod.
 //
-// It listens on 127.0.0.1 (a free port by default), prints one line
+// Writes go through a small proxy that runs them one at a time (see
+// serialize.go). It listens on 127.0.0.1 (a free port by default), prints one line
 // "MONGODB_URI=<uri>" on stdout once it accepts connections, and stops
 // cleanly on SIGINT/SIGTERM or when its stdin closes (so it never outlives
 // the Node process that started it).
@@ -14,6 +15,8 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -50,9 +53,16 @@ func main() {
 	// logs go to stderr so that stdout carries only the URI line
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	// clients talk to the serializing proxy (see serialize.go) on -listen;
+	// FerretDB itself listens on another loopback port behind it
+	public, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatalf("ferretdb: %s", err)
+	}
+
 	// the embeddable package disables and locks telemetry itself
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
@@ -81,7 +91,20 @@ func main() {
 		}
 	}()
 
-	fmt.Printf("MONGODB_URI=%s\n", f.MongoDBURI())
+	backend, err := url.Parse(f.MongoDBURI())
+	if err != nil {
+		log.Fatalf("ferretdb: %s", err)
+	}
+
+	proxy := &serializer{backend: backend.Host, logger: logger}
+	go proxy.serve(public)
+
+	go func() {
+		<-ctx.Done()
+		public.Close()
+	}()
+
+	fmt.Printf("MONGODB_URI=mongodb://%s/\n", public.Addr())
 
 	<-done
 }

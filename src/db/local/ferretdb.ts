@@ -1,9 +1,10 @@
 // ferretdb: the stand-in for machines that have no mongod. A tiny Go module
-// in tools/ferretdb embeds FerretDB (MongoDB wire protocol on SQLite); it is
+// in tools/ferretdb embeds FerretDB (MongoDB wire protocol on SQLite) behind a
+// proxy that makes single-document writes atomic, as MongoDB's are; it is
 // built with `go build` on first use and the binary is cached next to it.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../logger.js';
 import { LocalDatabaseError, type RunningDatabase } from './types.js';
@@ -16,7 +17,10 @@ const START_TIMEOUT_MS = 30_000;
 // change to them (a FerretDB upgrade, say) triggers a rebuild by itself
 function binaryPath(): string {
   const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(path.join(MODULE_DIR, file)));
+  const sources = readdirSync(MODULE_DIR)
+    .filter((file) => file.endsWith('.go') || file === 'go.mod' || file === 'go.sum')
+    .sort();
+  for (const file of sources) hash.update(file).update(readFileSync(path.join(MODULE_DIR, file)));
   return path.join(MODULE_DIR, 'bin', `ferretdb-${hash.digest('hex').slice(0, 12)}`);
 }
 

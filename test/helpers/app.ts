@@ -1,0 +1,61 @@
+// app: a real Cloakroom server on a free port, built the way server.ts builds it.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Store } from 'express-session';
+import type { Connection } from 'mongoose';
+import { createApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { connectDatabase } from '../../src/db/connect.js';
+import { createUserModel, type UserModel } from '../../src/models/user.js';
+import { createSessionStore } from '../../src/session/store.js';
+import type { MongoStore } from 'connect-mongo';
+import { quietLogger } from './database.js';
+
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  BCRYPT_COST: '10',
+  SESSION_SECRET: 'test-secret-for-integration-tests-only',
+} as const;
+
+export interface TestApp {
+  baseUrl: string;
+  config: Config;
+  connection: Connection;
+  users: UserModel;
+  store: MongoStore;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(options: {
+  uri: string;
+  env?: Record<string, string>;
+  // lets a test wrap the real store, e.g. to slow it down
+  wrapStore?: (store: MongoStore) => Store;
+}): Promise<TestApp> {
+  const config = loadConfig({ ...TEST_ENV, ...options.env, MONGODB_URI: options.uri });
+  const connection = await connectDatabase(options.uri, { serverSelectionTimeoutMs: 5000 });
+  const users = createUserModel(connection);
+  await users.createIndexes();
+  const { store } = await createSessionStore(connection.getClient(), connection.name, config.session, quietLogger);
+  const app = createApp({
+    config,
+    users,
+    sessionStore: options.wrapStore ? options.wrapStore(store) : store,
+    logger: quietLogger,
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    config,
+    connection,
+    users,
+    store,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+    },
+  };
+}

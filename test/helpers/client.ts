@@ -1,0 +1,87 @@
+// client: a tiny browser stand-in over fetch. It keeps cookies like a browser
+// (one jar per client) and never follows redirects, so tests see each step.
+export interface CookieInfo {
+  name: string;
+  value: string;
+  attributes: Record<string, string | true>;
+  raw: string;
+}
+
+export function parseSetCookie(raw: string): CookieInfo {
+  const [pair = '', ...attrs] = raw.split(';').map((part) => part.trim());
+  const eq = pair.indexOf('=');
+  const attributes: Record<string, string | true> = {};
+  for (const attr of attrs) {
+    const i = attr.indexOf('=');
+    if (i === -1) attributes[attr.toLowerCase()] = true;
+    else attributes[attr.slice(0, i).toLowerCase()] = attr.slice(i + 1);
+  }
+  return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attributes, raw };
+}
+
+export class Client {
+  readonly cookies = new Map<string, string>();
+
+  constructor(readonly baseUrl: string) {}
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
+    const res = await fetch(new URL(path, this.baseUrl), { ...init, headers, redirect: 'manual' });
+    for (const raw of res.headers.getSetCookie()) {
+      const cookie = parseSetCookie(raw);
+      const expires = cookie.attributes.expires;
+      if (cookie.value === '' || (typeof expires === 'string' && Date.parse(expires) <= Date.now())) {
+        this.cookies.delete(cookie.name);
+      } else {
+        this.cookies.set(cookie.name, cookie.value);
+      }
+    }
+    return res;
+  }
+
+  get(path: string): Promise<Response> {
+    return this.request(path);
+  }
+
+  /** Posts an HTML form (application/x-www-form-urlencoded), as a browser does. */
+  post(path: string, form: Record<string, string | string[]> = {}): Promise<Response> {
+    const body = new URLSearchParams();
+    for (const [key, value] of Object.entries(form)) {
+      for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);
+    }
+    return this.request(path, { method: 'POST', body });
+  }
+
+  async register(username: string, password = 'correct horse battery'): Promise<Response> {
+    return this.post('/register', { username, password, confirmPassword: password });
+  }
+
+  async login(username: string, password = 'correct horse battery', next?: string): Promise<Response> {
+    return this.post('/login', next === undefined ? { username, password } : { username, password, next });
+  }
+
+  /** The dashboard's two counters, read from the page. */
+  async dashboardCounts(): Promise<{ session: number; lifetime: number }> {
+    const res = await this.get('/dashboard');
+    if (res.status !== 200) throw new Error(`dashboard answered ${res.status}`);
+    const html = await res.text();
+    const read = (id: string) => {
+      const match = new RegExp(`data-testid="${id}"[^>]*>(\\d+)<`).exec(html);
+      if (!match?.[1]) throw new Error(`no ${id} on the dashboard`);
+      return Number(match[1]);
+    };
+    return { session: read('visit-count'), lifetime: read('lifetime-visits') };
+  }
+}
+
+let counter = 0;
+/** A username no other test uses. */
+export function uniqueUsername(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${counter}_${Math.random().toString(36).slice(2, 6)}`;
+}
