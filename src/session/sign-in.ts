@@ -1,5 +1,6 @@
 // sign in: the one correct order for turning a visitor into a logged-in user.
 import type { Request } from 'express';
+import type { Session, SessionData } from 'express-session';
 import { regenerateSession, saveSession } from './promises.js';
 
 export async function signIn(req: Request, user: { id: string; username: string }): Promise<void> {
@@ -14,4 +15,34 @@ export async function signIn(req: Request, user: { id: string; username: string 
   //    ask for /dashboard before the session exists in MongoDB, and the user
   //    lands on the login page again (the classic redirect race)
   await saveSession(req);
+  skipUnchangedResave(req.session);
+}
+
+/**
+ * express-session saves a regenerated session a second time when the response
+ * ends, even if nothing changed since save() (expressjs/session#935). That
+ * write can land after the next request has changed the session and undo it.
+ * Until the library is fixed, the end-of-response save of this session object
+ * is skipped while its data is still what was just saved.
+ */
+function skipUnchangedResave(session: Session & Partial<SessionData>): void {
+  const saved = snapshot(session);
+  const save = session.save.bind(session);
+  Object.defineProperty(session, 'save', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value(callback?: (err: unknown) => void) {
+      if (snapshot(session) === saved) {
+        callback?.(undefined);
+        return session;
+      }
+      return save(callback);
+    },
+  });
+}
+
+function snapshot(session: Session): string {
+  // the same comparison express-session makes: the data, without the cookie
+  return JSON.stringify({ ...session, cookie: undefined });
 }

@@ -1,0 +1,95 @@
+// Bad input gets a clear message and a 4xx: never a 500, a stack trace, a
+// login, or a half-created user.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { Client, uniqueUsername } from './helpers/client.js';
+import { startTestDatabase, type TestDatabase } from './helpers/database.js';
+
+let db: TestDatabase;
+let app: TestApp;
+const password = 'a perfectly good password';
+let username: string;
+
+before(async () => {
+  db = await startTestDatabase();
+  app = await startTestApp({ uri: db.freshUri() });
+  username = uniqueUsername('victim');
+  await new Client(app.baseUrl).register(username, password);
+});
+
+after(async () => {
+  await app.close();
+  await db.stop();
+});
+
+async function send(path: string, body: string, contentType = 'application/x-www-form-urlencoded') {
+  const res = await new Client(app.baseUrl).request(path, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': contentType },
+  });
+  return { status: res.status, html: await res.text(), cookies: res.headers.getSetCookie() };
+}
+
+function assertRefused(result: { status: number; html: string; cookies: string[] }, label: string) {
+  assert.ok(result.status >= 400 && result.status < 500, `${label}: status ${result.status}`);
+  assert.doesNotMatch(result.html, /\sat \S+ \(|node_modules|\.[jt]s:\d+/, `${label}: no stack trace`);
+  assert.equal(result.cookies.length, 0, `${label}: no session`);
+}
+
+describe('login refuses crafted input', () => {
+  const cases: [string, string, string?][] = [
+    ['operator as JSON', JSON.stringify({ username: { $ne: null }, password: { $ne: null } }), 'application/json'],
+    ['operator in a form key', `username[$ne]=x&password[$ne]=x`],
+    ['repeated fields (arrays)', `username=${username}&username=other&password=${encodeURIComponent(password)}`],
+    ['__proto__ key', `__proto__[username]=${username}&password=x`],
+    ['regex-looking username', `username=${encodeURIComponent('.*')}&password=x`],
+    ['empty body', ''],
+    ['text body', 'hello', 'text/plain'],
+    ['unknown charset', `username=${username}&password=x`, 'application/x-www-form-urlencoded; charset=koi8-r'],
+    ['too many fields', Array.from({ length: 50 }, (_, i) => `f${i}=1`).join('&')],
+    ['huge body', `username=${'a'.repeat(20_000)}&password=x`],
+    ['huge username within the limit', `username=${'a'.repeat(5000)}&password=x`],
+    ['null byte', `username=${username}%00&password=${encodeURIComponent(password)}`],
+  ];
+  for (const [label, body, type] of cases) {
+    it(label, async () => {
+      assertRefused(await send('/login', body, type), label);
+    });
+  }
+});
+
+describe('registration refuses crafted input and creates nothing', () => {
+  const cases: [string, string, string?][] = [
+    ['arrays', 'username=a1b2c3&username=x&password=password123&confirmPassword=password123'],
+    ['operators', 'username[$gt]=&password=password123&confirmPassword=password123'],
+    ['JSON', JSON.stringify({ username: 'jsonuser', password: 'password123', confirmPassword: 'password123' }), 'application/json'],
+    ['password over 128 characters', `username=longpw&password=${'p'.repeat(129)}&confirmPassword=${'p'.repeat(129)}`],
+    ['unicode lookalike username', `username=${encodeURIComponent('аdmin')}&password=password123&confirmPassword=password123`],
+  ];
+  for (const [label, body, type] of cases) {
+    it(label, async () => {
+      const before = await app.users.estimatedDocumentCount();
+      assertRefused(await send('/register', body, type), label);
+      assert.equal(await app.users.estimatedDocumentCount(), before);
+    });
+  }
+});
+
+describe('session cookies that the server never issued', () => {
+  for (const [label, value] of [
+    ['garbage', 'garbage'],
+    ['unsigned id', 'abcdefghijklmnopqrstuvwxyz012345'],
+    ['forged signature', 's:abcdefghijklmnopqrstuvwxyz012345.forgedsignature'],
+    ['very long', 'x'.repeat(4000)],
+  ] as const) {
+    it(`are anonymous: ${label}`, async () => {
+      const client = new Client(app.baseUrl);
+      client.cookies.set(app.config.session.cookieName, value);
+      const res = await client.get('/dashboard');
+      assert.equal(res.status, 302);
+      assert.equal(res.headers.get('location'), '/login?next=/dashboard');
+    });
+  }
+});

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, DEV_SESSION_SECRET, loadConfig } from '../src/config.js';
+
+const SECRET = 'x'.repeat(40);
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('has safe development defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.env, 'development');
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.mongodbUri, undefined);
+    assert.equal(config.bcryptCost, 12);
+    assert.equal(config.session.cookieName, 'cloakroom.sid');
+    assert.equal(config.session.secureCookie, false);
+    assert.deepEqual(config.session.secrets, [DEV_SESSION_SECRET]);
+    assert.equal(config.session.usingDevSecret, true);
+    assert.equal(config.trustProxy, false);
+  });
+
+  it('refuses to start in production without MONGODB_URI and SESSION_SECRET', () => {
+    const found = problems({ NODE_ENV: 'production' });
+    assert.ok(found.some((p) => p.startsWith('MONGODB_URI is required')));
+    assert.ok(found.some((p) => p.startsWith('SESSION_SECRET is required')));
+  });
+
+  it('refuses short or example secrets in production', () => {
+    const base = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom' };
+    assert.ok(problems({ ...base, SESSION_SECRET: 'short' }).some((p) => p.includes('at least 32 characters')));
+    assert.ok(
+      problems({ ...base, SESSION_SECRET: 'change-me-to-a-long-random-string-please' }).some((p) =>
+        p.includes('example value'),
+      ),
+    );
+  });
+
+  it('uses Secure cookies in production and accepts rotated secrets', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db/cloakroom',
+      SESSION_SECRET: `${SECRET}, ${'y'.repeat(40)}`,
+    });
+    assert.equal(config.session.secureCookie, true);
+    assert.deepEqual(config.session.secrets, [SECRET, 'y'.repeat(40)]);
+    assert.equal(config.session.usingDevSecret, false);
+  });
+
+  it('names the variable in every message', () => {
+    const found = problems({
+      PORT: 'eighty',
+      BCRYPT_COST: '4',
+      MONGODB_URI: 'postgres://x',
+      SESSION_COOKIE_NAME: 'connect.sid',
+      SESSION_EXPIRY_MODE: 'never',
+      NODE_ENV: 'staging',
+    });
+    for (const name of ['PORT', 'BCRYPT_COST', 'MONGODB_URI', 'SESSION_COOKIE_NAME', 'SESSION_EXPIRY_MODE', 'NODE_ENV']) {
+      assert.ok(found.some((p) => p.includes(name)), `${name} in ${JSON.stringify(found)}`);
+    }
+  });
+
+  it('reads numbers, durations and proxy settings', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      SESSION_MAX_AGE_MINUTES: '15',
+      BCRYPT_COST: '10',
+      TRUST_PROXY: '1',
+      SHUTDOWN_GRACE_SECONDS: '3',
+    });
+    assert.equal(config.port, 8080);
+    assert.equal(config.session.maxAgeMs, 15 * 60_000);
+    assert.equal(config.bcryptCost, 10);
+    assert.equal(config.trustProxy, 1);
+    assert.equal(config.shutdownGraceMs, 3000);
+    assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, 'loopback');
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  });
+});

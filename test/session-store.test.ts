@@ -1,0 +1,90 @@
+// The session store: one MongoClient shared with Mongoose, and expired
+// sessions that leave the collection whether or not the server has TTL indexes.
+import assert from 'node:assert/strict';
+import { after, before, describe, it, mock } from 'node:test';
+import type { SessionData } from 'express-session';
+import type { MongoClient } from 'mongodb';
+import type { Connection } from 'mongoose';
+import { connectDatabase } from '../src/db/connect.js';
+import { createSessionStore, ensureSessionExpiry } from '../src/session/store.js';
+import { quietLogger, startTestDatabase, type TestDatabase } from './helpers/database.js';
+
+let db: TestDatabase;
+let connection: Connection;
+
+before(async () => {
+  db = await startTestDatabase();
+  connection = await connectDatabase(db.freshUri(), { serverSelectionTimeoutMs: 5000 });
+});
+
+after(async () => {
+  await connection.close();
+  await db.stop();
+});
+
+const client = () => connection.getClient();
+const settings = { maxAgeMs: 60_000, expiryMode: 'auto', sweepIntervalMinutes: 1 } as const;
+
+function sessionData(expires: Date): SessionData {
+  return { cookie: { originalMaxAge: 60_000, expires, httpOnly: true, path: '/' } } as SessionData;
+}
+
+function callback<T>(fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    fn((err, value) => {
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else resolve(value);
+    });
+  });
+}
+
+describe('session store', () => {
+  it('shares the MongoClient that Mongoose uses', async () => {
+    const { store } = await createSessionStore(client(), connection.name, settings, quietLogger);
+    const storeClient = await (store as unknown as { clientP: Promise<MongoClient> }).clientP;
+    assert.equal(storeClient, client());
+  });
+
+  it('indexes expires with a TTL index where the server has them, and says which mode it chose', async () => {
+    const collection = client().db(connection.name).collection('expiry_auto');
+    const mode = await ensureSessionExpiry(collection, 'auto', quietLogger);
+    const indexes = await collection.indexes();
+    const onExpires = indexes.find((index) => Object.keys(index.key).join() === 'expires');
+    assert.ok(onExpires, 'an index on expires exists in either mode');
+    if (mode === 'ttl') {
+      assert.equal(onExpires.expireAfterSeconds, 0);
+    } else {
+      assert.equal(mode, 'sweep');
+      assert.equal(onExpires.expireAfterSeconds, undefined);
+      // this server has no TTL indexes, so asking for one must fail loudly
+      const other = client().db(connection.name).collection('expiry_forced_ttl');
+      await assert.rejects(ensureSessionExpiry(other, 'ttl', quietLogger));
+    }
+  });
+
+  it('never returns an expired session, and the sweep removes it', async (t) => {
+    // connect-mongo's sweep runs on setInterval; a mocked clock makes a minute pass at once
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const { store } = await createSessionStore(
+      client(),
+      connection.name,
+      { ...settings, expiryMode: 'sweep' },
+      quietLogger,
+    );
+    const sessions = client().db(connection.name).collection('sessions');
+
+    await callback((cb) => { store.set('expired-one', sessionData(new Date(Date.now() - 1000)), cb); });
+    await callback((cb) => { store.set('live-one', sessionData(new Date(Date.now() + 60_000)), cb); });
+    assert.equal(await callback((cb) => { store.get('expired-one', cb); }), null);
+    assert.ok(await callback((cb) => { store.get('live-one', cb); }));
+
+    t.mock.timers.tick(60_000);
+    // the sweep's delete is fire-and-forget (w: 0); wait until it has landed
+    for (let i = 0; i < 50 && (await sessions.countDocuments({ _id: 'expired-one' as never })) > 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(await sessions.countDocuments({ _id: 'expired-one' as never }), 0, 'expired session swept');
+    assert.equal(await sessions.countDocuments({ _id: 'live-one' as never }), 1, 'live session kept');
+    mock.timers.reset();
+  });
+});
