@@ -32,7 +32,7 @@ function sessionData(expires: Date): SessionData {
 function callback<T>(fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     fn((err, value) => {
-      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      if (err) reject(err instanceof Error ? err : new Error('store call failed', { cause: err }));
       else resolve(value);
     });
   });

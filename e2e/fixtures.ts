@@ -1,0 +1,40 @@
+// fixtures: page objects for every test, and a fresh user nobody else uses.
+import { randomBytes } from 'node:crypto';
+import { test as base } from '@playwright/test';
+import { DashboardPage } from './pages/dashboard-page.js';
+import { LoginPage } from './pages/login-page.js';
+import { RegisterPage } from './pages/register-page.js';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+interface Fixtures {
+  registerPage: RegisterPage;
+  loginPage: LoginPage;
+  dashboardPage: DashboardPage;
+  /** Credentials for an account that does not exist yet. */
+  newUser: Credentials;
+}
+
+export const test = base.extend<Fixtures>({
+  registerPage: async ({ page }, use) => {
+    await use(new RegisterPage(page));
+  },
+  loginPage: async ({ page }, use) => {
+    await use(new LoginPage(page));
+  },
+  dashboardPage: async ({ page }, use) => {
+    await use(new DashboardPage(page));
+  },
+  // eslint-disable-next-line no-empty-pattern -- Playwright requires the object pattern
+  newUser: async ({}, use) => {
+    await use({
+      username: `Guest_${randomBytes(5).toString('hex')}`,
+      password: `pass phrase ${randomBytes(4).toString('hex')}`,
+    });
+  },
+});
+
+export { expect } from '@playwright/test';

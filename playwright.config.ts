@@ -1,0 +1,71 @@
+// Playwright: starts Cloakroom on a free port with a fresh local database,
+// then drives Debian's Chromium (or Playwright's own, where installed).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { defineConfig, devices } from '@playwright/test';
+
+// Workers load this file too; they inherit the environment, so the port is
+// chosen once, by the first process, and shared through E2E_PORT.
+function freePort(): string {
+  const script =
+    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})";
+  return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim();
+}
+process.env.E2E_PORT ??= freePort();
+const port = process.env.E2E_PORT;
+const baseURL = `http://127.0.0.1:${port}`;
+
+// Debian's chromium on our machines; CHROMIUM_PATH to point elsewhere;
+// otherwise Playwright's own browser (npx playwright install chromium)
+const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const runningAsRoot = process.getuid?.() === 0;
+
+export default defineConfig({
+  testDir: './e2e',
+  fullyParallel: true,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  workers: 2,
+  timeout: 30_000,
+  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  outputDir: 'test-results',
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        // Chromium's sandbox cannot run as root; elsewhere it stays on
+        chromiumSandbox: !runningAsRoot,
+        launchOptions: {
+          ...(executablePath ? { executablePath } : {}),
+          // no calls home for updates or field trials: there may be no network
+          args: ['--disable-background-networking', '--disable-component-update'],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: 'node --import tsx src/server.ts',
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    // the first run may build the FerretDB stand-in (1-3 minutes)
+    timeout: 240_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: port,
+      LOG_LEVEL: 'warn',
+      BCRYPT_COST: '10',
+      SESSION_SECRET: 'e2e-secret-used-only-by-the-browser-tests',
+      // a fresh, temporary database for every run (unless MONGODB_URI is set)
+      LOCAL_DB_DIR: '',
+    },
+  },
+});
