@@ -39,9 +39,9 @@ export default defineConfig({
       name: 'chromium',
       use: {
         ...devices['Desktop Chrome'],
-        // Chromium's sandbox cannot run as root; elsewhere it stays on
-        chromiumSandbox: !runningAsRoot,
         launchOptions: {
+          // Chromium's sandbox cannot run as root; elsewhere it stays on
+          chromiumSandbox: !runningAsRoot,
           ...(executablePath ? { executablePath } : {}),
           // no calls home for updates or field trials: there may be no network
           args: ['--disable-background-networking', '--disable-component-update'],
