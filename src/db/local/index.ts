@@ -1,7 +1,7 @@
 // local database: what the app uses when MONGODB_URI is unset (development
 // and tests only). In order: a real mongod through mongodb-memory-server if
 // one is installed, cached or downloadable; otherwise the FerretDB stand-in.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../config.js';
@@ -52,11 +52,58 @@ async function startEngine(options: LocalDatabaseOptions, dataDir: string): Prom
   return startFerretDb({ ...options, dataDir: ferretDir });
 }
 
+interface RunningRecord {
+  pid: number;
+  engine: RunningDatabase['engine'];
+  description: string;
+  serverUri: string;
+  port: number;
+}
+
+const RECORD_FILE = 'local-db.json';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A database directory holds one server at a time. When another process
+ * (`npm run db`, a second `npm run dev`) already serves this directory, use
+ * that server instead of starting a second one on the same files.
+ */
+function alreadyRunning(dataDir: string): RunningRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(path.join(dataDir, RECORD_FILE), 'utf8')) as RunningRecord;
+    return record.pid !== process.pid && alive(record.pid) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function withUri(running: RunningDatabase): LocalDatabase {
+  return { ...running, uri: (dbName = DEFAULT_DB_NAME) => databaseUri(running.serverUri, dbName) };
+}
+
 export async function startLocalDatabase(options: LocalDatabaseOptions): Promise<LocalDatabase> {
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir
     ? path.resolve(PROJECT_ROOT, options.dataDir)
     : mkdtempSync(path.join(os.tmpdir(), 'cloakroom-db-'));
+
+  const shared = temporary ? undefined : alreadyRunning(dataDir);
+  if (shared) {
+    options.logger.info(
+      `Local database: using the one process ${shared.pid} already runs for ${path.relative(PROJECT_ROOT, dataDir) || dataDir}: ${databaseUri(shared.serverUri, DEFAULT_DB_NAME)}`,
+    );
+    // not ours to stop
+    return withUri({ ...shared, dataDir, stop: () => Promise.resolve() });
+  }
 
   let running: RunningDatabase;
   try {
@@ -73,12 +120,19 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     }`,
   );
 
-  return {
+  const recordPath = path.join(dataDir, RECORD_FILE);
+  if (!temporary) {
+    const { engine, description, serverUri, port } = running;
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(recordPath, JSON.stringify({ pid: process.pid, engine, description, serverUri, port }));
+  }
+
+  return withUri({
     ...running,
-    uri: (dbName = DEFAULT_DB_NAME) => databaseUri(running.serverUri, dbName),
     async stop() {
       await running.stop();
       if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      else rmSync(recordPath, { force: true });
     },
-  };
+  });
 }
