@@ -1,0 +1,60 @@
+// When something fails on the server, the visitor gets a plain 500 page;
+// the details go to the log, and to the page only in development.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import session from 'express-session';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { UserModel } from '../src/models/user.js';
+import { Client } from './helpers/client.js';
+import { quietLogger } from './helpers/database.js';
+
+// a users model whose every query fails, as if the database broke mid-request
+const brokenUsers = new Proxy(
+  {},
+  {
+    get() {
+      return () => {
+        throw new Error('database exploded in /srv/secret/path.js:12:34');
+      };
+    },
+  },
+) as UserModel;
+
+async function withApp(env: Record<string, string>, run: (client: Client) => Promise<void>) {
+  const config = loadConfig({ BCRYPT_COST: '10', ...env });
+  const app = createApp({ config, users: brokenUsers, sessionStore: new session.MemoryStore(), logger: quietLogger });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await run(new Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+describe('error pages', () => {
+  it('show nothing of the failure in production', async () => {
+    await withApp(
+      { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: 'p'.repeat(40) },
+      async (client) => {
+        const res = await client.post('/login', { username: 'someone', password: 'whatever123' });
+        assert.equal(res.status, 500);
+        const html = await res.text();
+        assert.match(html, /Something went wrong/);
+        assert.doesNotMatch(html, /exploded|secret|\.js:\d+|\sat /);
+      },
+    );
+  });
+
+  it('show the stack to the developer in development', async () => {
+    await withApp({ NODE_ENV: 'development' }, async (client) => {
+      const res = await client.post('/register', { username: 'someone', password: 'whatever123', confirmPassword: 'whatever123' });
+      assert.equal(res.status, 500);
+      assert.match(await res.text(), /database exploded/);
+    });
+  });
+});
