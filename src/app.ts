@@ -6,8 +6,9 @@ import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { createPasswordVerifier } from './auth/passwords.js';
+import { createPasswordHasher } from './auth/passwords.js';
 import { errorHandler, notFound } from './middleware/errors.js';
+import { formBodiesOnly } from './middleware/form-only.js';
 import { templateLocals } from './middleware/locals.js';
 import type { UserModel } from './models/user.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.js';
@@ -16,12 +17,17 @@ import { homeRoutes } from './routes/home.js';
 import { loginRoutes } from './routes/login.js';
 import { logoutRoutes } from './routes/logout.js';
 import { registerRoutes } from './routes/register.js';
+import { csrfProtection } from './security/csrf.js';
+import { requireSameOrigin } from './security/same-origin.js';
+import type { LoginThrottle } from './security/throttle.js';
 import { createSessionMiddleware } from './session/middleware.js';
+import { enforceSessionTimeouts } from './session/timeouts.js';
 
 export interface AppDeps {
   config: Config;
   users: UserModel;
   sessionStore: Store;
+  throttle: LoginThrottle;
   logger: Logger;
 }
 
@@ -29,7 +35,8 @@ export interface AppDeps {
 const FORM_BODY_LIMIT = '8kb';
 
 export function createApp(deps: AppDeps): Express {
-  const { config, users, sessionStore, logger } = deps;
+  const { config, users, sessionStore, throttle, logger } = deps;
+  const passwords = createPasswordHasher({ cost: config.passwords.bcryptCost, pepper: config.passwords.pepper });
   const app = express();
 
   app.set('views', VIEWS_DIR);
@@ -61,6 +68,10 @@ export function createApp(deps: AppDeps): Express {
       },
       // HSTS only where the site is served over HTTPS
       strictTransportSecurity: config.isProduction,
+      // no Referer to other sites; and unlike "no-referrer", browsers still
+      // send a real Origin on our own form posts (with "no-referrer" Chromium
+      // sends "Origin: null", which the same-origin check must refuse)
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
 
@@ -71,15 +82,21 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
 
+  // state-changing requests: from this site only, as HTML forms only
+  app.use(requireSameOrigin(logger));
+  app.use(formBodiesOnly);
   // extended: false gives flat strings (and arrays for repeated keys), never
   // nested objects such as username[$ne]=x
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
   app.use(createSessionMiddleware(config.session, sessionStore));
+  app.use(enforceSessionTimeouts(config.session, logger));
+  app.use(csrfProtection);
   app.use(templateLocals);
 
+  const auth = { users, passwords, throttle, session: config.session, logger };
   app.use(homeRoutes());
-  app.use(registerRoutes({ users, bcryptCost: config.bcryptCost, logger }));
-  app.use(loginRoutes({ users, passwords: createPasswordVerifier(config.bcryptCost), logger }));
+  app.use(registerRoutes(auth));
+  app.use(loginRoutes(auth));
   app.use(logoutRoutes({ session: config.session, logger }));
   app.use(dashboardRoutes({ users, session: config.session }));
 

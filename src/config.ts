@@ -4,6 +4,7 @@
 import { z } from 'zod';
 
 export const DEV_SESSION_SECRET = 'dev-only-secret-never-use-in-production';
+export const DEV_PASSWORD_PEPPER = 'dev-only-pepper-never-use-in-production';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export type SessionExpiryMode = 'auto' | 'ttl' | 'sweep';
@@ -30,12 +31,26 @@ export interface Config {
     secrets: string[];
     usingDevSecret: boolean;
     cookieName: string;
-    maxAgeMs: number;
+    // logged out after this long without a request (sliding)
+    idleTimeoutMs: number;
+    // logged out this long after login, however busy the session is
+    absoluteTimeoutMs: number;
     secureCookie: boolean;
     expiryMode: SessionExpiryMode;
     sweepIntervalMinutes: number;
   };
-  bcryptCost: number;
+  passwords: {
+    bcryptCost: number;
+    // the key of the HMAC applied before bcrypt (see auth/passwords.ts)
+    pepper: string;
+    usingDevPepper: boolean;
+  };
+  throttle: {
+    maxConsecutiveFailures: number;
+    lockoutMs: number;
+    maxFailuresPerIpPerDay: number;
+    registrationsPerIpPerHour: number;
+  };
   trustProxy: boolean | number | string;
   // how long a SIGTERM waits for requests in flight before exiting anyway
   shutdownGraceMs: number;
@@ -60,6 +75,31 @@ const intInRange = (name: string, min: number, max: number, fallback: number) =>
     .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`))
     .optional()
     .transform((v) => v ?? fallback);
+
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "30m", "12h", "2s", "500ms": a duration in milliseconds. */
+const duration = (name: string, min: number, max: number, fallback: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v))
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+(ms|s|m|h|d)$/, `${name} must be a number with a unit: 500ms, 30s, 30m, 12h or 7d`)
+        .transform((v) => {
+          const [, amount = '0', unit = 'ms'] = /^(\d+)(ms|s|m|h|d)$/.exec(v) ?? [];
+          return Number(amount) * UNITS[unit as keyof typeof UNITS];
+        })
+        .pipe(
+          z
+            .number()
+            .min(min, `${name} must be at least ${min} ms`)
+            .max(max, `${name} must be at most ${max / 86_400_000} days`),
+        ),
+    );
 
 const optionalString = z
   .string()
@@ -99,13 +139,19 @@ const envSchema = z.object({
       .refine((v) => v !== 'connect.sid', 'SESSION_COOKIE_NAME must not be the default "connect.sid" (it tells attackers what runs here)')
       .optional(),
   ),
-  SESSION_MAX_AGE_MINUTES: intInRange('SESSION_MAX_AGE_MINUTES', 1, 60 * 24 * 30, 30),
+  SESSION_IDLE_TIMEOUT: duration('SESSION_IDLE_TIMEOUT', 1000, 30 * 86_400_000, '30m'),
+  SESSION_ABSOLUTE_TIMEOUT: duration('SESSION_ABSOLUTE_TIMEOUT', 1000, 30 * 86_400_000, '12h'),
   SESSION_EXPIRY_MODE: z
     .enum(['auto', 'ttl', 'sweep'], { message: 'SESSION_EXPIRY_MODE must be auto, ttl or sweep' })
     .optional()
     .transform((v) => v ?? 'auto'),
   SESSION_SWEEP_INTERVAL_MINUTES: intInRange('SESSION_SWEEP_INTERVAL_MINUTES', 1, 24 * 60, 10),
   BCRYPT_COST: intInRange('BCRYPT_COST', 10, 16, 12),
+  PASSWORD_PEPPER: optionalString,
+  LOGIN_MAX_CONSECUTIVE_FAILURES: intInRange('LOGIN_MAX_CONSECUTIVE_FAILURES', 1, 1000, 10),
+  LOGIN_LOCKOUT: duration('LOGIN_LOCKOUT', 1000, 7 * 86_400_000, '15m'),
+  LOGIN_MAX_FAILURES_PER_IP_PER_DAY: intInRange('LOGIN_MAX_FAILURES_PER_IP_PER_DAY', 1, 1_000_000, 100),
+  REGISTRATIONS_PER_IP_PER_HOUR: intInRange('REGISTRATIONS_PER_IP_PER_HOUR', 1, 1_000_000, 10),
   TRUST_PROXY: optionalString,
   SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
 });
@@ -154,6 +200,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const pepper = e.PASSWORD_PEPPER;
+  if (isProduction) {
+    if (pepper === undefined) {
+      problems.push(
+        'PASSWORD_PEPPER is required when NODE_ENV=production (32+ random characters; keep it forever: changing it invalidates every password)',
+      );
+    } else if (pepper.length < 32 || pepper === DEV_PASSWORD_PEPPER || pepper.startsWith('change-me')) {
+      problems.push('PASSWORD_PEPPER must be at least 32 random characters, not the example value');
+    }
+    // OWASP and NIST: a work factor that costs an attacker real time per guess
+    if (e.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 when NODE_ENV=production');
+  }
+  if (e.SESSION_ABSOLUTE_TIMEOUT < e.SESSION_IDLE_TIMEOUT) {
+    problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const usingDevSecret = secrets.length === 0;
@@ -169,15 +231,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     session: {
       secrets: usingDevSecret ? [DEV_SESSION_SECRET] : secrets,
       usingDevSecret,
-      cookieName: e.SESSION_COOKIE_NAME ?? 'cloakroom.sid',
-      maxAgeMs: e.SESSION_MAX_AGE_MINUTES * 60_000,
+      // __Host-: the browser accepts this cookie only if it is Secure, has
+      // Path=/ and no Domain, so a subdomain or plain-HTTP page cannot plant it
+      cookieName: `${isProduction ? '__Host-' : ''}${e.SESSION_COOKIE_NAME ?? 'cloakroom.sid'}`,
+      idleTimeoutMs: e.SESSION_IDLE_TIMEOUT,
+      absoluteTimeoutMs: e.SESSION_ABSOLUTE_TIMEOUT,
       // Secure cookies are only sent over HTTPS: on plain http://localhost the
       // browser would drop them and nobody could stay logged in.
       secureCookie: isProduction,
       expiryMode: e.SESSION_EXPIRY_MODE,
       sweepIntervalMinutes: e.SESSION_SWEEP_INTERVAL_MINUTES,
     },
-    bcryptCost: e.BCRYPT_COST,
+    passwords: {
+      bcryptCost: e.BCRYPT_COST,
+      pepper: pepper ?? DEV_PASSWORD_PEPPER,
+      usingDevPepper: pepper === undefined,
+    },
+    throttle: {
+      maxConsecutiveFailures: e.LOGIN_MAX_CONSECUTIVE_FAILURES,
+      lockoutMs: e.LOGIN_LOCKOUT,
+      maxFailuresPerIpPerDay: e.LOGIN_MAX_FAILURES_PER_IP_PER_DAY,
+      registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
+    },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
   };

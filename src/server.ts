@@ -12,6 +12,7 @@ import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { createUserModel } from './models/user.js';
 import { PROJECT_ROOT } from './paths.js';
+import { createMongoThrottle } from './security/throttle.js';
 import { createSessionStore } from './session/store.js';
 
 export interface RunningServer {
@@ -63,11 +64,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // makes "taken" reliable when two people register the same name at once
   await users.createIndexes();
   const { store } = await createSessionStore(connection.getClient(), connection.name, config.session, logger);
+  const { throttle } = await createMongoThrottle(connection.getClient(), connection.name, config, logger);
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
   }
+  if (config.passwords.usingDevPepper) {
+    logger.warn('PASSWORD_PEPPER is not set: using the development pepper (production refuses to start without one)');
+  }
 
-  const app = createApp({ config, users, sessionStore: store, logger });
+  const app = createApp({ config, users, sessionStore: store, throttle, logger });
   const server = http.createServer(app);
   const address = await listen(server, config.port, config.host);
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(address.address) ? 'localhost' : address.address;
@@ -84,7 +89,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await closed;
-        // the one MongoClient, shared by Mongoose and the session store
+        throttle.stop();
+        // the one MongoClient, shared by Mongoose, the session store and the throttle
         await connection.close();
         await localDb?.stop();
       })();

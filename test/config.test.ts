@@ -21,7 +21,9 @@ describe('config', () => {
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.mongodbUri, undefined);
-    assert.equal(config.bcryptCost, 12);
+    assert.equal(config.passwords.bcryptCost, 12);
+    assert.equal(config.session.idleTimeoutMs, 30 * 60_000);
+    assert.equal(config.session.absoluteTimeoutMs, 12 * 3_600_000);
     assert.equal(config.session.cookieName, 'cloakroom.sid');
     assert.equal(config.session.secureCookie, false);
     assert.deepEqual(config.session.secrets, [DEV_SESSION_SECRET]);
@@ -50,7 +52,9 @@ describe('config', () => {
       NODE_ENV: 'production',
       MONGODB_URI: 'mongodb://db/cloakroom',
       SESSION_SECRET: `${SECRET}, ${'y'.repeat(40)}`,
+      PASSWORD_PEPPER: 'z'.repeat(40),
     });
+    assert.equal(config.session.cookieName, '__Host-cloakroom.sid');
     assert.equal(config.session.secureCookie, true);
     assert.deepEqual(config.session.secrets, [SECRET, 'y'.repeat(40)]);
     assert.equal(config.session.usingDevSecret, false);
@@ -73,14 +77,16 @@ describe('config', () => {
   it('reads numbers, durations and proxy settings', () => {
     const config = loadConfig({
       PORT: '8080',
-      SESSION_MAX_AGE_MINUTES: '15',
+      SESSION_IDLE_TIMEOUT: '15m',
+      SESSION_ABSOLUTE_TIMEOUT: '2h',
       BCRYPT_COST: '10',
       TRUST_PROXY: '1',
       SHUTDOWN_GRACE_SECONDS: '3',
     });
     assert.equal(config.port, 8080);
-    assert.equal(config.session.maxAgeMs, 15 * 60_000);
-    assert.equal(config.bcryptCost, 10);
+    assert.equal(config.session.idleTimeoutMs, 15 * 60_000);
+    assert.equal(config.session.absoluteTimeoutMs, 2 * 3_600_000);
+    assert.equal(config.passwords.bcryptCost, 10);
     assert.equal(config.trustProxy, 1);
     assert.equal(config.shutdownGraceMs, 3000);
     assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, 'loopback');

@@ -70,7 +70,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the config what production requires, and checks the port it listens on', () => {
-    const env = { ...app?.environment, SESSION_SECRET: 'x'.repeat(40) };
+    const env = { ...app?.environment, SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) };
     const config = loadConfig(env);
     assert.equal(config.isProduction, true);
     assert.equal(config.host, '0.0.0.0');

@@ -8,6 +8,7 @@ import session from 'express-session';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { UserModel } from '../src/models/user.js';
+import { createMemoryThrottle } from '../src/security/throttle.js';
 import { Client } from './helpers/client.js';
 import { quietLogger } from './helpers/database.js';
 
@@ -23,13 +24,23 @@ const brokenUsers = new Proxy(
   },
 ) as UserModel;
 
-async function withApp(env: Record<string, string>, run: (client: Client) => Promise<void>) {
+async function withApp(
+  env: Record<string, string>,
+  run: (client: Client) => Promise<void>,
+  headers: Record<string, string> = {},
+) {
   const config = loadConfig({ BCRYPT_COST: '10', ...env });
-  const app = createApp({ config, users: brokenUsers, sessionStore: new session.MemoryStore(), logger: quietLogger });
+  const app = createApp({
+    config,
+    users: brokenUsers,
+    sessionStore: new session.MemoryStore(),
+    throttle: createMemoryThrottle(config.throttle),
+    logger: quietLogger,
+  });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    await run(new Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    await run(new Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, headers));
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -39,7 +50,15 @@ async function withApp(env: Record<string, string>, run: (client: Client) => Pro
 describe('error pages', () => {
   it('show nothing of the failure in production', async () => {
     await withApp(
-      { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: 'p'.repeat(40) },
+      {
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db/cloakroom',
+        SESSION_SECRET: 'p'.repeat(40),
+        PASSWORD_PEPPER: 'q'.repeat(40),
+        BCRYPT_COST: '12',
+        // the cookie is Secure in production: say the request came over HTTPS
+        TRUST_PROXY: 'loopback',
+      },
       async (client) => {
         const res = await client.post('/login', { username: 'someone', password: 'whatever123' });
         assert.equal(res.status, 500);
@@ -47,6 +66,7 @@ describe('error pages', () => {
         assert.match(html, /Something went wrong/);
         assert.doesNotMatch(html, /exploded|secret|\.js:\d+|\sat /);
       },
+      { 'x-forwarded-proto': 'https' },
     );
   });
 

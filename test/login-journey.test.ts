@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcrypt';
+import { prehash } from '../src/auth/passwords.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { Client, parseSetCookie, uniqueUsername } from './helpers/client.js';
 import { startTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -32,12 +33,27 @@ describe('anonymous visitors', () => {
   it('get the home page without a session cookie or a stored session', async () => {
     const before = await sessions().countDocuments();
     const client = new Client(app.baseUrl);
-    for (const path of ['/', '/login', '/register', '/css/site.css']) {
+    for (const [path, status] of [['/', 200], ['/css/site.css', 200], ['/healthz', 200], ['/nowhere', 404]] as const) {
       const res = await client.get(path);
-      assert.equal(res.status, 200, path);
+      assert.equal(res.status, status, path);
       assert.equal(res.headers.getSetCookie().length, 0, `${path} set a cookie`);
     }
     assert.equal(await sessions().countDocuments(), before);
+  });
+
+  it('get a session from the login and register forms only for their CSRF token', async () => {
+    for (const path of ['/login', '/register']) {
+      const client = new Client(app.baseUrl);
+      const res = await client.get(path);
+      assert.equal(res.status, 200);
+      const stored = await sessions().findOne({ _id: sessionIdOf(client) as never });
+      const data = stored?.session as Record<string, unknown> | undefined;
+      assert.ok(data, `${path} stored its session before sending the form`);
+      assert.deepEqual(Object.keys(data).sort(), ['cookie', 'csrfToken']);
+      // a second view reuses the session and its token
+      await client.get(path);
+      assert.equal(res.headers.getSetCookie().length, 1);
+    }
   });
 
   it('are sent from the dashboard to the login page, which brings them back', async () => {
@@ -67,7 +83,8 @@ describe('registration', () => {
     assert.equal(user.usernameKey, username.toLowerCase());
     assert.match(user.passwordHash, /^\$2[aby]\$10\$/, 'a bcrypt hash at the configured cost');
     assert.notEqual(user.passwordHash, 'a long enough password');
-    assert.equal(await bcrypt.compare('a long enough password', user.passwordHash), true);
+    const { pepper } = app.config.passwords;
+    assert.equal(await bcrypt.compare(prehash('a long enough password', pepper), user.passwordHash), true);
 
     // the session was saved before the redirect, with the user in it
     const stored = await sessions().findOne({ _id: sessionIdOf(client) as never });
@@ -88,13 +105,13 @@ describe('registration', () => {
 
   it('shows a message per field with status 400 and creates nothing', async () => {
     const cases: { form: Record<string, string>; field: string; message: RegExp }[] = [
-      { form: { username: '', password: 'password123', confirmPassword: 'password123' }, field: 'username', message: /Enter a username/ },
-      { form: { username: 'ab', password: 'password123', confirmPassword: 'password123' }, field: 'username', message: /at least 3 characters/ },
-      { form: { username: 'a'.repeat(33), password: 'password123', confirmPassword: 'password123' }, field: 'username', message: /at most 32 characters/ },
-      { form: { username: 'bad name!', password: 'password123', confirmPassword: 'password123' }, field: 'username', message: /only letters, digits/ },
+      { form: { username: '', password: 'lantern-sofa-91', confirmPassword: 'lantern-sofa-91' }, field: 'username', message: /Enter a username/ },
+      { form: { username: 'ab', password: 'lantern-sofa-91', confirmPassword: 'lantern-sofa-91' }, field: 'username', message: /at least 3 characters/ },
+      { form: { username: 'a'.repeat(33), password: 'lantern-sofa-91', confirmPassword: 'lantern-sofa-91' }, field: 'username', message: /at most 32 characters/ },
+      { form: { username: 'bad name!', password: 'lantern-sofa-91', confirmPassword: 'lantern-sofa-91' }, field: 'username', message: /only letters, digits/ },
       { form: { username: 'shortpw', password: 'short', confirmPassword: 'short' }, field: 'password', message: /at least 8 characters/ },
-      { form: { username: 'mismatch', password: 'password123', confirmPassword: 'password124' }, field: 'confirmPassword', message: /Passwords do not match/ },
-      { form: { username: 'noconfirm', password: 'password123', confirmPassword: '' }, field: 'confirmPassword', message: /Confirm your password/ },
+      { form: { username: 'mismatch', password: 'lantern-sofa-91', confirmPassword: 'lantern-sofa-92' }, field: 'confirmPassword', message: /Passwords do not match/ },
+      { form: { username: 'noconfirm', password: 'lantern-sofa-91', confirmPassword: '' }, field: 'confirmPassword', message: /Confirm your password/ },
     ];
     for (const { form, field, message } of cases) {
       const res = await new Client(app.baseUrl).post('/register', form);
@@ -113,8 +130,8 @@ describe('registration', () => {
   it('escapes what people type', async () => {
     const res = await new Client(app.baseUrl).post('/register', {
       username: '<script>alert(1)</script>',
-      password: 'password123',
-      confirmPassword: 'password123',
+      password: 'lantern-sofa-91',
+      confirmPassword: 'lantern-sofa-91',
     });
     assert.equal(res.status, 400);
     const html = await res.text();
@@ -183,22 +200,22 @@ describe('login', () => {
     }
   });
 
-  it('gives a new session ID at login, so an ID from before login is worthless', async () => {
+  it('gives a new session ID and CSRF token at login, so those from before are worthless', async () => {
     const client = new Client(app.baseUrl);
-    // a failed login attempt does not create a session, so plant one: a
-    // session that the store knows (as if an attacker obtained it earlier)
-    await client.register(uniqueUsername('fix'), password);
+    const tokenBefore = await client.csrfToken('/login');
     const before = client.cookies.get(sessionCookieName());
-    assert.ok(before);
-    await client.login(username, password);
+    assert.ok(before, 'the login form started a session');
+
+    const res = await client.post('/login', { username, password, _csrf: tokenBefore });
+    assert.equal(res.status, 303);
     const afterLogin = client.cookies.get(sessionCookieName());
     assert.ok(afterLogin);
     assert.notEqual(afterLogin, before);
+    assert.notEqual(await client.csrfToken('/'), tokenBefore);
 
     const replay = new Client(app.baseUrl);
     replay.cookies.set(sessionCookieName(), before);
-    const res = await replay.get('/dashboard');
-    assert.equal(res.status, 302, 'the pre-login cookie is not logged in');
+    assert.equal((await replay.get('/dashboard')).status, 302, 'the pre-login cookie is not logged in');
   });
 });
 

@@ -23,7 +23,7 @@ after(async () => {
 });
 
 const client = () => connection.getClient();
-const settings = { maxAgeMs: 60_000, expiryMode: 'auto', sweepIntervalMinutes: 1 } as const;
+const settings = { absoluteTimeoutMs: 60_000, expiryMode: 'auto', sweepIntervalMinutes: 1 } as const;
 
 function sessionData(expires: Date): SessionData {
   return { cookie: { originalMaxAge: 60_000, expires, httpOnly: true, path: '/' } } as SessionData;

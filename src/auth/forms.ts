@@ -1,6 +1,7 @@
 // forms: what a valid registration or login looks like. Only strings pass:
 // arrays and objects from crafted forms never reach a database query.
 import { z } from 'zod';
+import { isCommonPassword } from './common-passwords.js';
 
 export const USERNAME_RULE = '3 to 32 characters: letters, digits, ".", "_" and "-"';
 export const PASSWORD_MIN = 8;
@@ -26,25 +27,29 @@ const username = z
   .max(32, 'Username must be at most 32 characters')
   .regex(/^[A-Za-z0-9._-]+$/, 'Username may use only letters, digits, ".", "_" and "-"');
 
+// NIST SP 800-63B: length and a blocklist, no composition rules ("one digit,
+// one symbol") and no truncation; any Unicode, spaces and emoji included
+export const newPassword = requiredString('Enter a password')
+  .refine((v) => characterCount(v) >= PASSWORD_MIN, `Password must be at least ${PASSWORD_MIN} characters`)
+  .refine((v) => characterCount(v) <= PASSWORD_MAX, `Password must be at most ${PASSWORD_MAX} characters`)
+  .refine(
+    (v) => !isCommonPassword(v),
+    'This password is on a list of common or breached passwords that attackers try first. Choose another.',
+  );
+
 export const registerForm = z
   .object({
     username,
-    password: requiredString('Enter a password')
-      .refine((v) => characterCount(v) >= PASSWORD_MIN, `Password must be at least ${PASSWORD_MIN} characters`)
-      .refine((v) => characterCount(v) <= PASSWORD_MAX, `Password must be at most ${PASSWORD_MAX} characters`),
+    password: newPassword,
     confirmPassword: requiredString('Confirm your password'),
   })
-  .refine((form) => form.password === form.confirmPassword, {
-    path: ['confirmPassword'],
-    message: 'Passwords do not match',
-    // only compare once both fields are otherwise valid
-    when: (payload) => registerFormFieldsOk(payload.value),
+  .superRefine((form, ctx) => {
+    if (form.password.normalize('NFKC').toLowerCase() === form.username.toLowerCase()) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'Password must not be your username' });
+    } else if (form.password !== form.confirmPassword) {
+      ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message: 'Passwords do not match' });
+    }
   });
-
-function registerFormFieldsOk(value: unknown): boolean {
-  const v = value as { password?: unknown; confirmPassword?: unknown };
-  return typeof v.password === 'string' && typeof v.confirmPassword === 'string' && v.confirmPassword !== '';
-}
 
 export const loginForm = z.object({
   username: requiredString('Enter your username').transform((v) => v.trim()),

@@ -1,31 +1,59 @@
-// passwords: bcrypt hashing. bcrypt's native binding runs on libuv's thread
-// pool, so a hash never blocks the event loop for other requests.
+// passwords: how a password becomes a stored hash, and how it is checked.
+import { createHmac } from 'node:crypto';
 import bcrypt from 'bcrypt';
 
-export function hashPassword(password: string, cost: number): Promise<string> {
-  return bcrypt.hash(password, cost);
+export interface BcryptFunctions {
+  hash(data: string, cost: number): Promise<string>;
+  compare(data: string, encrypted: string): Promise<boolean>;
 }
 
-export interface PasswordVerifier {
+/**
+ * bcrypt reads only the first 72 bytes of its input and silently ignores the
+ * rest, so two long passphrases that start alike would unlock each other
+ * (and one emoji can take 4 bytes). Following the OWASP Password Storage cheat
+ * sheet, the password is first run through HMAC-SHA-384 keyed with a server
+ * secret (the "pepper"), and bcrypt hashes the 64-character base64 result:
+ * every character of the password counts, nothing is truncated, and a
+ * database leak alone cannot be matched against unsalted hashes leaked
+ * elsewhere ("password shucking").
+ *
+ * NFKC first (NIST SP 800-63B): the same password typed on two keyboards can
+ * arrive as different Unicode sequences ("é" as one code point or two).
+ */
+export function prehash(password: string, pepper: string): string {
+  return createHmac('sha384', pepper).update(password.normalize('NFKC'), 'utf8').digest('base64');
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
   /**
-   * Compares a password with a stored hash. With no hash (unknown user) it
-   * still does a full bcrypt comparison against a dummy hash and returns false,
-   * so "no such user" takes as long as "wrong password" and timing does not
-   * reveal which usernames exist.
+   * Checks a password against a stored hash. With no hash (no such user) it
+   * still runs a full bcrypt comparison against a dummy hash and returns
+   * false, so "no such user" takes as long as "wrong password" and timing does
+   * not reveal which usernames exist.
    */
   verify(password: string, hash: string | undefined): Promise<boolean>;
 }
 
-export function createPasswordVerifier(cost: number): PasswordVerifier {
+export function createPasswordHasher(options: {
+  cost: number;
+  pepper: string;
+  // bcrypt's native binding works on libuv's thread pool: hashing never
+  // blocks the event loop for other requests
+  bcrypt?: BcryptFunctions;
+}): PasswordHasher {
+  const { cost, pepper } = options;
+  const impl = options.bcrypt ?? bcrypt;
   let dummyHash: Promise<string> | undefined;
   return {
+    hash: (password) => impl.hash(prehash(password, pepper), cost),
     async verify(password, hash) {
       if (hash === undefined) {
-        dummyHash ??= bcrypt.hash('not-a-real-password', cost);
-        await bcrypt.compare(password, await dummyHash);
+        dummyHash ??= impl.hash(prehash('not a real password', pepper), cost);
+        await impl.compare(prehash(password, pepper), await dummyHash);
         return false;
       }
-      return bcrypt.compare(password, hash);
+      return impl.compare(prehash(password, pepper), hash);
     },
   };
 }

@@ -1,6 +1,7 @@
 // errors: a friendly page for every failure, and the details only in the log.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
+import { isCsrfError } from '../security/csrf.js';
 
 export const notFound: RequestHandler = (_req, res) => {
   res.status(404).render('error', {
@@ -29,6 +30,15 @@ export function errorHandler(logger: Logger, showDetails: boolean): ErrorRequest
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
+      return;
+    }
+    if (isCsrfError(err)) {
+      logger.warn({ event: 'csrf-rejected', method: req.method, path: req.path }, 'form refused: missing or wrong CSRF token');
+      res.status(403).render('error', {
+        title: 'This form has expired',
+        message:
+          'The form you sent was not accepted: it is too old, or it did not come from this site. Go back, reload the page, and try again.',
+      });
       return;
     }
     const status = clientErrorStatus(err);

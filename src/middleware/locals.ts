@@ -10,7 +10,9 @@ const NOTICES: Record<string, string> = {
 };
 
 export const templateLocals: RequestHandler = (req, res, next) => {
-  res.locals.currentUser = req.session?.userId ? { username: req.session.username } : undefined;
+  res.locals.currentUser = req.session.userId ? { username: req.session.username } : undefined;
+  // for the logout button in the navigation (signIn puts a token in every logged-in session)
+  res.locals.csrfToken = req.session.csrfToken ?? undefined;
   const notice = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
   res.locals.notices = notice ? [notice] : [];
   res.locals.path = req.path;

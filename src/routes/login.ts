@@ -1,34 +1,70 @@
 // login: check the credentials, then start a fresh session.
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import type { Config } from '../config.js';
+import { describeDuration } from '../duration.js';
 import { fieldErrors, loginForm, typedUsername } from '../auth/forms.js';
-import type { PasswordVerifier } from '../auth/passwords.js';
+import type { PasswordHasher } from '../auth/passwords.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
 import { noStore } from '../middleware/no-store.js';
+import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey, type UserModel } from '../models/user.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import type { LoginThrottle } from '../security/throttle.js';
 import { signIn } from '../session/sign-in.js';
 
 // one message for both "no such user" and "wrong password": telling them
 // apart would let anyone find out which usernames exist
 export const LOGIN_FAILED = 'Invalid username or password';
 
-export function loginRoutes(deps: { users: UserModel; passwords: PasswordVerifier; logger: Logger }): Router {
-  const { users, passwords, logger } = deps;
+export interface LoginDeps {
+  users: UserModel;
+  passwords: PasswordHasher;
+  throttle: LoginThrottle;
+  session: Config['session'];
+  logger: Logger;
+}
+
+function expiryNotice(req: Request, session: Config['session']): string | undefined {
+  switch (req.query.expired) {
+    case 'idle':
+      return `You were logged out after ${describeDuration(session.idleTimeoutMs)} without activity. Please log in again.`;
+    case 'absolute':
+      return `For your security, a login lasts at most ${describeDuration(session.absoluteTimeoutMs)}. Please log in again.`;
+    default:
+      return undefined;
+  }
+}
+
+export function loginRoutes(deps: LoginDeps): Router {
+  const { users, passwords, throttle, logger } = deps;
   const router = Router();
 
-  router.get('/login', noStore, (req, res) => {
+  router.get('/login', noStore, async (req, res) => {
     const next = safeNextPath(req.query.next);
     if (req.session.userId) {
       res.redirect(next);
       return;
     }
-    res.render('login', { title: 'Log in', username: '', errors: {}, next: next === DEFAULT_AFTER_LOGIN ? '' : next });
+    res.render('login', {
+      title: 'Log in',
+      username: '',
+      errors: {},
+      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
+      expiredNotice: expiryNotice(req, deps.session),
+      csrfToken: await csrfTokenForForm(req),
+    });
   });
 
   router.post('/login', noStore, async (req, res) => {
     const body: unknown = req.body ?? {};
     const next = safeNextPath((body as { next?: unknown }).next);
-    const page = { title: 'Log in', username: typedUsername(body), next: next === DEFAULT_AFTER_LOGIN ? '' : next };
+    const page = {
+      title: 'Log in',
+      username: typedUsername(body),
+      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
+      csrfToken: ensureCsrfToken(req),
+    };
 
     const form = loginForm.safeParse(body);
     if (!form.success) {
@@ -36,18 +72,28 @@ export function loginRoutes(deps: { users: UserModel; passwords: PasswordVerifie
       return;
     }
 
-    const user = await users
-      .findOne({ usernameKey: usernameKey(form.data.username) }, { username: 1, passwordHash: 1 })
-      .lean();
+    const key = usernameKey(form.data.username);
+    const ip = req.ip ?? 'unknown';
+    const verdict = await throttle.checkLogin(ip, key);
+    if (verdict.blocked) {
+      logger.warn({ event: 'login-blocked', ip }, 'login refused: too many failures');
+      renderTooManyRequests(res, verdict.retryAfterSeconds, 'login');
+      return;
+    }
+
+    const user = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1 }).lean();
     const valid = await passwords.verify(form.data.password, user?.passwordHash);
     if (!user || !valid) {
-      logger.info({ event: 'login-failed', reason: user ? 'bad-password' : 'unknown-user' }, 'login failed');
+      const { lockedOut } = await throttle.recordFailure(ip, key);
+      logger.info({ event: 'login-failed', reason: user ? 'bad-password' : 'unknown-user', ip }, 'login failed');
+      if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
       res.status(401).render('login', { ...page, errors: { form: LOGIN_FAILED } });
       return;
     }
 
-    await signIn(req, { id: String(user._id), username: user.username });
-    logger.info({ event: 'login', userId: String(user._id) }, 'logged in');
+    await throttle.recordSuccess(ip, key);
+    await signIn(req, { id: String(user._id), username: user.username }, deps.session);
+    logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
     res.redirect(303, next);
   });
 

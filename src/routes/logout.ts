@@ -10,7 +10,8 @@ export function logoutRoutes(deps: { session: Config['session']; logger: Logger 
   const router = Router();
 
   // POST, never a GET link: a GET could be triggered by an <img> on any page,
-  // and link prefetchers would log people out
+  // and link prefetchers would log people out. The CSRF token is checked
+  // before this runs (see security/csrf.ts).
   router.post('/logout', async (req, res) => {
     const userId = req.session.userId;
     // req.session.destroy() (mind the spelling: tutorials often have "destory"),

@@ -1,55 +1,79 @@
 // register: create an account, then sign the new user in.
 import { Router } from 'express';
+import type { Config } from '../config.js';
 import { fieldErrors, registerForm, typedUsername } from '../auth/forms.js';
-import { hashPassword } from '../auth/passwords.js';
+import type { PasswordHasher } from '../auth/passwords.js';
 import type { Logger } from '../logger.js';
 import { noStore } from '../middleware/no-store.js';
+import { renderTooManyRequests } from '../middleware/too-many.js';
 import { isDuplicateKeyError, usernameKey, type UserModel } from '../models/user.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import type { LoginThrottle } from '../security/throttle.js';
 import { signIn } from '../session/sign-in.js';
 
 const TAKEN = 'That username is already taken';
 
-export function registerRoutes(deps: { users: UserModel; bcryptCost: number; logger: Logger }): Router {
-  const { users, bcryptCost, logger } = deps;
+export interface RegisterDeps {
+  users: UserModel;
+  passwords: PasswordHasher;
+  throttle: LoginThrottle;
+  session: Config['session'];
+  logger: Logger;
+}
+
+export function registerRoutes(deps: RegisterDeps): Router {
+  const { users, passwords, throttle, logger } = deps;
   const router = Router();
 
-  router.get('/register', noStore, (req, res) => {
+  router.get('/register', noStore, async (req, res) => {
     if (req.session.userId) {
       res.redirect('/dashboard');
       return;
     }
-    res.render('register', { title: 'Create an account', username: '', errors: {} });
+    res.render('register', {
+      title: 'Create an account',
+      username: '',
+      errors: {},
+      csrfToken: await csrfTokenForForm(req),
+    });
   });
 
   router.post('/register', noStore, async (req, res) => {
+    const page = { title: 'Create an account', username: typedUsername(req.body), csrfToken: ensureCsrfToken(req) };
     const form = registerForm.safeParse(req.body ?? {});
-    const username = typedUsername(req.body);
     if (!form.success) {
-      res.status(400).render('register', { title: 'Create an account', username, errors: fieldErrors(form.error) });
+      res.status(400).render('register', { ...page, errors: fieldErrors(form.error) });
       return;
     }
-    const key = usernameKey(form.data.username);
 
+    const verdict = await throttle.consumeRegistration(req.ip ?? 'unknown');
+    if (verdict.blocked) {
+      logger.warn({ event: 'register-blocked', ip: req.ip }, 'registration refused: too many from this address');
+      renderTooManyRequests(res, verdict.retryAfterSeconds, 'register');
+      return;
+    }
+
+    const key = usernameKey(form.data.username);
     // a cheap check first spares a bcrypt hash for names that are taken;
     // the unique index below still decides when two people race for a name
     if (await users.exists({ usernameKey: key })) {
-      res.status(409).render('register', { title: 'Create an account', username, errors: { username: TAKEN } });
+      res.status(409).render('register', { ...page, errors: { username: TAKEN } });
       return;
     }
 
-    const passwordHash = await hashPassword(form.data.password, bcryptCost);
+    const passwordHash = await passwords.hash(form.data.password);
     let user;
     try {
       // awaited: the page must not claim success before MongoDB has the user
       user = await users.create({ username: form.data.username, usernameKey: key, passwordHash });
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      res.status(409).render('register', { title: 'Create an account', username, errors: { username: TAKEN } });
+      res.status(409).render('register', { ...page, errors: { username: TAKEN } });
       return;
     }
-    logger.info({ event: 'register', userId: user.id }, 'account created');
+    logger.info({ event: 'register', userId: user.id, ip: req.ip }, 'account created');
 
-    await signIn(req, { id: user.id, username: user.username });
+    await signIn(req, { id: user.id, username: user.username }, deps.session);
     // 303: the browser follows with a GET, and Refresh will not re-post the form
     res.redirect(303, '/dashboard');
   });

@@ -13,7 +13,9 @@ export function cookieOptions(config: Config['session']) {
     // only over HTTPS in production; on http://localhost a Secure cookie would be dropped
     secure: config.secureCookie,
     path: '/',
-    maxAge: config.maxAgeMs,
+    // a session before login (it only holds a CSRF token) lives as long as
+    // the idle timeout; signIn() and the timeouts middleware set it afterwards
+    maxAge: config.idleTimeoutMs,
   };
 }
 
@@ -27,7 +29,8 @@ export function createSessionMiddleware(config: Config['session'], store: Store)
     // unchanged sessions are not written back on every request
     resave: false,
     // no session document, and no cookie, until there is something to keep:
-    // anonymous visitors and bots do not fill the sessions collection
+    // anonymous visitors and bots do not fill the sessions collection (only
+    // the login and register forms store one, for their CSRF token)
     saveUninitialized: false,
     cookie: cookieOptions(config),
   });

@@ -8,8 +8,10 @@ declare module 'express-session' {
     userId: string;
     // the display spelling, so pages can greet the user without a database read
     username: string;
-    // when this login happened (ms since the epoch)
+    // when this login happened (ms since the epoch): the absolute timeout counts from here
     loginAt: number;
+    // the last request, to the minute: the idle timeout counts from here
+    lastSeenAt: number;
     // dashboard views in this session only; the lifetime count lives on the user
     dashboardVisits: number;
   }

@@ -1,16 +1,28 @@
 // sign in: the one correct order for turning a visitor into a logged-in user.
 import type { Request } from 'express';
 import type { Session, SessionData } from 'express-session';
+import type { Config } from '../config.js';
+import { ensureCsrfToken } from '../security/csrf.js';
 import { regenerateSession, saveSession } from './promises.js';
+import { cookieLifetimeMs } from './timeouts.js';
 
-export async function signIn(req: Request, user: { id: string; username: string }): Promise<void> {
+export async function signIn(
+  req: Request,
+  user: { id: string; username: string },
+  config: Pick<Config['session'], 'idleTimeoutMs' | 'absoluteTimeoutMs'>,
+): Promise<void> {
   // 1. a brand-new session ID: an ID an attacker planted or saw before login
   //    (session fixation) is thrown away with the old session
   await regenerateSession(req);
   // 2. only now put the user in it
   req.session.userId = user.id;
   req.session.username = user.username;
-  req.session.loginAt = Date.now();
+  const now = Date.now();
+  req.session.loginAt = now;
+  req.session.lastSeenAt = now;
+  req.session.cookie.maxAge = cookieLifetimeMs(config, now, now);
+  // a new session gets a new CSRF token: the one from before login is dead
+  ensureCsrfToken(req);
   // 3. wait until the store has written it. Redirecting first lets the browser
   //    ask for /dashboard before the session exists in MongoDB, and the user
   //    lands on the login page again (the classic redirect race)

@@ -7,6 +7,8 @@ import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { connectDatabase } from '../../src/db/connect.js';
 import { createUserModel, type UserModel } from '../../src/models/user.js';
+import type { Logger } from '../../src/logger.js';
+import { createMongoThrottle, type LoginThrottle } from '../../src/security/throttle.js';
 import { createSessionStore } from '../../src/session/store.js';
 import type { MongoStore } from 'connect-mongo';
 import { quietLogger } from './database.js';
@@ -15,6 +17,9 @@ export const TEST_ENV = {
   NODE_ENV: 'test',
   BCRYPT_COST: '10',
   SESSION_SECRET: 'test-secret-for-integration-tests-only',
+  // every test client comes from 127.0.0.1: per-IP limits far above what a test file does
+  LOGIN_MAX_FAILURES_PER_IP_PER_DAY: '10000',
+  REGISTRATIONS_PER_IP_PER_HOUR: '10000',
 } as const;
 
 export interface TestApp {
@@ -23,6 +28,7 @@ export interface TestApp {
   connection: Connection;
   users: UserModel;
   store: MongoStore;
+  throttle: LoginThrottle;
   close(): Promise<void>;
 }
 
@@ -31,17 +37,21 @@ export async function startTestApp(options: {
   env?: Record<string, string>;
   // lets a test wrap the real store, e.g. to slow it down
   wrapStore?: (store: MongoStore) => Store;
+  logger?: Logger;
 }): Promise<TestApp> {
+  const logger = options.logger ?? quietLogger;
   const config = loadConfig({ ...TEST_ENV, ...options.env, MONGODB_URI: options.uri });
   const connection = await connectDatabase(options.uri, { serverSelectionTimeoutMs: 5000 });
   const users = createUserModel(connection);
   await users.createIndexes();
-  const { store } = await createSessionStore(connection.getClient(), connection.name, config.session, quietLogger);
+  const { store } = await createSessionStore(connection.getClient(), connection.name, config.session, logger);
+  const { throttle } = await createMongoThrottle(connection.getClient(), connection.name, config, logger);
   const app = createApp({
     config,
     users,
     sessionStore: options.wrapStore ? options.wrapStore(store) : store,
-    logger: quietLogger,
+    throttle,
+    logger,
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,7 +62,9 @@ export async function startTestApp(options: {
     connection,
     users,
     store,
+    throttle,
     async close() {
+      throttle.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.close();

@@ -22,14 +22,18 @@ export function parseSetCookie(raw: string): CookieInfo {
 export class Client {
   readonly cookies = new Map<string, string>();
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    // sent with every request, e.g. X-Forwarded-Proto as a TLS proxy would
+    readonly defaultHeaders: Record<string, string> = {},
+  ) {}
 
   cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
+    const headers = new Headers({ ...this.defaultHeaders, ...Object.fromEntries(new Headers(init.headers)) });
     if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
     const res = await fetch(new URL(path, this.baseUrl), { ...init, headers, redirect: 'manual' });
     for (const raw of res.headers.getSetCookie()) {
@@ -48,8 +52,28 @@ export class Client {
     return this.request(path);
   }
 
-  /** Posts an HTML form (application/x-www-form-urlencoded), as a browser does. */
-  post(path: string, form: Record<string, string | string[]> = {}): Promise<Response> {
+  /** The CSRF token of the form on a page (and the session that holds it). */
+  async csrfToken(page: string): Promise<string> {
+    const res = await this.get(page);
+    const match = /name="_csrf" value="([^"]+)"/.exec(await res.text());
+    if (!match?.[1]) throw new Error(`no CSRF token on ${page} (status ${res.status})`);
+    return match[1];
+  }
+
+  /**
+   * Posts an HTML form (application/x-www-form-urlencoded), as a browser does.
+   * Like a browser, it first loads the page the form is on and sends its CSRF
+   * token, unless the form has a `_csrf` of its own or `csrf: false` is given.
+   */
+  async post(
+    path: string,
+    form: Record<string, string | string[]> = {},
+    options: { csrf?: boolean; formPage?: string } = {},
+  ): Promise<Response> {
+    if (options.csrf !== false && !('_csrf' in form)) {
+      const page = options.formPage ?? (path === '/login' || path === '/register' ? path : '/');
+      form = { ...form, _csrf: await this.csrfToken(page) };
+    }
     const body = new URLSearchParams();
     for (const [key, value] of Object.entries(form)) {
       for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);

@@ -1,0 +1,73 @@
+// expiry: documents that carry their own expiry date (sessions, login
+// counters) must leave their collection once it passes. MongoDB does that with
+// a TTL index; servers without TTL indexes (FerretDB 1.x, some
+// MongoDB-compatible clouds) need a periodic sweep instead.
+import type { Collection } from 'mongodb';
+import type { SessionExpiryMode } from '../config.js';
+import type { Logger } from '../logger.js';
+
+export type ActiveExpiryMode = Exclude<SessionExpiryMode, 'auto'>;
+
+// MongoDB error codes a server answers with when it lacks a feature
+const TTL_UNSUPPORTED_CODES = new Set([
+  238, // NotImplemented
+  115, // CommandNotSupported
+  72, // InvalidOptions
+]);
+// the same key pattern already indexed under another name or options
+const INDEX_CONFLICT_CODES = new Set([85, 86]);
+
+function errorCode(err: unknown): number {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number') return err.code;
+  return 0;
+}
+
+/**
+ * Indexes `field` so that expired documents can leave: a TTL index where the
+ * server has them (`ttl`), a plain index for the sweep's query otherwise
+ * (`sweep`). `wanted` forces one mode; `auto` tries TTL first.
+ */
+export async function ensureExpiryIndex(
+  collection: Collection,
+  field: string,
+  wanted: SessionExpiryMode,
+  logger: Logger,
+): Promise<ActiveExpiryMode> {
+  if (wanted !== 'sweep') {
+    try {
+      await collection.createIndex({ [field]: 1 }, { expireAfterSeconds: 0, name: `${field}_ttl` });
+      return 'ttl';
+    } catch (err) {
+      if (INDEX_CONFLICT_CODES.has(errorCode(err))) {
+        throw new Error(
+          `${collection.collectionName} already has a different index on "${field}" (from sweep mode?). ` +
+            `Drop it (db.${collection.collectionName}.dropIndex("${field}_sweep")) or set SESSION_EXPIRY_MODE=sweep.`,
+          { cause: err },
+        );
+      }
+      if (wanted === 'ttl' || !TTL_UNSUPPORTED_CODES.has(errorCode(err))) throw err;
+      logger.debug(`no TTL index on ${collection.collectionName}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  try {
+    await collection.createIndex({ [field]: 1 }, { name: `${field}_sweep` });
+  } catch (err) {
+    // a TTL index on the same field serves the sweep's query just as well
+    if (!INDEX_CONFLICT_CODES.has(errorCode(err))) throw err;
+  }
+  return 'sweep';
+}
+
+/** Deletes documents whose `field` date has passed, every `intervalMs`, until stopped. */
+export function startSweep(collection: Collection, field: string, intervalMs: number, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    collection.deleteMany({ [field]: { $lt: new Date() } }).catch((err: unknown) => {
+      logger.warn({ err, collection: collection.collectionName }, 'sweeping expired documents failed; will retry');
+    });
+  }, intervalMs);
+  // the sweep alone never keeps the process alive
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+  };
+}

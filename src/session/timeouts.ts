@@ -1,0 +1,62 @@
+// timeouts: a logged-in session ends after SESSION_IDLE_TIMEOUT without a
+// request, and SESSION_ABSOLUTE_TIMEOUT after login however busy it is
+// (OWASP Session Management: both, enforced on the server, not by the cookie).
+import type { RequestHandler } from 'express';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { loginUrlFor } from '../auth/safe-next.js';
+import { clearSessionCookie } from './middleware.js';
+import { destroySession, saveSession } from './promises.js';
+
+export type TimeoutReason = 'idle' | 'absolute';
+
+type Timeouts = Pick<Config['session'], 'idleTimeoutMs' | 'absoluteTimeoutMs'>;
+
+/**
+ * How long the browser should keep the cookie (and MongoDB the document): past
+ * the idle timeout, so that a late visitor still shows the ticket and can be
+ * told why they were logged out, but never past the absolute deadline.
+ */
+export function cookieLifetimeMs(config: Timeouts, loginAt: number, now: number): number {
+  return Math.max(0, Math.min(2 * config.idleTimeoutMs, loginAt + config.absoluteTimeoutMs - now));
+}
+
+export function expiredReason(
+  config: Timeouts,
+  session: { loginAt?: number; lastSeenAt?: number },
+  now: number,
+): TimeoutReason | undefined {
+  const loginAt = session.loginAt ?? 0;
+  if (now - loginAt >= config.absoluteTimeoutMs) return 'absolute';
+  if (now - (session.lastSeenAt ?? loginAt) >= config.idleTimeoutMs) return 'idle';
+  return undefined;
+}
+
+export function enforceSessionTimeouts(config: Config['session'], logger: Logger): RequestHandler {
+  // "last seen" is written at most this often, not on every request
+  const refreshEveryMs = Math.min(60_000, Math.floor(config.idleTimeoutMs / 10));
+
+  return async (req, res, next) => {
+    const session = req.session;
+    if (!session.userId) {
+      next();
+      return;
+    }
+    const now = Date.now();
+    const reason = expiredReason(config, session, now);
+    if (reason) {
+      logger.info({ event: 'session-expired', reason, userId: session.userId }, 'session expired');
+      await destroySession(req);
+      clearSessionCookie(res, config);
+      const target = req.method === 'GET' ? loginUrlFor(req.originalUrl) : '/login';
+      res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}expired=${reason}`);
+      return;
+    }
+    if (now - (session.lastSeenAt ?? 0) >= refreshEveryMs) {
+      session.lastSeenAt = now;
+      session.cookie.maxAge = cookieLifetimeMs(config, session.loginAt ?? now, now);
+      await saveSession(req);
+    }
+    next();
+  };
+}
