@@ -45,10 +45,6 @@ class SlowStore extends session.Store {
   override destroy(sid: string, cb?: Callback): void {
     this.inner.destroy(sid, cb);
   }
-
-  override touch(sid: string, data: SessionData, cb?: () => void): void {
-    this.inner.touch?.(sid, data, cb);
-  }
 }
 
 let db: TestDatabase;

@@ -44,6 +44,12 @@ export async function createSessionStore(
     // store the session as a document, not a JSON string, so its fields can be queried
     stringify: false,
   });
+  // express-session "touches" (re-writes the expiry of) every session that a
+  // request did not change, after the response has gone: a database write
+  // per page view. Cloakroom never needs it: a session's expiry changes only
+  // at login and when the timeouts middleware refreshes an active session,
+  // and both save it. Without a touch method, express-session does not call it.
+  Object.defineProperty(store, 'touch', { value: undefined });
   logger.info(
     expiryMode === 'ttl'
       ? 'Expired sessions: removed by MongoDB through a TTL index on sessions.expires'

@@ -13,12 +13,14 @@ export type TimeoutReason = 'idle' | 'absolute';
 type Timeouts = Pick<Config['session'], 'idleTimeoutMs' | 'absoluteTimeoutMs'>;
 
 /**
- * How long the browser should keep the cookie (and MongoDB the document): past
- * the idle timeout, so that a late visitor still shows the ticket and can be
- * told why they were logged out, but never past the absolute deadline.
+ * How long the browser should keep the cookie (and MongoDB the document). The
+ * server ends the session at the idle or absolute timeout; the ticket is kept
+ * one idle timeout longer than that, so a visitor who comes back late still
+ * shows it and can be told why they were logged out. Past that, it is gone.
  */
 export function cookieLifetimeMs(config: Timeouts, loginAt: number, now: number): number {
-  return Math.max(0, Math.min(2 * config.idleTimeoutMs, loginAt + config.absoluteTimeoutMs - now));
+  const untilDeadline = loginAt + config.absoluteTimeoutMs - now;
+  return Math.max(0, Math.min(2 * config.idleTimeoutMs, untilDeadline + config.idleTimeoutMs));
 }
 
 export function expiredReason(

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 // client: a tiny browser stand-in over fetch. It keeps cookies like a browser
 // (one jar per client) and never follows redirects, so tests see each step.
 export interface CookieInfo {
@@ -108,4 +109,16 @@ let counter = 0;
 export function uniqueUsername(prefix = 'user'): string {
   counter += 1;
   return `${prefix}_${process.pid}_${counter}_${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** A signed session cookie value for any ID, as express-session would make it with `secret`. */
+export function signedCookieValue(id: string, secret: string): string {
+  const signature = createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, '');
+  return encodeURIComponent(`s:${id}.${signature}`);
+}
+
+/** The session ID inside a signed cookie value. */
+export function sessionIdFromCookie(value: string | undefined): string {
+  const decoded = decodeURIComponent(value ?? '');
+  return decoded.slice(2, decoded.lastIndexOf('.'));
 }

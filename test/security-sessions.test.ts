@@ -1,0 +1,182 @@
+// Sessions (ASVS V7, OWASP Session Management cheat sheet): new IDs at login,
+// no adopted IDs, idle and absolute timeouts on the server, safe cookies.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import {
+  Client,
+  parseSetCookie,
+  sessionIdFromCookie,
+  signedCookieValue,
+  uniqueUsername,
+} from './helpers/client.js';
+import { startTestDatabase, type TestDatabase } from './helpers/database.js';
+
+let db: TestDatabase;
+let app: TestApp;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+before(async () => {
+  db = await startTestDatabase();
+  app = await startTestApp({
+    uri: db.freshUri(),
+    // short enough to wait for in a test
+    env: { SESSION_IDLE_TIMEOUT: '1s', SESSION_ABSOLUTE_TIMEOUT: '3s' },
+  });
+});
+
+after(async () => {
+  await app.close();
+  await db.stop();
+});
+
+const cookieName = () => app.config.session.cookieName;
+const sessions = () => app.connection.getClient().db(app.connection.name).collection('sessions');
+
+describe('session IDs', () => {
+  it('change at registration; the pre-registration cookie is worthless afterwards', async () => {
+    const client = new Client(app.baseUrl);
+    await client.csrfToken('/register');
+    const before = client.cookies.get(cookieName());
+    assert.ok(before);
+    assert.equal((await client.register(uniqueUsername('newid'))).status, 303);
+    const after = client.cookies.get(cookieName());
+    assert.notEqual(after, before);
+    assert.equal(await sessions().countDocuments({ _id: sessionIdFromCookie(before) as never }), 0);
+
+    const replay = new Client(app.baseUrl);
+    replay.cookies.set(cookieName(), before);
+    assert.equal((await replay.get('/dashboard')).status, 302);
+  });
+
+  it('chosen by an attacker are never adopted, even when correctly signed', async () => {
+    const username = uniqueUsername('fixate');
+    await new Client(app.baseUrl).register(username);
+    // the worst case: the attacker knows the secret and signs an ID of their choice
+    const chosen = 'attacker-chosen-session-id-000000';
+    const client = new Client(app.baseUrl);
+    client.cookies.set(cookieName(), signedCookieValue(chosen, app.config.session.secrets[0] ?? ''));
+    assert.equal((await client.get('/dashboard')).status, 302);
+    assert.equal((await client.login(username)).status, 303);
+    assert.notEqual(sessionIdFromCookie(client.cookies.get(cookieName())), chosen);
+    assert.equal(await sessions().countDocuments({ _id: chosen as never }), 0);
+  });
+
+  it('never appear in URLs or pages', async () => {
+    const client = new Client(app.baseUrl);
+    const register = await client.register(uniqueUsername('nourl'));
+    const sid = sessionIdFromCookie(client.cookies.get(cookieName()));
+    assert.ok(sid.length >= 20);
+    const pages = [register, await client.get('/dashboard'), await client.get('/'), await client.get('/login')];
+    for (const res of pages) {
+      assert.ok(!(res.headers.get('location') ?? '').includes(sid), 'not in a redirect');
+      assert.ok(!(await res.text()).includes(sid), 'not in a page');
+    }
+  });
+});
+
+describe('idle timeout', () => {
+  it('keeps an active session alive past the idle timeout', async () => {
+    const client = new Client(app.baseUrl);
+    await client.register(uniqueUsername('busy'));
+    // 1.6 s of activity with a 1 s idle timeout
+    for (let i = 0; i < 4; i += 1) {
+      await sleep(400);
+      assert.equal((await client.get('/dashboard')).status, 200, `request ${i}`);
+    }
+  });
+
+  it('logs an idle session out on the server and says why', async () => {
+    const client = new Client(app.baseUrl);
+    await client.register(uniqueUsername('idle'));
+    const sid = sessionIdFromCookie(client.cookies.get(cookieName()));
+    await sleep(1200);
+    const res = await client.get('/dashboard');
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/login?next=/dashboard&expired=idle');
+    assert.equal(await sessions().countDocuments({ _id: sid as never }), 0, 'the session was deleted');
+    const login = await client.get(res.headers.get('location') ?? '');
+    assert.match(await login.text(), /logged out after 1 second without activity/);
+  });
+});
+
+describe('absolute timeout', () => {
+  it('ends even a busy session a fixed time after login', async () => {
+    const client = new Client(app.baseUrl);
+    await client.register(uniqueUsername('absolute'));
+    let res: Response | undefined;
+    // keep it busy (never idle for 1 s) until the 3 s absolute limit passes
+    for (let i = 0; i < 20; i += 1) {
+      await sleep(300);
+      res = await client.get('/dashboard');
+      if (res.status !== 200) break;
+    }
+    assert.equal(res?.status, 303);
+    assert.equal(res.headers.get('location'), '/login?next=/dashboard&expired=absolute');
+    const login = await client.get(res.headers.get('location') ?? '');
+    assert.match(await login.text(), /a login lasts at most 3 seconds/);
+  });
+
+  it('bounds the cookie and the stored session by the deadline', async () => {
+    const client = new Client(app.baseUrl);
+    const res = await client.register(uniqueUsername('deadline'));
+    const cookie = res.headers.getSetCookie().map(parseSetCookie).find((c) => c.name === cookieName());
+    assert.ok(cookie);
+    const expires = Date.parse(String(cookie.attributes.expires));
+    // at most one idle timeout (1 s) past the 3 s absolute limit, so a late visitor can be told why
+    assert.ok(expires <= Date.now() + 3000 + 1000, 'cookie expiry bounded by the absolute limit');
+    const stored = await sessions().findOne({ _id: sessionIdFromCookie(client.cookies.get(cookieName())) as never });
+    assert.ok(stored?.expires instanceof Date);
+    assert.ok(stored.expires.getTime() <= Date.now() + 3000 + 1000);
+  });
+});
+
+describe('cookies in production', () => {
+  let prod: TestApp;
+
+  before(async () => {
+    prod = await startTestApp({
+      uri: db.freshUri(),
+      env: {
+        NODE_ENV: 'production',
+        SESSION_SECRET: 's'.repeat(40),
+        PASSWORD_PEPPER: 'p'.repeat(40),
+        BCRYPT_COST: '12',
+        TRUST_PROXY: 'loopback',
+      },
+    });
+  });
+
+  after(async () => {
+    await prod.close();
+  });
+
+  it('are __Host- prefixed, Secure, HttpOnly, SameSite=Lax, Path=/ and have no Domain behind HTTPS', async () => {
+    const client = new Client(prod.baseUrl, { 'x-forwarded-proto': 'https' });
+    const res = await client.get('/login');
+    const cookie = res.headers.getSetCookie().map(parseSetCookie)[0];
+    assert.ok(cookie);
+    assert.equal(cookie.name, '__Host-cloakroom.sid');
+    assert.equal(cookie.attributes.secure, true);
+    assert.equal(cookie.attributes.httponly, true);
+    assert.equal(cookie.attributes.samesite, 'Lax');
+    assert.equal(cookie.attributes.path, '/');
+    assert.equal(cookie.attributes.domain, undefined);
+  });
+
+  it('are never sent over plain HTTP (what TRUST_PROXY is for behind a TLS proxy)', async () => {
+    const res = await new Client(prod.baseUrl).get('/login');
+    assert.equal(res.headers.getSetCookie().length, 0);
+  });
+});
+
+describe('caching', () => {
+  it('private pages and auth forms are never stored by the browser', async () => {
+    const client = new Client(app.baseUrl);
+    for (const path of ['/login', '/register']) {
+      assert.equal((await client.get(path)).headers.get('cache-control'), 'no-store', path);
+    }
+    await client.register(uniqueUsername('nostore'));
+    assert.equal((await client.get('/dashboard')).headers.get('cache-control'), 'no-store');
+  });
+});
