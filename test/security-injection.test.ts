@@ -1,5 +1,6 @@
-// Bad input gets a clear message and a 4xx: never a 500, a stack trace, a
-// login, or a half-created user.
+// Injection and bad input (ASVS V1, V2): only strings reach database queries;
+// everything else gets a clear message and a 4xx, never a 500, a stack trace,
+// a login, or a half-created user.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -76,6 +77,24 @@ describe('registration refuses crafted input and creates nothing', () => {
       const before = await app.users.estimatedDocumentCount();
       assertRefused(await send('/register', body, type), label);
       assert.equal(await app.users.estimatedDocumentCount(), before);
+    });
+  }
+});
+
+describe('form routes', () => {
+  for (const [type, body] of [
+    ['application/json', JSON.stringify({ username: { $ne: null }, password: { $ne: null } })],
+    ['text/plain', 'username=a&password=b'],
+    ['multipart/form-data; boundary=x', '--x--'],
+  ] as const) {
+    it(`accept HTML form posts only, not ${type}`, async () => {
+      const res = await new Client(app.baseUrl).request('/login', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': type },
+      });
+      assert.equal(res.status, 415);
+      assert.match(await res.text(), /accepts HTML form posts only/);
     });
   }
 });

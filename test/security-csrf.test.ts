@@ -1,0 +1,96 @@
+// CSRF (ASVS V3.5, OWASP CSRF cheat sheet): every state-changing form needs
+// the synchronizer token of its own session, and requests that say they come
+// from another site are refused outright.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { Client, uniqueUsername } from './helpers/client.js';
+import { startTestDatabase, type TestDatabase } from './helpers/database.js';
+
+let db: TestDatabase;
+let app: TestApp;
+const password = 'a sturdy old lantern';
+
+before(async () => {
+  db = await startTestDatabase();
+  app = await startTestApp({ uri: db.freshUri() });
+});
+
+after(async () => {
+  await app.close();
+  await db.stop();
+});
+
+async function expectRefused(res: Response, label: string) {
+  assert.equal(res.status, 403, label);
+  assert.match(await res.text(), /This form has expired/, label);
+}
+
+describe('the CSRF token', () => {
+  it('is a hidden _csrf field in every form', async () => {
+    const client = new Client(app.baseUrl);
+    for (const page of ['/login', '/register']) {
+      assert.match(await (await client.get(page)).text(), /<input type="hidden" name="_csrf" value="[0-9a-f]{64,}"/, page);
+    }
+    await client.register(uniqueUsername('forms'), password);
+    // the logout button in the navigation
+    assert.match(await (await client.get('/dashboard')).text(), /action="\/logout"><input type="hidden" name="_csrf"/);
+  });
+
+  for (const path of ['/login', '/register']) {
+    it(`is required on ${path}: missing, wrong, or from another session`, async () => {
+      const username = uniqueUsername('csrf');
+      const form = { username, password, confirmPassword: password };
+      const client = new Client(app.baseUrl);
+      await client.csrfToken(path);
+      await expectRefused(await client.post(path, form, { csrf: false }), 'missing');
+      await expectRefused(await client.post(path, { ...form, _csrf: 'f'.repeat(256) }), 'wrong');
+      const foreign = await new Client(app.baseUrl).csrfToken(path);
+      await expectRefused(await client.post(path, { ...form, _csrf: foreign }), "another session's");
+      // and without any session at all
+      await expectRefused(await new Client(app.baseUrl).post(path, { ...form, _csrf: foreign }), 'no session');
+      assert.equal(await app.users.exists({ usernameKey: username.toLowerCase() }), null, 'no account was made');
+    });
+  }
+
+  it('is required to log out, so another site cannot log you out', async () => {
+    const client = new Client(app.baseUrl);
+    await client.register(uniqueUsername('stay'), password);
+    await expectRefused(await client.post('/logout', {}, { csrf: false }), 'missing');
+    await expectRefused(await client.post('/logout', { _csrf: 'nope' }), 'wrong');
+    assert.equal((await client.get('/dashboard')).status, 200, 'still logged in');
+    assert.equal((await client.post('/logout')).status, 303, 'with the token it works');
+  });
+
+  it('from before login does not work after login', async () => {
+    const client = new Client(app.baseUrl);
+    const before = await client.csrfToken('/register');
+    await client.post('/register', { username: uniqueUsername('rotate'), password, confirmPassword: password, _csrf: before });
+    await expectRefused(await client.post('/logout', { _csrf: before }), 'pre-login token');
+  });
+});
+
+describe('the same-origin check', () => {
+  it('refuses a form posted from another origin, even with a valid token', async () => {
+    const username = uniqueUsername('origin');
+    await new Client(app.baseUrl).register(username, password);
+    const client = new Client(app.baseUrl, { origin: 'https://evil.example' });
+    const _csrf = await client.csrfToken('/login');
+    await expectRefused(await client.post('/login', { username, password, _csrf }), 'foreign Origin');
+  });
+
+  it('refuses requests the browser marks as cross-site', async () => {
+    const username = uniqueUsername('fetchsite');
+    await new Client(app.baseUrl).register(username, password);
+    const client = new Client(app.baseUrl, { 'sec-fetch-site': 'cross-site' });
+    const _csrf = await client.csrfToken('/login');
+    await expectRefused(await client.post('/login', { username, password, _csrf }), 'Sec-Fetch-Site');
+  });
+
+  it('accepts the site itself', async () => {
+    const username = uniqueUsername('sameorigin');
+    await new Client(app.baseUrl).register(username, password);
+    const client = new Client(app.baseUrl, { origin: app.baseUrl, 'sec-fetch-site': 'same-origin' });
+    assert.equal((await client.login(username, password)).status, 303);
+  });
+});

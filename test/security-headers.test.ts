@@ -1,0 +1,102 @@
+// Headers and pages (ASVS V3.4, V13.4): a strict Content-Security-Policy,
+// helmet's defaults, HSTS in production, and nothing that names the stack.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { Client, uniqueUsername } from './helpers/client.js';
+import { startTestDatabase, type TestDatabase } from './helpers/database.js';
+
+let db: TestDatabase;
+let app: TestApp;
+let prod: TestApp;
+
+before(async () => {
+  db = await startTestDatabase();
+  app = await startTestApp({ uri: db.freshUri() });
+  prod = await startTestApp({
+    uri: db.freshUri(),
+    env: {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 's'.repeat(40),
+      PASSWORD_PEPPER: 'p'.repeat(40),
+      BCRYPT_COST: '12',
+      TRUST_PROXY: 'loopback',
+    },
+  });
+});
+
+after(async () => {
+  await app.close();
+  await prod.close();
+  await db.stop();
+});
+
+function directives(csp: string | null): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const part of (csp ?? '').split(';')) {
+    const [name = '', ...values] = part.trim().split(/\s+/);
+    if (name) map.set(name, values.join(' '));
+  }
+  return map;
+}
+
+describe('Content-Security-Policy', () => {
+  it('allows only this origin and no inline script or style', async () => {
+    const csp = directives((await new Client(app.baseUrl).get('/')).headers.get('content-security-policy'));
+    assert.equal(csp.get('default-src'), "'self'");
+    assert.equal(csp.get('script-src'), "'self'");
+    assert.equal(csp.get('style-src'), "'self'");
+    assert.equal(csp.get('form-action'), "'self'");
+    assert.equal(csp.get('frame-ancestors'), "'none'");
+    assert.equal(csp.get('object-src'), "'none'");
+    for (const [name, value] of csp) assert.doesNotMatch(value, /unsafe-inline|unsafe-eval|https:|\*/, name);
+  });
+
+  it('is not contradicted by the pages: no inline script, style or event handler', async () => {
+    const client = new Client(app.baseUrl);
+    const pages = [await client.get('/'), await client.get('/login'), await client.get('/register'), await client.get('/nowhere')];
+    await client.register(uniqueUsername('csp'));
+    pages.push(await client.get('/dashboard'));
+    for (const res of pages) {
+      const html = await res.text();
+      assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, 'inline script');
+      assert.doesNotMatch(html, /<style|\sstyle=/i, 'inline style');
+      assert.doesNotMatch(html, /\son[a-z]+=/i, 'event handler attribute');
+    }
+  });
+});
+
+describe('other headers', () => {
+  it("helmet's defaults, a same-origin referrer policy, and no X-Powered-By", async () => {
+    const headers = (await new Client(app.baseUrl).get('/')).headers;
+    assert.equal(headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(headers.get('referrer-policy'), 'same-origin');
+    assert.equal(headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(headers.get('x-powered-by'), null);
+    assert.equal(headers.get('strict-transport-security'), null, 'no HSTS over plain HTTP in development');
+  });
+
+  it('HSTS in production', async () => {
+    const res = await new Client(prod.baseUrl, { 'x-forwarded-proto': 'https' }).get('/');
+    assert.match(res.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/);
+    assert.match(res.headers.get('content-security-policy') ?? '', /upgrade-insecure-requests/);
+  });
+});
+
+describe('production pages', () => {
+  it('name no library and show no stack, whatever goes wrong', async () => {
+    const client = new Client(prod.baseUrl, { 'x-forwarded-proto': 'https' });
+    const responses = [
+      await client.get('/nowhere'),
+      await client.request('/login', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } }),
+      await client.request('/login', { method: 'POST', body: `a=${'x'.repeat(20_000)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      await client.post('/login', { username: 'x' }, { csrf: false }),
+    ];
+    for (const res of responses) {
+      assert.ok(res.status >= 400 && res.status < 500, String(res.status));
+      const html = await res.text();
+      assert.doesNotMatch(html, /express|mongoose|mongodb|pug|csrf-sync|node_modules|\sat \S+ \(/i);
+    }
+  });
+});
