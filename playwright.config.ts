@@ -51,17 +51,19 @@ export default defineConfig({
   ],
   webServer: {
     command: 'node --import tsx src/server.ts',
-    url: `${baseURL}/healthz`,
+    // ready once it listens; the database's URI is captured into
+    // process.env.E2E_MONGODB_URI for tests that start more instances
+    wait: { stdout: /listening on \S+ \(database (?<e2e_mongodb_uri>mongodb:\/\/[^)\s]+)\)/ },
     reuseExistingServer: false,
     // the first run may build the FerretDB stand-in (1-3 minutes)
     timeout: 240_000,
-    stdout: 'pipe',
+    stdout: 'ignore',
     stderr: 'pipe',
     env: {
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: port,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       BCRYPT_COST: '10',
       SESSION_SECRET: 'e2e-secret-used-only-by-the-browser-tests',
       // a fresh, temporary database for every run (unless MONGODB_URI is set)

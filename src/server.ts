@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { connectDatabase, describeConnectError } from './db/connect.js';
+import { connectDatabase, describeConnectError, redactUri } from './db/connect.js';
 import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { createUserModel } from './models/user.js';
@@ -17,6 +17,7 @@ import { createSessionStore } from './session/store.js';
 
 export interface RunningServer {
   url: string;
+  mongodbUri: string;
   server: http.Server;
   close(): Promise<void>;
 }
@@ -77,11 +78,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const address = await listen(server, config.port, config.host);
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(address.address) ? 'localhost' : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  logger.info({ url }, `Cloakroom is listening on ${url}`);
+  const database = redactUri(uri);
+  logger.info({ url, database }, `Cloakroom is listening on ${url} (database ${database})`);
 
   let closing: Promise<void> | undefined;
   return {
     url,
+    mongodbUri: uri,
     server,
     close() {
       closing ??= (async () => {

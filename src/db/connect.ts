@@ -21,10 +21,15 @@ export async function connectDatabase(uri: string, options: ConnectOptions): Pro
   return connection;
 }
 
+/** The URI with any user name and password masked, for logs and messages. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/[^@/]*@/, '//***@');
+}
+
 /** Explains a connection failure in terms a newcomer can act on. */
 export function describeConnectError(uri: string, err: unknown): string {
   const reason = err instanceof Error ? err.message : String(err);
   // never print credentials that may be in the URI
-  const safeUri = uri.replace(/\/\/[^@/]*@/, '//***@');
+  const safeUri = redactUri(uri);
   return `Cannot reach MongoDB at ${safeUri}: ${reason}\nCheck that the server is running and MONGODB_URI is right, or unset MONGODB_URI (outside production) to use the local database.`;
 }
