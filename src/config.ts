@@ -38,6 +38,8 @@ export interface Config {
     secureCookie: boolean;
     expiryMode: SessionExpiryMode;
     sweepIntervalMinutes: number;
+    // test-only: every session save waits this long (0 = off); production refuses it
+    storeDelayMs: number;
   };
   passwords: {
     bcryptCost: number;
@@ -154,6 +156,7 @@ const envSchema = z.object({
   REGISTRATIONS_PER_IP_PER_HOUR: intInRange('REGISTRATIONS_PER_IP_PER_HOUR', 1, 1_000_000, 10),
   TRUST_PROXY: optionalString,
   SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
+  SESSION_STORE_DELAY_MS: intInRange('SESSION_STORE_DELAY_MS', 0, 10_000, 0),
 });
 
 /** Every environment variable the config reads (documented in .env.example). */
@@ -212,6 +215,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // OWASP and NIST: a work factor that costs an attacker real time per guess
     if (e.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 when NODE_ENV=production');
   }
+  if (isProduction && e.SESSION_STORE_DELAY_MS > 0) {
+    problems.push('SESSION_STORE_DELAY_MS slows every login down on purpose, for tests; it is refused when NODE_ENV=production');
+  }
   if (e.SESSION_ABSOLUTE_TIMEOUT < e.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
@@ -241,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secureCookie: isProduction,
       expiryMode: e.SESSION_EXPIRY_MODE,
       sweepIntervalMinutes: e.SESSION_SWEEP_INTERVAL_MINUTES,
+      storeDelayMs: e.SESSION_STORE_DELAY_MS,
     },
     passwords: {
       bcryptCost: e.BCRYPT_COST,

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createUserModel } from './models/user.js';
 import { PROJECT_ROOT } from './paths.js';
 import { createMongoThrottle } from './security/throttle.js';
+import { SlowStore } from './session/slow-store.js';
 import { createSessionStore } from './session/store.js';
 
 export interface RunningServer {
@@ -73,7 +74,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger.warn('PASSWORD_PEPPER is not set: using the development pepper (production refuses to start without one)');
   }
 
-  const app = createApp({ config, users, sessionStore: store, throttle, logger });
+  if (config.session.storeDelayMs > 0) {
+    logger.warn(`SESSION_STORE_DELAY_MS: every session save waits ${config.session.storeDelayMs} ms (for tests)`);
+  }
+  const sessionStore = config.session.storeDelayMs > 0 ? new SlowStore(store, config.session.storeDelayMs) : store;
+  const app = createApp({ config, users, sessionStore, throttle, logger });
   const server = http.createServer(app);
   const address = await listen(server, config.port, config.host);
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(address.address) ? 'localhost' : address.address;

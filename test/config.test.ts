@@ -92,4 +92,16 @@ describe('config', () => {
     assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, 'loopback');
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
   });
+
+  it('refuses the test-only slow session store in production', () => {
+    const found = problems({
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db/cloakroom',
+      SESSION_SECRET: SECRET,
+      PASSWORD_PEPPER: SECRET,
+      SESSION_STORE_DELAY_MS: '300',
+    });
+    assert.ok(found.some((p) => p.startsWith('SESSION_STORE_DELAY_MS')));
+    assert.equal(loadConfig({ SESSION_STORE_DELAY_MS: '300' }).session.storeDelayMs, 300);
+  });
 });

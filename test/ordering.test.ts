@@ -9,51 +9,23 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
-import session, { type SessionData, type Store } from 'express-session';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
 import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 import { regenerateSession } from '../src/session/promises.js';
 import { createSessionMiddleware } from '../src/session/middleware.js';
+import { SlowStore } from '../src/session/slow-store.js';
 
 const SAVE_DELAY_MS = 300;
-
-type Callback = (err?: unknown) => void;
-
-/** Wraps a store so every save takes a while, and logs when each one finishes. */
-class SlowStore extends session.Store {
-  constructor(
-    private readonly inner: Store,
-    private readonly events: string[],
-  ) {
-    super();
-  }
-
-  override get(sid: string, cb: (err: unknown, session?: SessionData | null) => void): void {
-    this.inner.get(sid, cb);
-  }
-
-  override set(sid: string, data: SessionData, cb?: Callback): void {
-    setTimeout(() => {
-      this.inner.set(sid, data, (err?: unknown) => {
-        this.events.push('save finished');
-        cb?.(err);
-      });
-    }, SAVE_DELAY_MS);
-  }
-
-  override destroy(sid: string, cb?: Callback): void {
-    this.inner.destroy(sid, cb);
-  }
-}
 
 let db: TestDatabase;
 let app: TestApp;
 const events: string[] = [];
+const logSave = () => void events.push('save finished');
 
 before(async () => {
   db = await startTestDatabase();
-  app = await startTestApp({ uri: db.freshUri(), wrapStore: (store) => new SlowStore(store, events) });
+  app = await startTestApp({ uri: db.freshUri(), wrapStore: (store) => new SlowStore(store, SAVE_DELAY_MS, logSave) });
 });
 
 after(async () => {
@@ -121,7 +93,7 @@ describe('the same check on the classic mistake', () => {
 
   before(async () => {
     const wrong = express();
-    wrong.use(createSessionMiddleware(app.config.session, new SlowStore(app.store, events)));
+    wrong.use(createSessionMiddleware(app.config.session, new SlowStore(app.store, SAVE_DELAY_MS, logSave)));
     wrong.post('/login', async (req, res) => {
       await regenerateSession(req);
       req.session.userId = 'someone';
