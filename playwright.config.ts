@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
+import { E2E_APP_ENV, LISTENING_LINE } from './e2e/support/env.js';
 
 // Workers load this file too; they inherit the environment, so the port is
 // chosen once, by the first process, and shared through E2E_PORT.
@@ -20,10 +21,22 @@ const baseURL = `http://127.0.0.1:${port}`;
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const runningAsRoot = process.getuid?.() === 0;
 
+const browser = {
+  ...devices['Desktop Chrome'],
+  launchOptions: {
+    ...(executablePath ? { executablePath } : {}),
+    // Chromium's sandbox cannot run as root; elsewhere it stays on
+    chromiumSandbox: !runningAsRoot,
+    // no calls home for updates or field trials: there may be no network
+    args: ['--disable-background-networking', '--disable-component-update'],
+  },
+};
+
 export default defineConfig({
   testDir: './e2e',
   fullyParallel: true,
   forbidOnly: Boolean(process.env.CI),
+  // a flaky journey is a bug to fix, not to retry
   retries: 0,
   workers: 2,
   timeout: 30_000,
@@ -35,37 +48,23 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   projects: [
-    {
-      name: 'chromium',
-      use: {
-        ...devices['Desktop Chrome'],
-        launchOptions: {
-          // Chromium's sandbox cannot run as root; elsewhere it stays on
-          chromiumSandbox: !runningAsRoot,
-          ...(executablePath ? { executablePath } : {}),
-          // no calls home for updates or field trials: there may be no network
-          args: ['--disable-background-networking', '--disable-component-update'],
-        },
-      },
-    },
+    { name: 'chromium', use: browser, testIgnore: 'screenshots/**' },
+    // npm run screenshots: pictures of every page for the README
+    { name: 'screenshots', use: browser, testMatch: 'screenshots/**/*.spec.ts' },
   ],
   webServer: {
     command: 'node --import tsx src/server.ts',
     // ready once it listens; the database's URI is captured into
     // process.env.E2E_MONGODB_URI for tests that start more instances
-    wait: { stdout: /listening on \S+ \(database (?<e2e_mongodb_uri>mongodb:\/\/[^)\s]+)\)/ },
+    wait: { stdout: LISTENING_LINE },
     reuseExistingServer: false,
     // the first run may build the FerretDB stand-in (1-3 minutes)
     timeout: 240_000,
     stdout: 'ignore',
     stderr: 'pipe',
     env: {
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
+      ...E2E_APP_ENV,
       PORT: port,
-      LOG_LEVEL: 'info',
-      BCRYPT_COST: '10',
-      SESSION_SECRET: 'e2e-secret-used-only-by-the-browser-tests',
       // a fresh, temporary database for every run (unless MONGODB_URI is set)
       LOCAL_DB_DIR: '',
     },

@@ -4,6 +4,7 @@ import { test as base } from '@playwright/test';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { RegisterPage } from './pages/register-page.js';
+import { registerOverHttp } from './support/accounts.js';
 
 export interface Credentials {
   username: string;
@@ -16,6 +17,8 @@ interface Fixtures {
   dashboardPage: DashboardPage;
   /** Credentials for an account that does not exist yet. */
   newUser: Credentials;
+  /** An account that exists (created over HTTP), not logged in anywhere. */
+  registeredUser: Credentials;
 }
 
 export const test = base.extend<Fixtures>({
@@ -34,6 +37,10 @@ export const test = base.extend<Fixtures>({
       username: `Guest_${randomBytes(5).toString('hex')}`,
       password: `pass phrase ${randomBytes(4).toString('hex')}`,
     });
+  },
+  registeredUser: async ({ newUser, request, baseURL }, use) => {
+    await registerOverHttp(request, baseURL ?? '', newUser);
+    await use(newUser);
   },
 });
 

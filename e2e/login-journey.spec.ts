@@ -1,3 +1,4 @@
+// Journey 1: the whole login lifecycle, in a real browser.
 import { expect, test } from './fixtures.js';
 
 test('register, count visits, log out, log back in', async ({ page, registerPage, loginPage, dashboardPage, newUser }) => {
@@ -9,9 +10,11 @@ test('register, count visits, log out, log back in', async ({ page, registerPage
   await expect(dashboardPage.visitCount).toHaveText('1');
   await expect(dashboardPage.lifetimeVisits).toHaveText('1');
 
-  await page.reload();
-  await expect(dashboardPage.visitCount).toHaveText('2');
-  await expect(dashboardPage.lifetimeVisits).toHaveText('2');
+  for (const count of ['2', '3']) {
+    await page.reload();
+    await expect(dashboardPage.visitCount).toHaveText(count);
+    await expect(dashboardPage.lifetimeVisits).toHaveText(count);
+  }
 
   await dashboardPage.logout();
   await expect(page).toHaveURL('/?notice=signed-out');
@@ -25,5 +28,5 @@ test('register, count visits, log out, log back in', async ({ page, registerPage
   await expect(page).toHaveURL('/dashboard');
   // a new session counts from 1 again; the account's lifetime count goes on
   await expect(dashboardPage.visitCount).toHaveText('1');
-  await expect(dashboardPage.lifetimeVisits).toHaveText('3');
+  await expect(dashboardPage.lifetimeVisits).toHaveText('4');
 });

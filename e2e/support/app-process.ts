@@ -1,0 +1,50 @@
+// app process: another Cloakroom instance for a test, on the same database as
+// the main one (scale-out, restarts, a deliberately slow session store).
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { E2E_APP_ENV, LISTENING_LINE } from './env.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export interface AppInstance {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startInstance(options: { port?: number; env?: Record<string, string> } = {}): Promise<AppInstance> {
+  const mongodbUri = process.env.E2E_MONGODB_URI;
+  if (!mongodbUri) throw new Error('E2E_MONGODB_URI is not set: run the browser tests with npx playwright test');
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...E2E_APP_ENV, PORT: String(options.port ?? 0), MONGODB_URI: mongodbUri, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`instance did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = LISTENING_LINE.exec(output);
+      if (match?.groups?.url) {
+        clearTimeout(timer);
+        resolve(match.groups.url.replace('localhost', '127.0.0.1'));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`instance exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

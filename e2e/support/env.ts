@@ -1,0 +1,19 @@
+// env: the settings every app instance of the browser tests shares. Instances
+// started by a test must sign cookies and hash passwords like the main one.
+export const E2E_APP_ENV = {
+  NODE_ENV: 'test',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'info',
+  BCRYPT_COST: '10',
+  SESSION_SECRET: 'e2e-secret-used-only-by-the-browser-tests',
+  PASSWORD_PEPPER: 'e2e-pepper-used-only-by-the-browser-tests',
+  // small enough for the throttling journey to reach...
+  LOGIN_MAX_CONSECUTIVE_FAILURES: '3',
+  LOGIN_LOCKOUT: '1m',
+  // ...and per-address limits out of the way: every test browses from 127.0.0.1
+  LOGIN_MAX_FAILURES_PER_IP_PER_DAY: '100000',
+  REGISTRATIONS_PER_IP_PER_HOUR: '100000',
+} as const;
+
+/** What the app prints once it listens; the database URI is captured from it. */
+export const LISTENING_LINE = /listening on (?<url>\S+) \(database (?<e2e_mongodb_uri>mongodb:\/\/[^)\s]+)\)/;
