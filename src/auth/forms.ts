@@ -43,7 +43,10 @@ export const registerForm = z
     password: newPassword,
     confirmPassword: requiredString('Confirm your password'),
   })
+  // runs even when a field above has failed a check (but not on wrong types),
+  // so every message shows at once
   .superRefine((form, ctx) => {
+    if (typeof form.password !== 'string' || typeof form.username !== 'string') return;
     if (form.password.normalize('NFKC').toLowerCase() === form.username.toLowerCase()) {
       ctx.addIssue({ code: 'custom', path: ['password'], message: 'Password must not be your username' });
     } else if (form.password !== form.confirmPassword) {

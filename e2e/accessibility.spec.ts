@@ -1,0 +1,40 @@
+// Journey 12: axe finds no serious or critical accessibility violations.
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.js';
+
+async function expectNoSeriousViolations(page: Page, label: string) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    label,
+  ).toEqual([]);
+}
+
+test('home, register, login and error pages', async ({ page, registerPage }) => {
+  for (const path of ['/', '/register', '/login', '/no/such/page']) {
+    await page.goto(path);
+    await expectNoSeriousViolations(page, path);
+  }
+  // a form with errors showing
+  await registerPage.goto();
+  await registerPage.register('x', 'short', 'other');
+  await expectNoSeriousViolations(page, 'register with errors');
+});
+
+test('dashboard', async ({ page, loginPage, registeredUser }) => {
+  await loginPage.goto();
+  await loginPage.login(registeredUser.username, registeredUser.password);
+  await expect(page).toHaveURL('/dashboard');
+  await expectNoSeriousViolations(page, '/dashboard');
+});
+
+test('the 429 page', async ({ page, loginPage, registeredUser }) => {
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    await loginPage.goto();
+    await loginPage.login(registeredUser.username, 'wrong guess');
+  }
+  await expect(page.getByRole('heading', { name: 'Too many attempts' })).toBeVisible();
+  await expectNoSeriousViolations(page, '429');
+});
