@@ -41,6 +41,7 @@ test('register, log out and log in with Tab and Enter only', async ({ page, regi
 
   await tabTo(page, page.getByRole('link', { name: 'Log in' }).first());
   await page.keyboard.press('Enter');
+  await expect(loginPage.heading).toBeVisible();
   await tabTo(page, loginPage.username);
   await page.keyboard.type(newUser.username);
   await tabTo(page, loginPage.password);
