@@ -9,10 +9,12 @@ import type { Logger } from './logger.js';
 import { createPasswordHasher } from './auth/passwords.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { formBodiesOnly } from './middleware/form-only.js';
+import { requestLogger } from './middleware/request-log.js';
 import { templateLocals } from './middleware/locals.js';
 import type { UserModel } from './models/user.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { healthRoutes, type HealthChecks } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { loginRoutes } from './routes/login.js';
 import { logoutRoutes } from './routes/logout.js';
@@ -28,6 +30,7 @@ export interface AppDeps {
   users: UserModel;
   sessionStore: Store;
   throttle: LoginThrottle;
+  health: HealthChecks;
   logger: Logger;
 }
 
@@ -35,7 +38,7 @@ export interface AppDeps {
 const FORM_BODY_LIMIT = '8kb';
 
 export function createApp(deps: AppDeps): Express {
-  const { config, users, sessionStore, throttle, logger } = deps;
+  const { config, users, sessionStore, throttle, health, logger } = deps;
   const passwords = createPasswordHasher({ cost: config.passwords.bcryptCost, pepper: config.passwords.pepper });
   const app = express();
 
@@ -47,6 +50,8 @@ export function createApp(deps: AppDeps): Express {
   // know the request was HTTPS, or it refuses to send the Secure cookie
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+
+  app.use(requestLogger(logger));
 
   app.use(
     helmet({
@@ -78,9 +83,7 @@ export function createApp(deps: AppDeps): Express {
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip
   app.use(express.static(PUBLIC_DIR, { index: false, maxAge: config.isProduction ? '1h' : 0 }));
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRoutes(health));
 
   // state-changing requests: from this site only, as HTML forms only
   app.use(requireSameOrigin(logger));

@@ -20,6 +20,8 @@ export interface Config {
   mongodbUri: string | undefined;
   db: {
     serverSelectionTimeoutMs: number;
+    // how long startup keeps trying to reach the database before exiting
+    startupTimeoutMs: number;
   };
   localDb: {
     engine: LocalDbEngine;
@@ -128,6 +130,7 @@ const envSchema = z.object({
       .optional(),
   ),
   DB_SERVER_SELECTION_TIMEOUT_MS: intInRange('DB_SERVER_SELECTION_TIMEOUT_MS', 100, 120_000, 5000),
+  DB_STARTUP_TIMEOUT: duration('DB_STARTUP_TIMEOUT', 0, 86_400_000, '60s'),
   LOCAL_DB_ENGINE: z
     .enum(['auto', 'mongod', 'ferretdb'], { message: 'LOCAL_DB_ENGINE must be auto, mongod or ferretdb' })
     .optional()
@@ -232,7 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     mongodbUri: e.MONGODB_URI,
-    db: { serverSelectionTimeoutMs: e.DB_SERVER_SELECTION_TIMEOUT_MS },
+    db: { serverSelectionTimeoutMs: e.DB_SERVER_SELECTION_TIMEOUT_MS, startupTimeoutMs: e.DB_STARTUP_TIMEOUT },
     localDb: { engine: e.LOCAL_DB_ENGINE, dataDir: e.LOCAL_DB_DIR },
     session: {
       secrets: usingDevSecret ? [DEV_SESSION_SECRET] : secrets,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { connectDatabase, describeConnectError, redactUri } from './db/connect.js';
+import { connectWithRetry, redactUri } from './db/connect.js';
 import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { createUserModel } from './models/user.js';
@@ -55,10 +55,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   let connection: Connection;
   try {
-    connection = await connectDatabase(uri, { serverSelectionTimeoutMs: config.db.serverSelectionTimeoutMs });
+    connection = await connectWithRetry(uri, {
+      serverSelectionTimeoutMs: config.db.serverSelectionTimeoutMs,
+      deadlineMs: config.db.startupTimeoutMs,
+      logger,
+    });
   } catch (err) {
     await localDb?.stop();
-    throw new Error(describeConnectError(uri, err), { cause: err });
+    throw err;
   }
 
   const users = createUserModel(connection);
@@ -78,8 +82,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger.warn(`SESSION_STORE_DELAY_MS: every session save waits ${config.session.storeDelayMs} ms (for tests)`);
   }
   const sessionStore = config.session.storeDelayMs > 0 ? new SlowStore(store, config.session.storeDelayMs) : store;
-  const app = createApp({ config, users, sessionStore, throttle, logger });
+  let shuttingDown = false;
+  const health = {
+    pingDatabase: async () => {
+      await connection.getClient().db(connection.name).command({ ping: 1 });
+    },
+    isShuttingDown: () => shuttingDown,
+  };
+  const app = createApp({ config, users, sessionStore, throttle, health, logger });
   const server = http.createServer(app);
+  // deliberate limits instead of Node's defaults: a client gets 15 s to send
+  // its headers and 30 s for the whole request (our forms are tiny), which
+  // bounds slow-loris connections; idle keep-alive connections stay open
+  // 65 s, longer than the 60 s idle timeout of common load balancers, so the
+  // balancer, not Node, closes them (otherwise it may reuse a closed one: 502)
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
   const address = await listen(server, config.port, config.host);
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(address.address) ? 'localhost' : address.address;
   const url = `http://${shownHost}:${address.port}`;
@@ -93,10 +112,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server,
     close() {
       closing ??= (async () => {
+        // /readyz says 503 from now on, so a load balancer stops sending traffic
+        shuttingDown = true;
         // stop taking connections; requests already running finish first
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // keep-alive connections that finish their request afterwards would
+        // otherwise hold the server open until they time out
+        const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
         server.closeIdleConnections();
         await closed;
+        clearInterval(closeIdle);
         throttle.stop();
         // the one MongoClient, shared by Mongoose, the session store and the throttle
         await connection.close();
@@ -116,6 +141,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config);
+
+  // a bug nobody caught leaves the process in an unknown state: log it and
+  // exit, and let the supervisor start a clean one
+  const crash = (kind: string) => (err: unknown) => {
+    logger.fatal({ err }, `${kind}: exiting`);
+    setTimeout(() => process.exit(1), 100).unref();
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled promise rejection'));
 
   let running: RunningServer;
   try {

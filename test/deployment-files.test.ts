@@ -76,7 +76,11 @@ describe('docker-compose.yml', () => {
     assert.equal(config.host, '0.0.0.0');
     const published = app?.ports?.[0]?.split(':').at(-1);
     assert.equal(Number(published), config.port);
-    assert.ok(app?.healthcheck?.test?.join(' ').includes(`:${config.port}/healthz`));
+    // the app is healthy when it is ready: serving, and its database answers
+    assert.ok(app?.healthcheck?.test?.join(' ').includes(`:${config.port}/readyz`));
+    // Docker's grace period outlasts the app's own
+    const grace = Number(/^(\d+)s$/.exec(String((app as { stop_grace_period?: string }).stop_grace_period))?.[1]);
+    assert.ok(grace * 1000 > config.shutdownGraceMs, 'stop_grace_period longer than SHUTDOWN_GRACE_SECONDS');
   });
 });
 

@@ -35,6 +35,7 @@ async function withApp(
     users: brokenUsers,
     sessionStore: new session.MemoryStore(),
     throttle: createMemoryThrottle(config.throttle),
+    health: { pingDatabase: () => Promise.resolve(), isShuttingDown: () => false },
     logger: quietLogger,
   });
   const server = http.createServer(app);

@@ -2,11 +2,26 @@
 // starts with the local database, serves, and exits 0 on SIGTERM.
 // Needs `npm run build` first (npm test does it).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { startLocalDatabase } from '../src/db/local/index.js';
 import { PROJECT_ROOT } from '../src/paths.js';
+import { Client } from './helpers/client.js';
+import { quietLogger } from './helpers/database.js';
+
+const SLOW_SERVER = { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', BCRYPT_COST: '10', SESSION_STORE_DELAY_MS: '1500' };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 const SERVER = path.join(PROJECT_ROOT, 'dist', 'server.js');
 
@@ -14,6 +29,12 @@ interface Run {
   code: number | null;
   output: string;
 }
+
+// a failed test must not leave a server running (and the test file waiting on it)
+const started = new Set<ChildProcess>();
+after(() => {
+  for (const child of started) child.kill('SIGKILL');
+});
 
 function startServer(env: Record<string, string>) {
   assert.ok(existsSync(SERVER), 'dist/server.js is missing: run npm run build first');
@@ -26,7 +47,13 @@ function startServer(env: Record<string, string>) {
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  const exited = new Promise<Run>((resolve) => child.once('exit', (code) => resolve({ code, output })));
+  started.add(child);
+  const exited = new Promise<Run>((resolve) =>
+    child.once('exit', (code) => {
+      started.delete(child);
+      resolve({ code, output });
+    }),
+  );
   const waitFor = async (pattern: RegExp): Promise<RegExpExecArray> => {
     for (;;) {
       const match = pattern.exec(output);
@@ -47,19 +74,43 @@ describe('the server process', () => {
     assert.doesNotMatch(output, /\n\s+at /, 'a message, not a stack trace');
   });
 
-  it('gives up quickly with a clear message when MongoDB cannot be reached', async () => {
+  it('retries an unreachable MongoDB with growing pauses, then gives up with a clear message', async () => {
     const { code, output } = await startServer({
       NODE_ENV: 'test',
       MONGODB_URI: 'mongodb://127.0.0.1:1/cloakroom',
-      DB_SERVER_SELECTION_TIMEOUT_MS: '500',
+      DB_SERVER_SELECTION_TIMEOUT_MS: '300',
+      DB_STARTUP_TIMEOUT: '4s',
     }).exited;
     assert.equal(code, 1);
-    assert.match(output, /Cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:1\/cloakroom/);
+    assert.match(output, /attempt 1, .*trying again in 1 s/);
+    assert.match(output, /attempt 2, .*trying again in 2 s/);
+    assert.match(output, /Cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:1\/cloakroom \(\d attempts\)/);
+  });
+
+  it('waits for a database that starts after it', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const server = startServer({
+      NODE_ENV: 'test',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      MONGODB_URI: `mongodb://127.0.0.1:${port}/late`,
+      DB_SERVER_SELECTION_TIMEOUT_MS: '300',
+      DB_STARTUP_TIMEOUT: '40s',
+    });
+    await server.waitFor(/not reachable \(attempt 1/);
+    const db = await startLocalDatabase({ engine: 'auto', dataDir: undefined, logger: quietLogger, port });
+    try {
+      await server.waitFor(/Cloakroom is listening/);
+      server.child.kill('SIGTERM');
+      assert.equal((await server.exited).code, 0);
+    } finally {
+      await db.stop();
+    }
   });
 
   it('starts with the local database, serves pages, and exits 0 on SIGTERM', { timeout: 240_000 }, async () => {
     const server = startServer({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', BCRYPT_COST: '10' });
-    const [, url] = await server.waitFor(/Cloakroom is listening on (http:\/\/\S+?)"/);
+    const [, url] = await server.waitFor(/listening on (http:\/\/\S+?) /);
     assert.ok(url);
     const home = await fetch(url.replace('localhost', '127.0.0.1'));
     assert.equal(home.status, 200);
@@ -72,5 +123,42 @@ describe('the server process', () => {
     assert.equal(code, 0, output);
     assert.match(output, /shut down cleanly/);
     assert.match(output, /Local database: /);
+  });
+
+  it('on SIGTERM, finishes the request in flight, then exits 0', { timeout: 60_000 }, async () => {
+    // every session save takes 1.5 s: a login is a slow request
+    const server = startServer({ ...SLOW_SERVER, SHUTDOWN_GRACE_SECONDS: '10' });
+    const [, url] = await server.waitFor(/listening on (http:\/\/\S+?) /);
+    const base = (url ?? '').replace('localhost', '127.0.0.1');
+    await new Client(base).register('shutdown_user', 'a patient passphrase');
+    const client = new Client(base);
+    const token = await client.csrfToken('/login');
+
+    // the login's session save takes 1.5 s; the signal comes 300 ms in
+    const inFlight = client.post('/login', { username: 'shutdown_user', password: 'a patient passphrase', _csrf: token });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server.child.kill('SIGTERM');
+
+    const res = await inFlight;
+    assert.equal(res.status, 303, 'the login in flight completed');
+    const { code, output } = await server.exited;
+    assert.equal(code, 0, output);
+    assert.match(output, /SIGTERM received/);
+    assert.match(output, /shut down cleanly/);
+  });
+
+  it('a second signal exits at once', { timeout: 60_000 }, async () => {
+    const server = startServer(SLOW_SERVER);
+    const [, url] = await server.waitFor(/listening on (http:\/\/\S+?) /);
+    const client = new Client((url ?? '').replace('localhost', '127.0.0.1'));
+    const pending = client.register('impatient_user', 'a patient passphrase').catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server.child.kill('SIGTERM');
+    await server.waitFor(/SIGTERM received/);
+    server.child.kill('SIGTERM');
+    const { code, output } = await server.exited;
+    assert.equal(code, 1);
+    assert.match(output, /SIGTERM again: exiting now/);
+    await pending;
   });
 });

@@ -1,6 +1,7 @@
-// connect: one Mongoose connection, whose MongoClient the session store
-// shares, so the process holds a single connection pool to MongoDB.
+// connect: one Mongoose connection, whose MongoClient the session store and
+// the login throttle share, so the process holds a single connection pool.
 import mongoose, { type Connection } from 'mongoose';
+import type { Logger } from '../logger.js';
 
 export interface ConnectOptions {
   serverSelectionTimeoutMs: number;
@@ -8,17 +9,59 @@ export interface ConnectOptions {
 
 export async function connectDatabase(uri: string, options: ConnectOptions): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
-    // fail in a few seconds with a clear error instead of the driver's 30 s default
+    // a request waits at most this long for an unreachable database, then
+    // fails (503): no hanging pages, and the driver reconnects by itself
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
-    // indexes are built once, deliberately, before the server listens (see syncIndexes)
+    // no queueing in Mongoose while disconnected: the driver's timeout above applies
+    bufferCommands: false,
+    // indexes are built once, deliberately, before the server listens
     autoIndex: false,
     autoCreate: false,
     // turns {"$ne": null} style filters into harmless literals, a second line
     // of defence behind input validation (query selector injection)
     sanitizeFilter: true,
   });
-  await connection.asPromise();
+  try {
+    await connection.asPromise();
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
   return connection;
+}
+
+/**
+ * At startup the database may not be up yet (containers start together), so
+ * keep trying with growing pauses, saying so each time, and give up after
+ * `deadlineMs`: the process then exits non-zero and its supervisor (Docker's
+ * restart policy, systemd, Kubernetes) decides what happens next.
+ */
+export async function connectWithRetry(
+  uri: string,
+  options: ConnectOptions & { deadlineMs: number; logger: Logger },
+): Promise<Connection> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const connection = await connectDatabase(uri, options);
+      if (attempt > 1) options.logger.info(`Connected to MongoDB on attempt ${attempt}`);
+      return connection;
+    } catch (err) {
+      const elapsed = Date.now() - started;
+      const pause = Math.min(1000 * 2 ** (attempt - 1), 10_000);
+      if (elapsed + pause >= options.deadlineMs) {
+        throw new Error(describeConnectError(uri, err, attempt), { cause: err });
+      }
+      options.logger.warn(
+        `MongoDB at ${redactUri(uri)} is not reachable (attempt ${attempt}, ${Math.round(elapsed / 1000)} s): ${errorMessage(err)}; trying again in ${pause / 1000} s (giving up after ${Math.round(options.deadlineMs / 1000)} s)`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The URI with any user name and password masked, for logs and messages. */
@@ -27,9 +70,26 @@ export function redactUri(uri: string): string {
 }
 
 /** Explains a connection failure in terms a newcomer can act on. */
-export function describeConnectError(uri: string, err: unknown): string {
-  const reason = err instanceof Error ? err.message : String(err);
-  // never print credentials that may be in the URI
-  const safeUri = redactUri(uri);
-  return `Cannot reach MongoDB at ${safeUri}: ${reason}\nCheck that the server is running and MONGODB_URI is right, or unset MONGODB_URI (outside production) to use the local database.`;
+export function describeConnectError(uri: string, err: unknown, attempts = 1): string {
+  return `Cannot reach MongoDB at ${redactUri(uri)} (${attempts} attempt${attempts === 1 ? '' : 's'}): ${errorMessage(err)}\nCheck that the server is running and MONGODB_URI is right, or unset MONGODB_URI (outside production) to use the local database.`;
+}
+
+// what the driver throws when it cannot reach the server, or loses it
+const UNAVAILABLE_ERRORS = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'MongoClientClosedError',
+]);
+
+/** Whether an error means "the database is unreachable right now" (a 503), not a bug (a 500). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (UNAVAILABLE_ERRORS.has(e.name)) return true;
+  }
+  return false;
 }

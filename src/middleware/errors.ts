@@ -1,5 +1,6 @@
 // errors: a friendly page for every failure, and the details only in the log.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDatabaseUnavailable } from '../db/connect.js';
 import type { Logger } from '../logger.js';
 import { isCsrfError } from '../security/csrf.js';
 
@@ -30,6 +31,17 @@ export function errorHandler(logger: Logger, showDetails: boolean): ErrorRequest
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      // fail closed and say so: never a half-rendered page, never a page for
+      // a session that could not be read
+      logger.warn({ err, method: req.method, path: req.path }, 'database unavailable');
+      res.set('Retry-After', '5');
+      res.status(503).render('error', {
+        title: 'Temporarily unavailable',
+        message: 'Cloakroom cannot reach its database at the moment. Nothing you did caused this; please try again in a few seconds.',
+      });
       return;
     }
     if (isCsrfError(err)) {

@@ -29,11 +29,15 @@ export interface TestApp {
   users: UserModel;
   store: MongoStore;
   throttle: LoginThrottle;
+  /** Makes /readyz report a shutdown in progress. */
+  health: { shuttingDown: boolean };
   close(): Promise<void>;
 }
 
 export async function startTestApp(options: {
   uri: string;
+  // for the database-outage tests: how long a request waits for a lost database
+  serverSelectionTimeoutMs?: number;
   env?: Record<string, string>;
   // lets a test wrap the real store, e.g. to slow it down
   wrapStore?: (store: MongoStore) => Store;
@@ -41,16 +45,26 @@ export async function startTestApp(options: {
 }): Promise<TestApp> {
   const logger = options.logger ?? quietLogger;
   const config = loadConfig({ ...TEST_ENV, ...options.env, MONGODB_URI: options.uri });
-  const connection = await connectDatabase(options.uri, { serverSelectionTimeoutMs: 5000 });
+  const connection = await connectDatabase(options.uri, {
+    serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? 5000,
+  });
   const users = createUserModel(connection);
   await users.createIndexes();
   const { store } = await createSessionStore(connection.getClient(), connection.name, config.session, logger);
   const { throttle } = await createMongoThrottle(connection.getClient(), connection.name, config, logger);
+  const health = {
+    shuttingDown: false,
+    pingDatabase: async () => {
+      await connection.getClient().db(connection.name).command({ ping: 1 });
+    },
+    isShuttingDown: () => health.shuttingDown,
+  };
   const app = createApp({
     config,
     users,
     sessionStore: options.wrapStore ? options.wrapStore(store) : store,
     throttle,
+    health,
     logger,
   });
   const server = http.createServer(app);
@@ -63,6 +77,7 @@ export async function startTestApp(options: {
     users,
     store,
     throttle,
+    health,
     async close() {
       throttle.stop();
       server.closeAllConnections();

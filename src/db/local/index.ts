@@ -18,6 +18,10 @@ export const DEFAULT_DB_NAME = 'cloakroom';
 export interface LocalDatabase extends RunningDatabase {
   /** The URI of one database on this server: `mongodb://127.0.0.1:PORT/NAME`. */
   uri(dbName?: string): string;
+  /** Stops the server but keeps its files (outage tests). */
+  pause(): Promise<void>;
+  /** Starts it again on the same port with the same files. */
+  resume(): Promise<void>;
 }
 
 export interface LocalDatabaseOptions {
@@ -86,8 +90,17 @@ function alreadyRunning(dataDir: string): RunningRecord | undefined {
   }
 }
 
-function withUri(running: RunningDatabase): LocalDatabase {
-  return { ...running, uri: (dbName = DEFAULT_DB_NAME) => databaseUri(running.serverUri, dbName) };
+function withUri(running: RunningDatabase, restart: () => Promise<RunningDatabase>): LocalDatabase {
+  let current = running;
+  return {
+    ...running,
+    uri: (dbName = DEFAULT_DB_NAME) => databaseUri(running.serverUri, dbName),
+    pause: () => current.stop(),
+    async resume() {
+      current = await restart();
+    },
+    stop: () => current.stop(),
+  };
 }
 
 export async function startLocalDatabase(options: LocalDatabaseOptions): Promise<LocalDatabase> {
@@ -101,8 +114,9 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     options.logger.info(
       `Local database: using the one process ${shared.pid} already runs for ${path.relative(PROJECT_ROOT, dataDir) || dataDir}: ${databaseUri(shared.serverUri, DEFAULT_DB_NAME)}`,
     );
-    // not ours to stop
-    return withUri({ ...shared, dataDir, stop: () => Promise.resolve() });
+    // not ours to stop, pause or restart
+    const notOurs = { ...shared, dataDir, stop: () => Promise.resolve() };
+    return withUri(notOurs, () => Promise.resolve(notOurs));
   }
 
   let running: RunningDatabase;
@@ -127,12 +141,13 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     writeFileSync(recordPath, JSON.stringify({ pid: process.pid, engine, description, serverUri, port }));
   }
 
-  return withUri({
-    ...running,
+  const db = withUri(running, () => startEngine({ ...options, port: running.port }, dataDir));
+  return {
+    ...db,
     async stop() {
-      await running.stop();
+      await db.stop();
       if (temporary) rmSync(dataDir, { recursive: true, force: true });
       else rmSync(recordPath, { force: true });
     },
-  });
+  };
 }

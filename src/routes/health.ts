@@ -1,0 +1,46 @@
+// health: liveness (/healthz: the process serves requests) and readiness
+// (/readyz: it can do its job: the database answers and it is not shutting
+// down). Both are mounted before the session middleware: a load balancer
+// polling them never creates, reads or writes a session.
+import { Router } from 'express';
+
+export interface HealthChecks {
+  /** Resolves when the database answers a ping. */
+  pingDatabase(): Promise<void>;
+  isShuttingDown(): boolean;
+}
+
+// a readiness probe must answer quickly, even when the database does not
+const PING_TIMEOUT_MS = 2000;
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function healthRoutes(checks: HealthChecks): Router {
+  const router = Router();
+
+  router.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+
+  router.get('/readyz', async (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    if (checks.isShuttingDown()) {
+      res.status(503).json({ status: 'shutting-down', db: 'unknown' });
+      return;
+    }
+    try {
+      await withTimeout(checks.pingDatabase(), PING_TIMEOUT_MS);
+      res.json({ status: 'ready', db: 'up' });
+    } catch (err) {
+      res.status(503).json({ status: 'not-ready', db: 'down', reason: err instanceof Error ? err.message : String(err) });
+    }
+  });
+
+  return router;
+}
