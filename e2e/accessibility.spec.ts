@@ -23,11 +23,18 @@ test('home, register, login and error pages', async ({ page, registerPage }) => 
   await expectNoSeriousViolations(page, 'register with errors');
 });
 
-test('dashboard', async ({ page, loginPage, registeredUser }) => {
+test('dashboard and account pages', async ({ page, loginPage, registeredUser }) => {
   await loginPage.goto();
   await loginPage.login(registeredUser.username, registeredUser.password);
   await expect(page).toHaveURL('/dashboard');
   await expectNoSeriousViolations(page, '/dashboard');
+  for (const path of ['/account/password', '/account/delete']) {
+    await page.goto(path);
+    await expectNoSeriousViolations(page, path);
+    // and with errors showing
+    await page.getByRole('button', { name: /Change password|Delete my account/ }).click();
+    await expectNoSeriousViolations(page, `${path} with errors`);
+  }
 });
 
 test('the 429 page', async ({ page, loginPage, registeredUser }) => {

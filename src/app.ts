@@ -13,7 +13,9 @@ import { requestLogger } from './middleware/request-log.js';
 import { templateLocals } from './middleware/locals.js';
 import type { UserModel } from './models/user.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.js';
+import { accountRoutes } from './routes/account.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { describeDuration } from './duration.js';
 import { healthRoutes, type HealthChecks } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { loginRoutes } from './routes/login.js';
@@ -24,12 +26,14 @@ import { requireSameOrigin } from './security/same-origin.js';
 import type { LoginThrottle } from './security/throttle.js';
 import { createSessionMiddleware } from './session/middleware.js';
 import { enforceSessionTimeouts } from './session/timeouts.js';
+import type { UserSessions } from './session/user-sessions.js';
 
 export interface AppDeps {
   config: Config;
   users: UserModel;
   sessionStore: Store;
   throttle: LoginThrottle;
+  sessions: UserSessions;
   health: HealthChecks;
   logger: Logger;
 }
@@ -38,7 +42,7 @@ export interface AppDeps {
 const FORM_BODY_LIMIT = '8kb';
 
 export function createApp(deps: AppDeps): Express {
-  const { config, users, sessionStore, throttle, health, logger } = deps;
+  const { config, users, sessionStore, throttle, sessions, health, logger } = deps;
   const passwords = createPasswordHasher({ cost: config.passwords.bcryptCost, pepper: config.passwords.pepper });
   const app = express();
 
@@ -46,6 +50,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('view engine', 'pug');
   // compiled templates are cached in production; in development edits show on reload
   app.set('view cache', config.isProduction);
+  // the demo banner on every page (see DEMO_MODE)
+  app.locals.demo = config.demo.enabled ? { ttl: describeDuration(config.demo.accountTtlMs) } : undefined;
   // behind a TLS-terminating proxy, Express must trust X-Forwarded-Proto to
   // know the request was HTTPS, or it refuses to send the Secure cookie
   app.set('trust proxy', config.trustProxy);
@@ -92,7 +98,8 @@ export function createApp(deps: AppDeps): Express {
   // nested objects such as username[$ne]=x
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
   app.use(createSessionMiddleware(config.session, sessionStore));
-  app.use(enforceSessionTimeouts(config.session, logger));
+  const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;
+  app.use(enforceSessionTimeouts(config.session, logger, accountExists));
   app.use(csrfProtection);
   app.use(templateLocals);
 
@@ -102,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(loginRoutes(auth));
   app.use(logoutRoutes({ session: config.session, logger }));
   app.use(dashboardRoutes({ users, session: config.session }));
+  app.use(accountRoutes({ ...auth, sessions }));
 
   app.use(notFound);
   app.use(errorHandler(logger, !config.isProduction));

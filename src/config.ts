@@ -58,6 +58,11 @@ export interface Config {
   trustProxy: boolean | number | string;
   // how long a SIGTERM waits for requests in flight before exiting anyway
   shutdownGraceMs: number;
+  demo: {
+    // a public demo: a banner on every page, accounts removed after accountTtlMs
+    enabled: boolean;
+    accountTtlMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -160,6 +165,11 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString,
   SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
   SESSION_STORE_DELAY_MS: intInRange('SESSION_STORE_DELAY_MS', 0, 10_000, 0),
+  DEMO_MODE: z
+    .enum(['true', 'false'], { message: 'DEMO_MODE must be true or false' })
+    .optional()
+    .transform((v) => v === 'true'),
+  DEMO_ACCOUNT_TTL: duration('DEMO_ACCOUNT_TTL', 1000, 365 * 86_400_000, '24h'),
 });
 
 /** Every environment variable the config reads (documented in .env.example). */
@@ -265,5 +275,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    demo: { enabled: e.DEMO_MODE, accountTtlMs: e.DEMO_ACCOUNT_TTL },
   };
 }

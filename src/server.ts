@@ -15,6 +15,8 @@ import { PROJECT_ROOT } from './paths.js';
 import { createMongoThrottle } from './security/throttle.js';
 import { SlowStore } from './session/slow-store.js';
 import { createSessionStore } from './session/store.js';
+import { userSessions } from './session/user-sessions.js';
+import { startDemoCleanup } from './demo.js';
 
 export interface RunningServer {
   url: string;
@@ -71,6 +73,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   await users.createIndexes();
   const { store } = await createSessionStore(connection.getClient(), connection.name, config.session, logger);
   const { throttle } = await createMongoThrottle(connection.getClient(), connection.name, config, logger);
+  const sessions = userSessions(connection.getClient(), connection.name);
+  const demo = config.demo.enabled ? await startDemoCleanup({ users, sessions, config, logger }) : undefined;
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
   }
@@ -89,7 +93,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     },
     isShuttingDown: () => shuttingDown,
   };
-  const app = createApp({ config, users, sessionStore, throttle, health, logger });
+  const app = createApp({ config, users, sessionStore, throttle, sessions, health, logger });
   const server = http.createServer(app);
   // deliberate limits instead of Node's defaults: a client gets 15 s to send
   // its headers and 30 s for the whole request (our forms are tiny), which
@@ -123,6 +127,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await closed;
         clearInterval(closeIdle);
         throttle.stop();
+        demo?.stop();
         // the one MongoClient, shared by Mongoose, the session store and the throttle
         await connection.close();
         await localDb?.stop();

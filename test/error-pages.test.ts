@@ -36,6 +36,7 @@ async function withApp(
     sessionStore: new session.MemoryStore(),
     throttle: createMemoryThrottle(config.throttle),
     health: { pingDatabase: () => Promise.resolve(), isShuttingDown: () => false },
+    sessions: { endOthers: () => Promise.resolve(0), endAll: () => Promise.resolve(0) },
     logger: quietLogger,
   });
   const server = http.createServer(app);

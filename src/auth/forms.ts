@@ -76,3 +76,23 @@ export function typedUsername(body: unknown): string {
   const value = (body as { username?: unknown } | undefined)?.username;
   return typeof value === 'string' ? value.slice(0, 64) : '';
 }
+
+export const changePasswordForm = z
+  .object({
+    currentPassword: requiredString('Enter your current password'),
+    newPassword,
+    confirmPassword: requiredString('Confirm your new password'),
+  })
+  .superRefine((form, ctx) => {
+    if (typeof form.newPassword !== 'string' || typeof form.currentPassword !== 'string') return;
+    if (form.newPassword === form.currentPassword) {
+      ctx.addIssue({ code: 'custom', path: ['newPassword'], message: 'The new password must be different from the current one' });
+    } else if (form.newPassword !== form.confirmPassword) {
+      ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message: 'Passwords do not match' });
+    }
+  });
+
+export const deleteAccountForm = z.object({
+  password: requiredString('Enter your password'),
+  confirm: z.literal('yes', { error: 'Tick the box to confirm that the account should be deleted' }),
+});

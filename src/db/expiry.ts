@@ -32,10 +32,12 @@ export async function ensureExpiryIndex(
   field: string,
   wanted: SessionExpiryMode,
   logger: Logger,
+  // a document goes this long after the date in `field` (0: at that date)
+  afterSeconds = 0,
 ): Promise<ActiveExpiryMode> {
   if (wanted !== 'sweep') {
     try {
-      await collection.createIndex({ [field]: 1 }, { expireAfterSeconds: 0, name: `${field}_ttl` });
+      await collection.createIndex({ [field]: 1 }, { expireAfterSeconds: afterSeconds, name: `${field}_ttl` });
       return 'ttl';
     } catch (err) {
       if (INDEX_CONFLICT_CODES.has(errorCode(err))) {

@@ -7,6 +7,7 @@ import type { RequestHandler } from 'express';
 const NOTICES: Record<string, string> = {
   'signed-out': 'You have signed out. Your session was deleted from the server, so your old cookie no longer works.',
   'account-gone': 'Your account no longer exists, so you have been signed out.',
+  'account-deleted': 'Your account and all its sessions have been deleted. Nothing of it is left here.',
 };
 
 export const templateLocals: RequestHandler = (req, res, next) => {

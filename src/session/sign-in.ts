@@ -58,3 +58,19 @@ function snapshot(session: Session): string {
   // the same comparison express-session makes: the data, without the cookie
   return JSON.stringify({ ...session, cookie: undefined });
 }
+
+/**
+ * A new session ID for a user who stays logged in (after a password change):
+ * the data moves to the new session, the old ID stops working. Same order as
+ * signIn: regenerate, fill, save, and only then respond.
+ */
+export async function renewSession(req: Request): Promise<void> {
+  const { userId, username, loginAt, lastSeenAt, dashboardVisits } = req.session;
+  const maxAge = req.session.cookie.maxAge;
+  await regenerateSession(req);
+  Object.assign(req.session, { userId, username, loginAt, lastSeenAt, dashboardVisits });
+  if (maxAge !== undefined && maxAge !== null) req.session.cookie.maxAge = maxAge;
+  ensureCsrfToken(req);
+  await saveSession(req);
+  skipUnchangedResave(req.session);
+}

@@ -33,6 +33,8 @@ export async function createSessionStore(
 ): Promise<SessionStoreResult> {
   const collection = client.db(dbName).collection(SESSIONS_COLLECTION);
   const expiryMode = await ensureSessionExpiry(collection, config.expiryMode, logger);
+  // "sign out everywhere else" and account deletion find a user's sessions by user
+  await collection.createIndex({ 'session.userId': 1 }, { name: 'session_userId' });
   const store = MongoStore.create({
     client,
     dbName,

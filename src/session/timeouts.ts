@@ -34,7 +34,16 @@ export function expiredReason(
   return undefined;
 }
 
-export function enforceSessionTimeouts(config: Config['session'], logger: Logger): RequestHandler {
+/**
+ * Ends sessions that timed out, and sessions whose account is gone (deleted
+ * while they lived): checked when the session is refreshed, at most once a
+ * minute, so a page view costs no extra query.
+ */
+export function enforceSessionTimeouts(
+  config: Config['session'],
+  logger: Logger,
+  accountExists: (userId: string) => Promise<boolean>,
+): RequestHandler {
   // "last seen" is written at most this often, not on every request
   const refreshEveryMs = Math.min(60_000, Math.floor(config.idleTimeoutMs / 10));
 
@@ -55,6 +64,13 @@ export function enforceSessionTimeouts(config: Config['session'], logger: Logger
       return;
     }
     if (now - (session.lastSeenAt ?? 0) >= refreshEveryMs) {
+      if (!(await accountExists(session.userId))) {
+        logger.info({ event: 'session-orphaned', userId: session.userId }, 'session of a deleted account ended');
+        await destroySession(req);
+        clearSessionCookie(res, config);
+        res.redirect(303, '/?notice=account-gone');
+        return;
+      }
       session.lastSeenAt = now;
       session.cookie.maxAge = cookieLifetimeMs(config, session.loginAt ?? now, now);
       await saveSession(req);

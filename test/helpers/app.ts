@@ -10,6 +10,7 @@ import { createUserModel, type UserModel } from '../../src/models/user.js';
 import type { Logger } from '../../src/logger.js';
 import { createMongoThrottle, type LoginThrottle } from '../../src/security/throttle.js';
 import { createSessionStore } from '../../src/session/store.js';
+import { userSessions } from '../../src/session/user-sessions.js';
 import type { MongoStore } from 'connect-mongo';
 import { quietLogger } from './database.js';
 
@@ -64,6 +65,7 @@ export async function startTestApp(options: {
     users,
     sessionStore: options.wrapStore ? options.wrapStore(store) : store,
     throttle,
+    sessions: userSessions(connection.getClient(), connection.name),
     health,
     logger,
   });

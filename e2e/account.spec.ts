@@ -1,0 +1,54 @@
+// Account lifecycle in the browser: change password, delete account, demo mode.
+import { expect, test } from './fixtures.js';
+import { ChangePasswordPage, DeleteAccountPage } from './pages/account-pages.js';
+import { DashboardPage } from './pages/dashboard-page.js';
+import { LoginPage } from './pages/login-page.js';
+import { startInstance } from './support/app-process.js';
+
+test('changing the password in one browser signs the other one out', async ({ browser, baseURL, registeredUser }) => {
+  const [first, second] = await Promise.all([browser.newContext({ baseURL }), browser.newContext({ baseURL })]);
+  const [here, there] = await Promise.all([first.newPage(), second.newPage()]);
+  for (const page of [here, there]) {
+    const login = new LoginPage(page);
+    await login.goto();
+    await login.login(registeredUser.username, registeredUser.password);
+    await expect(page).toHaveURL('/dashboard');
+  }
+
+  await here.getByRole('link', { name: 'Change your password' }).click();
+  const change = new ChangePasswordPage(here);
+  await change.change(registeredUser.password, 'a completely new passphrase');
+  // the other browser, and the session the fixture's registration left behind
+  await expect(change.status).toHaveText('Your password has been changed, and 2 other sessions were signed out.');
+  await here.goto('/dashboard');
+  await expect(new DashboardPage(here).heading).toHaveText(`Hello, ${registeredUser.username}`);
+
+  await there.reload();
+  await expect(there).toHaveURL('/login?next=/dashboard');
+  await Promise.all([first.close(), second.close()]);
+});
+
+test('a deleted account cannot log in again', async ({ page, loginPage, registeredUser }) => {
+  await loginPage.goto();
+  await loginPage.login(registeredUser.username, registeredUser.password);
+  await page.getByRole('link', { name: 'Delete your account' }).click();
+  await new DeleteAccountPage(page).deleteWith(registeredUser.password);
+  await expect(page).toHaveURL('/?notice=account-deleted');
+  await expect(page.getByRole('status')).toContainText('Your account and all its sessions have been deleted');
+
+  await loginPage.goto();
+  await loginPage.login(registeredUser.username, registeredUser.password);
+  await expect(loginPage.error).toHaveText('Invalid username or password');
+});
+
+test('the demo banner shows only in demo mode', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('note')).toHaveCount(0);
+  const demo = await startInstance({ env: { DEMO_MODE: 'true', DEMO_ACCOUNT_TTL: '24h' } });
+  try {
+    await page.goto(demo.url);
+    await expect(page.getByRole('note')).toHaveText(/This is a public demo\. Accounts are deleted 1 day after they are created/);
+  } finally {
+    await demo.stop();
+  }
+});

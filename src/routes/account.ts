@@ -1,0 +1,131 @@
+// account: change the password, delete the account. Both ask for the current
+// password again (re-authentication for what matters most), and both count a
+// wrong one toward the same throttling as the login form.
+import { Router, type Request, type Response } from 'express';
+import type { Config } from '../config.js';
+import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
+import type { PasswordHasher } from '../auth/passwords.js';
+import type { Logger } from '../logger.js';
+import { noStore } from '../middleware/no-store.js';
+import { requireLogin } from '../middleware/require-login.js';
+import { renderTooManyRequests } from '../middleware/too-many.js';
+import { usernameKey, type UserModel } from '../models/user.js';
+import { ensureCsrfToken } from '../security/csrf.js';
+import type { LoginThrottle } from '../security/throttle.js';
+import { clearSessionCookie } from '../session/middleware.js';
+import { destroySession } from '../session/promises.js';
+import { renewSession } from '../session/sign-in.js';
+import type { UserSessions } from '../session/user-sessions.js';
+
+export interface AccountDeps {
+  users: UserModel;
+  passwords: PasswordHasher;
+  throttle: LoginThrottle;
+  sessions: UserSessions;
+  session: Config['session'];
+  logger: Logger;
+}
+
+const WRONG_PASSWORD = 'That is not your current password';
+
+function signedOutMessage(count: number): string {
+  if (count === 0) return 'Your password has been changed. You were not logged in anywhere else.';
+  return `Your password has been changed, and ${count} other session${count === 1 ? ' was' : 's were'} signed out.`;
+}
+
+export function accountRoutes(deps: AccountDeps): Router {
+  const { users, passwords, throttle, sessions, logger } = deps;
+  const router = Router();
+  router.use('/account', noStore, requireLogin);
+
+  /** Checks the password of the logged-in user, with throttling; responds itself when it fails. */
+  async function reauthenticate(req: Request, res: Response, password: string, renderFailure: () => void) {
+    const userId = req.session.userId ?? '';
+    const key = usernameKey(req.session.username ?? '');
+    const ip = req.ip ?? 'unknown';
+    const verdict = await throttle.checkLogin(ip, key);
+    if (verdict.blocked) {
+      renderTooManyRequests(res, verdict.retryAfterSeconds, 'login');
+      return undefined;
+    }
+    const user = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();
+    if (!user) {
+      // the account went away under this session
+      await destroySession(req);
+      clearSessionCookie(res, deps.session);
+      res.redirect(303, '/?notice=account-gone');
+      return undefined;
+    }
+    if (!(await passwords.verify(password, user.passwordHash))) {
+      const { lockedOut } = await throttle.recordFailure(ip, key);
+      logger.info({ event: 'reauth-failed', userId, ip }, 'wrong current password');
+      if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
+      renderFailure();
+      return undefined;
+    }
+    await throttle.recordSuccess(ip, key);
+    return user;
+  }
+
+  router.get('/account/password', (req, res) => {
+    const changed = Number(req.query.changed);
+    res.render('account-password', {
+      title: 'Change your password',
+      errors: {},
+      csrfToken: ensureCsrfToken(req),
+      done: Number.isInteger(changed) && changed >= 0 && changed < 10_000 ? signedOutMessage(changed) : undefined,
+    });
+  });
+
+  router.post('/account/password', async (req, res) => {
+    const page = { title: 'Change your password', csrfToken: ensureCsrfToken(req) };
+    const form = changePasswordForm.safeParse(req.body ?? {});
+    if (!form.success) {
+      res.status(400).render('account-password', { ...page, errors: fieldErrors(form.error) });
+      return;
+    }
+    const user = await reauthenticate(req, res, form.data.currentPassword, () => {
+      res.status(400).render('account-password', { ...page, errors: { currentPassword: WRONG_PASSWORD } });
+    });
+    if (!user) return;
+
+    const userId = String(user._id);
+    await users.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hash(form.data.newPassword) } });
+    // this session gets a new ID and stays logged in...
+    await renewSession(req);
+    // ...and every other session of the account ends: whoever knew the old
+    // password, or held one of its cookies, is out
+    const others = await sessions.endOthers(userId, req.sessionID);
+    logger.info({ event: 'password-changed', userId, otherSessionsEnded: others }, 'password changed');
+    res.redirect(303, `/account/password?changed=${others}`);
+  });
+
+  router.get('/account/delete', (req, res) => {
+    res.render('account-delete', { title: 'Delete your account', errors: {}, csrfToken: ensureCsrfToken(req) });
+  });
+
+  router.post('/account/delete', async (req, res) => {
+    const page = { title: 'Delete your account', csrfToken: ensureCsrfToken(req) };
+    const form = deleteAccountForm.safeParse(req.body ?? {});
+    if (!form.success) {
+      res.status(400).render('account-delete', { ...page, errors: fieldErrors(form.error) });
+      return;
+    }
+    const user = await reauthenticate(req, res, form.data.password, () => {
+      res.status(400).render('account-delete', { ...page, errors: { password: WRONG_PASSWORD } });
+    });
+    if (!user) return;
+
+    const userId = String(user._id);
+    // sessions first, then the user: if this stops halfway, the account is
+    // still there to log in to and delete again, and nothing is orphaned
+    await sessions.endAll(userId);
+    await users.deleteOne({ _id: user._id });
+    await destroySession(req);
+    clearSessionCookie(res, deps.session);
+    logger.info({ event: 'account-deleted', userId }, 'account deleted');
+    res.redirect(303, '/?notice=account-deleted');
+  });
+
+  return router;
+}

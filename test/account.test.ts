@@ -1,0 +1,185 @@
+// Account lifecycle: change password (and sign out everywhere else), delete
+// the account (and every session), demo mode.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { removeExpiredDemoAccounts } from '../src/demo.js';
+import { userSessions } from '../src/session/user-sessions.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { Client, sessionIdFromCookie, uniqueUsername } from './helpers/client.js';
+import { startTestDatabase, type TestDatabase } from './helpers/database.js';
+
+let db: TestDatabase;
+let app: TestApp;
+const password = 'the original passphrase';
+const newPassword = 'a brand new passphrase';
+
+before(async () => {
+  db = await startTestDatabase();
+  app = await startTestApp({
+    uri: db.freshUri(),
+    // short idle timeout: sessions are re-checked against their account every 200 ms
+    env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '3', SESSION_IDLE_TIMEOUT: '2s', SESSION_ABSOLUTE_TIMEOUT: '1h' },
+  });
+});
+
+after(async () => {
+  await app.close();
+  await db.stop();
+});
+
+const sessions = () => app.connection.getClient().db(app.connection.name).collection('sessions');
+const cookieOf = (client: Client) => client.cookies.get(app.config.session.cookieName);
+
+async function loggedInTwice(prefix: string) {
+  const username = uniqueUsername(prefix);
+  const first = new Client(app.baseUrl);
+  await first.register(username, password);
+  const second = new Client(app.baseUrl);
+  await second.login(username, password);
+  const third = new Client(app.baseUrl);
+  await third.login(username, password);
+  return { username, first, others: [second, third] };
+}
+
+describe('changing the password', () => {
+  it('needs the right current password, and counts wrong ones toward the login lockout', async () => {
+    const { username, first } = await loggedInTwice('wrongcurrent');
+    for (let i = 0; i < 3; i += 1) {
+      const res = await first.post('/account/password', { currentPassword: 'not it', newPassword, confirmPassword: newPassword }, { formPage: '/account/password' });
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /That is not your current password/);
+    }
+    // the same counter as /login: locked out there too
+    assert.equal((await new Client(app.baseUrl).login(username, password)).status, 429);
+  });
+
+  it('follows the registration policy', async () => {
+    const { first } = await loggedInTwice('policy');
+    for (const [candidate, message] of [
+      ['short', /at least 8 characters/],
+      ['iloveyou', /common or breached/],
+      [password, /must be different/],
+    ] as const) {
+      const res = await first.post('/account/password', { currentPassword: password, newPassword: candidate, confirmPassword: candidate }, { formPage: '/account/password' });
+      assert.equal(res.status, 400, candidate);
+      assert.match(await res.text(), message);
+    }
+  });
+
+  it('gives this session a new ID, keeps it logged in, and signs out every other session', async () => {
+    const { username, first, others } = await loggedInTwice('change');
+    await first.get('/dashboard');
+    const before = cookieOf(first);
+    const res = await first.post('/account/password', { currentPassword: password, newPassword, confirmPassword: newPassword }, { formPage: '/account/password' });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/account/password?changed=2');
+    assert.match(await (await first.get('/account/password?changed=2')).text(), /2 other sessions were signed out/);
+
+    assert.notEqual(cookieOf(first), before, 'a new session ID');
+    assert.deepEqual(await first.dashboardCounts(), { session: 2, lifetime: 2 }, 'still logged in, same session data');
+    for (const other of others) assert.equal((await other.get('/dashboard')).status, 302, 'other sessions are anonymous');
+    const replay = new Client(app.baseUrl);
+    replay.cookies.set(app.config.session.cookieName, before ?? '');
+    assert.equal((await replay.get('/dashboard')).status, 302, 'the old ID of this session too');
+
+    assert.equal((await new Client(app.baseUrl).login(username, password)).status, 401, 'the old password is gone');
+    assert.equal((await new Client(app.baseUrl).login(username, newPassword)).status, 303);
+  });
+});
+
+describe('deleting the account', () => {
+  it('needs the password and an explicit confirmation', async () => {
+    const { username, first } = await loggedInTwice('carefully');
+    const noConfirm = await first.post('/account/delete', { password }, { formPage: '/account/delete' });
+    assert.equal(noConfirm.status, 400);
+    assert.match(await noConfirm.text(), /Tick the box/);
+    const wrong = await first.post('/account/delete', { password: 'not it', confirm: 'yes' }, { formPage: '/account/delete' });
+    assert.equal(wrong.status, 400);
+    assert.ok(await app.users.exists({ usernameKey: username.toLowerCase() }));
+  });
+
+  it('removes the user and every session, clears the cookie, and leaves nothing behind', async () => {
+    const { username, first, others } = await loggedInTwice('goodbye');
+    const user = await app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.ok(user);
+    const userId = String(user._id);
+    assert.equal(await sessions().countDocuments({ 'session.userId': userId }), 3);
+
+    const res = await first.post('/account/delete', { password, confirm: 'yes' }, { formPage: '/account/delete' });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/?notice=account-deleted');
+    assert.ok(res.headers.getSetCookie().some((c) => c.startsWith(`${app.config.session.cookieName}=;`)), 'cookie cleared');
+
+    assert.equal(await app.users.collection.countDocuments({ usernameKey: username.toLowerCase() }), 0);
+    assert.equal(await sessions().countDocuments({ 'session.userId': userId }), 0);
+    for (const other of others) assert.equal((await other.get('/dashboard')).status, 302);
+    const login = await new Client(app.baseUrl).login(username, password);
+    assert.equal(login.status, 401);
+    assert.match(await login.text(), /Invalid username or password/);
+    assert.match(await (await new Client(app.baseUrl).get('/?notice=account-deleted')).text(), /Nothing of it is left here/);
+  });
+
+  it('leaves sessions of a vanished account anonymous at their next check', async () => {
+    const client = new Client(app.baseUrl);
+    const username = uniqueUsername('vanish');
+    await client.register(username, password);
+    // as if a deletion stopped halfway, or a TTL index removed the account
+    await app.users.deleteOne({ usernameKey: username.toLowerCase() });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const home = await client.get('/');
+    assert.equal(home.status, 303);
+    assert.equal(home.headers.get('location'), '/?notice=account-gone');
+    assert.equal(await sessions().countDocuments({ _id: sessionIdFromCookie(cookieOf(client)) as never }), 0);
+    assert.doesNotMatch(await (await client.get('/')).text(), /Signed in as/);
+  });
+
+  it('pages are private: login required and never cached', async () => {
+    for (const path of ['/account/password', '/account/delete']) {
+      const anonymous = await new Client(app.baseUrl).get(path);
+      assert.equal(anonymous.status, 302, path);
+      assert.equal(anonymous.headers.get('location'), `/login?next=${path}`);
+    }
+    const client = new Client(app.baseUrl);
+    await client.register(uniqueUsername('private'), password);
+    for (const path of ['/account/password', '/account/delete']) {
+      const res = await client.get(path);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+    }
+  });
+});
+
+describe('demo mode', () => {
+  it('shows a banner on every page, only in demo mode', async () => {
+    assert.doesNotMatch(await (await new Client(app.baseUrl).get('/')).text(), /public demo/);
+    const demo = await startTestApp({ uri: db.freshUri(), env: { DEMO_MODE: 'true', DEMO_ACCOUNT_TTL: '24h' } });
+    try {
+      for (const path of ['/', '/login', '/register', '/nowhere']) {
+        assert.match(await (await new Client(demo.baseUrl).get(path)).text(), /This is a public demo\. Accounts are deleted 1 day after/, path);
+      }
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('removes accounts older than the TTL, with their sessions, and keeps the rest', async () => {
+    const old = new Client(app.baseUrl);
+    const oldName = uniqueUsername('olddemo');
+    await old.register(oldName, password);
+    const fresh = new Client(app.baseUrl);
+    const freshName = uniqueUsername('newdemo');
+    await fresh.register(freshName, password);
+    // make one of them a day and a minute old
+    await app.users.collection.updateOne(
+      { usernameKey: oldName.toLowerCase() },
+      { $set: { createdAt: new Date(Date.now() - 24 * 3_600_000 - 60_000) } },
+    );
+    const sessionsOf = userSessions(app.connection.getClient(), app.connection.name);
+    const removed = await removeExpiredDemoAccounts(app.users, sessionsOf, 24 * 3_600_000);
+    assert.equal(removed, 1);
+    assert.equal(await app.users.exists({ usernameKey: oldName.toLowerCase() }), null);
+    assert.equal(await sessions().countDocuments({ _id: sessionIdFromCookie(cookieOf(old)) as never }), 0);
+    assert.ok(await app.users.exists({ usernameKey: freshName.toLowerCase() }));
+    assert.equal((await fresh.get('/dashboard')).status, 200);
+  });
+});
