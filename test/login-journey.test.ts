@@ -1,28 +1,16 @@
 // The whole journey against a real server and a real MongoDB-compatible
 // database: register, log in, count visits, log out.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import bcrypt from 'bcrypt';
 import { prehash } from '../src/auth/passwords.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { useTestApp } from './helpers/app.js';
 import { Client, parseSetCookie, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
-let db: TestDatabase;
-let app: TestApp;
+const fixture = useTestApp();
 
-before(async () => {
-  db = await startTestDatabase();
-  app = await startTestApp({ uri: db.freshUri() });
-});
-
-after(async () => {
-  await app.close();
-  await db.stop();
-});
-
-const sessionCookieName = () => app.config.session.cookieName;
-const sessions = () => app.connection.getClient().db(app.connection.name).collection('sessions');
+const sessionCookieName = () => fixture.app.config.session.cookieName;
+const sessions = () => fixture.app.connection.getClient().db(fixture.app.connection.name).collection('sessions');
 const sessionIdOf = (client: Client) => {
   const value = decodeURIComponent(client.cookies.get(sessionCookieName()) ?? '');
   // the cookie is "s:<id>.<signature>"
@@ -32,7 +20,7 @@ const sessionIdOf = (client: Client) => {
 describe('anonymous visitors', () => {
   it('get the home page without a session cookie or a stored session', async () => {
     const before = await sessions().countDocuments();
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     for (const [path, status] of [['/', 200], ['/css/site.css', 200], ['/healthz', 200], ['/nowhere', 404]] as const) {
       const res = await client.get(path);
       assert.equal(res.status, status, path);
@@ -43,7 +31,7 @@ describe('anonymous visitors', () => {
 
   it('get a session from the login and register forms only for their CSRF token', async () => {
     for (const path of ['/login', '/register']) {
-      const client = new Client(app.baseUrl);
+      const client = new Client(fixture.app.baseUrl);
       const res = await client.get(path);
       assert.equal(res.status, 200);
       const stored = await sessions().findOne({ _id: sessionIdOf(client) as never });
@@ -57,14 +45,14 @@ describe('anonymous visitors', () => {
   });
 
   it('are sent from the dashboard to the login page, which brings them back', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const res = await client.get('/dashboard');
     assert.equal(res.status, 302);
     assert.equal(res.headers.get('location'), '/login?next=/dashboard');
   });
 
   it('get a 404 page for unknown routes', async () => {
-    const res = await new Client(app.baseUrl).get('/no/such/page');
+    const res = await new Client(fixture.app.baseUrl).get('/no/such/page');
     assert.equal(res.status, 404);
     assert.match(await res.text(), /Page not found/);
   });
@@ -72,18 +60,18 @@ describe('anonymous visitors', () => {
 
 describe('registration', () => {
   it('creates the user with a bcrypt hash, logs them in and redirects to the dashboard', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const username = uniqueUsername('Reg');
     const res = await client.register(username, 'a long enough password');
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/dashboard');
 
-    const user = await app.users.findOne({ username }).lean();
+    const user = await fixture.app.users.findOne({ username }).lean();
     assert.ok(user, 'user stored');
     assert.equal(user.usernameKey, username.toLowerCase());
     assert.match(user.passwordHash, /^\$2[aby]\$10\$/, 'a bcrypt hash at the configured cost');
     assert.notEqual(user.passwordHash, 'a long enough password');
-    const { pepper } = app.config.passwords;
+    const { pepper } = fixture.app.config.passwords;
     assert.equal(await bcrypt.compare(prehash('a long enough password', pepper), user.passwordHash), true);
 
     // the session was saved before the redirect, with the user in it
@@ -94,13 +82,13 @@ describe('registration', () => {
 
   it('refuses a taken username in any letter case with 409, keeping what was typed', async () => {
     const username = uniqueUsername('Case');
-    assert.equal((await new Client(app.baseUrl).register(username)).status, 303);
-    const res = await new Client(app.baseUrl).register(username.toUpperCase());
+    assert.equal((await new Client(fixture.app.baseUrl).register(username)).status, 303);
+    const res = await new Client(fixture.app.baseUrl).register(username.toUpperCase());
     assert.equal(res.status, 409);
     const html = await res.text();
     assert.match(html, /That username is already taken/);
     assert.match(html, new RegExp(`value="${username.toUpperCase()}"`));
-    assert.equal(await app.users.countDocuments({ usernameKey: username.toLowerCase() }), 1);
+    assert.equal(await fixture.app.users.countDocuments({ usernameKey: username.toLowerCase() }), 1);
   });
 
   it('shows a message per field with status 400 and creates nothing', async () => {
@@ -114,7 +102,7 @@ describe('registration', () => {
       { form: { username: 'noconfirm', password: 'lantern-sofa-91', confirmPassword: '' }, field: 'confirmPassword', message: /Confirm your password/ },
     ];
     for (const { form, field, message } of cases) {
-      const res = await new Client(app.baseUrl).post('/register', form);
+      const res = await new Client(fixture.app.baseUrl).post('/register', form);
       assert.equal(res.status, 400, JSON.stringify(form));
       const html = await res.text();
       assert.match(html, message);
@@ -124,11 +112,11 @@ describe('registration', () => {
       if (form.username) assert.match(html, new RegExp(`value="${form.username}"`), 'typed username kept');
       assert.equal(res.headers.getSetCookie().length, 0, 'no session for a failed form');
     }
-    assert.equal(await app.users.collection.countDocuments({ usernameKey: { $in: ['shortpw', 'mismatch', 'noconfirm'] } }), 0);
+    assert.equal(await fixture.app.users.collection.countDocuments({ usernameKey: { $in: ['shortpw', 'mismatch', 'noconfirm'] } }), 0);
   });
 
   it('escapes what people type', async () => {
-    const res = await new Client(app.baseUrl).post('/register', {
+    const res = await new Client(fixture.app.baseUrl).post('/register', {
       username: '<script>alert(1)</script>',
       password: 'lantern-sofa-91',
       confirmPassword: 'lantern-sofa-91',
@@ -146,12 +134,12 @@ describe('login', () => {
 
   before(async () => {
     username = uniqueUsername('Login');
-    assert.equal((await new Client(app.baseUrl).register(username, password)).status, 303);
+    assert.equal((await new Client(fixture.app.baseUrl).register(username, password)).status, 303);
   });
 
   it('says the same thing, with 401, for a wrong password and an unknown user', async () => {
-    const wrong = await new Client(app.baseUrl).login(username, 'not my password');
-    const unknown = await new Client(app.baseUrl).login(uniqueUsername('nobody'), password);
+    const wrong = await new Client(fixture.app.baseUrl).login(username, 'not my password');
+    const unknown = await new Client(fixture.app.baseUrl).login(uniqueUsername('nobody'), password);
     for (const res of [wrong, unknown]) {
       assert.equal(res.status, 401);
       assert.match(await res.text(), /Invalid username or password/);
@@ -160,7 +148,7 @@ describe('login', () => {
   });
 
   it('asks for missing fields with 400', async () => {
-    const res = await new Client(app.baseUrl).post('/login', { username: '', password: '' });
+    const res = await new Client(fixture.app.baseUrl).post('/login', { username: '', password: '' });
     assert.equal(res.status, 400);
     const html = await res.text();
     assert.match(html, /Enter your username/);
@@ -168,7 +156,7 @@ describe('login', () => {
   });
 
   it('logs in with any letter case of the username and sets a safe cookie', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const res = await client.login(username.toUpperCase(), password);
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/dashboard');
@@ -194,14 +182,14 @@ describe('login', () => {
       ['/\\evil.example', '/dashboard'],
     ];
     for (const [next, expected] of cases) {
-      const res = await new Client(app.baseUrl).login(username, password, next);
+      const res = await new Client(fixture.app.baseUrl).login(username, password, next);
       assert.equal(res.status, 303, next);
       assert.equal(res.headers.get('location'), expected, next);
     }
   });
 
   it('gives a new session ID and CSRF token at login, so those from before are worthless', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const tokenBefore = await client.csrfToken('/login');
     const before = client.cookies.get(sessionCookieName());
     assert.ok(before, 'the login form started a session');
@@ -213,7 +201,7 @@ describe('login', () => {
     assert.notEqual(afterLogin, before);
     assert.notEqual(await client.csrfToken('/'), tokenBefore);
 
-    const replay = new Client(app.baseUrl);
+    const replay = new Client(fixture.app.baseUrl);
     replay.cookies.set(sessionCookieName(), before);
     assert.equal((await replay.get('/dashboard')).status, 302, 'the pre-login cookie is not logged in');
   });
@@ -223,44 +211,44 @@ describe('dashboard counters', () => {
   it('count per session and for the lifetime of the account', async () => {
     const password = 'counting sheep slowly';
     const username = uniqueUsername('Count');
-    const first = new Client(app.baseUrl);
+    const first = new Client(fixture.app.baseUrl);
     await first.register(username, password);
     assert.deepEqual(await first.dashboardCounts(), { session: 1, lifetime: 1 });
     assert.deepEqual(await first.dashboardCounts(), { session: 2, lifetime: 2 });
     assert.deepEqual(await first.dashboardCounts(), { session: 3, lifetime: 3 });
 
-    const user = await app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
     assert.equal(user?.lifetimeVisits, 3, 'the lifetime count is on the user document');
 
     // a second login starts its own session counter, the lifetime one goes on
-    const second = new Client(app.baseUrl);
+    const second = new Client(fixture.app.baseUrl);
     await second.login(username, password);
     assert.deepEqual(await second.dashboardCounts(), { session: 1, lifetime: 4 });
     assert.deepEqual(await first.dashboardCounts(), { session: 4, lifetime: 5 });
   });
 
   it('lose no lifetime visit when many requests arrive at once', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const username = uniqueUsername('Burst');
     await client.register(username);
     const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await client.get('/dashboard')).status));
     assert.deepEqual(statuses, Array.from({ length: 20 }, () => 200));
-    const user = await app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
     assert.equal(user?.lifetimeVisits, 20);
   });
 
   it('send no-store so the browser keeps no copy of a private page', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     await client.register(uniqueUsername('Cache'));
     const res = await client.get('/dashboard');
     assert.equal(res.headers.get('cache-control'), 'no-store');
   });
 
   it('end the session of an account that no longer exists', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const username = uniqueUsername('Gone');
     await client.register(username);
-    await app.users.deleteOne({ usernameKey: username.toLowerCase() });
+    await fixture.app.users.deleteOne({ usernameKey: username.toLowerCase() });
     const res = await client.get('/dashboard');
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/?notice=account-gone');
@@ -270,7 +258,7 @@ describe('dashboard counters', () => {
 
 describe('logout', () => {
   it('deletes the session document, clears the cookie, and the old cookie stops working', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     await client.register(uniqueUsername('Bye'));
     const oldCookie = client.cookies.get(sessionCookieName());
     assert.ok(oldCookie);
@@ -286,18 +274,18 @@ describe('logout', () => {
     // the redirect was sent after the store confirmed the deletion
     assert.equal(await sessions().countDocuments({ _id: sid as never }), 0);
 
-    const replay = new Client(app.baseUrl);
+    const replay = new Client(fixture.app.baseUrl);
     replay.cookies.set(sessionCookieName(), oldCookie);
     const again = await replay.get('/dashboard');
     assert.equal(again.status, 302);
     assert.equal(again.headers.get('location'), '/login?next=/dashboard');
 
-    const home = await new Client(app.baseUrl).get('/?notice=signed-out');
+    const home = await new Client(fixture.app.baseUrl).get('/?notice=signed-out');
     assert.match(await home.text(), /You have signed out/);
   });
 
   it('is not a GET', async () => {
-    const res = await new Client(app.baseUrl).get('/logout');
+    const res = await new Client(fixture.app.baseUrl).get('/logout');
     assert.equal(res.status, 404);
   });
 });

@@ -2,24 +2,12 @@
 // the synchronizer token of its own session, and requests that say they come
 // from another site are refused outright.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { describe, it } from 'node:test';
+import { useTestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
-let db: TestDatabase;
-let app: TestApp;
+const fixture = useTestApp();
 const password = 'a sturdy old lantern';
-
-before(async () => {
-  db = await startTestDatabase();
-  app = await startTestApp({ uri: db.freshUri() });
-});
-
-after(async () => {
-  await app.close();
-  await db.stop();
-});
 
 async function expectRefused(res: Response, label: string) {
   assert.equal(res.status, 403, label);
@@ -28,7 +16,7 @@ async function expectRefused(res: Response, label: string) {
 
 describe('the CSRF token', () => {
   it('is a hidden _csrf field in every form', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     for (const page of ['/login', '/register']) {
       assert.match(await (await client.get(page)).text(), /<input type="hidden" name="_csrf" value="[0-9a-f]{64,}"/, page);
     }
@@ -41,20 +29,20 @@ describe('the CSRF token', () => {
     it(`is required on ${path}: missing, wrong, or from another session`, async () => {
       const username = uniqueUsername('csrf');
       const form = { username, password, confirmPassword: password };
-      const client = new Client(app.baseUrl);
+      const client = new Client(fixture.app.baseUrl);
       await client.csrfToken(path);
       await expectRefused(await client.post(path, form, { csrf: false }), 'missing');
       await expectRefused(await client.post(path, { ...form, _csrf: 'f'.repeat(256) }), 'wrong');
-      const foreign = await new Client(app.baseUrl).csrfToken(path);
+      const foreign = await new Client(fixture.app.baseUrl).csrfToken(path);
       await expectRefused(await client.post(path, { ...form, _csrf: foreign }), "another session's");
       // and without any session at all
-      await expectRefused(await new Client(app.baseUrl).post(path, { ...form, _csrf: foreign }), 'no session');
-      assert.equal(await app.users.exists({ usernameKey: username.toLowerCase() }), null, 'no account was made');
+      await expectRefused(await new Client(fixture.app.baseUrl).post(path, { ...form, _csrf: foreign }), 'no session');
+      assert.equal(await fixture.app.users.exists({ usernameKey: username.toLowerCase() }), null, 'no account was made');
     });
   }
 
   it('is required to log out, so another site cannot log you out', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     await client.register(uniqueUsername('stay'), password);
     await expectRefused(await client.post('/logout', {}, { csrf: false }), 'missing');
     await expectRefused(await client.post('/logout', { _csrf: 'nope' }), 'wrong');
@@ -63,7 +51,7 @@ describe('the CSRF token', () => {
   });
 
   it('from before login does not work after login', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const before = await client.csrfToken('/register');
     await client.post('/register', { username: uniqueUsername('rotate'), password, confirmPassword: password, _csrf: before });
     await expectRefused(await client.post('/logout', { _csrf: before }), 'pre-login token');
@@ -73,24 +61,24 @@ describe('the CSRF token', () => {
 describe('the same-origin check', () => {
   it('refuses a form posted from another origin, even with a valid token', async () => {
     const username = uniqueUsername('origin');
-    await new Client(app.baseUrl).register(username, password);
-    const client = new Client(app.baseUrl, { origin: 'https://evil.example' });
+    await new Client(fixture.app.baseUrl).register(username, password);
+    const client = new Client(fixture.app.baseUrl, { origin: 'https://evil.example' });
     const _csrf = await client.csrfToken('/login');
     await expectRefused(await client.post('/login', { username, password, _csrf }), 'foreign Origin');
   });
 
   it('refuses requests the browser marks as cross-site', async () => {
     const username = uniqueUsername('fetchsite');
-    await new Client(app.baseUrl).register(username, password);
-    const client = new Client(app.baseUrl, { 'sec-fetch-site': 'cross-site' });
+    await new Client(fixture.app.baseUrl).register(username, password);
+    const client = new Client(fixture.app.baseUrl, { 'sec-fetch-site': 'cross-site' });
     const _csrf = await client.csrfToken('/login');
     await expectRefused(await client.post('/login', { username, password, _csrf }), 'Sec-Fetch-Site');
   });
 
   it('accepts the site itself', async () => {
     const username = uniqueUsername('sameorigin');
-    await new Client(app.baseUrl).register(username, password);
-    const client = new Client(app.baseUrl, { origin: app.baseUrl, 'sec-fetch-site': 'same-origin' });
+    await new Client(fixture.app.baseUrl).register(username, password);
+    const client = new Client(fixture.app.baseUrl, { origin: fixture.app.baseUrl, 'sec-fetch-site': 'same-origin' });
     assert.equal((await client.login(username, password)).status, 303);
   });
 });

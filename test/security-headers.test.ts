@@ -2,7 +2,7 @@
 // helmet's defaults, HSTS in production, and nothing that names the stack.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
 import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
@@ -15,13 +15,7 @@ before(async () => {
   app = await startTestApp({ uri: db.freshUri() });
   prod = await startTestApp({
     uri: db.freshUri(),
-    env: {
-      NODE_ENV: 'production',
-      SESSION_SECRET: 's'.repeat(40),
-      PASSWORD_PEPPER: 'p'.repeat(40),
-      BCRYPT_COST: '12',
-      TRUST_PROXY: 'loopback',
-    },
+    env: PRODUCTION_TEST_ENV,
   });
 });
 

@@ -1,13 +1,12 @@
 // Passwords (ASVS V6.2, NIST SP 800-63B, OWASP Password Storage cheat sheet).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import bcrypt from 'bcrypt';
 import { commonPasswordCount, isCommonPassword } from '../src/auth/common-passwords.js';
 import { createPasswordHasher, prehash, type BcryptFunctions } from '../src/auth/passwords.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { useTestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
 const PEPPER = 'a-test-pepper-that-is-long-enough-123';
 
@@ -113,21 +112,10 @@ describe('bcrypt cost', () => {
 });
 
 describe('the registration policy', () => {
-  let db: TestDatabase;
-  let app: TestApp;
-
-  before(async () => {
-    db = await startTestDatabase();
-    app = await startTestApp({ uri: db.freshUri() });
-  });
-
-  after(async () => {
-    await app.close();
-    await db.stop();
-  });
+  const fixture = useTestApp();
 
   async function register(password: string, username = uniqueUsername('policy')) {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const res = await client.post('/register', { username, password, confirmPassword: password });
     return { res, client, username, html: res.status === 303 ? '' : await res.text() };
   }
@@ -136,7 +124,7 @@ describe('the registration policy', () => {
     for (const password of ['🔒 café crème brûlée 🔑', '         spaces only?', 'ü'.repeat(128), '👩‍👩‍👧‍👦'.repeat(8)]) {
       const { res, username } = await register(password);
       assert.equal(res.status, 303, password);
-      assert.equal((await new Client(app.baseUrl).login(username, password)).status, 303, `log in with ${password}`);
+      assert.equal((await new Client(fixture.app.baseUrl).login(username, password)).status, 303, `log in with ${password}`);
     }
   });
 
@@ -161,7 +149,7 @@ describe('the registration policy', () => {
       assert.equal(res.status, 400, password);
       assert.match(html, message, password);
     }
-    assert.equal(await app.users.exists({ usernameKey: username.toLowerCase() }), null);
+    assert.equal(await fixture.app.users.exists({ usernameKey: username.toLowerCase() }), null);
   });
 
   it('imposes no composition rules', async () => {

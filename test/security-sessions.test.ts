@@ -2,7 +2,7 @@
 // no adopted IDs, idle and absolute timeouts on the server, safe cookies.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
 import {
   Client,
   parseSetCookie,
@@ -137,13 +137,7 @@ describe('cookies in production', () => {
   before(async () => {
     prod = await startTestApp({
       uri: db.freshUri(),
-      env: {
-        NODE_ENV: 'production',
-        SESSION_SECRET: 's'.repeat(40),
-        PASSWORD_PEPPER: 'p'.repeat(40),
-        BCRYPT_COST: '12',
-        TRUST_PROXY: 'loopback',
-      },
+      env: PRODUCTION_TEST_ENV,
     });
   });
 

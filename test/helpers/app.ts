@@ -12,7 +12,8 @@ import { createMongoThrottle, type LoginThrottle } from '../../src/security/thro
 import { createSessionStore } from '../../src/session/store.js';
 import { userSessions } from '../../src/session/user-sessions.js';
 import type { MongoStore } from 'connect-mongo';
-import { quietLogger } from './database.js';
+import { after, before } from 'node:test';
+import { quietLogger, startTestDatabase, type TestDatabase } from './database.js';
 
 export const TEST_ENV = {
   NODE_ENV: 'test',
@@ -85,6 +86,40 @@ export async function startTestApp(options: {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.close();
+    },
+  };
+}
+
+/** What production requires, for tests of production behaviour (behind a TLS proxy on loopback). */
+export const PRODUCTION_TEST_ENV = {
+  NODE_ENV: 'production',
+  SESSION_SECRET: 's'.repeat(40),
+  PASSWORD_PEPPER: 'p'.repeat(40),
+  BCRYPT_COST: '12',
+  TRUST_PROXY: 'loopback',
+} as const;
+
+/**
+ * A fresh database and an app on it for the test file (or describe block)
+ * that calls this, started before its tests and stopped after them.
+ */
+export function useTestApp(options: Omit<Parameters<typeof startTestApp>[0], 'uri'> = {}): {
+  readonly app: TestApp;
+} {
+  let db: TestDatabase | undefined;
+  let app: TestApp | undefined;
+  before(async () => {
+    db = await startTestDatabase();
+    app = await startTestApp({ ...options, uri: db.freshUri() });
+  });
+  after(async () => {
+    await app?.close();
+    await db?.stop();
+  });
+  return {
+    get app() {
+      if (!app) throw new Error('the test app is not started yet (use it inside tests)');
+      return app;
     },
   };
 }
