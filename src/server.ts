@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Store } from 'express-session';
 import type { Connection } from 'mongoose';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -42,7 +43,15 @@ function listen(server: http.Server, port: number, host: string): Promise<Addres
   });
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** For measurements (npm run bench), not for production use. */
+export interface ServerHooks {
+  /** Called for every command sent to MongoDB. */
+  onDatabaseCommand?: (name: string) => void;
+  /** Replaces the session store (e.g. with an in-memory one, to compare). */
+  replaceSessionStore?: (store: Store) => Store;
+}
+
+export async function startServer(config: Config, logger: Logger, hooks: ServerHooks = {}): Promise<RunningServer> {
   let localDb: LocalDatabase | undefined;
   let uri = config.mongodbUri;
   if (uri === undefined) {
@@ -61,6 +70,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       serverSelectionTimeoutMs: config.db.serverSelectionTimeoutMs,
       deadlineMs: config.db.startupTimeoutMs,
       logger,
+      onCommand: hooks.onDatabaseCommand,
     });
   } catch (err) {
     await localDb?.stop();
@@ -85,7 +95,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   if (config.session.storeDelayMs > 0) {
     logger.warn(`SESSION_STORE_DELAY_MS: every session save waits ${config.session.storeDelayMs} ms (for tests)`);
   }
-  const sessionStore = config.session.storeDelayMs > 0 ? new SlowStore(store, config.session.storeDelayMs) : store;
+  let sessionStore: Store = config.session.storeDelayMs > 0 ? new SlowStore(store, config.session.storeDelayMs) : store;
+  if (hooks.replaceSessionStore) sessionStore = hooks.replaceSessionStore(sessionStore);
   let shuttingDown = false;
   const health = {
     pingDatabase: async () => {

@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 
 export interface ConnectOptions {
   serverSelectionTimeoutMs: number;
+  /** Called for every command sent to MongoDB (command monitoring, for measurements). */
+  onCommand?: ((name: string) => void) | undefined;
 }
 
 export async function connectDatabase(uri: string, options: ConnectOptions): Promise<Connection> {
@@ -20,7 +22,10 @@ export async function connectDatabase(uri: string, options: ConnectOptions): Pro
     // turns {"$ne": null} style filters into harmless literals, a second line
     // of defence behind input validation (query selector injection)
     sanitizeFilter: true,
+    monitorCommands: options.onCommand !== undefined,
   });
+  const onCommand = options.onCommand;
+  if (onCommand) connection.getClient().on('commandStarted', (event) => onCommand(event.commandName));
   try {
     await connection.asPromise();
   } catch (err) {

@@ -40,6 +40,8 @@ export async function startTestApp(options: {
   uri: string;
   // for the database-outage tests: how long a request waits for a lost database
   serverSelectionTimeoutMs?: number;
+  // command monitoring: called for every command the app sends to MongoDB
+  onDatabaseCommand?: (name: string) => void;
   env?: Record<string, string>;
   // lets a test wrap the real store, e.g. to slow it down
   wrapStore?: (store: MongoStore) => Store;
@@ -49,6 +51,7 @@ export async function startTestApp(options: {
   const config = loadConfig({ ...TEST_ENV, ...options.env, MONGODB_URI: options.uri });
   const connection = await connectDatabase(options.uri, {
     serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? 5000,
+    onCommand: options.onDatabaseCommand,
   });
   const users = createUserModel(connection);
   await users.createIndexes();
