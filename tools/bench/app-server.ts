@@ -1,0 +1,44 @@
+// The production build of Cloakroom for the benchmark, with what only the
+// benchmark needs: the event-loop delay and memory, database commands per
+// request, and an in-memory session store to compare with (BENCH_STORE=memory).
+// Answers the benchmark's questions over IPC.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import session from 'express-session';
+
+// the compiled code in dist/ runs; the sources in src/ give the types
+const dist = new URL('../../dist/', import.meta.url);
+const { loadConfig } = (await import(new URL('config.js', dist).href)) as typeof import('../../src/config.js');
+const { createLogger } = (await import(new URL('logger.js', dist).href)) as typeof import('../../src/logger.js');
+const { startServer } = (await import(new URL('server.js', dist).href)) as typeof import('../../src/server.js');
+
+const config = loadConfig();
+const logger = createLogger(config);
+let commands = 0;
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+
+const running = await startServer(config, logger, {
+  onDatabaseCommand: () => {
+    commands += 1;
+  },
+  ...(process.env.BENCH_STORE === 'memory' ? { replaceSessionStore: () => new session.MemoryStore() } : {}),
+});
+// the benchmark runs with LOG_LEVEL=warn (no request logs); it waits for this line
+console.log(`listening on ${running.url} `);
+
+process.on('message', (message: string) => {
+  if (message === 'reset') {
+    commands = 0;
+    delay.reset();
+    process.send?.({ ok: true });
+  } else if (message === 'report') {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({
+      commands,
+      eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
+      rssBytes: process.memoryUsage().rss,
+    });
+  } else if (message === 'stop') {
+    void running.close().then(() => process.exit(0));
+  }
+});
