@@ -12,8 +12,7 @@ import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey, type UserModel } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
-import { clearSessionCookie } from '../session/middleware.js';
-import { destroySession } from '../session/promises.js';
+import { endSession } from '../session/middleware.js';
 import { renewSession } from '../session/sign-in.js';
 import type { UserSessions } from '../session/user-sessions.js';
 
@@ -51,8 +50,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     const user = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();
     if (!user) {
       // the account went away under this session
-      await destroySession(req);
-      clearSessionCookie(res, deps.session);
+      await endSession(req, res, deps.session);
       res.redirect(303, '/?notice=account-gone');
       return undefined;
     }
@@ -121,8 +119,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     // still there to log in to and delete again, and nothing is orphaned
     await sessions.endAll(userId);
     await users.deleteOne({ _id: user._id });
-    await destroySession(req);
-    clearSessionCookie(res, deps.session);
+    await endSession(req, res, deps.session);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');
     res.redirect(303, '/?notice=account-deleted');
   });

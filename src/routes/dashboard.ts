@@ -4,8 +4,8 @@ import type { Config } from '../config.js';
 import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
 import type { UserModel } from '../models/user.js';
-import { clearSessionCookie } from '../session/middleware.js';
-import { destroySession, saveSession } from '../session/promises.js';
+import { endSession } from '../session/middleware.js';
+import { saveSession } from '../session/promises.js';
 
 export function dashboardRoutes(deps: { users: UserModel; session: Config['session'] }): Router {
   const { users } = deps;
@@ -21,8 +21,7 @@ export function dashboardRoutes(deps: { users: UserModel; session: Config['sessi
       .lean();
     if (!user) {
       // the account was deleted while this session lived: end the session
-      await destroySession(req);
-      clearSessionCookie(res, deps.session);
+      await endSession(req, res, deps.session);
       res.redirect(303, '/?notice=account-gone');
       return;
     }

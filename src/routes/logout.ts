@@ -3,8 +3,7 @@
 import { Router } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { clearSessionCookie } from '../session/middleware.js';
-import { destroySession } from '../session/promises.js';
+import { endSession } from '../session/middleware.js';
 
 export function logoutRoutes(deps: { session: Config['session']; logger: Logger }): Router {
   const router = Router();
@@ -14,10 +13,8 @@ export function logoutRoutes(deps: { session: Config['session']; logger: Logger 
   // before this runs (see security/csrf.ts).
   router.post('/logout', async (req, res) => {
     const userId = req.session.userId;
-    // req.session.destroy() (mind the spelling: tutorials often have "destory"),
-    // awaited so the redirect goes out only once the store has deleted it
-    await destroySession(req);
-    clearSessionCookie(res, deps.session);
+    // deleted from the store, and awaited: the redirect goes out only once it is gone
+    await endSession(req, res, deps.session);
     if (userId) deps.logger.info({ event: 'logout', userId }, 'logged out');
     res.redirect(303, '/?notice=signed-out');
   });

@@ -1,7 +1,8 @@
 // middleware: express-session configured for a login, with the reasons.
 import session, { type Store } from 'express-session';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
+import { destroySession } from './promises.js';
 import './session-data.js';
 
 export function cookieOptions(config: Config['session']) {
@@ -37,7 +38,17 @@ export function createSessionMiddleware(config: Config['session'], store: Store)
 }
 
 /** Tells the browser to drop the session cookie (same name, path and flags as when it was set). */
-export function clearSessionCookie(res: Response, config: Config['session']): void {
+function clearSessionCookie(res: Response, config: Config['session']): void {
   const { maxAge: _maxAge, ...options } = cookieOptions(config);
   res.clearCookie(config.cookieName, options);
+}
+
+/**
+ * Ends the session for good: deleted from the store (awaited, so whatever is
+ * sent next goes out only once it is gone), and the cookie dropped.
+ */
+export async function endSession(req: Request, res: Response, config: Config['session']): Promise<void> {
+  // req.session.destroy() (mind the spelling: tutorials often have "destory")
+  await destroySession(req);
+  clearSessionCookie(res, config);
 }

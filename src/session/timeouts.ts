@@ -5,8 +5,8 @@ import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { loginUrlFor } from '../auth/safe-next.js';
-import { clearSessionCookie } from './middleware.js';
-import { destroySession, saveSession } from './promises.js';
+import { endSession } from './middleware.js';
+import { saveSession } from './promises.js';
 
 export type TimeoutReason = 'idle' | 'absolute';
 
@@ -57,8 +57,7 @@ export function enforceSessionTimeouts(
     const reason = expiredReason(config, session, now);
     if (reason) {
       logger.info({ event: 'session-expired', reason, userId: session.userId }, 'session expired');
-      await destroySession(req);
-      clearSessionCookie(res, config);
+      await endSession(req, res, config);
       const target = req.method === 'GET' ? loginUrlFor(req.originalUrl) : '/login';
       res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}expired=${reason}`);
       return;
@@ -66,8 +65,7 @@ export function enforceSessionTimeouts(
     if (now - (session.lastSeenAt ?? 0) >= refreshEveryMs) {
       if (!(await accountExists(session.userId))) {
         logger.info({ event: 'session-orphaned', userId: session.userId }, 'session of a deleted account ended');
-        await destroySession(req);
-        clearSessionCookie(res, config);
+        await endSession(req, res, config);
         res.redirect(303, '/?notice=account-gone');
         return;
       }
