@@ -21,11 +21,15 @@ export async function signIn(
   req.session.loginAt = now;
   req.session.lastSeenAt = now;
   req.session.cookie.maxAge = cookieLifetimeMs(config, now, now);
-  // a new session gets a new CSRF token: the one from before login is dead
-  ensureCsrfToken(req);
   // 3. wait until the store has written it. Redirecting first lets the browser
   //    ask for /dashboard before the session exists in MongoDB, and the user
   //    lands on the login page again (the classic redirect race)
+  await saveRegenerated(req);
+}
+
+/** The end of every regenerate: a new CSRF token (the old one is dead), saved once, awaited. */
+async function saveRegenerated(req: Request): Promise<void> {
+  ensureCsrfToken(req);
   await saveSession(req);
   skipUnchangedResave(req.session);
 }
@@ -65,12 +69,11 @@ function snapshot(session: Session): string {
  * signIn: regenerate, fill, save, and only then respond.
  */
 export async function renewSession(req: Request): Promise<void> {
-  const { userId, username, loginAt, lastSeenAt, dashboardVisits } = req.session;
-  const maxAge = req.session.cookie.maxAge;
+  // everything the session holds moves over, but its CSRF token
+  const { cookie, csrfToken: _dead, ...data } = req.session;
+  const maxAge = cookie.maxAge;
   await regenerateSession(req);
-  Object.assign(req.session, { userId, username, loginAt, lastSeenAt, dashboardVisits });
-  if (maxAge !== undefined && maxAge !== null) req.session.cookie.maxAge = maxAge;
-  ensureCsrfToken(req);
-  await saveSession(req);
-  skipUnchangedResave(req.session);
+  Object.assign(req.session, data);
+  if (maxAge !== null) req.session.cookie.maxAge = maxAge;
+  await saveRegenerated(req);
 }
