@@ -11,12 +11,9 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { connectWithRetry, redactUri } from './db/connect.js';
 import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
 import { createLogger, type Logger } from './logger.js';
-import { createUserModel } from './models/user.js';
 import { PROJECT_ROOT } from './paths.js';
-import { createMongoThrottle } from './security/throttle.js';
+import { openServices } from './services.js';
 import { SlowStore } from './session/slow-store.js';
-import { createSessionStore } from './session/store.js';
-import { userSessions } from './session/user-sessions.js';
 import { startDemoCleanup } from './demo.js';
 
 export interface RunningServer {
@@ -77,13 +74,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     throw err;
   }
 
-  const users = createUserModel(connection);
-  // indexes exist before the first request: the unique username index is what
-  // makes "taken" reliable when two people register the same name at once
-  await users.createIndexes();
-  const { store } = await createSessionStore(connection.getClient(), connection.name, config.session, logger);
-  const { throttle } = await createMongoThrottle(connection.getClient(), connection.name, config, logger);
-  const sessions = userSessions(connection.getClient(), connection.name);
+  const { users, store, throttle, sessions, pingDatabase } = await openServices(connection, config, logger);
   const demo = config.demo.enabled ? await startDemoCleanup({ users, sessions, config, logger }) : undefined;
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
@@ -98,12 +89,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   let sessionStore: Store = config.session.storeDelayMs > 0 ? new SlowStore(store, config.session.storeDelayMs) : store;
   if (hooks.replaceSessionStore) sessionStore = hooks.replaceSessionStore(sessionStore);
   let shuttingDown = false;
-  const health = {
-    pingDatabase: async () => {
-      await connection.getClient().db(connection.name).command({ ping: 1 });
-    },
-    isShuttingDown: () => shuttingDown,
-  };
+  const health = { pingDatabase, isShuttingDown: () => shuttingDown };
   const app = createApp({ config, users, sessionStore, throttle, sessions, health, logger });
   const server = http.createServer(app);
   // deliberate limits instead of Node's defaults: a client gets 15 s to send

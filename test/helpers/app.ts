@@ -1,4 +1,4 @@
-// app: a real Cloakroom server on a free port, built the way server.ts builds it.
+// app: a real Cloakroom server on a free port, built on the same services as server.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from 'express-session';
@@ -6,11 +6,10 @@ import type { Connection } from 'mongoose';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { connectDatabase } from '../../src/db/connect.js';
-import { createUserModel, type UserModel } from '../../src/models/user.js';
+import type { UserModel } from '../../src/models/user.js';
 import type { Logger } from '../../src/logger.js';
-import { createMongoThrottle, type LoginThrottle } from '../../src/security/throttle.js';
-import { createSessionStore } from '../../src/session/store.js';
-import { userSessions } from '../../src/session/user-sessions.js';
+import type { LoginThrottle } from '../../src/security/throttle.js';
+import { openServices } from '../../src/services.js';
 import type { MongoStore } from 'connect-mongo';
 import { after, before } from 'node:test';
 import { quietLogger, startTestDatabase, type TestDatabase } from './database.js';
@@ -53,23 +52,14 @@ export async function startTestApp(options: {
     serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? 5000,
     onCommand: options.onDatabaseCommand,
   });
-  const users = createUserModel(connection);
-  await users.createIndexes();
-  const { store } = await createSessionStore(connection.getClient(), connection.name, config.session, logger);
-  const { throttle } = await createMongoThrottle(connection.getClient(), connection.name, config, logger);
-  const health = {
-    shuttingDown: false,
-    pingDatabase: async () => {
-      await connection.getClient().db(connection.name).command({ ping: 1 });
-    },
-    isShuttingDown: () => health.shuttingDown,
-  };
+  const { users, store, throttle, sessions, pingDatabase } = await openServices(connection, config, logger);
+  const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const app = createApp({
     config,
     users,
     sessionStore: options.wrapStore ? options.wrapStore(store) : store,
     throttle,
-    sessions: userSessions(connection.getClient(), connection.name),
+    sessions,
     health,
     logger,
   });

@@ -1,0 +1,38 @@
+// services: everything the app needs from one open MongoDB connection, ready
+// before the first request. server.ts and the tests build the app on these.
+import type { Connection } from 'mongoose';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createUserModel, type UserModel } from './models/user.js';
+import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
+import { createSessionStore } from './session/store.js';
+import { userSessions, type UserSessions } from './session/user-sessions.js';
+import type { MongoStore } from 'connect-mongo';
+
+export interface Services {
+  users: UserModel;
+  store: MongoStore;
+  throttle: LoginThrottle;
+  sessions: UserSessions;
+  /** Resolves when the database answers a ping (readiness). */
+  pingDatabase: () => Promise<void>;
+}
+
+export async function openServices(connection: Connection, config: Config, logger: Logger): Promise<Services> {
+  const client = connection.getClient();
+  const users = createUserModel(connection);
+  // indexes exist before the first request: the unique username index is what
+  // makes "taken" reliable when two people register the same name at once
+  await users.createIndexes();
+  const { store } = await createSessionStore(client, connection.name, config.session, logger);
+  const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
+  return {
+    users,
+    store,
+    throttle,
+    sessions: userSessions(client, connection.name),
+    pingDatabase: async () => {
+      await client.db(connection.name).command({ ping: 1 });
+    },
+  };
+}
