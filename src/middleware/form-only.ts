@@ -1,11 +1,10 @@
 // form only: state-changing routes accept HTML forms and nothing else, so a
 // JSON body can never smuggle objects ({"$ne": null}) into a handler.
 import type { RequestHandler } from 'express';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+import { isSafeMethod } from '../safe-methods.js';
 
 export const formBodiesOnly: RequestHandler = (req, res, next) => {
-  if (SAFE_METHODS.has(req.method) || req.is('application/x-www-form-urlencoded')) {
+  if (isSafeMethod(req.method) || req.is('application/x-www-form-urlencoded')) {
     next();
     return;
   }

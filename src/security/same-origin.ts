@@ -2,14 +2,13 @@
 // request comes from (Origin, Sec-Fetch-Site); a state-changing request that
 // says "another site" is refused even before the token is checked.
 import type { RequestHandler } from 'express';
+import { isSafeMethod } from '../safe-methods.js';
 import type { Logger } from '../logger.js';
 import { invalidCsrfTokenError } from './csrf.js';
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 export function requireSameOrigin(logger: Logger): RequestHandler {
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method)) {
+    if (isSafeMethod(req.method)) {
       next();
       return;
     }
