@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { createPasswordHasher } from '../src/auth/passwords.js';
 import { startLocalDatabase } from '../src/db/local/index.js';
 import { Client } from '../test/helpers/client.js';
+import { waitForListening } from './listening.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SECONDS = Number(process.argv[2] ?? process.env.SOAK_SECONDS ?? 60);
@@ -76,15 +77,7 @@ async function main(): Promise<void> {
   app.once('exit', (code) => {
     crashed = code !== 0;
   });
-  const base = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    app.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+) /.exec(output);
-      if (match?.[1]) resolve(match[1].replace('localhost', '127.0.0.1'));
-    });
-    app.once('exit', () => reject(new Error(`the app exited:\n${output}`)));
-  });
+  const base = await waitForListening(app);
 
   const started = Date.now();
   const until = started + SECONDS * 1000;

@@ -2,7 +2,8 @@
 // the main one (scale-out, restarts, a deliberately slow session store).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { E2E_APP_ENV, LISTENING_LINE } from './env.js';
+import { waitForListening } from '../../tools/listening.js';
+import { E2E_APP_ENV } from './env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -20,25 +21,8 @@ export async function startInstance(options: { port?: number; env?: Record<strin
     env: { ...process.env, ...E2E_APP_ENV, PORT: String(options.port ?? 0), MONGODB_URI: mongodbUri, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = LISTENING_LINE.exec(output);
-      if (match?.groups?.url) {
-        clearTimeout(timer);
-        resolve(match.groups.url.replace('localhost', '127.0.0.1'));
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`instance exited with ${code}:\n${output}`));
-    });
-  });
+  const url = await waitForListening(child, 30_000);
   return {
     url,
     port: Number(new URL(url).port),

@@ -8,6 +8,7 @@ import bcrypt from 'bcrypt';
 import { pino } from 'pino';
 import { startLocalDatabase } from '../../src/db/local/index.js';
 import { Client } from '../../test/helpers/client.js';
+import { waitForListening } from '../listening.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 4);
@@ -20,20 +21,6 @@ interface Run {
   p50: number;
   p99: number;
   non2xx: number;
-}
-
-function waitForListening(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+) /.exec(output);
-      if (match?.[1]) resolve(match[1].replace('localhost', '127.0.0.1'));
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-  });
 }
 
 function autocannon(url: string, options: { headers?: Record<string, string>; connections?: number; seconds?: number; amount?: number }): Run {
