@@ -54,6 +54,8 @@ describe('every query the app makes', () => {
       ['users', { usernameKey: username.toLowerCase() }],
       ['users', { _id: user._id }],
       ['sessions', { _id: sid }],
+      // connect-mongo's read: the session, if it has not expired
+      ['sessions', { _id: sid, expires: { $gt: new Date() } }],
       ['sessions', { 'session.userId': String(user._id) }],
       ['sessions', { expires: { $lt: new Date() } }],
       ['rate_limits', { key: `login_fail_user_ip:${username}_127.0.0.1` }],
@@ -67,10 +69,15 @@ describe('every query the app makes', () => {
         indexes.some((index) => Object.keys(index.key)[0] === field),
         `${name}: an index starts with ${field}`,
       );
-      // MongoDB's explain shows the plan; it must not scan the whole collection.
-      // (FerretDB 1.x explains with its SQLite plan instead, which has no such stage.)
+      // MongoDB's explain shows the plan; it must not scan the whole collection
       const plan = JSON.stringify(await collection.find(filter).explain());
       assert.doesNotMatch(plan, /COLLSCAN/, `${name} ${field}: no collection scan`);
+      // FerretDB explains with its SQLite plan instead. It uses an index for
+      // _id only (the others scan: a known limit of its SQLite backend), and
+      // only with the fixes in tools/ferretdb/patches.json
+      if (plan.includes('ferretdbVersion') && field === '_id') {
+        assert.match(plan, /SEARCH \S+ USING INDEX/, `${name} ${JSON.stringify(filter)}: the _id index is used`);
+      }
     }
   });
 });

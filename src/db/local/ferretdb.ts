@@ -1,10 +1,12 @@
 // ferretdb: the stand-in for machines that have no mongod. A tiny Go module
 // in tools/ferretdb embeds FerretDB (MongoDB wire protocol on SQLite) behind a
 // proxy that makes single-document writes atomic, as MongoDB's are; it is
-// built with `go build` on first use and the binary is cached next to it.
+// built with `go build` on first use (with the fixes in patches.json) and the
+// binary is cached next to it.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../logger.js';
 import { LocalDatabaseError, type RunningDatabase } from './types.js';
@@ -18,15 +20,23 @@ const START_TIMEOUT_MS = 30_000;
 function binaryPath(): string {
   const hash = createHash('sha256');
   const sources = readdirSync(MODULE_DIR)
-    .filter((file) => file.endsWith('.go') || file === 'go.mod' || file === 'go.sum')
+    .filter((file) => file.endsWith('.go') || ['go.mod', 'go.sum', 'patches.json'].includes(file))
     .sort();
   for (const file of sources) hash.update(file).update(readFileSync(path.join(MODULE_DIR, file)));
   return path.join(MODULE_DIR, 'bin', `ferretdb-${hash.digest('hex').slice(0, 12)}`);
 }
 
-function goBuild(output: string, extraArgs: string[]): { ok: boolean; output: string } {
-  const result = spawnSync('go', ['build', '-trimpath', ...extraArgs, '-o', output, '.'], {
-    cwd: MODULE_DIR,
+interface SourcePatch {
+  why: string;
+  file: string;
+  find: string;
+  replace: string;
+  count: number;
+}
+
+function run(args: string[], cwd: string): { ok: boolean; output: string } {
+  const result = spawnSync('go', args, {
+    cwd,
     // GOTOOLCHAIN=local: build with the Go that is installed, never download another
     env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
     encoding: 'utf8',
@@ -34,6 +44,41 @@ function goBuild(output: string, extraArgs: string[]): { ok: boolean; output: st
   });
   if (result.error) return { ok: false, output: result.error.message };
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
+/**
+ * FerretDB 1.24 is the last release with the SQLite backend, so fixes for it
+ * come as patches (tools/ferretdb/patches.json) applied to a vendored copy.
+ */
+function applyPatches(vendorDir: string): void {
+  const { patches } = JSON.parse(readFileSync(path.join(MODULE_DIR, 'patches.json'), 'utf8')) as { patches: SourcePatch[] };
+  for (const patch of patches) {
+    const file = path.join(vendorDir, patch.file);
+    const source = readFileSync(file, 'utf8');
+    const found = source.split(patch.find).length - 1;
+    if (found !== patch.count) {
+      throw new LocalDatabaseError(
+        `A FerretDB patch no longer fits ${patch.file}: expected ${patch.count} × ${JSON.stringify(patch.find)}, found ${found}. Update tools/ferretdb/patches.json for this FerretDB version.`,
+      );
+    }
+    writeFileSync(file, source.split(patch.find).join(patch.replace));
+  }
+}
+
+/** Builds in a scratch copy of the module: vendor the dependencies, patch them, compile. */
+function goBuild(output: string, extraArgs: string[]): { ok: boolean; output: string } {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'cloakroom-ferretdb-'));
+  try {
+    for (const file of readdirSync(MODULE_DIR)) {
+      if (file.endsWith('.go') || file === 'go.mod' || file === 'go.sum') copyFileSync(path.join(MODULE_DIR, file), path.join(scratch, file));
+    }
+    const vendor = run(['mod', 'vendor'], scratch);
+    if (!vendor.ok) return vendor;
+    applyPatches(path.join(scratch, 'vendor'));
+    return run(['build', '-mod=vendor', '-trimpath', ...extraArgs, '-o', output, '.'], scratch);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 export function ensureFerretDbBinary(logger: Logger): string {
