@@ -6,13 +6,14 @@ import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { createPasswordHasher } from './auth/passwords.js';
+import { createPasswordHasher, type BcryptFunctions } from './auth/passwords.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { formBodiesOnly } from './middleware/form-only.js';
 import { requestLogger } from './middleware/request-log.js';
+import { staticAssets } from './middleware/static-assets.js';
 import { templateLocals } from './middleware/locals.js';
 import type { UserModel } from './models/user.js';
-import { PUBLIC_DIR, VIEWS_DIR } from './paths.js';
+import { VIEWS_DIR } from './paths.js';
 import { accountRoutes } from './routes/account.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { describeDuration } from './duration.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   sessionStore: Store;
   throttle: LoginThrottle;
   sessions: UserSessions;
+  /** bcrypt itself: the threads of auth/bcrypt-pool.ts in the server */
+  passwordHashing: BcryptFunctions;
   health: HealthChecks;
   logger: Logger;
 }
@@ -43,7 +46,11 @@ const FORM_BODY_LIMIT = '8kb';
 
 export function createApp(deps: AppDeps): Express {
   const { config, users, sessionStore, throttle, sessions, health, logger } = deps;
-  const passwords = createPasswordHasher({ cost: config.passwords.bcryptCost, pepper: config.passwords.pepper });
+  const passwords = createPasswordHasher({
+    cost: config.passwords.bcryptCost,
+    pepper: config.passwords.pepper,
+    bcrypt: deps.passwordHashing,
+  });
   const app = express();
 
   app.set('views', VIEWS_DIR);
@@ -88,7 +95,7 @@ export function createApp(deps: AppDeps): Express {
 
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip
-  app.use(express.static(PUBLIC_DIR, { index: false, maxAge: config.isProduction ? '1h' : 0 }));
+  app.use(staticAssets({ isProduction: config.isProduction }));
   app.use(healthRoutes(health));
 
   // state-changing requests: from this site only, as HTML forms only

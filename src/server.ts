@@ -74,7 +74,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     throw err;
   }
 
-  const { users, store, throttle, sessions, pingDatabase } = await openServices(connection, config, logger);
+  const services = await openServices(connection, config, logger);
+  const { users, store, throttle, sessions, passwordHashing, pingDatabase } = services;
   const demo = config.demo.enabled ? await startDemoCleanup({ users, sessions, config, logger }) : undefined;
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
@@ -90,7 +91,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   if (hooks.replaceSessionStore) sessionStore = hooks.replaceSessionStore(sessionStore);
   let shuttingDown = false;
   const health = { pingDatabase, isShuttingDown: () => shuttingDown };
-  const app = createApp({ config, users, sessionStore, throttle, sessions, health, logger });
+  const app = createApp({ config, users, sessionStore, throttle, sessions, passwordHashing, health, logger });
   const server = http.createServer(app);
   // deliberate limits instead of Node's defaults: a client gets 15 s to send
   // its headers and 30 s for the whole request (our forms are tiny), which
@@ -123,7 +124,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
         server.closeIdleConnections();
         await closed;
         clearInterval(closeIdle);
-        throttle.stop();
+        await services.stop();
         demo?.stop();
         // the one MongoClient, shared by Mongoose, the session store and the throttle
         await connection.close();

@@ -1,6 +1,8 @@
-// services: everything the app needs from one open MongoDB connection, ready
-// before the first request. server.ts and the tests build the app on these.
+// services: everything the app needs besides its configuration, ready before
+// the first request: what lives in MongoDB (on one open connection) and the
+// password-hashing threads. server.ts and the tests build the app on these.
 import type { Connection } from 'mongoose';
+import { createBcryptPool, type BcryptPool } from './auth/bcrypt-pool.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createUserModel, type UserModel } from './models/user.js';
@@ -14,8 +16,11 @@ export interface Services {
   store: MongoStore;
   throttle: LoginThrottle;
   sessions: UserSessions;
+  passwordHashing: BcryptPool;
   /** Resolves when the database answers a ping (readiness). */
   pingDatabase: () => Promise<void>;
+  /** Stops the timers and threads (the connection is the caller's to close). */
+  stop(): Promise<void>;
 }
 
 export async function openServices(connection: Connection, config: Config, logger: Logger): Promise<Services> {
@@ -26,13 +31,19 @@ export async function openServices(connection: Connection, config: Config, logge
   await users.createIndexes();
   const { store } = await createSessionStore(client, connection.name, config.session, logger);
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
+  const passwordHashing = createBcryptPool();
   return {
     users,
     store,
     throttle,
     sessions: userSessions(client, connection.name),
+    passwordHashing,
     pingDatabase: async () => {
       await client.db(connection.name).command({ ping: 1 });
+    },
+    async stop() {
+      throttle.stop();
+      await passwordHashing.close();
     },
   };
 }

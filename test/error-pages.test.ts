@@ -1,5 +1,6 @@
 // When something fails on the server, the visitor gets a plain 500 page;
 // the details go to the log, and to the page only in development.
+import bcrypt from 'bcrypt';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,7 @@ async function withApp(
     throttle: createMemoryThrottle(config.throttle),
     health: { pingDatabase: () => Promise.resolve(), isShuttingDown: () => false },
     sessions: { endOthers: () => Promise.resolve(0), endAll: () => Promise.resolve(0) },
+    passwordHashing: bcrypt,
     logger: quietLogger,
   });
   const server = http.createServer(app);

@@ -38,8 +38,8 @@ export interface PasswordHasher {
 export function createPasswordHasher(options: {
   cost: number;
   pepper: string;
-  // bcrypt's native binding works on libuv's thread pool: hashing never
-  // blocks the event loop for other requests
+  // the server passes the threads of bcrypt-pool.ts; without them bcrypt's
+  // async API runs on libuv's thread pool. Either way the event loop is free.
   bcrypt?: BcryptFunctions;
 }): PasswordHasher {
   const { cost, pepper } = options;

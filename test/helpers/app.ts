@@ -52,7 +52,8 @@ export async function startTestApp(options: {
     serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? 5000,
     onCommand: options.onDatabaseCommand,
   });
-  const { users, store, throttle, sessions, pingDatabase } = await openServices(connection, config, logger);
+  const services = await openServices(connection, config, logger);
+  const { users, store, throttle, sessions, passwordHashing, pingDatabase } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const app = createApp({
     config,
@@ -60,6 +61,7 @@ export async function startTestApp(options: {
     sessionStore: options.wrapStore ? options.wrapStore(store) : store,
     throttle,
     sessions,
+    passwordHashing,
     health,
     logger,
   });
@@ -75,7 +77,7 @@ export async function startTestApp(options: {
     throttle,
     health,
     async close() {
-      throttle.stop();
+      await services.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.close();

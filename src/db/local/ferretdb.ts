@@ -172,6 +172,7 @@ export async function startFerretDb(options: {
     serverUri: uri,
     port: Number(new URL(uri).port),
     dataDir: options.dataDir,
+    serverPid: child.pid,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

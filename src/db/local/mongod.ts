@@ -90,6 +90,7 @@ export async function startMongod(options: {
     serverUri: uri.endsWith('/') ? uri : `${uri}/`,
     port: Number(new URL(uri).port),
     dataDir: options.dataDir,
+    serverPid: server.instanceInfo?.instance.mongodProcess?.pid,
     async stop() {
       // keep the data directory: it is either .data/ (kept on purpose) or a temp dir we remove
       await server.stop({ doCleanup: false });

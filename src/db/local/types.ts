@@ -8,6 +8,8 @@ export interface RunningDatabase {
   serverUri: string;
   port: number;
   dataDir: string;
+  // the database server's process, when this process started it (the benchmark reads its CPU time)
+  serverPid?: number;
   stop(): Promise<void>;
 }
 
