@@ -21,7 +21,10 @@ import { healthRoutes, type HealthChecks } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { loginRoutes } from './routes/login.js';
 import { logoutRoutes } from './routes/logout.js';
+import { labRoutes } from './lab/index.js';
+import type { LabServices } from './lab/services.js';
 import { registerRoutes } from './routes/register.js';
+import { sessionsRoutes } from './routes/sessions.js';
 import { csrfProtection } from './security/csrf.js';
 import { requireSameOrigin } from './security/same-origin.js';
 import type { LoginThrottle } from './security/throttle.js';
@@ -39,6 +42,8 @@ export interface AppDeps {
   passwordHashing: BcryptFunctions;
   health: HealthChecks;
   logger: Logger;
+  /** what the lab's experiments store (development only; see lab/) */
+  lab?: LabServices;
 }
 
 // form posts are a few hundred bytes; anything much larger is not a form of ours
@@ -104,6 +109,8 @@ export function createApp(deps: AppDeps): Express {
   // extended: false gives flat strings (and arrays for repeated keys), never
   // nested objects such as username[$ne]=x
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
+  // the lab: sessions of its own, so it comes before the app's session middleware
+  if (!config.isProduction && deps.lab) app.use('/lab', labRoutes({ lab: deps.lab, session: config.session }));
   app.use(createSessionMiddleware(config.session, sessionStore));
   const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;
   app.use(enforceSessionTimeouts(config.session, logger, accountExists));
@@ -115,7 +122,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(registerRoutes(auth));
   app.use(loginRoutes(auth));
   app.use(logoutRoutes({ session: config.session, logger }));
-  app.use(dashboardRoutes({ users, session: config.session }));
+  app.use(dashboardRoutes({ users, sessions, session: config.session }));
+  app.use(sessionsRoutes({ sessions, session: config.session, logger }));
   app.use(accountRoutes({ ...auth, sessions }));
 
   app.use(notFound);

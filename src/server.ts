@@ -75,7 +75,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   }
 
   const services = await openServices(connection, config, logger);
-  const { users, store, throttle, sessions, passwordHashing, pingDatabase } = services;
+  const { users, store, throttle, sessions, passwordHashing, lab, pingDatabase } = services;
   const demo = config.demo.enabled ? await startDemoCleanup({ users, sessions, config, logger }) : undefined;
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
@@ -91,7 +91,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   if (hooks.replaceSessionStore) sessionStore = hooks.replaceSessionStore(sessionStore);
   let shuttingDown = false;
   const health = { pingDatabase, isShuttingDown: () => shuttingDown };
-  const app = createApp({ config, users, sessionStore, throttle, sessions, passwordHashing, health, logger });
+  const app = createApp({ config, users, sessionStore, throttle, sessions, passwordHashing, health, logger, lab });
   const server = http.createServer(app);
   // deliberate limits instead of Node's defaults: a client gets 15 s to send
   // its headers and 30 s for the whole request (our forms are tiny), which

@@ -4,6 +4,7 @@
 import type { Connection } from 'mongoose';
 import { createBcryptPool, type BcryptPool } from './auth/bcrypt-pool.js';
 import type { Config } from './config.js';
+import { labServices, type LabServices } from './lab/services.js';
 import type { Logger } from './logger.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
@@ -17,6 +18,8 @@ export interface Services {
   throttle: LoginThrottle;
   sessions: UserSessions;
   passwordHashing: BcryptPool;
+  /** the lab's collections, outside production only */
+  lab: LabServices | undefined;
   /** Resolves when the database answers a ping (readiness). */
   pingDatabase: () => Promise<void>;
   /** Stops the timers and threads (the connection is the caller's to close). */
@@ -38,6 +41,7 @@ export async function openServices(connection: Connection, config: Config, logge
     throttle,
     sessions: userSessions(client, connection.name),
     passwordHashing,
+    lab: config.isProduction ? undefined : labServices(client, connection.name),
     pingDatabase: async () => {
       await client.db(connection.name).command({ ping: 1 });
     },

@@ -37,7 +37,13 @@ async function withApp(
     sessionStore: new session.MemoryStore(),
     throttle: createMemoryThrottle(config.throttle),
     health: { pingDatabase: () => Promise.resolve(), isShuttingDown: () => false },
-    sessions: { endOthers: () => Promise.resolve(0), endAll: () => Promise.resolve(0) },
+    sessions: {
+      list: () => Promise.resolve([]),
+      endOne: () => Promise.resolve(false),
+      endOthers: () => Promise.resolve(0),
+      endAll: () => Promise.resolve(0),
+      stored: () => Promise.resolve(null),
+    },
     passwordHashing: bcrypt,
     logger: quietLogger,
   });

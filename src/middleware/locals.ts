@@ -8,6 +8,9 @@ const NOTICES: Record<string, string> = {
   'signed-out': 'You have signed out. Your session was deleted from the server, so your old cookie no longer works.',
   'account-gone': 'Your account no longer exists, so you have been signed out.',
   'account-deleted': 'Your account and all its sessions have been deleted. Nothing of it is left here.',
+  'session-ended': 'That session has been signed out: its document is deleted, so its cookie no longer works.',
+  'session-gone': 'That session had already ended.',
+  'others-ended': 'Every other session of yours has been signed out. Only this one is left.',
 };
 
 export const templateLocals: RequestHandler = (req, res, next) => {

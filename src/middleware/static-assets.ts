@@ -8,7 +8,7 @@ import { PUBLIC_DIR } from '../paths.js';
 // the folders under public/ that pages link to. Only URLs under these reach
 // the disk: express.static at the root would look up every page's URL as a
 // file first (a stat call per request)
-const ASSET_FOLDERS = ['css'];
+const ASSET_FOLDERS = ['css', 'js'];
 
 export function staticAssets(options: { isProduction: boolean }): Router {
   const router = Router();

@@ -4,11 +4,13 @@ import type { Config } from '../config.js';
 import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
 import type { UserModel } from '../models/user.js';
+import { browserHalf, redactedDocument, serverDeadlines } from '../session/inspector.js';
 import { endSession } from '../session/middleware.js';
 import { saveSession } from '../session/promises.js';
+import type { UserSessions } from '../session/user-sessions.js';
 
-export function dashboardRoutes(deps: { users: UserModel; session: Config['session'] }): Router {
-  const { users } = deps;
+export function dashboardRoutes(deps: { users: UserModel; sessions: UserSessions; session: Config['session'] }): Router {
+  const { users, sessions } = deps;
   const router = Router();
 
   router.get('/dashboard', noStore, requireLogin, async (req, res) => {
@@ -37,7 +39,21 @@ export function dashboardRoutes(deps: { users: UserModel; session: Config['sessi
       sessionVisits: req.session.dashboardVisits,
       lifetimeVisits: user.lifetimeVisits,
       loginAt: new Date(req.session.loginAt ?? Date.now()),
+      inspector: { cookie: browserHalf(req, deps.session), deadlines: serverDeadlines(req, deps.session) },
     });
+  });
+
+  // the session inspector's server half: this session's document as MongoDB
+  // holds it. A request of its own (the dashboard page fetches it), so a
+  // dashboard view still costs three database commands, and what it shows
+  // includes the save the dashboard view just made.
+  router.get('/dashboard/session.json', noStore, requireLogin, async (req, res) => {
+    const doc = await sessions.stored(req.sessionID);
+    if (!doc) {
+      res.status(404).json({ error: 'This session is not in the store (any more).' });
+      return;
+    }
+    res.json(redactedDocument(doc));
   });
 
   return router;

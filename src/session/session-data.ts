@@ -14,5 +14,10 @@ declare module 'express-session' {
     lastSeenAt: number;
     // dashboard views in this session only; the lifetime count lives on the user
     dashboardVisits: number;
+    // a public name for this session on the "Your sessions" page: the
+    // session ID is the ticket itself and never appears on a page
+    handle: string;
+    // the browser that logged in (User-Agent, cut to 256 characters), to tell sessions apart
+    userAgent: string;
   }
 }

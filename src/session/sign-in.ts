@@ -1,4 +1,5 @@
 // sign in: the one correct order for turning a visitor into a logged-in user.
+import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { Session, SessionData } from 'express-session';
 import type { Config } from '../config.js';
@@ -20,6 +21,8 @@ export async function signIn(
   const now = Date.now();
   req.session.loginAt = now;
   req.session.lastSeenAt = now;
+  req.session.handle = randomBytes(9).toString('base64url');
+  req.session.userAgent = (req.get('user-agent') ?? '').slice(0, 256);
   req.session.cookie.maxAge = cookieLifetimeMs(config, now, now);
   // 3. wait until the store has written it. Redirecting first lets the browser
   //    ask for /dashboard before the session exists in MongoDB, and the user

@@ -2,19 +2,64 @@
 // Sessions are stored as documents (stringify: false), so their userId can be
 // queried, with an index (see store.ts).
 import type { MongoClient } from 'mongodb';
+import type { SessionData } from 'express-session';
 import { SESSIONS_COLLECTION } from './store.js';
 
+/** One of a user's sessions, as the "Your sessions" page shows it: never its ID. */
+export interface SessionSummary {
+  handle: string | undefined;
+  userAgent: string;
+  loginAt: number | undefined;
+  lastSeenAt: number | undefined;
+  /** the session the request came with */
+  current: boolean;
+}
+
 export interface UserSessions {
+  /** The user's sessions that have not expired in the store, most recent first. */
+  list(userId: string, currentSessionId: string): Promise<SessionSummary[]>;
+  /** Deletes the user's session with this handle; false if there was none. */
+  endOne(userId: string, handle: string): Promise<boolean>;
   /** Deletes every session of the user but one; says how many went. */
   endOthers(userId: string, keepSessionId: string): Promise<number>;
   /** Deletes every session of the user; says how many went. */
   endAll(userId: string): Promise<number>;
+  /** One session's document exactly as the store keeps it (for the session inspector). */
+  stored(sessionId: string): Promise<Record<string, unknown> | null>;
+}
+
+interface SessionDocument {
+  // connect-mongo stores a session under its ID as _id, a string
+  _id: string;
+  expires: Date;
+  session: Partial<SessionData>;
 }
 
 export function userSessions(client: MongoClient, dbName: string): UserSessions {
-  // connect-mongo stores a session under its ID as _id, a string
-  const sessions = client.db(dbName).collection<{ _id: string }>(SESSIONS_COLLECTION);
+  const sessions = client.db(dbName).collection<SessionDocument>(SESSIONS_COLLECTION);
   return {
+    async list(userId, currentSessionId) {
+      const found = await sessions
+        .find(
+          { 'session.userId': userId, expires: { $gt: new Date() } },
+          { projection: { 'session.handle': 1, 'session.userAgent': 1, 'session.loginAt': 1, 'session.lastSeenAt': 1 } },
+        )
+        .toArray();
+      return found
+        .map((doc) => ({
+          handle: doc.session.handle,
+          userAgent: doc.session.userAgent ?? '',
+          loginAt: doc.session.loginAt,
+          lastSeenAt: doc.session.lastSeenAt,
+          current: doc._id === currentSessionId,
+        }))
+        .sort((a, b) => (b.lastSeenAt ?? 0) - (a.lastSeenAt ?? 0));
+    },
+    async endOne(userId, handle) {
+      // the user's ID in the filter: a handle of someone else's session matches nothing
+      const result = await sessions.deleteOne({ 'session.userId': userId, 'session.handle': handle });
+      return result.deletedCount === 1;
+    },
     async endOthers(userId, keepSessionId) {
       const result = await sessions.deleteMany({ 'session.userId': userId, _id: { $ne: keepSessionId } });
       return result.deletedCount;
@@ -23,5 +68,6 @@ export function userSessions(client: MongoClient, dbName: string): UserSessions 
       const result = await sessions.deleteMany({ 'session.userId': userId });
       return result.deletedCount;
     },
+    stored: (sessionId) => sessions.findOne({ _id: sessionId }),
   };
 }

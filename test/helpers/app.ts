@@ -53,7 +53,7 @@ export async function startTestApp(options: {
     onCommand: options.onDatabaseCommand,
   });
   const services = await openServices(connection, config, logger);
-  const { users, store, throttle, sessions, passwordHashing, pingDatabase } = services;
+  const { users, store, throttle, sessions, passwordHashing, lab, pingDatabase } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const app = createApp({
     config,
@@ -64,6 +64,7 @@ export async function startTestApp(options: {
     passwordHashing,
     health,
     logger,
+    lab,
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -37,6 +37,7 @@ process.on('message', (message: string) => {
       commands,
       eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
       rssBytes: process.memoryUsage().rss,
+      heapUsedBytes: process.memoryUsage().heapUsed,
     });
   } else if (message === 'stop') {
     void running.close().then(() => process.exit(0));

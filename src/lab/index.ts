@@ -1,0 +1,52 @@
+// lab: pages where each classic session mistake can be tried, beside the right
+// way. Development only: createApp mounts it when NODE_ENV is not production.
+//
+// The lab has sessions of its own (cookies with Path=/lab, documents in lab_*
+// collections), set up before the app's session middleware, so nothing done
+// here can touch a real login.
+import { Router } from 'express';
+import session from 'express-session';
+import type { Config } from '../config.js';
+import { csrfProtection } from '../security/csrf.js';
+import { lostUpdatesRoutes } from './lost-updates.js';
+import { redirectRaceRoutes } from './redirect-race.js';
+import { saveUninitializedRoutes } from './save-uninitialized.js';
+import { LAB_COLLECTIONS, type LabServices } from './services.js';
+import './lab-session-data.js';
+
+export interface LabDeps {
+  lab: LabServices;
+  session: Config['session'];
+}
+
+export function labRoutes(deps: LabDeps): Router {
+  const router = Router();
+  const labSession = session({
+    store: deps.lab.store(LAB_COLLECTIONS.sessions),
+    name: 'cloakroom.lab',
+    secret: deps.session.secrets,
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: deps.session.secureCookie, path: '/lab', maxAge: 60 * 60 * 1000 },
+  });
+
+  // the experiments that need a session set up differently mount theirs first
+  // (express-session leaves req.session alone once one is there)
+  router.use('/redirect-race', redirectRaceRoutes.sessionFor(deps));
+  router.use(saveUninitializedRoutes.visits(deps));
+  router.use(labSession, csrfProtection, (req, res, next) => {
+    // the layout's locals: the lab knows nothing of the real login
+    res.locals.currentUser = undefined;
+    res.locals.notices = [];
+    res.locals.path = req.originalUrl;
+    next();
+  });
+
+  router.get('/', (_req, res) => {
+    res.render('lab/index', { title: 'The lab' });
+  });
+  router.use('/redirect-race', redirectRaceRoutes.pages());
+  router.use('/lost-updates', lostUpdatesRoutes(deps));
+  router.use('/save-uninitialized', saveUninitializedRoutes.pages(deps));
+  return router;
+}

@@ -1,0 +1,71 @@
+// lost updates: many requests at once, each adding one to a counter in the
+// session and to a counter in MongoDB. Each request reads the session when it
+// starts and writes all of it back when it ends, so concurrent requests
+// overwrite each other's increments (last write wins). The database counter
+// is one atomic $inc per request, and counts every one.
+import { randomBytes } from 'node:crypto';
+import { Router } from 'express';
+import { csrfTokenForForm } from '../security/csrf.js';
+import { saveSession } from '../session/promises.js';
+import { LAB_COLLECTIONS } from './services.js';
+import type { LabDeps } from './index.js';
+
+export const LOST_UPDATES_BURST = 50;
+// the work a real handler does between reading the session and writing it
+const WORK_MS = 20;
+
+interface Counter {
+  _id: string;
+  hits: number;
+}
+
+export function lostUpdatesRoutes(deps: LabDeps): Router {
+  const counters = deps.lab.collection<Counter>(LAB_COLLECTIONS.counters);
+  const router = Router();
+
+  async function counts(labId: string | undefined, sessionHits: number | undefined) {
+    const doc = labId ? await counters.findOne({ _id: labId }) : null;
+    return { session: sessionHits ?? 0, database: doc?.hits ?? 0 };
+  }
+
+  router.get('/', async (req, res) => {
+    if (!req.session.labId) req.session.labId = randomBytes(9).toString('base64url');
+    const csrfToken = await csrfTokenForForm(req);
+    // csrfTokenForForm saves only a new session; a new labId must be stored too
+    await saveSession(req);
+    res.render('lab/lost-updates', {
+      title: 'Lost updates',
+      burst: LOST_UPDATES_BURST,
+      csrfToken,
+      counts: await counts(req.session.labId, req.session.labHits),
+    });
+  });
+
+  router.post('/hit', async (req, res) => {
+    if (!req.session.labId) {
+      res.status(409).json({ error: 'Open the lost-updates page first: it gives your lab session its counter.' });
+      return;
+    }
+    // read-add-write on the session: read when this request started
+    const seen = req.session.labHits ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, WORK_MS));
+    req.session.labHits = seen + 1;
+    // one atomic update in MongoDB: no read, nothing to overwrite
+    await counters.updateOne({ _id: req.session.labId }, { $inc: { hits: 1 } }, { upsert: true });
+    // express-session writes the whole session back as this response ends
+    res.status(204).end();
+  });
+
+  router.get('/counts', async (req, res) => {
+    res.set('Cache-Control', 'no-store').json(await counts(req.session.labId, req.session.labHits));
+  });
+
+  router.post('/reset', async (req, res) => {
+    req.session.labHits = 0;
+    if (req.session.labId) await counters.deleteOne({ _id: req.session.labId });
+    await saveSession(req);
+    res.redirect(303, '/lab/lost-updates');
+  });
+
+  return router;
+}

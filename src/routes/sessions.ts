@@ -1,0 +1,66 @@
+// sessions: "Your sessions", every place the user is logged in, and a way to
+// sign any of them out. A session is named by its handle, never by its ID:
+// the ID is the ticket, and whoever holds it is logged in.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { noStore } from '../middleware/no-store.js';
+import { requireLogin } from '../middleware/require-login.js';
+import type { Logger } from '../logger.js';
+import { describeBrowser } from '../session/describe-browser.js';
+import { endSession } from '../session/middleware.js';
+import { expiredReason } from '../session/timeouts.js';
+import type { UserSessions } from '../session/user-sessions.js';
+
+// what signIn() makes: 9 random bytes in base64url
+const handleForm = z.object({ handle: z.string().regex(/^[\w-]{12}$/) });
+
+export function sessionsRoutes(deps: { sessions: UserSessions; session: Config['session']; logger: Logger }): Router {
+  const { sessions, logger } = deps;
+  const router = Router();
+  router.use('/sessions', noStore, requireLogin);
+
+  router.get('/sessions', async (req, res) => {
+    const now = Date.now();
+    const list = (await sessions.list(req.session.userId ?? '', req.sessionID))
+      // timed out on the server, though not yet removed from the store
+      .filter((s) => s.current || !expiredReason(deps.session, s, now));
+    res.render('sessions', {
+      title: 'Your sessions',
+      sessions: list.map((s) => ({
+        ...s,
+        browser: describeBrowser(s.userAgent),
+        loginAt: s.loginAt === undefined ? undefined : new Date(s.loginAt),
+        lastSeenAt: s.lastSeenAt === undefined ? undefined : new Date(s.lastSeenAt),
+      })),
+    });
+  });
+
+  router.post('/sessions/end', async (req, res) => {
+    const form = handleForm.safeParse(req.body);
+    if (!form.success) {
+      res.status(400).render('error', { title: 'Bad request', status: 400, message: 'That is not a session of yours.' });
+      return;
+    }
+    const userId = req.session.userId ?? '';
+    if (form.data.handle === req.session.handle) {
+      // signing out this session is logging out
+      await endSession(req, res, deps.session);
+      logger.info({ event: 'logout', userId }, 'logged out from the sessions page');
+      res.redirect(303, '/?notice=signed-out');
+      return;
+    }
+    const ended = await sessions.endOne(userId, form.data.handle);
+    logger.info({ event: 'session-ended', userId, ended }, 'a session was signed out from the sessions page');
+    res.redirect(303, `/sessions?notice=${ended ? 'session-ended' : 'session-gone'}`);
+  });
+
+  router.post('/sessions/end-others', async (req, res) => {
+    const userId = req.session.userId ?? '';
+    const count = await sessions.endOthers(userId, req.sessionID);
+    logger.info({ event: 'sessions-ended', userId, count }, 'every other session was signed out');
+    res.redirect(303, '/sessions?notice=others-ended');
+  });
+
+  return router;
+}

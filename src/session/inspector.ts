@@ -1,0 +1,43 @@
+// inspector: the two halves of a session, side by side, for the dashboard's
+// session inspector. What the browser holds (the cookie) and what the server
+// holds (the document), with the secrets in both cut short: enough to
+// recognise them, never enough to use them.
+import type { Request } from 'express';
+import type { Config } from '../config.js';
+
+const SHOWN = 6;
+
+/** The first few characters and an ellipsis: recognisable, not usable. */
+export function shortened(secret: string): string {
+  return `${secret.slice(0, SHOWN)}…`;
+}
+
+export function browserHalf(req: Request, config: Config['session']) {
+  const { cookie } = req.session;
+  const sameSite = cookie.sameSite;
+  return {
+    name: config.cookieName,
+    idPrefix: shortened(req.sessionID),
+    httpOnly: cookie.httpOnly ?? false,
+    secure: cookie.secure === true,
+    sameSite: typeof sameSite === 'string' ? sameSite : sameSite ? 'strict' : 'not set',
+    path: cookie.path ?? '/',
+    expires: cookie.expires ?? undefined,
+  };
+}
+
+export function serverDeadlines(req: Request, config: Config['session']) {
+  const loginAt = req.session.loginAt ?? Date.now();
+  const lastSeenAt = req.session.lastSeenAt ?? loginAt;
+  return {
+    idle: new Date(lastSeenAt + config.idleTimeoutMs),
+    absolute: new Date(loginAt + config.absoluteTimeoutMs),
+  };
+}
+
+/** The stored document with its secrets cut short: the _id is the session ID, and the CSRF token is one too. */
+export function redactedDocument(doc: Record<string, unknown>): Record<string, unknown> {
+  const session = { ...(doc.session as Record<string, unknown>) };
+  if (typeof session.csrfToken === 'string') session.csrfToken = shortened(session.csrfToken);
+  return { ...doc, _id: typeof doc._id === 'string' ? shortened(doc._id) : doc._id, session };
+}

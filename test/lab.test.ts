@@ -1,0 +1,123 @@
+// The lab: each experiment shows its failure the wrong way and none the right
+// way, and the lab does not exist in production.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PRODUCTION_TEST_ENV, startTestApp, useTestApp } from './helpers/app.js';
+import { Client } from './helpers/client.js';
+import { startTestDatabase } from './helpers/database.js';
+
+const fixture = useTestApp();
+
+/** The text of the element with this data-testid. */
+function testId(html: string, id: string): string {
+  const match = new RegExp(`data-testid="${id}"[^>]*>([^<]*)<`).exec(html);
+  if (!match) throw new Error(`no ${id} in the page`);
+  return match[1]?.trim() ?? '';
+}
+
+describe('the lab index', () => {
+  it('lists the three experiments', async () => {
+    const res = await new Client(fixture.app.baseUrl).get('/lab');
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    for (const path of ['/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized']) assert.ok(html.includes(`href="${path}"`), path);
+  });
+});
+
+describe('the redirect race', () => {
+  async function logIn(way: 'wrong' | 'right') {
+    const client = new Client(fixture.app.baseUrl);
+    const token = await client.csrfToken('/lab/redirect-race');
+    // fetch() resolves as soon as the headers arrive, as a browser follows a redirect
+    const res = await client.post(`/lab/redirect-race/${way}`, { _csrf: token, name: 'Ada' });
+    assert.equal(res.status, 303);
+    const landing = await client.get(res.headers.get('location') ?? '');
+    const html = await landing.text();
+    await res.arrayBuffer();
+    return { client, result: testId(html, 'race-result') };
+  }
+
+  it('the wrong way lands on a page that does not know you', async () => {
+    const { client, result } = await logIn('wrong');
+    assert.equal(result, 'This page does not know you.');
+    // the save lands a moment later
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const again = await (await client.get('/lab/redirect-race/landing?way=wrong')).text();
+    assert.match(testId(again, 'race-result'), /This page knows you/);
+  });
+
+  it('the right way always lands known', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      assert.equal((await logIn('right')).result, 'This page knows you: welcome, Ada.');
+    }
+  });
+
+  it('refuses a post without the CSRF token', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    await client.get('/lab/redirect-race');
+    assert.equal((await client.post('/lab/redirect-race/right', { name: 'Ada' }, { csrf: false })).status, 403);
+  });
+});
+
+describe('lost updates', () => {
+  it('concurrent requests lose session increments, never database ones', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    const token = await client.csrfToken('/lab/lost-updates');
+    const burst = 20;
+    const statuses = await Promise.all(
+      Array.from({ length: burst }, async () => (await client.post('/lab/lost-updates/hit', { _csrf: token })).status),
+    );
+    assert.deepEqual(new Set(statuses), new Set([204]));
+    const counts = (await (await client.get('/lab/lost-updates/counts')).json()) as { session: number; database: number };
+    assert.equal(counts.database, burst, 'every $inc counted');
+    assert.ok(counts.session < burst, `the session counter kept ${counts.session} of ${burst}`);
+    assert.ok(counts.session >= 1);
+  });
+
+  it('one request at a time loses nothing, in either counter', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    const token = await client.csrfToken('/lab/lost-updates');
+    for (let i = 0; i < 5; i += 1) await client.post('/lab/lost-updates/hit', { _csrf: token });
+    assert.deepEqual(await (await client.get('/lab/lost-updates/counts')).json(), { session: 5, database: 5 });
+    await client.post('/lab/lost-updates/reset', { _csrf: token });
+    assert.deepEqual(await (await client.get('/lab/lost-updates/counts')).json(), { session: 0, database: 0 });
+  });
+});
+
+describe('saveUninitialized', () => {
+  async function stored(client: Client): Promise<number> {
+    return ((await (await client.get('/lab/save-uninitialized/count')).json()) as { stored: number }).stored;
+  }
+
+  it('true stores a session per anonymous visit; false stores none', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    for (const [setting, expected] of [['true', 5], ['false', 0]] as const) {
+      const before = await stored(client);
+      for (let i = 0; i < 5; i += 1) {
+        // a new visitor each time: no cookies
+        const res = await new Client(fixture.app.baseUrl).get(`/lab/save-uninitialized/visit/${setting}`);
+        assert.equal(res.status, 200);
+        await res.arrayBuffer();
+      }
+      assert.equal((await stored(client)) - before, expected, `saveUninitialized: ${setting}`);
+    }
+  });
+});
+
+describe('in production', () => {
+  it('the lab is not there at all', async () => {
+    const db = await startTestDatabase();
+    const app = await startTestApp({ uri: db.freshUri(), env: PRODUCTION_TEST_ENV });
+    try {
+      const client = new Client(app.baseUrl, { 'x-forwarded-proto': 'https' });
+      for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized/visit/true', '/lab/save-uninitialized/count']) {
+        const res = await client.get(path);
+        assert.equal(res.status, 404, path);
+        await res.arrayBuffer();
+      }
+    } finally {
+      await app.close();
+      await db.stop();
+    }
+  });
+});
