@@ -12,4 +12,10 @@ export async function registerOverHttp(request: APIRequestContext, baseURL: stri
     maxRedirects: 0,
   });
   if (res.status() !== 303) throw new Error(`registration answered ${res.status()}`);
+  // registering logs in; log out again, so the account has no session anywhere
+  const home = await request.get(`${baseURL}/`);
+  const logoutToken = /name="_csrf" value="([^"]+)"/.exec(await home.text())?.[1];
+  if (!logoutToken) throw new Error('no logout form on / after registering');
+  const logout = await request.post(`${baseURL}/logout`, { form: { _csrf: logoutToken }, maxRedirects: 0 });
+  if (logout.status() !== 303) throw new Error(`logout answered ${logout.status()}`);
 }

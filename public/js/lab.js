@@ -46,7 +46,10 @@ for (const button of document.querySelectorAll('[data-lab-visits]')) {
     try {
       const before = (await json(button.dataset.counts)).stored;
       for (let i = 0; i < count; i += 1) {
-        await fetch(button.dataset.labVisits, { credentials: 'omit', cache: 'no-store' });
+        const res = await fetch(button.dataset.labVisits, { credentials: 'omit', cache: 'no-store' });
+        // the whole body: express-session holds back its last byte until the
+        // session is saved (fetch itself resolves with the headers)
+        await res.text();
       }
       const after = (await json(button.dataset.counts)).stored;
       setText('stored-count', after);

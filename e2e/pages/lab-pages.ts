@@ -1,0 +1,58 @@
+import type { Locator, Page } from '@playwright/test';
+
+export class RedirectRacePage {
+  readonly wrongWay: Locator;
+  readonly rightWay: Locator;
+  readonly result: Locator;
+
+  constructor(readonly page: Page) {
+    this.wrongWay = page.getByRole('button', { name: 'Log in the wrong way' });
+    this.rightWay = page.getByRole('button', { name: 'Log in the right way' });
+    this.result = page.getByTestId('race-result');
+  }
+
+  async goto(): Promise<void> {
+    await this.page.goto('/lab/redirect-race');
+  }
+}
+
+export class LostUpdatesPage {
+  readonly burst: Locator;
+  readonly reset: Locator;
+  readonly sessionHits: Locator;
+  readonly databaseHits: Locator;
+  readonly status: Locator;
+
+  constructor(readonly page: Page) {
+    this.burst = page.getByRole('button', { name: /requests at once/ });
+    this.reset = page.getByRole('button', { name: 'Reset both counters' });
+    this.sessionHits = page.getByTestId('session-hits');
+    this.databaseHits = page.getByTestId('database-hits');
+    this.status = page.getByTestId('lost-updates-status');
+  }
+
+  async goto(): Promise<void> {
+    await this.page.goto('/lab/lost-updates');
+  }
+}
+
+export class SaveUninitializedPage {
+  readonly stored: Locator;
+  readonly status: Locator;
+  readonly empty: Locator;
+
+  constructor(readonly page: Page) {
+    this.stored = page.getByTestId('stored-count');
+    this.status = page.getByTestId('uninitialized-status');
+    this.empty = page.getByRole('button', { name: 'Empty the collection' });
+  }
+
+  /** The "Make N visits" button under one setting. */
+  visits(setting: boolean): Locator {
+    return this.page.locator('section', { has: this.page.getByRole('heading', { name: `saveUninitialized: ${String(setting)}` }) }).getByRole('button');
+  }
+
+  async goto(): Promise<void> {
+    await this.page.goto('/lab/save-uninitialized');
+  }
+}

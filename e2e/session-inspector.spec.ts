@@ -1,0 +1,137 @@
+// The teaching layer in the browser: the session inspector, "Your sessions"
+// across two browsers, and the lab's three experiments.
+import { expect, test } from './fixtures.js';
+import { LostUpdatesPage, RedirectRacePage, SaveUninitializedPage } from './pages/lab-pages.js';
+import { LoginPage } from './pages/login-page.js';
+import { SessionsPage } from './pages/sessions-page.js';
+
+const COOKIE = 'cloakroom.sid';
+
+test('the session inspector shows both halves, and never the whole session ID', async ({
+  page,
+  context,
+  loginPage,
+  registeredUser,
+}) => {
+  await loginPage.goto();
+  await loginPage.login(registeredUser.username, registeredUser.password);
+  await expect(page).toHaveURL('/dashboard');
+  const inspector = page.getByTestId('session-inspector');
+  const stored = page.getByTestId('session-document');
+  // the stored document, fetched from MongoDB by the page's script
+  await expect(stored).toContainText('"dashboardVisits": 1');
+  await expect(stored).toContainText(`"username": "${registeredUser.username}"`);
+  await expect(stored).toContainText('"userId"');
+  await expect(inspector).toContainText(COOKIE);
+
+  const cookie = (await context.cookies()).find((c) => c.name === COOKIE);
+  if (!cookie) throw new Error('no session cookie');
+  const id = decodeURIComponent(cookie.value).slice(2).split('.')[0] ?? '';
+  await expect(page.getByTestId('session-id-prefix')).toHaveText(`${id.slice(0, 6)}…`);
+  const html = await page.content();
+  expect(html).not.toContain(id.slice(0, 12));
+  expect(html).not.toContain(cookie.value);
+
+  await page.reload();
+  await expect(stored).toContainText('"dashboardVisits": 2');
+});
+
+test('a session signed out on one browser is logged out on the other', async ({ browser, baseURL, registeredUser }) => {
+  const contexts = [await browser.newContext({ baseURL }), await browser.newContext({ baseURL })];
+  const [laptop, phone] = await Promise.all(contexts.map((context) => context.newPage()));
+  if (!laptop || !phone) throw new Error('no pages');
+  for (const page of [laptop, phone]) {
+    const login = new LoginPage(page);
+    await login.goto();
+    await login.login(registeredUser.username, registeredUser.password);
+    await expect(page).toHaveURL('/dashboard');
+  }
+
+  await laptop.getByRole('link', { name: /Your sessions/ }).click();
+  const sessions = new SessionsPage(laptop);
+  await expect(sessions.rows).toHaveCount(2);
+  await expect(sessions.currentRow).toContainText('This session');
+  await expect(sessions.otherRows).toContainText('Chrome');
+
+  await sessions.otherRows.getByRole('button', { name: 'Sign out' }).click();
+  await expect(laptop.getByText('That session has been signed out')).toBeVisible();
+  await expect(sessions.rows).toHaveCount(1);
+
+  // the phone's ticket is worthless now: its next request is a stranger's
+  await phone.reload();
+  await expect(phone).toHaveURL(/\/login\?next=%2Fdashboard|\/login\?next=\/dashboard/);
+  await laptop.goto('/dashboard');
+  await expect(laptop).toHaveURL('/dashboard');
+  await Promise.all(contexts.map((context) => context.close()));
+});
+
+test('"sign out everywhere else" keeps only this browser', async ({ browser, baseURL, registeredUser }) => {
+  const contexts = await Promise.all([1, 2, 3].map(() => browser.newContext({ baseURL })));
+  const pages = await Promise.all(contexts.map((context) => context.newPage()));
+  for (const page of pages) {
+    const login = new LoginPage(page);
+    await login.goto();
+    await login.login(registeredUser.username, registeredUser.password);
+    await expect(page).toHaveURL('/dashboard');
+  }
+  const [mine, ...others] = pages;
+  if (!mine) throw new Error('no page');
+  const sessions = new SessionsPage(mine);
+  await sessions.goto();
+  await expect(sessions.rows).toHaveCount(3);
+  await sessions.signOutEverywhereElse.click();
+  await expect(sessions.rows).toHaveCount(1);
+  await expect(mine.getByText('You are not logged in anywhere else.')).toBeVisible();
+  for (const page of others) {
+    await page.reload();
+    await expect(page).toHaveURL(/\/login/);
+  }
+  await Promise.all(contexts.map((context) => context.close()));
+});
+
+test.describe('the lab', () => {
+  test('the redirect race: the wrong way lands unknown, the right way known', async ({ page }) => {
+    test.setTimeout(60_000);
+    const race = new RedirectRacePage(page);
+    for (let run = 1; run <= 3; run += 1) {
+      await race.goto();
+      await race.wrongWay.click();
+      await expect(page).toHaveURL('/lab/redirect-race/landing?way=wrong');
+      await expect(race.result, `wrong way, run ${run}`).toHaveText('This page does not know you.');
+      await race.goto();
+      await race.rightWay.click();
+      await expect(page).toHaveURL('/lab/redirect-race/landing?way=right');
+      await expect(race.result, `right way, run ${run}`).toHaveText('This page knows you: welcome, lab visitor.');
+    }
+  });
+
+  test('lost updates: the session counter loses increments, $inc none', async ({ page }) => {
+    const lab = new LostUpdatesPage(page);
+    await lab.goto();
+    await expect(lab.sessionHits).toHaveText('0');
+    await lab.burst.click();
+    await expect(lab.status).toContainText('50 requests sent');
+    await expect(lab.databaseHits).toHaveText('50');
+    const sessionHits = Number(await lab.sessionHits.textContent());
+    expect(sessionHits).toBeGreaterThan(0);
+    expect(sessionHits).toBeLessThan(50);
+    await expect(lab.status).toContainText('the database counter lost 0');
+
+    await lab.reset.click();
+    await expect(lab.sessionHits).toHaveText('0');
+    await expect(lab.databaseHits).toHaveText('0');
+  });
+
+  test('saveUninitialized: true stores a session per anonymous visit, false none', async ({ page }) => {
+    const lab = new SaveUninitializedPage(page);
+    await lab.goto();
+    await lab.empty.click();
+    await expect(lab.stored).toHaveText('0');
+    await lab.visits(true).click();
+    await expect(lab.status).toHaveText('20 anonymous visits stored 20 new sessions.');
+    await expect(lab.stored).toHaveText('20');
+    await lab.visits(false).click();
+    await expect(lab.status).toHaveText('20 anonymous visits stored 0 new sessions.');
+    await expect(lab.stored).toHaveText('20');
+  });
+});
