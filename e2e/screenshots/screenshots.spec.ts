@@ -1,13 +1,17 @@
 // npm run screenshots: a picture of each page for the README, in docs/screenshots/.
 import path from 'node:path';
 import { expect, test } from '../fixtures.js';
+import { LostUpdatesPage, RedirectRacePage } from '../pages/lab-pages.js';
+import { LoginPage } from '../pages/login-page.js';
 
 const DIR = path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 const shot = (name: string) => ({ path: path.join(DIR, `${name}.png`), fullPage: true });
 
 test.use({ viewport: { width: 1000, height: 700 } });
 
-test('every page', async ({ page, registerPage, loginPage, dashboardPage, registeredUser }) => {
+const FIREFOX = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:140.0) Gecko/20100101 Firefox/140.0';
+
+test('every page', async ({ page, browser, baseURL, registerPage, loginPage, dashboardPage, registeredUser }) => {
   await page.goto('/');
   await page.screenshot(shot('home'));
 
@@ -21,7 +25,19 @@ test('every page', async ({ page, registerPage, loginPage, dashboardPage, regist
   await page.reload();
   await page.reload();
   await expect(dashboardPage.visitCount).toHaveText('3');
+  await expect(page.getByTestId('session-document')).toContainText('"dashboardVisits": 3');
   await page.screenshot(shot('dashboard'));
+  await page.getByTestId('session-inspector').screenshot({ path: shot('session-inspector').path });
+
+  // a second browser logged in as the same user, for "Your sessions"
+  const other = await browser.newContext({ baseURL, userAgent: FIREFOX });
+  const otherLogin = new LoginPage(await other.newPage());
+  await otherLogin.goto();
+  await otherLogin.login(`${registeredUser.username}_2`, registeredUser.password);
+  await page.goto('/sessions');
+  await expect(page.getByTestId('session-row')).toHaveCount(2);
+  await page.screenshot(shot('sessions'));
+  await other.close();
 
   await dashboardPage.logout();
   await page.screenshot(shot('signed-out'));
@@ -40,4 +56,20 @@ test('every page', async ({ page, registerPage, loginPage, dashboardPage, regist
 
   await page.goto('/no/such/page');
   await page.screenshot(shot('not-found'));
+});
+
+test('the lab', async ({ page }) => {
+  const race = new RedirectRacePage(page);
+  await race.goto();
+  await page.screenshot(shot('lab-redirect-race'));
+  await race.wrongWay.click();
+  await expect(race.result).toHaveText('This page does not know you.');
+  await page.screenshot(shot('lab-redirect-race-wrong'));
+
+  const lostUpdates = new LostUpdatesPage(page);
+  await lostUpdates.goto();
+  await lostUpdates.reset.click();
+  await lostUpdates.burst.click();
+  await expect(lostUpdates.databaseHits).toHaveText('50');
+  await page.screenshot(shot('lab-lost-updates'));
 });
