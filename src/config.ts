@@ -1,6 +1,7 @@
 // config: read once from the environment, validated and typed.
 // Every variable is documented in .env.example; a bad value stops the
 // process at startup with a message that names the variable.
+import os from 'node:os';
 import { z } from 'zod';
 
 export const DEV_SESSION_SECRET = 'dev-only-secret-never-use-in-production';
@@ -45,6 +46,8 @@ export interface Config {
   };
   passwords: {
     bcryptCost: number;
+    // threads that hash passwords (auth/bcrypt-pool.ts): one per core unless set
+    hashThreads: number;
     // the key of the HMAC applied before bcrypt (see auth/passwords.ts)
     pepper: string;
     usingDevPepper: boolean;
@@ -157,6 +160,7 @@ const envSchema = z.object({
     .transform((v) => v ?? 'auto'),
   SESSION_SWEEP_INTERVAL_MINUTES: intInRange('SESSION_SWEEP_INTERVAL_MINUTES', 1, 24 * 60, 10),
   BCRYPT_COST: intInRange('BCRYPT_COST', 10, 16, 12),
+  PASSWORD_HASH_THREADS: intInRange('PASSWORD_HASH_THREADS', 1, 256, 0),
   PASSWORD_PEPPER: optionalString,
   LOGIN_MAX_CONSECUTIVE_FAILURES: intInRange('LOGIN_MAX_CONSECUTIVE_FAILURES', 1, 1000, 10),
   LOGIN_LOCKOUT: duration('LOGIN_LOCKOUT', 1000, 7 * 86_400_000, '15m'),
@@ -264,6 +268,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     passwords: {
       bcryptCost: e.BCRYPT_COST,
+      // a container's CPU quota is not visible to Node: set it to the cores the container may use
+      hashThreads: e.PASSWORD_HASH_THREADS || os.availableParallelism(),
       pepper: pepper ?? DEV_PASSWORD_PEPPER,
       usingDevPepper: pepper === undefined,
     },

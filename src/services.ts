@@ -34,7 +34,7 @@ export async function openServices(connection: Connection, config: Config, logge
   await users.createIndexes();
   const { store } = await createSessionStore(client, connection.name, config.session, logger);
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
-  const passwordHashing = createBcryptPool();
+  const passwordHashing = createBcryptPool({ threads: config.passwords.hashThreads });
   return {
     users,
     store,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, DEV_SESSION_SECRET, loadConfig } from '../src/config.js';
 
@@ -91,6 +92,13 @@ describe('config', () => {
     assert.equal(config.shutdownGraceMs, 3000);
     assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, 'loopback');
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  });
+
+  it('hashes passwords on one thread per core unless told otherwise', () => {
+    assert.equal(loadConfig({}).passwords.hashThreads, os.availableParallelism());
+    assert.equal(loadConfig({ PASSWORD_HASH_THREADS: '3' }).passwords.hashThreads, 3);
+    assert.deepEqual(problems({ PASSWORD_HASH_THREADS: '0' }), ['PASSWORD_HASH_THREADS must be at least 1']);
+    assert.deepEqual(problems({ PASSWORD_HASH_THREADS: 'many' }), ['PASSWORD_HASH_THREADS must be a whole number']);
   });
 
   it('refuses the test-only slow session store in production', () => {

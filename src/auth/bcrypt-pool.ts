@@ -23,6 +23,7 @@ export interface BcryptPool extends BcryptFunctions {
 }
 
 export function createBcryptPool(options: { threads?: number } = {}): BcryptPool {
+  // one per core: bcrypt keeps a core busy, more threads would only queue for it
   const threads = options.threads ?? os.availableParallelism();
   const pool = new Piscina<BcryptTask, string | boolean>({
     filename: new URL(import.meta.url.endsWith('.ts') ? './bcrypt-worker.ts' : './bcrypt-worker.js', import.meta.url).href,
