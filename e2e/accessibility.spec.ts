@@ -27,7 +27,11 @@ test('dashboard and account pages', async ({ page, loginPage, registeredUser }) 
   await loginPage.goto();
   await loginPage.login(registeredUser.username, registeredUser.password);
   await expect(page).toHaveURL('/dashboard');
+  // with the session inspector's document loaded
+  await expect(page.getByTestId('session-document')).toContainText('"userId"');
   await expectNoSeriousViolations(page, '/dashboard');
+  await page.goto('/sessions');
+  await expectNoSeriousViolations(page, '/sessions');
   for (const path of ['/account/password', '/account/delete']) {
     await page.goto(path);
     await expectNoSeriousViolations(page, path);
@@ -44,4 +48,15 @@ test('the 429 page', async ({ page, loginPage, registeredUser }) => {
   }
   await expect(page.getByRole('heading', { name: 'Too many attempts' })).toBeVisible();
   await expectNoSeriousViolations(page, '429');
+});
+
+test('the lab', async ({ page }) => {
+  for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized']) {
+    await page.goto(path);
+    await expectNoSeriousViolations(page, path);
+  }
+  await page.goto('/lab/redirect-race');
+  await page.getByRole('button', { name: 'Log in the wrong way' }).click();
+  await expect(page.getByTestId('race-result')).toBeVisible();
+  await expectNoSeriousViolations(page, 'redirect race landing');
 });
