@@ -2,18 +2,11 @@
 import { expect, test } from './fixtures.js';
 import { ChangePasswordPage, DeleteAccountPage } from './pages/account-pages.js';
 import { DashboardPage } from './pages/dashboard-page.js';
-import { LoginPage } from './pages/login-page.js';
 import { startInstance } from './support/app-process.js';
 
-test('changing the password in one browser signs the other one out', async ({ browser, baseURL, registeredUser }) => {
-  const [first, second] = await Promise.all([browser.newContext({ baseURL }), browser.newContext({ baseURL })]);
-  const [here, there] = await Promise.all([first.newPage(), second.newPage()]);
-  for (const page of [here, there]) {
-    const login = new LoginPage(page);
-    await login.goto();
-    await login.login(registeredUser.username, registeredUser.password);
-    await expect(page).toHaveURL('/dashboard');
-  }
+test('changing the password in one browser signs the other one out', async ({ loggedInBrowsers, registeredUser }) => {
+  const [here, there] = await loggedInBrowsers(2);
+  if (!here || !there) throw new Error('no pages');
 
   await here.getByRole('link', { name: 'Change your password' }).click();
   const change = new ChangePasswordPage(here);
@@ -25,7 +18,6 @@ test('changing the password in one browser signs the other one out', async ({ br
 
   await there.reload();
   await expect(there).toHaveURL('/login?next=/dashboard');
-  await Promise.all([first.close(), second.close()]);
 });
 
 test('a deleted account cannot log in again', async ({ page, loginPage, registeredUser }) => {

@@ -1,6 +1,6 @@
 // fixtures: page objects for every test, and a fresh user nobody else uses.
 import { randomBytes } from 'node:crypto';
-import { test as base } from '@playwright/test';
+import { expect, test as base, type BrowserContext, type Page } from '@playwright/test';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { RegisterPage } from './pages/register-page.js';
@@ -19,6 +19,11 @@ interface Fixtures {
   newUser: Credentials;
   /** An account that exists (created over HTTP), not logged in anywhere. */
   registeredUser: Credentials;
+  /**
+   * Opens separate browsers (one context each, so one session each), every one
+   * logged in as registeredUser and on the dashboard; closed after the test.
+   */
+  loggedInBrowsers: (count: number) => Promise<Page[]>;
 }
 
 export const test = base.extend<Fixtures>({
@@ -42,6 +47,24 @@ export const test = base.extend<Fixtures>({
     await registerOverHttp(request, baseURL ?? '', newUser);
     await use(newUser);
   },
+  loggedInBrowsers: async ({ browser, baseURL, registeredUser }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (count) => {
+      const pages: Page[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const context = await browser.newContext({ baseURL });
+        contexts.push(context);
+        const page = await context.newPage();
+        const login = new LoginPage(page);
+        await login.goto();
+        await login.login(registeredUser.username, registeredUser.password);
+        await expect(page).toHaveURL('/dashboard');
+        pages.push(page);
+      }
+      return pages;
+    });
+    await Promise.all(contexts.map((context) => context.close()));
+  },
 });
 
-export { expect } from '@playwright/test';
+export { expect };

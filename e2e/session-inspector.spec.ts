@@ -2,7 +2,6 @@
 // across two browsers, and the lab's three experiments.
 import { expect, test } from './fixtures.js';
 import { LostUpdatesPage, RedirectRacePage, SaveUninitializedPage } from './pages/lab-pages.js';
-import { LoginPage } from './pages/login-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
 
 const COOKIE = 'cloakroom.sid';
@@ -36,16 +35,9 @@ test('the session inspector shows both halves, and never the whole session ID', 
   await expect(stored).toContainText('"dashboardVisits": 2');
 });
 
-test('a session signed out on one browser is logged out on the other', async ({ browser, baseURL, registeredUser }) => {
-  const contexts = [await browser.newContext({ baseURL }), await browser.newContext({ baseURL })];
-  const [laptop, phone] = await Promise.all(contexts.map((context) => context.newPage()));
+test('a session signed out on one browser is logged out on the other', async ({ loggedInBrowsers }) => {
+  const [laptop, phone] = await loggedInBrowsers(2);
   if (!laptop || !phone) throw new Error('no pages');
-  for (const page of [laptop, phone]) {
-    const login = new LoginPage(page);
-    await login.goto();
-    await login.login(registeredUser.username, registeredUser.password);
-    await expect(page).toHaveURL('/dashboard');
-  }
 
   await laptop.getByRole('link', { name: /Your sessions/ }).click();
   const sessions = new SessionsPage(laptop);
@@ -62,19 +54,10 @@ test('a session signed out on one browser is logged out on the other', async ({ 
   await expect(phone).toHaveURL(/\/login\?next=%2Fdashboard|\/login\?next=\/dashboard/);
   await laptop.goto('/dashboard');
   await expect(laptop).toHaveURL('/dashboard');
-  await Promise.all(contexts.map((context) => context.close()));
 });
 
-test('"sign out everywhere else" keeps only this browser', async ({ browser, baseURL, registeredUser }) => {
-  const contexts = await Promise.all([1, 2, 3].map(() => browser.newContext({ baseURL })));
-  const pages = await Promise.all(contexts.map((context) => context.newPage()));
-  for (const page of pages) {
-    const login = new LoginPage(page);
-    await login.goto();
-    await login.login(registeredUser.username, registeredUser.password);
-    await expect(page).toHaveURL('/dashboard');
-  }
-  const [mine, ...others] = pages;
+test('"sign out everywhere else" keeps only this browser', async ({ loggedInBrowsers }) => {
+  const [mine, ...others] = await loggedInBrowsers(3);
   if (!mine) throw new Error('no page');
   const sessions = new SessionsPage(mine);
   await sessions.goto();
@@ -86,7 +69,6 @@ test('"sign out everywhere else" keeps only this browser', async ({ browser, bas
     await page.reload();
     await expect(page).toHaveURL(/\/login/);
   }
-  await Promise.all(contexts.map((context) => context.close()));
 });
 
 test.describe('the lab', () => {

@@ -1,24 +1,12 @@
 // Journeys 4, 5 and 6: sessions as the browser sees them.
 import { expect, test } from './fixtures.js';
 import { DashboardPage } from './pages/dashboard-page.js';
-import { LoginPage } from './pages/login-page.js';
 
 const COOKIE = 'cloakroom.sid';
 
-test('two browsers logged in as one user count separately, and share the lifetime count', async ({
-  browser,
-  baseURL,
-  registeredUser,
-}) => {
-  const contexts = [await browser.newContext({ baseURL }), await browser.newContext({ baseURL })];
-  const [first, second] = await Promise.all(contexts.map((context) => context.newPage()));
+test('two browsers logged in as one user count separately, and share the lifetime count', async ({ loggedInBrowsers }) => {
+  const [first, second] = await loggedInBrowsers(2);
   if (!first || !second) throw new Error('no pages');
-  for (const page of [first, second]) {
-    const login = new LoginPage(page);
-    await login.goto();
-    await login.login(registeredUser.username, registeredUser.password);
-    await expect(page).toHaveURL('/dashboard');
-  }
   const a = new DashboardPage(first);
   const b = new DashboardPage(second);
   await expect(a.visitCount).toHaveText('1');
@@ -31,7 +19,6 @@ test('two browsers logged in as one user count separately, and share the lifetim
   await second.reload();
   await expect(b.visitCount).toHaveText('2');
   await expect(b.lifetimeVisits).toHaveText('4');
-  await Promise.all(contexts.map((context) => context.close()));
 });
 
 test('the session cookie changes at login and is HttpOnly and SameSite=Lax', async ({
