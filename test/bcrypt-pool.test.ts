@@ -53,6 +53,13 @@ describe('the bcrypt pool', () => {
     assert.ok(during.some((nice) => nice >= 10), `nice values while hashing: ${during.join(' ')}`);
     assert.equal(threadNiceValues()[0], 0, 'the main thread keeps its priority');
   });
+
+  it('keeps its threads between logins', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+    await pool.hash('a first login', 10);
+    // starting a thread (and loading bcrypt in it) costs more than a hash
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.ok(threadNiceValues().some((nice) => nice >= 10), 'a hashing thread is still there');
+  });
 });
 
 async function timeOneHash(): Promise<number> {

@@ -27,9 +27,11 @@ export function createBcryptPool(options: { threads?: number } = {}): BcryptPool
   const threads = options.threads ?? os.availableParallelism();
   const pool = new Piscina<BcryptTask, string | boolean>({
     filename: new URL(import.meta.url.endsWith('.ts') ? './bcrypt-worker.ts' : './bcrypt-worker.js', import.meta.url).href,
-    // threads start with the first login, not when the app is built
+    // threads start with the first login, not when the app is built, and
+    // stay a minute after the last (starting one costs more than a hash)
     minThreads: 0,
     maxThreads: threads,
+    idleTimeout: 60_000,
     niceIncrement: process.platform === 'win32' ? 0 : NICE_INCREMENT,
   });
   return {
