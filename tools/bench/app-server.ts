@@ -14,6 +14,8 @@ const { startServer } = (await import(new URL('server.js', dist).href)) as typeo
 const config = loadConfig();
 const logger = createLogger(config);
 let commands = 0;
+// successful logins (POST /login answered 303), counted as they finish
+let logins = 0;
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 
@@ -23,18 +25,27 @@ const running = await startServer(config, logger, {
   },
   ...(process.env.BENCH_STORE === 'memory' ? { replaceSessionStore: () => new session.MemoryStore() } : {}),
 });
+running.server.on('request', (req, res) => {
+  if (req.method === 'POST' && req.url === '/login') {
+    res.once('finish', () => {
+      if (res.statusCode === 303) logins += 1;
+    });
+  }
+});
 // the benchmark runs with LOG_LEVEL=warn (no request logs); it waits for this line
 console.log(`listening on ${running.url} `);
 
 process.on('message', (message: string) => {
   if (message === 'reset') {
     commands = 0;
+    logins = 0;
     delay.reset();
     process.send?.({ ok: true });
   } else if (message === 'report') {
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.({
       commands,
+      logins,
       eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
       rssBytes: process.memoryUsage().rss,
       heapUsedBytes: process.memoryUsage().heapUsed,

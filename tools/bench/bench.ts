@@ -15,9 +15,10 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = 10;
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 50_000);
-// long enough that the logins still hashing when the storm stops (at most
-// one per thread, lost to the count) are a small part of the total
 const STORM_SECONDS = 15;
+// logins per second are counted from 3 s to 13 s into the storm
+const STEADY_FROM_S = 3;
+const STEADY_SECONDS = 10;
 const STORM_CONNECTIONS = 8;
 const HTTPS = { 'x-forwarded-proto': 'https' };
 const CLOCK_TICKS = Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100;
@@ -82,7 +83,7 @@ function autocannon(
 }
 
 interface AppProcess extends Target {
-  ask(message: string): Promise<{ commands: number; eventLoopDelayP99Ms: number; rssBytes: number; heapUsedBytes: number }>;
+  ask(message: string): Promise<{ commands: number; logins: number; eventLoopDelayP99Ms: number; rssBytes: number; heapUsedBytes: number }>;
   stop(): Promise<void>;
 }
 
@@ -256,8 +257,15 @@ async function main(): Promise<void> {
 
   // logins: first alone (throughput against the bcrypt limit), then with
   // the dashboard under load meanwhile (its latency, and the event loop's)
+  // counted by the server over the middle of the storm: the logins still
+  // hashing when the load generator stops would otherwise count as lost
   console.log(`Login storm alone (${STORM_SECONDS} s)...`);
-  const alone = await loginStorm(mongoApp, mongoUser);
+  const aloneRunning = loginStorm(mongoApp, mongoUser);
+  await new Promise((resolve) => setTimeout(resolve, STEADY_FROM_S * 1000));
+  await mongoApp.ask('reset');
+  await new Promise((resolve) => setTimeout(resolve, STEADY_SECONDS * 1000));
+  const steadyLogins = (await mongoApp.ask('report')).logins / STEADY_SECONDS;
+  const alone = await aloneRunning;
   const dashboard = (seconds: number) => autocannon(mongoApp, '/dashboard', { headers: { ...HTTPS, cookie: stormUser.cookie }, connections: 2, seconds });
   console.log('Dashboard quiet, then during a login storm...');
   const quiet = dashboard(6);
@@ -301,7 +309,8 @@ async function main(): Promise<void> {
   lines.push(`| One hash | ${fmt(hashMs, 1)} ms |`);
   lines.push(`| Machine limit (${cores} cores ÷ one hash) | ${fmt(bcryptLimit, 1)} logins/s |`);
   lines.push(
-    `| \`POST /login\` alone (${STORM_CONNECTIONS} connections, ${STORM_SECONDS} s) | ${fmt(alone.loginsPerSecond, 1)} logins/s (${fmt(alone.loginsPerSecond / bcryptLimit, 2)}× the limit) |`,
+    `| \`POST /login\` alone (${STORM_CONNECTIONS} connections; counted by the server from ${STEADY_FROM_S} s to ${STEADY_FROM_S + STEADY_SECONDS} s) | ${fmt(steadyLogins, 1)} logins/s (${fmt(steadyLogins / bcryptLimit, 2)}× the limit) |`,
+    `| The same, counted by the load generator over all ${STORM_SECONDS} s | ${fmt(alone.loginsPerSecond, 1)} logins/s (${fmt(alone.loginsPerSecond / bcryptLimit, 2)}×; the logins still hashing when it stops are lost to this count) |`,
   );
   lines.push(`| \`POST /login\` while the dashboard is under load | ${fmt(withDashboard.loginsPerSecond, 1)} logins/s |`);
   lines.push(`| Failed logins in the storms | ${alone.failures + withDashboard.failures} |`);
