@@ -64,6 +64,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('view cache', config.isProduction);
   // the demo banner on every page (see DEMO_MODE)
   app.locals.demo = config.demo.enabled ? { ttl: describeDuration(config.demo.accountTtlMs) } : undefined;
+  // the lab never runs in production, whatever it is given
+  const lab = config.isProduction ? undefined : deps.lab;
+  // the home page links to the lab where there is one
+  app.locals.labAvailable = lab !== undefined;
   // behind a TLS-terminating proxy, Express must trust X-Forwarded-Proto to
   // know the request was HTTPS, or it refuses to send the Secure cookie
   app.set('trust proxy', config.trustProxy);
@@ -110,7 +114,7 @@ export function createApp(deps: AppDeps): Express {
   // nested objects such as username[$ne]=x
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
   // the lab: sessions of its own, so it comes before the app's session middleware
-  if (!config.isProduction && deps.lab) app.use('/lab', labRoutes({ lab: deps.lab, session: config.session }));
+  if (lab) app.use('/lab', labRoutes({ lab, session: config.session }));
   app.use(createSessionMiddleware(config.session, sessionStore));
   const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;
   app.use(enforceSessionTimeouts(config.session, logger, accountExists));

@@ -16,6 +16,10 @@ function testId(html: string, id: string): string {
 }
 
 describe('the lab index', () => {
+  it('is linked from the home page', async () => {
+    assert.match(await (await new Client(fixture.app.baseUrl).get('/')).text(), /href="\/lab"/);
+  });
+
   it('lists the three experiments', async () => {
     const res = await new Client(fixture.app.baseUrl).get('/lab');
     assert.equal(res.status, 200);
@@ -110,6 +114,7 @@ describe('in production', () => {
     const app = await startTestApp({ uri: db.freshUri(), env: PRODUCTION_TEST_ENV });
     try {
       const client = new Client(app.baseUrl, { 'x-forwarded-proto': 'https' });
+      assert.doesNotMatch(await (await client.get('/')).text(), /href="\/lab"/, 'no link to the lab');
       for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized/visit/true', '/lab/save-uninitialized/count']) {
         const res = await client.get(path);
         assert.equal(res.status, 404, path);
