@@ -5,13 +5,13 @@
 // collections), set up before the app's session middleware, so nothing done
 // here can touch a real login.
 import { Router } from 'express';
-import session from 'express-session';
 import type { Config } from '../config.js';
 import { csrfProtection } from '../security/csrf.js';
 import { lostUpdatesRoutes } from './lost-updates.js';
 import { redirectRaceRoutes } from './redirect-race.js';
 import { saveUninitializedRoutes } from './save-uninitialized.js';
 import { LAB_COLLECTIONS, type LabServices } from './services.js';
+import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
 import './lab-session-data.js';
 
 export interface LabDeps {
@@ -21,20 +21,18 @@ export interface LabDeps {
 
 export function labRoutes(deps: LabDeps): Router {
   const router = Router();
-  const labSession = session({
+  const sessionOfTheLab = labSession(deps.session, {
     store: deps.lab.store(LAB_COLLECTIONS.sessions),
     name: 'cloakroom.lab',
-    secret: deps.session.secrets,
-    resave: false,
-    saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: deps.session.secureCookie, path: '/lab', maxAge: 60 * 60 * 1000 },
+    path: '/lab',
+    maxAgeMs: LAB_SESSION_MAX_AGE_MS,
   });
 
   // the experiments that need a session set up differently mount theirs first
   // (express-session leaves req.session alone once one is there)
   router.use('/redirect-race', redirectRaceRoutes.sessionFor(deps));
   router.use(saveUninitializedRoutes.visits(deps));
-  router.use(labSession, csrfProtection, (req, res, next) => {
+  router.use(sessionOfTheLab, csrfProtection, (req, res, next) => {
     // the layout's locals: the lab knows nothing of the real login
     res.locals.currentUser = undefined;
     res.locals.notices = [];

@@ -7,11 +7,11 @@
 // it has the headers. So with a slow store, the next page is requested while
 // the new session is not in MongoDB yet.
 import { Router, type RequestHandler } from 'express';
-import session from 'express-session';
 import { ensureCsrfToken, csrfTokenForForm } from '../security/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
 import { SlowStore } from '../session/slow-store.js';
 import { LAB_COLLECTIONS } from './services.js';
+import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
 // long enough to see, short enough not to bore
@@ -26,13 +26,11 @@ function visitorName(body: unknown): string {
 
 /** Sessions for this experiment only: every save waits LAB_STORE_DELAY_MS. */
 function sessionFor(deps: LabDeps): RequestHandler {
-  return session({
+  return labSession(deps.session, {
     store: new SlowStore(deps.lab.store(LAB_COLLECTIONS.sessions), LAB_STORE_DELAY_MS),
     name: 'cloakroom.lab-race',
-    secret: deps.session.secrets,
-    resave: false,
-    saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: deps.session.secureCookie, path: '/lab/redirect-race', maxAge: 60 * 60 * 1000 },
+    path: '/lab/redirect-race',
+    maxAgeMs: LAB_SESSION_MAX_AGE_MS,
   });
 }
 

@@ -3,9 +3,9 @@
 // thousand pages leaves a thousand documents. With `false` (Cloakroom's
 // choice) a session is stored only once something is put in it.
 import { Router } from 'express';
-import session from 'express-session';
 import { csrfTokenForForm } from '../security/csrf.js';
 import { LAB_COLLECTIONS } from './services.js';
+import { labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
 export const ANONYMOUS_VISITS = 20;
@@ -18,14 +18,7 @@ function visits(deps: LabDeps): Router {
   for (const saveUninitialized of [true, false]) {
     router.get(
       `${VISIT}/${String(saveUninitialized)}`,
-      session({
-        store,
-        name: 'cloakroom.lab-visit',
-        secret: deps.session.secrets,
-        resave: false,
-        saveUninitialized,
-        cookie: { httpOnly: true, sameSite: 'lax', secure: deps.session.secureCookie, path: `/lab${VISIT}` },
-      }),
+      labSession(deps.session, { store, name: 'cloakroom.lab-visit', path: `/lab${VISIT}`, saveUninitialized }),
       (_req, res) => {
         res.type('text/plain').send(`An anonymous visit (saveUninitialized: ${String(saveUninitialized)}).`);
       },
