@@ -15,13 +15,16 @@ import { PROJECT_ROOT } from '../../paths.js';
 const MODULE_DIR = path.join(PROJECT_ROOT, 'tools', 'ferretdb');
 const START_TIMEOUT_MS = 30_000;
 
-// the cached binary is named after a hash of the module's sources, so a
-// change to them (a FerretDB upgrade, say) triggers a rebuild by itself
+/** The Go module's own files: its sources and go.mod/go.sum. */
+function goModuleFiles(): string[] {
+  return readdirSync(MODULE_DIR).filter((file) => file.endsWith('.go') || file === 'go.mod' || file === 'go.sum');
+}
+
+// the cached binary is named after a hash of the module's sources and the
+// patches, so a change to them (a FerretDB upgrade, say) triggers a rebuild
 function binaryPath(): string {
   const hash = createHash('sha256');
-  const sources = readdirSync(MODULE_DIR)
-    .filter((file) => file.endsWith('.go') || ['go.mod', 'go.sum', 'patches.json'].includes(file))
-    .sort();
+  const sources = [...goModuleFiles(), 'patches.json'].sort();
   for (const file of sources) hash.update(file).update(readFileSync(path.join(MODULE_DIR, file)));
   return path.join(MODULE_DIR, 'bin', `ferretdb-${hash.digest('hex').slice(0, 12)}`);
 }
@@ -69,9 +72,7 @@ function applyPatches(vendorDir: string): void {
 function goBuild(output: string, extraArgs: string[]): { ok: boolean; output: string } {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'cloakroom-ferretdb-'));
   try {
-    for (const file of readdirSync(MODULE_DIR)) {
-      if (file.endsWith('.go') || file === 'go.mod' || file === 'go.sum') copyFileSync(path.join(MODULE_DIR, file), path.join(scratch, file));
-    }
+    for (const file of goModuleFiles()) copyFileSync(path.join(MODULE_DIR, file), path.join(scratch, file));
     const vendor = run(['mod', 'vendor'], scratch);
     if (!vendor.ok) return vendor;
     applyPatches(path.join(scratch, 'vendor'));
