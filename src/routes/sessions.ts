@@ -9,11 +9,11 @@ import { requireLogin } from '../middleware/require-login.js';
 import type { Logger } from '../logger.js';
 import { describeBrowser } from '../session/describe-browser.js';
 import { endSession } from '../session/middleware.js';
+import { SESSION_HANDLE_PATTERN } from '../session/sign-in.js';
 import { expiredReason } from '../session/timeouts.js';
 import type { UserSessions } from '../session/user-sessions.js';
 
-// what signIn() makes: 9 random bytes in base64url
-const handleForm = z.object({ handle: z.string().regex(/^[\w-]{12}$/) });
+const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
 
 export function sessionsRoutes(deps: { sessions: UserSessions; session: Config['session']; logger: Logger }): Router {
   const { sessions, logger } = deps;

@@ -7,6 +7,14 @@ import { ensureCsrfToken } from '../security/csrf.js';
 import { regenerateSession, saveSession } from './promises.js';
 import { cookieLifetimeMs } from './timeouts.js';
 
+/** What a session handle looks like: 9 random bytes in base64url (see newSessionHandle). */
+export const SESSION_HANDLE_PATTERN = /^[\w-]{12}$/;
+
+/** A public name for a session, for "Your sessions": random, unrelated to its ID. */
+function newSessionHandle(): string {
+  return randomBytes(9).toString('base64url');
+}
+
 export async function signIn(
   req: Request,
   user: { id: string; username: string },
@@ -21,7 +29,7 @@ export async function signIn(
   const now = Date.now();
   req.session.loginAt = now;
   req.session.lastSeenAt = now;
-  req.session.handle = randomBytes(9).toString('base64url');
+  req.session.handle = newSessionHandle();
   req.session.userAgent = (req.get('user-agent') ?? '').slice(0, 256);
   req.session.cookie.maxAge = cookieLifetimeMs(config, now, now);
   // 3. wait until the store has written it. Redirecting first lets the browser
