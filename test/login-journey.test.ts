@@ -5,17 +5,13 @@ import { before, describe, it } from 'node:test';
 import bcrypt from 'bcrypt';
 import { prehash } from '../src/auth/passwords.js';
 import { useTestApp } from './helpers/app.js';
-import { Client, parseSetCookie, uniqueUsername } from './helpers/client.js';
+import { Client, parseSetCookie, sessionIdFromCookie, uniqueUsername } from './helpers/client.js';
 
 const fixture = useTestApp();
 
 const sessionCookieName = () => fixture.app.config.session.cookieName;
 const sessions = () => fixture.app.connection.getClient().db(fixture.app.connection.name).collection('sessions');
-const sessionIdOf = (client: Client) => {
-  const value = decodeURIComponent(client.cookies.get(sessionCookieName()) ?? '');
-  // the cookie is "s:<id>.<signature>"
-  return value.slice(2, value.lastIndexOf('.'));
-};
+const sessionIdOf = (client: Client) => sessionIdFromCookie(client.cookies.get(sessionCookieName()));
 
 describe('anonymous visitors', () => {
   it('get the home page without a session cookie or a stored session', async () => {
