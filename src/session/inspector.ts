@@ -4,6 +4,7 @@
 // recognise them, never enough to use them.
 import type { Request } from 'express';
 import type { Config } from '../config.js';
+import { sessionDeadlines } from './timeouts.js';
 
 const SHOWN = 6;
 
@@ -26,13 +27,10 @@ export function browserHalf(req: Request, config: Config['session']) {
   };
 }
 
+/** The timeouts middleware's deadlines for this session, as dates. */
 export function serverDeadlines(req: Request, config: Config['session']) {
-  const loginAt = req.session.loginAt ?? Date.now();
-  const lastSeenAt = req.session.lastSeenAt ?? loginAt;
-  return {
-    idle: new Date(lastSeenAt + config.idleTimeoutMs),
-    absolute: new Date(loginAt + config.absoluteTimeoutMs),
-  };
+  const { idle, absolute } = sessionDeadlines(config, req.session);
+  return { idle: new Date(idle), absolute: new Date(absolute) };
 }
 
 /** The stored document with its secrets cut short: the _id is the session ID, and the CSRF token is one too. */

@@ -23,14 +23,23 @@ export function cookieLifetimeMs(config: Timeouts, loginAt: number, now: number)
   return Math.max(0, Math.min(2 * config.idleTimeoutMs, untilDeadline + config.idleTimeoutMs));
 }
 
+/** When a logged-in session ends (ms since the epoch): if idle until then, and at the latest. */
+export function sessionDeadlines(config: Timeouts, session: { loginAt?: number; lastSeenAt?: number }): Record<TimeoutReason, number> {
+  const loginAt = session.loginAt ?? 0;
+  return {
+    idle: (session.lastSeenAt ?? loginAt) + config.idleTimeoutMs,
+    absolute: loginAt + config.absoluteTimeoutMs,
+  };
+}
+
 export function expiredReason(
   config: Timeouts,
   session: { loginAt?: number; lastSeenAt?: number },
   now: number,
 ): TimeoutReason | undefined {
-  const loginAt = session.loginAt ?? 0;
-  if (now - loginAt >= config.absoluteTimeoutMs) return 'absolute';
-  if (now - (session.lastSeenAt ?? loginAt) >= config.idleTimeoutMs) return 'idle';
+  const deadlines = sessionDeadlines(config, session);
+  if (now >= deadlines.absolute) return 'absolute';
+  if (now >= deadlines.idle) return 'idle';
   return undefined;
 }
 
