@@ -5,7 +5,7 @@
 // is one atomic $inc per request, and counts every one.
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import { csrfTokenForForm } from '../security/csrf.js';
+import { ensureCsrfToken } from '../security/csrf.js';
 import { saveSession } from '../session/promises.js';
 import { LAB_COLLECTIONS } from './services.js';
 import type { LabDeps } from './index.js';
@@ -29,10 +29,12 @@ export function lostUpdatesRoutes(deps: LabDeps): Router {
   }
 
   router.get('/', async (req, res) => {
-    if (!req.session.labId) req.session.labId = randomBytes(9).toString('base64url');
-    const csrfToken = await csrfTokenForForm(req);
-    // csrfTokenForForm saves only a new session; a new labId must be stored too
-    await saveSession(req);
+    const tokenBefore = req.session.csrfToken;
+    const newCounter = !req.session.labId;
+    if (newCounter) req.session.labId = randomBytes(9).toString('base64url');
+    const csrfToken = ensureCsrfToken(req);
+    // stored before the page goes out: its button posts with both at once
+    if (newCounter || csrfToken !== tokenBefore) await saveSession(req);
     res.render('lab/lost-updates', {
       title: 'Lost updates',
       burst: LOST_UPDATES_BURST,
