@@ -21,8 +21,10 @@ export interface LabDeps {
 
 export function labRoutes(deps: LabDeps): Router {
   const router = Router();
+  // one store on lab_sessions, for the lab's sessions and the redirect race's
+  const sessionsStore = deps.lab.store(LAB_COLLECTIONS.sessions);
   const sessionOfTheLab = labSession(deps.session, {
-    store: deps.lab.store(LAB_COLLECTIONS.sessions),
+    store: sessionsStore,
     name: 'cloakroom.lab',
     path: '/lab',
     maxAgeMs: LAB_SESSION_MAX_AGE_MS,
@@ -30,7 +32,7 @@ export function labRoutes(deps: LabDeps): Router {
 
   // the experiments that need a session set up differently mount theirs first
   // (express-session leaves req.session alone once one is there)
-  router.use('/redirect-race', redirectRaceRoutes.sessionFor(deps));
+  router.use('/redirect-race', redirectRaceRoutes.sessionFor(deps, sessionsStore));
   router.use(saveUninitializedRoutes.visits(deps));
   router.use(sessionOfTheLab, csrfProtection, (req, res, next) => {
     // the layout's locals: the lab knows nothing of the real login

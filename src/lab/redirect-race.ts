@@ -7,10 +7,10 @@
 // it has the headers. So with a slow store, the next page is requested while
 // the new session is not in MongoDB yet.
 import { Router, type RequestHandler } from 'express';
+import type { Store } from 'express-session';
 import { ensureCsrfToken, csrfTokenForForm } from '../security/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
 import { SlowStore } from '../session/slow-store.js';
-import { LAB_COLLECTIONS } from './services.js';
 import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
@@ -25,9 +25,9 @@ function visitorName(body: unknown): string {
 }
 
 /** Sessions for this experiment only: every save waits LAB_STORE_DELAY_MS. */
-function sessionFor(deps: LabDeps): RequestHandler {
+function sessionFor(deps: LabDeps, store: Store): RequestHandler {
   return labSession(deps.session, {
-    store: new SlowStore(deps.lab.store(LAB_COLLECTIONS.sessions), LAB_STORE_DELAY_MS),
+    store: new SlowStore(store, LAB_STORE_DELAY_MS),
     name: 'cloakroom.lab-race',
     path: '/lab/redirect-race',
     maxAgeMs: LAB_SESSION_MAX_AGE_MS,
