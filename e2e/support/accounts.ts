@@ -3,19 +3,30 @@
 import type { APIRequestContext } from '@playwright/test';
 import type { Credentials } from '../fixtures.js';
 
+/** The CSRF token of the (first) form on a page. */
+async function csrfTokenOn(request: APIRequestContext, url: string): Promise<string> {
+  const page = await request.get(url);
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!token) throw new Error(`no CSRF token on ${url}`);
+  return token;
+}
+
 export async function registerOverHttp(request: APIRequestContext, baseURL: string, user: Credentials): Promise<void> {
-  const form = await request.get(`${baseURL}/register`);
-  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
-  if (!token) throw new Error('no CSRF token on /register');
   const res = await request.post(`${baseURL}/register`, {
-    form: { username: user.username, password: user.password, confirmPassword: user.password, _csrf: token },
+    form: {
+      username: user.username,
+      password: user.password,
+      confirmPassword: user.password,
+      _csrf: await csrfTokenOn(request, `${baseURL}/register`),
+    },
     maxRedirects: 0,
   });
   if (res.status() !== 303) throw new Error(`registration answered ${res.status()}`);
-  // registering logs in; log out again, so the account has no session anywhere
-  const home = await request.get(`${baseURL}/`);
-  const logoutToken = /name="_csrf" value="([^"]+)"/.exec(await home.text())?.[1];
-  if (!logoutToken) throw new Error('no logout form on / after registering');
-  const logout = await request.post(`${baseURL}/logout`, { form: { _csrf: logoutToken }, maxRedirects: 0 });
+  // registering logs in; log out again (the logout form is on every page), so
+  // the account has no session anywhere
+  const logout = await request.post(`${baseURL}/logout`, {
+    form: { _csrf: await csrfTokenOn(request, `${baseURL}/`) },
+    maxRedirects: 0,
+  });
   if (logout.status() !== 303) throw new Error(`logout answered ${logout.status()}`);
 }
