@@ -3,17 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PRODUCTION_TEST_ENV, startTestApp, useTestApp } from './helpers/app.js';
-import { Client } from './helpers/client.js';
+import { Client, testIdText } from './helpers/client.js';
 import { startTestDatabase } from './helpers/database.js';
 
 const fixture = useTestApp();
-
-/** The text of the element with this data-testid. */
-function testId(html: string, id: string): string {
-  const match = new RegExp(`data-testid="${id}"[^>]*>([^<]*)<`).exec(html);
-  if (!match) throw new Error(`no ${id} in the page`);
-  return match[1]?.trim() ?? '';
-}
 
 describe('the lab index', () => {
   it('is linked from the home page', async () => {
@@ -38,7 +31,7 @@ describe('the redirect race', () => {
     const landing = await client.get(res.headers.get('location') ?? '');
     const html = await landing.text();
     await res.arrayBuffer();
-    return { client, result: testId(html, 'race-result') };
+    return { client, result: testIdText(html, 'race-result') };
   }
 
   it('the wrong way lands on a page that does not know you', async () => {
@@ -47,7 +40,7 @@ describe('the redirect race', () => {
     // the save lands a moment later
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const again = await (await client.get('/lab/redirect-race/landing?way=wrong')).text();
-    assert.match(testId(again, 'race-result'), /This page knows you/);
+    assert.match(testIdText(again, 'race-result'), /This page knows you/);
   });
 
   it('the right way always lands known', async () => {

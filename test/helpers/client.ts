@@ -96,12 +96,19 @@ export class Client {
     if (res.status !== 200) throw new Error(`dashboard answered ${res.status}`);
     const html = await res.text();
     const read = (id: string) => {
-      const match = new RegExp(`data-testid="${id}"[^>]*>(\\d+)<`).exec(html);
-      if (!match?.[1]) throw new Error(`no ${id} on the dashboard`);
-      return Number(match[1]);
+      const text = testIdText(html, id);
+      if (!/^\d+$/.test(text)) throw new Error(`no ${id} count on the dashboard`);
+      return Number(text);
     };
     return { session: read('visit-count'), lifetime: read('lifetime-visits') };
   }
+}
+
+/** The text of the element with this data-testid in a page's HTML. */
+export function testIdText(html: string, id: string): string {
+  const match = new RegExp(`data-testid="${id}"[^>]*>([^<]*)<`).exec(html);
+  if (!match) throw new Error(`no ${id} in the page`);
+  return match[1]?.trim() ?? '';
 }
 
 let counter = 0;
