@@ -28,7 +28,7 @@ import { sessionsRoutes } from './routes/sessions.js';
 import { csrfProtection } from './security/csrf.js';
 import { requireSameOrigin } from './security/same-origin.js';
 import type { LoginThrottle } from './security/throttle.js';
-import { createSessionMiddleware } from './session/middleware.js';
+import { createSessionMiddleware, sessionEndedHandler } from './session/middleware.js';
 import { enforceSessionTimeouts } from './session/timeouts.js';
 import type { UserSessions } from './session/user-sessions.js';
 
@@ -131,6 +131,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(accountRoutes({ ...auth, sessions }));
 
   app.use(notFound);
+  app.use(sessionEndedHandler(config.session, logger));
   app.use(errorHandler(logger, !config.isProduction));
   return app;
 }

@@ -8,13 +8,15 @@ import { labServices, type LabServices } from './lab/services.js';
 import type { Logger } from './logger.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
+import type { RaceSafeMongoStore } from './session/race-safe-store.js';
+import { sessionRevocation, type SessionRevocation } from './session/revocation.js';
 import { createSessionStore } from './session/store.js';
 import { userSessions, type UserSessions } from './session/user-sessions.js';
-import type { MongoStore } from 'connect-mongo';
 
 export interface Services {
   users: UserModel;
-  store: MongoStore;
+  store: RaceSafeMongoStore;
+  revocation: SessionRevocation;
   throttle: LoginThrottle;
   sessions: UserSessions;
   passwordHashing: BcryptPool;
@@ -32,14 +34,16 @@ export async function openServices(connection: Connection, config: Config, logge
   // indexes exist before the first request: the unique username index is what
   // makes "taken" reliable when two people register the same name at once
   await users.createIndexes();
-  const { store } = await createSessionStore(client, connection.name, config.session, logger);
+  const revocation = sessionRevocation(users);
+  const { store } = await createSessionStore(client, connection.name, config.session, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
   const passwordHashing = createBcryptPool({ threads: config.passwords.hashThreads });
   return {
     users,
     store,
+    revocation,
     throttle,
-    sessions: userSessions(client, connection.name),
+    sessions: userSessions(client, connection.name, revocation),
     passwordHashing,
     lab: config.isProduction ? undefined : labServices(client, connection.name),
     pingDatabase: async () => {

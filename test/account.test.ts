@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { removeExpiredDemoAccounts } from '../src/demo.js';
+import { sessionRevocation } from '../src/session/revocation.js';
 import { userSessions } from '../src/session/user-sessions.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { Client, sessionIdFromCookie, uniqueUsername } from './helpers/client.js';
+import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
 import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
 let db: TestDatabase;
@@ -129,7 +130,7 @@ describe('deleting the account', () => {
     const home = await client.get('/');
     assert.equal(home.status, 303);
     assert.equal(home.headers.get('location'), '/?notice=account-gone');
-    assert.equal(await sessions().countDocuments({ _id: sessionIdFromCookie(cookieOf(client)) as never }), 0);
+    assert.equal(await sessions().countDocuments({ _id: storedIdFromCookie(cookieOf(client)) as never }), 0);
     assert.doesNotMatch(await (await client.get('/')).text(), /Signed in as/);
   });
 
@@ -174,11 +175,11 @@ describe('demo mode', () => {
       { usernameKey: oldName.toLowerCase() },
       { $set: { createdAt: new Date(Date.now() - 24 * 3_600_000 - 60_000) } },
     );
-    const sessionsOf = userSessions(app.connection.getClient(), app.connection.name);
+    const sessionsOf = userSessions(app.connection.getClient(), app.connection.name, sessionRevocation(app.users));
     const removed = await removeExpiredDemoAccounts(app.users, sessionsOf, 24 * 3_600_000);
     assert.equal(removed, 1);
     assert.equal(await app.users.exists({ usernameKey: oldName.toLowerCase() }), null);
-    assert.equal(await sessions().countDocuments({ _id: sessionIdFromCookie(cookieOf(old)) as never }), 0);
+    assert.equal(await sessions().countDocuments({ _id: storedIdFromCookie(cookieOf(old)) as never }), 0);
     assert.ok(await app.users.exists({ usernameKey: freshName.toLowerCase() }));
     assert.equal((await fresh.get('/dashboard')).status, 200);
   });

@@ -40,7 +40,7 @@ async function withApp(
     sessions: {
       list: () => Promise.resolve([]),
       endOne: () => Promise.resolve(false),
-      endOthers: () => Promise.resolve(0),
+      endOthers: () => Promise.resolve({ ended: 0, generation: 0 }),
       endAll: () => Promise.resolve(0),
       stored: () => Promise.resolve(null),
     },

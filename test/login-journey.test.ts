@@ -2,6 +2,7 @@
 // database: register, log in, count visits, log out.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { storageId } from '../src/session/race-safe-store.js';
 import bcrypt from 'bcrypt';
 import { prehash } from '../src/auth/passwords.js';
 import { useTestApp } from './helpers/app.js';
@@ -12,6 +13,7 @@ const fixture = useTestApp();
 const sessionCookieName = () => fixture.app.config.session.cookieName;
 const sessions = () => fixture.app.connection.getClient().db(fixture.app.connection.name).collection('sessions');
 const sessionIdOf = (client: Client) => sessionIdFromCookie(client.cookies.get(sessionCookieName()));
+const storedIdOf = (client: Client) => storageId(sessionIdOf(client));
 
 describe('anonymous visitors', () => {
   it('get the home page without a session cookie or a stored session', async () => {
@@ -30,7 +32,7 @@ describe('anonymous visitors', () => {
       const client = new Client(fixture.app.baseUrl);
       const res = await client.get(path);
       assert.equal(res.status, 200);
-      const stored = await sessions().findOne({ _id: sessionIdOf(client) as never });
+      const stored = await sessions().findOne({ _id: storedIdOf(client) as never });
       const data = stored?.session as Record<string, unknown> | undefined;
       assert.ok(data, `${path} stored its session before sending the form`);
       assert.deepEqual(Object.keys(data).sort(), ['cookie', 'csrfToken']);
@@ -71,7 +73,7 @@ describe('registration', () => {
     assert.equal(await bcrypt.compare(prehash('a long enough password', pepper), user.passwordHash), true);
 
     // the session was saved before the redirect, with the user in it
-    const stored = await sessions().findOne({ _id: sessionIdOf(client) as never });
+    const stored = await sessions().findOne({ _id: storedIdOf(client) as never });
     assert.equal((stored?.session as { userId?: string } | undefined)?.userId, String(user._id));
     assert.deepEqual(await client.dashboardCounts(), { session: 1, lifetime: 1 });
   });
@@ -259,7 +261,7 @@ describe('logout', () => {
     const oldCookie = client.cookies.get(sessionCookieName());
     assert.ok(oldCookie);
     const sid = sessionIdOf(client);
-    assert.equal(await sessions().countDocuments({ _id: sid as never }), 1);
+    assert.equal(await sessions().countDocuments({ _id: storageId(sid) as never }), 1);
 
     const res = await client.post('/logout');
     assert.equal(res.status, 303);
@@ -268,7 +270,7 @@ describe('logout', () => {
     assert.ok(cleared, 'the cookie is cleared');
     assert.equal(cleared.value, '');
     // the redirect was sent after the store confirmed the deletion
-    assert.equal(await sessions().countDocuments({ _id: sid as never }), 0);
+    assert.equal(await sessions().countDocuments({ _id: storageId(sid) as never }), 0);
 
     const replay = new Client(fixture.app.baseUrl);
     replay.cookies.set(sessionCookieName(), oldCookie);

@@ -2,6 +2,7 @@
 // no adopted IDs, idle and absolute timeouts on the server, safe cookies.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { storageId } from '../src/session/race-safe-store.js';
 import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
 import {
   Client,
@@ -42,7 +43,7 @@ describe('session IDs', () => {
     assert.equal((await client.register(uniqueUsername('newid'))).status, 303);
     const after = client.cookies.get(cookieName());
     assert.notEqual(after, before);
-    assert.equal(await sessions().countDocuments({ _id: sessionIdFromCookie(before) as never }), 0);
+    assert.equal(await sessions().countDocuments({ _id: storageId(sessionIdFromCookie(before)) as never }), 0);
 
     const replay = new Client(app.baseUrl);
     replay.cookies.set(cookieName(), before);
@@ -59,7 +60,7 @@ describe('session IDs', () => {
     assert.equal((await client.get('/dashboard')).status, 302);
     assert.equal((await client.login(username)).status, 303);
     assert.notEqual(sessionIdFromCookie(client.cookies.get(cookieName())), chosen);
-    assert.equal(await sessions().countDocuments({ _id: chosen as never }), 0);
+    assert.equal(await sessions().countDocuments({ _id: storageId(chosen) as never }), 0);
   });
 
   it('never appear in URLs or pages', async () => {
@@ -94,7 +95,7 @@ describe('idle timeout', () => {
     const res = await client.get('/dashboard');
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/login?next=/dashboard&expired=idle');
-    assert.equal(await sessions().countDocuments({ _id: sid as never }), 0, 'the session was deleted');
+    assert.equal(await sessions().countDocuments({ _id: storageId(sid) as never }), 0, 'the session was deleted');
     const login = await client.get(res.headers.get('location') ?? '');
     assert.match(await login.text(), /logged out after 1 second without activity/);
   });
@@ -125,7 +126,7 @@ describe('absolute timeout', () => {
     const expires = Date.parse(String(cookie.attributes.expires));
     // at most one idle timeout (1 s) past the 3 s absolute limit, so a late visitor can be told why
     assert.ok(expires <= Date.now() + 3000 + 1000, 'cookie expiry bounded by the absolute limit');
-    const stored = await sessions().findOne({ _id: sessionIdFromCookie(client.cookies.get(cookieName())) as never });
+    const stored = await sessions().findOne({ _id: storageId(sessionIdFromCookie(client.cookies.get(cookieName()))) as never });
     assert.ok(stored?.expires instanceof Date);
     assert.ok(stored.expires.getTime() <= Date.now() + 3000 + 1000);
   });

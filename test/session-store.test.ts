@@ -6,6 +6,7 @@ import type { SessionData } from 'express-session';
 import type { MongoClient } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { connectDatabase } from '../src/db/connect.js';
+import { SessionEndedError, storageId } from '../src/session/race-safe-store.js';
 import { createSessionStore, ensureSessionExpiry } from '../src/session/store.js';
 import { quietLogger, startTestDatabase, type TestDatabase } from './helpers/database.js';
 
@@ -25,6 +26,9 @@ after(async () => {
 const client = () => connection.getClient();
 const settings = { absoluteTimeoutMs: 60_000, expiryMode: 'auto', sweepIntervalMinutes: 1 } as const;
 
+// every logged-in session may stand, unless a test says otherwise
+const mayStand = () => Promise.resolve(true);
+
 function sessionData(expires: Date): SessionData {
   return { cookie: { originalMaxAge: 60_000, expires, httpOnly: true, path: '/' } } as SessionData;
 }
@@ -40,7 +44,7 @@ function callback<T>(fn: (cb: (err: unknown, value?: T) => void) => void): Promi
 
 describe('session store', () => {
   it('shares the MongoClient that Mongoose uses', async () => {
-    const { store } = await createSessionStore(client(), connection.name, settings, quietLogger);
+    const { store } = await createSessionStore(client(), connection.name, settings, quietLogger, mayStand);
     const storeClient = await (store as unknown as { clientP: Promise<MongoClient> }).clientP;
     assert.equal(storeClient, client());
   });
@@ -70,6 +74,7 @@ describe('session store', () => {
       connection.name,
       { ...settings, expiryMode: 'sweep' },
       quietLogger,
+      mayStand,
     );
     const sessions = client().db(connection.name).collection('sessions');
 
@@ -80,11 +85,65 @@ describe('session store', () => {
 
     t.mock.timers.tick(60_000);
     // the sweep's delete is fire-and-forget (w: 0); wait until it has landed
-    for (let i = 0; i < 50 && (await sessions.countDocuments({ _id: 'expired-one' as never })) > 0; i += 1) {
+    for (let i = 0; i < 50 && (await sessions.countDocuments({ _id: storageId('expired-one') as never })) > 0; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert.equal(await sessions.countDocuments({ _id: 'expired-one' as never }), 0, 'expired session swept');
-    assert.equal(await sessions.countDocuments({ _id: 'live-one' as never }), 1, 'live session kept');
+    assert.equal(await sessions.countDocuments({ _id: storageId('expired-one') as never }), 0, 'expired session swept');
+    assert.equal(await sessions.countDocuments({ _id: storageId('live-one') as never }), 1, 'live session kept');
     mock.timers.reset();
   });
 });
+
+describe('the race-safe store', () => {
+  const sessions = () => client().db(connection.name).collection('sessions');
+  const store = async (check = mayStand) => (await createSessionStore(client(), connection.name, settings, quietLogger, check)).store;
+  const fakeRequest = (sessionID: string) => ({ sessionID }) as never;
+
+  it('keeps only the SHA-256 of the session ID: the ID is nowhere in the database', async () => {
+    const sid = 'the-ticket-itself-0123456789abcdef';
+    const s = await store();
+    await callback((cb) => { s.set(sid, sessionData(new Date(Date.now() + 60_000)), cb); });
+    const docs = await sessions().find({}).toArray();
+    const doc = docs.find((d) => String(d._id) === storageId(sid));
+    assert.ok(doc, 'stored under the hash');
+    assert.equal(storageId(sid).length, 43, 'SHA-256 in base64url');
+    assert.ok(!JSON.stringify(docs).includes(sid), 'the ID itself is stored nowhere');
+    assert.ok(await callback((cb) => { s.get(sid, cb); }), 'read back by its ID');
+  });
+
+  it('never writes back a session that was deleted after it was read', async () => {
+    const sid = 'read-then-deleted-session-id-0001';
+    const s = await store();
+    await callback((cb) => { s.set(sid, sessionData(new Date(Date.now() + 60_000)), cb); });
+    // a request reads the session...
+    const data = await callback<SessionData | null>((cb) => { s.get(sid, cb); });
+    assert.ok(data);
+    const inFlight = s.createSession(fakeRequest(sid), data);
+    // ...another request deletes it (a logout)...
+    await callback((cb) => { s.destroy(sid, cb); });
+    // ...and the first one saves it as it finishes
+    await assert.rejects(callback((cb) => { s.set(sid, inFlight, cb); }), SessionEndedError);
+    assert.equal(await sessions().countDocuments({ _id: storageId(sid) as never }), 0, 'still deleted');
+  });
+
+  it('updates a session it has read, and inserts a new one only once', async () => {
+    const sid = 'new-then-updated-session-id-00001';
+    const s = await store();
+    const fresh = sessionData(new Date(Date.now() + 60_000));
+    await callback((cb) => { s.set(sid, fresh, cb); });
+    // the same new session saved again (express-session does at the end of a response)
+    (fresh as SessionData & { dashboardVisits: number }).dashboardVisits = 2;
+    await callback((cb) => { s.set(sid, fresh, cb); });
+    const doc = await sessions().findOne({ _id: storageId(sid) as never });
+    assert.equal((doc?.session as { dashboardVisits?: number }).dashboardVisits, 2);
+  });
+
+  it('removes a just-saved login again when it may not stand (its sessions were revoked meanwhile)', async () => {
+    const sid = 'revoked-while-logging-in-0000001';
+    const s = await store(() => Promise.resolve(false));
+    const login: SessionData = { ...sessionData(new Date(Date.now() + 60_000)), userId: 'someone', generation: 0 };
+    await assert.rejects(callback((cb) => { s.set(sid, login, cb); }), SessionEndedError);
+    assert.equal(await sessions().countDocuments({ _id: storageId(sid) as never }), 0);
+  });
+});
+

@@ -11,6 +11,8 @@ const NOTICES: Record<string, string> = {
   'session-ended': 'That session has been signed out: its document is deleted, so its cookie no longer works.',
   'session-gone': 'That session had already ended.',
   'others-ended': 'Every other session of yours has been signed out. Only this one is left.',
+  'session-ended-elsewhere':
+    'Your session was ended while this page was loading: signed out in another tab or on another device, or after a password change. Please log in again.',
 };
 
 export const templateLocals: RequestHandler = (req, res, next) => {

@@ -9,6 +9,9 @@ const userSchema = new Schema(
     passwordHash: { type: String, required: true },
     // lifetime dashboard visits across all sessions, only ever changed with $inc
     lifetimeVisits: { type: Number, required: true, default: 0 },
+    // bumped whenever all the user's sessions are revoked (password change,
+    // "sign out everywhere else", account deletion); see session/revocation.ts
+    sessionGeneration: { type: Number, required: true, default: 0 },
   },
   {
     timestamps: true,

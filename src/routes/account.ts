@@ -89,11 +89,12 @@ export function accountRoutes(deps: AccountDeps): Router {
 
     const userId = String(user._id);
     await users.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hash(form.data.newPassword) } });
-    // this session gets a new ID and stays logged in...
+    // every other session of the account ends, logins still running with the
+    // old password included: whoever knew it, or held a cookie, is out...
+    const { ended: others, generation } = await sessions.endOthers(userId, req.sessionID);
+    // ...and this session gets a new ID and stays logged in
+    req.session.generation = generation;
     await renewSession(req);
-    // ...and every other session of the account ends: whoever knew the old
-    // password, or held one of its cookies, is out
-    const others = await sessions.endOthers(userId, req.sessionID);
     logger.info({ event: 'password-changed', userId, otherSessionsEnded: others }, 'password changed');
     res.redirect(303, `/account/password?changed=${others}`);
   });

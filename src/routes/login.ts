@@ -81,7 +81,7 @@ export function loginRoutes(deps: LoginDeps): Router {
       return;
     }
 
-    const user = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1 }).lean();
+    const user = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1, sessionGeneration: 1 }).lean();
     const valid = await passwords.verify(form.data.password, user?.passwordHash);
     if (!user || !valid) {
       const { lockedOut } = await throttle.recordFailure(ip, key);
@@ -92,7 +92,7 @@ export function loginRoutes(deps: LoginDeps): Router {
     }
 
     await throttle.recordSuccess(ip, key);
-    await signIn(req, { id: String(user._id), username: user.username }, deps.session);
+    await signIn(req, { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration }, deps.session);
     logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
     res.redirect(303, next);
   });

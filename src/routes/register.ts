@@ -73,7 +73,7 @@ export function registerRoutes(deps: RegisterDeps): Router {
     }
     logger.info({ event: 'register', userId: user.id, ip: req.ip }, 'account created');
 
-    await signIn(req, { id: user.id, username: user.username }, deps.session);
+    await signIn(req, { id: user.id, username: user.username, sessionGeneration: user.sessionGeneration }, deps.session);
     // 303: the browser follows with a GET, and Refresh will not re-post the form
     res.redirect(303, '/dashboard');
   });

@@ -9,6 +9,7 @@ import { requireLogin } from '../middleware/require-login.js';
 import type { Logger } from '../logger.js';
 import { describeBrowser } from '../session/describe-browser.js';
 import { endSession } from '../session/middleware.js';
+import { saveSession } from '../session/promises.js';
 import { SESSION_HANDLE_PATTERN } from '../session/sign-in.js';
 import { expiredReason } from '../session/timeouts.js';
 import type { UserSessions } from '../session/user-sessions.js';
@@ -57,8 +58,12 @@ export function sessionsRoutes(deps: { sessions: UserSessions; session: Config['
 
   router.post('/sessions/end-others', async (req, res) => {
     const userId = req.session.userId ?? '';
-    const count = await sessions.endOthers(userId, req.sessionID);
-    logger.info({ event: 'sessions-ended', userId, count }, 'every other session was signed out');
+    const { ended, generation } = await sessions.endOthers(userId, req.sessionID);
+    // this session carries the user's new generation; its save also finds out
+    // whether it was itself ended meanwhile
+    req.session.generation = generation;
+    await saveSession(req);
+    logger.info({ event: 'sessions-ended', userId, count: ended }, 'every other session was signed out');
     res.redirect(303, '/sessions?notice=others-ended');
   });
 

@@ -33,9 +33,13 @@ export function serverDeadlines(req: Request, config: Config['session']) {
   return { idle: new Date(idle), absolute: new Date(absolute) };
 }
 
-/** The stored document with its secrets cut short: the _id is the session ID, and the CSRF token is one too. */
+/**
+ * The stored document with its secret cut short: the CSRF token. The _id is
+ * shown whole: it is the SHA-256 of the session ID (see race-safe-store.ts),
+ * which cannot be turned back into a working cookie.
+ */
 export function redactedDocument(doc: Record<string, unknown>): Record<string, unknown> {
   const session = { ...(doc.session as Record<string, unknown>) };
   if (typeof session.csrfToken === 'string') session.csrfToken = shortened(session.csrfToken);
-  return { ...doc, _id: typeof doc._id === 'string' ? shortened(doc._id) : doc._id, session };
+  return { ...doc, session };
 }

@@ -1,8 +1,11 @@
 // middleware: express-session configured for a login, with the reasons.
 import session, { type Store } from 'express-session';
-import type { Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
+import { loginUrlFor } from '../auth/safe-next.js';
+import type { Logger } from '../logger.js';
 import { destroySession } from './promises.js';
+import { SessionEndedError } from './race-safe-store.js';
 import './session-data.js';
 
 export function cookieOptions(config: Config['session']) {
@@ -51,4 +54,28 @@ export async function endSession(req: Request, res: Response, config: Config['se
   // req.session.destroy() (mind the spelling: tutorials often have "destory")
   await destroySession(req);
   clearSessionCookie(res, config);
+}
+
+/**
+ * A request whose session was ended while it ran (logged out in another tab,
+ * signed out from another device, revoked by a password change): its save
+ * found the session gone (see race-safe-store.ts), so it is not logged in any
+ * more. The browser drops the cookie and is sent to the login page.
+ */
+export function sessionEndedHandler(config: Config['session'], logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (!(err instanceof SessionEndedError)) {
+      next(err);
+      return;
+    }
+    logger.info({ event: 'session-ended-in-flight', method: req.method, path: req.path }, 'a request found its session ended');
+    // express-session's own save as a response ends: that response is on its way already
+    if (res.headersSent) return;
+    // nothing of this session is saved or sent as a cookie again
+    (req as { session?: unknown }).session = undefined;
+    clearSessionCookie(res, config);
+    res.set('Cache-Control', 'no-store');
+    const target = req.method === 'GET' ? loginUrlFor(req.originalUrl) : '/login';
+    res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}notice=session-ended-elsewhere`);
+  };
 }

@@ -8,6 +8,9 @@ declare module 'express-session' {
     userId: string;
     // the display spelling, so pages can greet the user without a database read
     username: string;
+    // the user's session generation when this login checked the password:
+    // a session from an older generation was revoked (session/revocation.ts)
+    generation: number;
     // when this login happened (ms since the epoch): the absolute timeout counts from here
     loginAt: number;
     // the last request, to the minute: the idle timeout counts from here

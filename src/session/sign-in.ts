@@ -17,7 +17,8 @@ function newSessionHandle(): string {
 
 export async function signIn(
   req: Request,
-  user: { id: string; username: string },
+  // sessionGeneration read together with the password hash (see revocation.ts)
+  user: { id: string; username: string; sessionGeneration: number | undefined },
   config: Pick<Config['session'], 'idleTimeoutMs' | 'absoluteTimeoutMs'>,
 ): Promise<void> {
   // 1. a brand-new session ID: an ID an attacker planted or saw before login
@@ -26,6 +27,7 @@ export async function signIn(
   // 2. only now put the user in it
   req.session.userId = user.id;
   req.session.username = user.username;
+  req.session.generation = user.sessionGeneration ?? 0;
   const now = Date.now();
   req.session.loginAt = now;
   req.session.lastSeenAt = now;
@@ -34,7 +36,9 @@ export async function signIn(
   req.session.cookie.maxAge = cookieLifetimeMs(config, now, now);
   // 3. wait until the store has written it. Redirecting first lets the browser
   //    ask for /dashboard before the session exists in MongoDB, and the user
-  //    lands on the login page again (the classic redirect race)
+  //    lands on the login page again (the classic redirect race). If the
+  //    user's sessions were revoked while this login ran (a password change),
+  //    the save fails and the visitor is not logged in.
   await saveRegenerated(req);
 }
 

@@ -1,7 +1,8 @@
 // slow store: for tests and the lab only. Every save waits a while before it
 // reaches the real store, the way a busy or distant database would, so that a
 // handler which responds before its save has finished shows its bug.
-import session, { type SessionData, type Store } from 'express-session';
+import type { Request } from 'express';
+import session, { type Session, type SessionData, type Store } from 'express-session';
 
 type Callback = (err?: unknown) => void;
 
@@ -13,6 +14,11 @@ export class SlowStore extends session.Store {
     private readonly onSaved: () => void = () => undefined,
   ) {
     super();
+  }
+
+  // the inner store makes the session objects it reads, so it knows them when they are saved
+  override createSession(req: Request, data: SessionData): Session & SessionData {
+    return this.inner.createSession(req, data);
   }
 
   override get(sid: string, cb: (err: unknown, session?: SessionData | null) => void): void {

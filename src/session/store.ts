@@ -1,10 +1,10 @@
 // store: sessions live in MongoDB's `sessions` collection through
 // connect-mongo, on the same MongoClient that Mongoose uses.
-import { MongoStore } from 'connect-mongo';
 import type { Collection, MongoClient } from 'mongodb';
 import type { Config, SessionExpiryMode } from '../config.js';
 import { ensureExpiryIndex, type ActiveExpiryMode } from '../db/expiry.js';
 import type { Logger } from '../logger.js';
+import { RaceSafeMongoStore, type SessionCheck } from './race-safe-store.js';
 
 export const SESSIONS_COLLECTION = 'sessions';
 
@@ -21,7 +21,7 @@ export function ensureSessionExpiry(collection: Collection, wanted: SessionExpir
 }
 
 export interface SessionStoreResult {
-  store: MongoStore;
+  store: RaceSafeMongoStore;
   expiryMode: ActiveExpiryMode;
 }
 
@@ -30,22 +30,27 @@ export async function createSessionStore(
   dbName: string,
   config: Pick<Config['session'], 'absoluteTimeoutMs' | 'expiryMode' | 'sweepIntervalMinutes'>,
   logger: Logger,
+  // may a just-saved login stand? (see revocation.ts)
+  mayStand: SessionCheck,
 ): Promise<SessionStoreResult> {
   const collection = client.db(dbName).collection(SESSIONS_COLLECTION);
   const expiryMode = await ensureSessionExpiry(collection, config.expiryMode, logger);
   // "sign out everywhere else" and account deletion find a user's sessions by user
   await collection.createIndex({ 'session.userId': 1 }, { name: 'session_userId' });
-  const store = MongoStore.create({
-    client,
-    dbName,
-    collectionName: SESSIONS_COLLECTION,
-    // only for a session whose cookie has no expiry date (ours always have one)
-    ttl: Math.ceil(config.absoluteTimeoutMs / 1000),
-    autoRemove: expiryMode === 'ttl' ? 'disabled' : 'interval',
-    autoRemoveInterval: config.sweepIntervalMinutes,
-    // store the session as a document, not a JSON string, so its fields can be queried
-    stringify: false,
-  });
+  // documents, not JSON strings, so their fields can be queried; stored
+  // under a hash of the session ID; never written back once deleted
+  const store = new RaceSafeMongoStore(
+    {
+      client,
+      dbName,
+      collectionName: SESSIONS_COLLECTION,
+      // only for a session whose cookie has no expiry date (ours always have one)
+      ttl: Math.ceil(config.absoluteTimeoutMs / 1000),
+      autoRemove: expiryMode === 'ttl' ? 'disabled' : 'interval',
+      autoRemoveInterval: config.sweepIntervalMinutes,
+    },
+    mayStand,
+  );
   // express-session "touches" (re-writes the expiry of) every session that a
   // request did not change, after the response has gone: a database write
   // per page view. Cloakroom never needs it: a session's expiry changes only

@@ -3,6 +3,8 @@
 // queried, with an index (see store.ts).
 import type { MongoClient } from 'mongodb';
 import type { SessionData } from 'express-session';
+import { storageId } from './race-safe-store.js';
+import type { SessionRevocation } from './revocation.js';
 import { SESSIONS_COLLECTION } from './store.js';
 
 /** One of a user's sessions, as the "Your sessions" page shows it: never its ID. */
@@ -20,25 +22,30 @@ export interface UserSessions {
   list(userId: string, currentSessionId: string): Promise<SessionSummary[]>;
   /** Deletes the user's session with this handle; false if there was none. */
   endOne(userId: string, handle: string): Promise<boolean>;
-  /** Deletes every session of the user but one; says how many went. */
-  endOthers(userId: string, keepSessionId: string): Promise<number>;
-  /** Deletes every session of the user; says how many went. */
+  /**
+   * Ends every session of the user but one, logins still running included;
+   * says how many went, and the generation the session that stays must carry
+   * from now on (see revocation.ts).
+   */
+  endOthers(userId: string, keepSessionId: string): Promise<{ ended: number; generation: number | undefined }>;
+  /** Ends every session of the user, logins still running included; says how many went. */
   endAll(userId: string): Promise<number>;
   /** One session's document exactly as the store keeps it (for the session inspector). */
   stored(sessionId: string): Promise<Record<string, unknown> | null>;
 }
 
 interface SessionDocument {
-  // connect-mongo stores a session under its ID as _id, a string
+  // the SHA-256 of the session ID (see race-safe-store.ts), never the ID itself
   _id: string;
   expires: Date;
   session: Partial<SessionData>;
 }
 
-export function userSessions(client: MongoClient, dbName: string): UserSessions {
+export function userSessions(client: MongoClient, dbName: string, revocation: SessionRevocation): UserSessions {
   const sessions = client.db(dbName).collection<SessionDocument>(SESSIONS_COLLECTION);
   return {
     async list(userId, currentSessionId) {
+      const current = storageId(currentSessionId);
       const found = await sessions
         .find(
           { 'session.userId': userId, expires: { $gt: new Date() } },
@@ -51,7 +58,7 @@ export function userSessions(client: MongoClient, dbName: string): UserSessions 
           userAgent: doc.session.userAgent ?? '',
           loginAt: doc.session.loginAt,
           lastSeenAt: doc.session.lastSeenAt,
-          current: doc._id === currentSessionId,
+          current: doc._id === current,
         }))
         .sort((a, b) => (b.lastSeenAt ?? 0) - (a.lastSeenAt ?? 0));
     },
@@ -60,14 +67,17 @@ export function userSessions(client: MongoClient, dbName: string): UserSessions 
       const result = await sessions.deleteOne({ 'session.userId': userId, 'session.handle': handle });
       return result.deletedCount === 1;
     },
+    // revoke first, delete second: the order revocation.ts explains
     async endOthers(userId, keepSessionId) {
-      const result = await sessions.deleteMany({ 'session.userId': userId, _id: { $ne: keepSessionId } });
-      return result.deletedCount;
+      const generation = await revocation.revokeAll(userId);
+      const result = await sessions.deleteMany({ 'session.userId': userId, _id: { $ne: storageId(keepSessionId) } });
+      return { ended: result.deletedCount, generation };
     },
     async endAll(userId) {
+      await revocation.revokeAll(userId);
       const result = await sessions.deleteMany({ 'session.userId': userId });
       return result.deletedCount;
     },
-    stored: (sessionId) => sessions.findOne({ _id: sessionId }),
+    stored: (sessionId) => sessions.findOne({ _id: storageId(sessionId) }),
   };
 }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { storageId } from '../../src/session/race-safe-store.js';
 // client: a tiny browser stand-in over fetch. It keeps cookies like a browser
 // (one jar per client) and never follows redirects, so tests see each step.
 export interface CookieInfo {
@@ -128,4 +129,9 @@ export function signedCookieValue(id: string, secret: string): string {
 export function sessionIdFromCookie(value: string | undefined): string {
   const decoded = decodeURIComponent(value ?? '');
   return decoded.slice(2, decoded.lastIndexOf('.'));
+}
+
+/** The `_id` of the session document behind a signed cookie value (the SHA-256 of the session ID). */
+export function storedIdFromCookie(value: string | undefined): string {
+  return storageId(sessionIdFromCookie(value));
 }

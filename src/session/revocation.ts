@@ -1,0 +1,40 @@
+// revocation: ending every session of a user, including the ones still being
+// made. Deleting a user's session documents ends the sessions that exist; it
+// cannot end a login that is still running: one that checked the old password
+// a moment before it changed, and saves its new session a moment after the
+// documents were deleted.
+//
+// So each user has a session generation, and each session carries the one
+// its login read together with the password hash. Revoking bumps the
+// generation first and deletes the documents second; a login saves its
+// session, then checks that its generation is still the user's (the store
+// does this, see race-safe-store.ts). Either the check sees the bump and the
+// session is deleted again, or the session was saved before the bump and so
+// before the documents were deleted, and went with them.
+import type { SessionData } from 'express-session';
+import type { UserModel } from '../models/user.js';
+
+export interface SessionRevocation {
+  /** Whether a logged-in session may stand: its account exists and its sessions were not revoked since it logged in. */
+  mayStand(session: Partial<SessionData>): Promise<boolean>;
+  /**
+   * Revokes every session of the user, logins still running included: call
+   * it before deleting their documents. Returns the new generation, for the
+   * session that stays (if any); undefined if the user is gone.
+   */
+  revokeAll(userId: string): Promise<number | undefined>;
+}
+
+export function sessionRevocation(users: UserModel): SessionRevocation {
+  return {
+    async mayStand(session) {
+      const user = await users.findById(session.userId, { sessionGeneration: 1 }).lean();
+      // accounts made before generations existed have none: generation 0
+      return user !== null && (user.sessionGeneration ?? 0) === (session.generation ?? 0);
+    },
+    async revokeAll(userId) {
+      const user = await users.findOneAndUpdate({ _id: userId }, { $inc: { sessionGeneration: 1 } }, { returnDocument: 'after' }).lean();
+      return user?.sessionGeneration;
+    },
+  };
+}
