@@ -2,6 +2,7 @@
 // way, and the lab does not exist in production.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SLOW_REQUEST_MS } from '../src/lab/resurrection.js';
 import { PRODUCTION_TEST_ENV, startTestApp, useTestApp } from './helpers/app.js';
 import { Client, testIdText } from './helpers/client.js';
 import { startTestDatabase } from './helpers/database.js';
@@ -17,7 +18,7 @@ describe('the lab index', () => {
     const res = await new Client(fixture.app.baseUrl).get('/lab');
     assert.equal(res.status, 200);
     const html = await res.text();
-    for (const path of ['/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized']) assert.ok(html.includes(`href="${path}"`), path);
+    for (const path of ['/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong']) assert.ok(html.includes(`href="${path}"`), path);
   });
 });
 
@@ -53,6 +54,43 @@ describe('the redirect race', () => {
     const client = new Client(fixture.app.baseUrl);
     await client.get('/lab/redirect-race');
     assert.equal((await client.post('/lab/redirect-race/right', { name: 'Ada' }, { csrf: false })).status, 403);
+  });
+});
+
+describe('the resurrection race', () => {
+  // log in, start the slow request, log out while it runs (as the page's button does)
+  async function race(way: 'wrong' | 'right') {
+    const base = `/lab/resurrection/${way}`;
+    const client = new Client(fixture.app.baseUrl);
+    // the page's button carries the token
+    const token = /data-csrf="([^"]+)"/.exec(await (await client.get(base)).text())?.[1] ?? '';
+    const login = await client.post(`${base}/login`, { _csrf: token });
+    assert.equal(login.status, 200);
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    // a copy of the ticket, as a second tab or a thief would hold it
+    const copy = new Client(fixture.app.baseUrl);
+    for (const [name, value] of client.cookies) copy.cookies.set(name, value);
+    const slow = client.get(`${base}/slow`).then(async (res) => (await res.json()) as { loggedIn: boolean; saved: boolean });
+    await new Promise((resolve) => setTimeout(resolve, SLOW_REQUEST_MS / 4));
+    assert.equal((await client.post(`${base}/logout`, { _csrf: csrfToken })).status, 200);
+    const slowResult = await slow;
+    assert.equal(slowResult.loggedIn, true, 'the slow request started logged in');
+    const status = async (c: Client) => ((await (await c.get(`${base}/status`)).json()) as { loggedIn: boolean }).loggedIn;
+    return { slowResult, browser: await status(client), copy: await status(copy) };
+  }
+
+  it('the wrong way: the session comes back after logout', async () => {
+    const { slowResult, browser, copy } = await race('wrong');
+    assert.equal(slowResult.saved, true);
+    assert.equal(browser, true, 'the slow response handed the cookie back');
+    assert.equal(copy, true, 'a copied cookie works again');
+  });
+
+  it('the right way: the session stays gone', async () => {
+    const { slowResult, browser, copy } = await race('right');
+    assert.equal(slowResult.saved, false);
+    assert.equal(browser, false);
+    assert.equal(copy, false);
   });
 });
 

@@ -61,3 +61,50 @@ for (const button of document.querySelectorAll('[data-lab-visits]')) {
     }
   });
 }
+
+// the resurrection race: log in, start a slow request, log out while it runs
+for (const button of document.querySelectorAll('[data-lab-resurrection]')) {
+  button.addEventListener('click', async () => {
+    const base = button.dataset.labResurrection;
+    const slowMs = Number(button.dataset.slowMs);
+    const steps = document.querySelector('[data-testid="resurrection-steps"]');
+    const step = (text) => {
+      const li = document.createElement('li');
+      li.textContent = text;
+      steps.append(li);
+    };
+    const post = async (path, csrf) => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return res.json();
+    };
+    button.disabled = true;
+    steps.replaceChildren();
+    setText('resurrection-result', '');
+    try {
+      const { csrfToken } = await post('/login', button.dataset.csrf);
+      step('Logged in: a new session, saved in MongoDB.');
+      const slow = json(`${base}/slow`);
+      step(`Started a request that reads the session now and saves it in ${slowMs / 1000} s.`);
+      await new Promise((resolve) => setTimeout(resolve, slowMs / 4));
+      await post('/logout', csrfToken);
+      step('Logged out: the session document is deleted, the cookie dropped.');
+      const { saved } = await slow;
+      step(saved ? 'The slow request finished and saved its session.' : 'The slow request finished; its save found the session gone.');
+      const { loggedIn } = await json(`${base}/status`);
+      step(loggedIn ? 'Asked again: this browser is logged in.' : 'Asked again: this browser is logged out.');
+      setText(
+        'resurrection-result',
+        loggedIn
+          ? 'The session came back: the slow save re-created the deleted document, and its response handed the cookie back.'
+          : 'The session stayed gone: a session that was read is only ever updated, never re-created.',
+      );
+      // the button's token belonged to the session that just ended
+      button.dataset.csrf = (await json(`${base}/token`)).csrfToken;
+    } catch (err) {
+      setText('resurrection-result', `Something went wrong: ${err.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { csrfProtection } from '../security/csrf.js';
 import { lostUpdatesRoutes } from './lost-updates.js';
 import { redirectRaceRoutes } from './redirect-race.js';
+import { resurrectionRoutes, WAYS } from './resurrection.js';
 import { saveUninitializedRoutes } from './save-uninitialized.js';
 import { LAB_COLLECTIONS, type LabServices } from './services.js';
 import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
@@ -33,6 +34,7 @@ export function labRoutes(deps: LabDeps): Router {
   // the experiments that need a session set up differently mount theirs first
   // (express-session leaves req.session alone once one is there)
   router.use('/redirect-race', redirectRaceRoutes.sessionFor(deps, sessionsStore));
+  for (const way of WAYS) router.use(`/resurrection/${way}`, resurrectionRoutes.sessionFor(deps, way));
   router.use(saveUninitializedRoutes.visits(deps));
   router.use(sessionOfTheLab, csrfProtection, (req, res, next) => {
     // the layout's locals: the lab knows nothing of the real login
@@ -48,5 +50,9 @@ export function labRoutes(deps: LabDeps): Router {
   router.use('/redirect-race', redirectRaceRoutes.pages());
   router.use('/lost-updates', lostUpdatesRoutes(deps));
   router.use('/save-uninitialized', saveUninitializedRoutes.pages(deps));
+  router.get('/resurrection', (_req, res) => {
+    res.redirect('/lab/resurrection/wrong');
+  });
+  for (const way of WAYS) router.use(`/resurrection/${way}`, resurrectionRoutes.pages(way));
   return router;
 }
