@@ -51,7 +51,7 @@ test('the 429 page', async ({ page, loginPage, registeredUser }) => {
 });
 
 test('the lab', async ({ page }) => {
-  for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized']) {
+  for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right']) {
     await page.goto(path);
     await expectNoSeriousViolations(page, path);
   }

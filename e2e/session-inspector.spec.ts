@@ -1,7 +1,7 @@
 // The teaching layer in the browser: the session inspector, "Your sessions"
 // across two browsers, and the lab's three experiments.
 import { expect, test } from './fixtures.js';
-import { LostUpdatesPage, RedirectRacePage, SaveUninitializedPage } from './pages/lab-pages.js';
+import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage } from './pages/lab-pages.js';
 import { SessionsPage } from './pages/sessions-page.js';
 
 const COOKIE = 'cloakroom.sid';
@@ -116,4 +116,24 @@ test.describe('the lab', () => {
     await expect(lab.status).toHaveText('20 anonymous visits stored 0 new sessions.');
     await expect(lab.stored).toHaveText('20');
   });
+
+  test('the resurrection race: the wrong way the session comes back, the right way it stays gone', async ({ page }) => {
+    const lab = new ResurrectionPage(page);
+    for (let run = 1; run <= 2; run += 1) {
+      await lab.goto('wrong');
+      await lab.run.click();
+      await expect(lab.result, `wrong way, run ${run}`).toHaveText(/The session came back/);
+      await expect(lab.steps.last()).toHaveText('Asked again: this browser is logged in.');
+      await lab.goto('right');
+      await lab.run.click();
+      await expect(lab.result, `right way, run ${run}`).toHaveText(/The session stayed gone/);
+      await expect(lab.steps.last()).toHaveText('Asked again: this browser is logged out.');
+      // the button works again without a reload (it fetched a fresh CSRF token)
+      await expect(lab.run).toBeEnabled();
+      await lab.run.click();
+      await expect(lab.steps).toHaveCount(5);
+      await expect(lab.result).toHaveText(/The session stayed gone/);
+    }
+  });
 });
+

@@ -56,3 +56,19 @@ export class SaveUninitializedPage {
     await this.page.goto('/lab/save-uninitialized');
   }
 }
+
+export class ResurrectionPage {
+  readonly run: Locator;
+  readonly result: Locator;
+  readonly steps: Locator;
+
+  constructor(readonly page: Page) {
+    this.run = page.getByRole('button', { name: 'Log in, start a slow request, log out' });
+    this.result = page.getByTestId('resurrection-result');
+    this.steps = page.getByTestId('resurrection-steps').getByRole('listitem');
+  }
+
+  async goto(way: 'wrong' | 'right'): Promise<void> {
+    await this.page.goto(`/lab/resurrection/${way}`);
+  }
+}
