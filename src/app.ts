@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import { createPasswordHasher, type BcryptFunctions } from './auth/passwords.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { formBodiesOnly } from './middleware/form-only.js';
+import { httpsRequired } from './middleware/https-required.js';
 import { requestLogger } from './middleware/request-log.js';
 import { staticAssets } from './middleware/static-assets.js';
 import { templateLocals } from './middleware/locals.js';
@@ -106,6 +107,9 @@ export function createApp(deps: AppDeps): Express {
   // they never read or write a session, so they cost no database round trip
   app.use(staticAssets({ isProduction: config.isProduction }));
   app.use(healthRoutes(health));
+  // a Secure session cookie never goes out over plain HTTP: say so, instead
+  // of letting every form fail
+  if (config.session.secureCookie) app.use(httpsRequired(logger));
 
   // state-changing requests: from this site only, as HTML forms only
   app.use(requireSameOrigin(logger));

@@ -84,6 +84,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     logger.warn('PASSWORD_PEPPER is not set: using the development pepper (production refuses to start without one)');
   }
 
+  if (config.session.secureCookie && config.trustProxy === false) {
+    logger.warn(
+      'NODE_ENV=production and TRUST_PROXY is not set: this app does not serve HTTPS itself, so every request looks like plain HTTP, the Secure session cookie is never sent, and nobody can log in. Serve it through a TLS proxy and set TRUST_PROXY to the proxy\'s address (docker-compose.yml does both; see the README, Deploying)',
+    );
+  }
   if (config.session.storeDelayMs > 0) {
     logger.warn(`SESSION_STORE_DELAY_MS: every session save waits ${config.session.storeDelayMs} ms (for tests)`);
   }
