@@ -21,7 +21,7 @@ const baseURL = `http://127.0.0.1:${port}`;
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const runningAsRoot = process.getuid?.() === 0;
 
-const browser = {
+export const browser = {
   ...devices['Desktop Chrome'],
   launchOptions: {
     ...(executablePath ? { executablePath } : {}),
@@ -48,7 +48,8 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   projects: [
-    { name: 'chromium', use: browser, testIgnore: 'screenshots/**' },
+    // e2e/production runs with its own config (playwright.production.config.ts)
+    { name: 'chromium', use: browser, testIgnore: ['screenshots/**', 'production/**'] },
     // npm run screenshots: pictures of every page for the README
     { name: 'screenshots', use: browser, testMatch: 'screenshots/**/*.spec.ts' },
   ],
@@ -60,6 +61,8 @@ export default defineConfig({
     reuseExistingServer: false,
     // the first run may build the FerretDB stand-in (1-3 minutes)
     timeout: 240_000,
+    // SIGTERM, not SIGKILL: the app stops its local database and removes its folder
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
     stdout: 'ignore',
     stderr: 'pipe',
     env: {

@@ -1,0 +1,154 @@
+// Production, as deployed: the built app with Compose's environment behind
+// Caddy and the repository's Caddyfile, over https, in Chromium. What only
+// shows in production: the __Host- Secure cookie, HSTS, no lab, no stack
+// traces, client addresses as the proxy reports them, and the pages for a
+// lockout and for a database that is down.
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { expect, test } from '../fixtures.js';
+import { ChangePasswordPage, DeleteAccountPage } from '../pages/account-pages.js';
+import { DashboardPage } from '../pages/dashboard-page.js';
+import { LoginPage } from '../pages/login-page.js';
+import { SessionsPage } from '../pages/sessions-page.js';
+import { stackState } from './state.js';
+
+const COOKIE = '__Host-cloakroom.sid';
+
+/** A browser of its own (one session), trusting the proxy's certificate as the suite's own pages do. */
+async function newBrowser(browser: Browser, baseURL: string | undefined): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, ignoreHTTPSErrors: true });
+  return { context, page: await context.newPage() };
+}
+
+async function logIn(page: Page, username: string, password: string): Promise<void> {
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.login(username, password);
+  await expect(page).toHaveURL('/dashboard');
+}
+
+test('register, count, log out, a replayed cookie, log in: over https with a __Host- Secure cookie', async ({
+  page,
+  context,
+  browser,
+  baseURL,
+  registerPage,
+  newUser,
+}) => {
+  await registerPage.goto();
+  await registerPage.register(newUser.username, newUser.password);
+  await expect(page).toHaveURL('/dashboard');
+  const dashboard = new DashboardPage(page);
+  await expect(dashboard.visitCount).toHaveText('1');
+  const response = await page.reload();
+  await expect(dashboard.visitCount).toHaveText('2');
+  expect(response?.headers()['strict-transport-security']).toMatch(/max-age=\d+/);
+
+  const [cookie] = (await context.cookies()).filter((c) => c.name === COOKIE);
+  expect(cookie, 'the session cookie has the __Host- prefix').toBeDefined();
+  expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
+  expect(cookie?.domain).toBe('localhost');
+
+  await dashboard.logout();
+  await expect(page).toHaveURL('/?notice=signed-out');
+
+  // the cookie as it was before logout, in another browser: worthless now
+  const thief = await newBrowser(browser, baseURL);
+  if (cookie) await thief.context.addCookies([cookie]);
+  await thief.page.goto('/dashboard');
+  await expect(thief.page).toHaveURL('/login?next=/dashboard');
+  await thief.context.close();
+
+  await logIn(page, newUser.username, newUser.password);
+  await expect(dashboard.visitCount).toHaveText('1');
+});
+
+test('"Your sessions", a password change that signs the other browser out, and account deletion', async ({
+  page,
+  browser,
+  baseURL,
+  registeredUser,
+}) => {
+  await logIn(page, registeredUser.username, registeredUser.password);
+  const other = await newBrowser(browser, baseURL);
+  await logIn(other.page, registeredUser.username, registeredUser.password);
+
+  const sessions = new SessionsPage(page);
+  await sessions.goto();
+  await expect(sessions.rows).toHaveCount(2);
+  await expect(sessions.currentRow).toHaveCount(1);
+
+  const change = new ChangePasswordPage(page);
+  await change.goto();
+  const newPassword = 'a completely new passphrase';
+  await change.change(registeredUser.password, newPassword);
+  await expect(change.status).toHaveText('Your password has been changed, and 1 other session was signed out.');
+  await other.page.reload();
+  await expect(other.page).toHaveURL('/login?next=/dashboard');
+  await other.context.close();
+
+  await new DeleteAccountPage(page).goto();
+  await new DeleteAccountPage(page).deleteWith(newPassword);
+  await expect(page).toHaveURL('/?notice=account-deleted');
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.login(registeredUser.username, newPassword);
+  await expect(login.error).toHaveText('Invalid username or password');
+});
+
+test('the lockout counts the address the proxy saw: a forged X-Forwarded-For does not dodge it', async ({
+  page,
+  loginPage,
+  registeredUser,
+}) => {
+  // Compose's settings plus a lockout after 3 failures (e2e/production/state.ts)
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    // a new made-up address each time: if the app believed it, each attempt would count for another address
+    await page.setExtraHTTPHeaders({ 'X-Forwarded-For': `198.51.100.${attempt}` });
+    await loginPage.goto();
+    await loginPage.login(registeredUser.username, `wrong guess ${attempt}`);
+    await expect(loginPage.error).toHaveText('Invalid username or password');
+  }
+  await page.setExtraHTTPHeaders({ 'X-Forwarded-For': '198.51.100.99' });
+  await loginPage.goto();
+  const response = page.waitForResponse((res) => res.url().endsWith('/login') && res.request().method() === 'POST');
+  await loginPage.login(registeredUser.username, registeredUser.password);
+  expect((await response).status()).toBe(429);
+  await expect(page.getByRole('heading', { name: 'Too many attempts' })).toBeVisible();
+});
+
+test('no lab, and error pages without stack traces or library names', async ({ page, request }) => {
+  const lab = await page.goto('/lab');
+  expect(lab?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+
+  // a body the app refuses: a friendly page, no details
+  const refused = await request.post('/login', { data: '{"username": 1}', headers: { 'content-type': 'application/json' } });
+  expect(refused.status()).toBe(415);
+  const body = await refused.text();
+  for (const leak of [/\n\s+at /, /node_modules/, /Error:/, /express/i, /mongo/i]) expect(body).not.toMatch(leak);
+  expect(refused.headers()['x-powered-by']).toBeUndefined();
+});
+
+test('with the database stopped: a 503 page, then back by itself', async ({ page, registeredUser }) => {
+  const state = stackState();
+  test.skip(!state.ownsDatabase, 'MONGODB_URI points at a database this suite cannot stop');
+  await logIn(page, registeredUser.username, registeredUser.password);
+  process.kill(state.stackPid, 'SIGUSR1');
+  try {
+    // the login page needs the database (its CSRF token is stored in a session)
+    await expect(async () => {
+      const response = await page.goto('/login');
+      expect(response?.status()).toBe(503);
+    }).toPass({ timeout: 30_000 });
+    await expect(page.getByRole('heading', { name: 'Temporarily unavailable' })).toBeVisible();
+    await expect(page.getByText(/cannot reach its database/)).toBeVisible();
+  } finally {
+    process.kill(state.stackPid, 'SIGUSR2');
+  }
+  await expect(async () => {
+    const response = await page.goto('/dashboard');
+    expect(response?.status()).toBe(200);
+  }).toPass({ timeout: 30_000 });
+  // the session outlived the outage
+  await expect(new DashboardPage(page).heading).toHaveText(`Hello, ${registeredUser.username}`);
+});
