@@ -21,6 +21,8 @@ export interface Config {
   mongodbUri: string | undefined;
   db: {
     serverSelectionTimeoutMs: number;
+    // how long to wait for a server that is there but does not answer
+    responseTimeoutMs: number;
     // how long startup keeps trying to reach the database before exiting
     startupTimeoutMs: number;
   };
@@ -138,6 +140,7 @@ const envSchema = z.object({
       .optional(),
   ),
   DB_SERVER_SELECTION_TIMEOUT_MS: intInRange('DB_SERVER_SELECTION_TIMEOUT_MS', 100, 120_000, 5000),
+  DB_RESPONSE_TIMEOUT_MS: intInRange('DB_RESPONSE_TIMEOUT_MS', 100, 120_000, 4000),
   DB_STARTUP_TIMEOUT: duration('DB_STARTUP_TIMEOUT', 0, 86_400_000, '60s'),
   LOCAL_DB_ENGINE: z
     .enum(['auto', 'mongod', 'ferretdb'], { message: 'LOCAL_DB_ENGINE must be auto, mongod or ferretdb' })
@@ -249,7 +252,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     mongodbUri: e.MONGODB_URI,
-    db: { serverSelectionTimeoutMs: e.DB_SERVER_SELECTION_TIMEOUT_MS, startupTimeoutMs: e.DB_STARTUP_TIMEOUT },
+    db: {
+      serverSelectionTimeoutMs: e.DB_SERVER_SELECTION_TIMEOUT_MS,
+      responseTimeoutMs: e.DB_RESPONSE_TIMEOUT_MS,
+      startupTimeoutMs: e.DB_STARTUP_TIMEOUT,
+    },
     localDb: { engine: e.LOCAL_DB_ENGINE, dataDir: e.LOCAL_DB_DIR },
     session: {
       secrets: usingDevSecret ? [DEV_SESSION_SECRET] : secrets,

@@ -65,6 +65,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   try {
     connection = await connectWithRetry(uri, {
       serverSelectionTimeoutMs: config.db.serverSelectionTimeoutMs,
+      responseTimeoutMs: config.db.responseTimeoutMs,
       deadlineMs: config.db.startupTimeoutMs,
       logger,
       onCommand: hooks.onDatabaseCommand,

@@ -94,6 +94,12 @@ describe('config', () => {
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
   });
 
+  it('bounds the wait for a database that does not answer', () => {
+    assert.equal(loadConfig({}).db.responseTimeoutMs, 4000);
+    assert.equal(loadConfig({ DB_RESPONSE_TIMEOUT_MS: '1500' }).db.responseTimeoutMs, 1500);
+    assert.deepEqual(problems({ DB_RESPONSE_TIMEOUT_MS: '0' }), ['DB_RESPONSE_TIMEOUT_MS must be at least 100']);
+  });
+
   it('hashes passwords on one thread per core unless told otherwise', () => {
     assert.equal(loadConfig({}).passwords.hashThreads, os.availableParallelism());
     assert.equal(loadConfig({ PASSWORD_HASH_THREADS: '3' }).passwords.hashThreads, 3);

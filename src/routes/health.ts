@@ -11,7 +11,7 @@ export interface HealthChecks {
 }
 
 // a readiness probe must answer quickly, even when the database does not
-const PING_TIMEOUT_MS = 2000;
+export const PING_TIMEOUT_MS = 2000;
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
