@@ -12,6 +12,7 @@ import { formBodiesOnly } from './middleware/form-only.js';
 import { requestLogger } from './middleware/request-log.js';
 import { staticAssets } from './middleware/static-assets.js';
 import { templateLocals } from './middleware/locals.js';
+import { noStoreWhenLoggedIn } from './middleware/no-store.js';
 import type { UserModel } from './models/user.js';
 import { VIEWS_DIR } from './paths.js';
 import { accountRoutes } from './routes/account.js';
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps): Express {
   // the lab: sessions of its own, so it comes before the app's session middleware
   if (lab) app.use('/lab', labRoutes({ lab, session: config.session }));
   app.use(createSessionMiddleware(config.session, sessionStore));
+  app.use(noStoreWhenLoggedIn);
   const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;
   app.use(enforceSessionTimeouts(config.session, logger, accountExists));
   app.use(csrfProtection);

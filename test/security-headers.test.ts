@@ -78,6 +78,29 @@ describe('other headers', () => {
   });
 });
 
+describe('Cache-Control for a logged-in session', () => {
+  it('is no-store on every page: the home page, a 404 and an error page included', async () => {
+    const username = uniqueUsername('cache');
+    const client = new Client(app.baseUrl);
+    await client.register(username);
+    for (const [what, res] of [
+      ['the home page', await client.get('/')],
+      ['a 404', await client.get('/nowhere')],
+    ] as const) {
+      // the navigation carries the username and the logout form's token
+      assert.match(await res.text(), new RegExp(`Signed in as <strong>${username}</strong>`), what);
+      assert.equal(res.headers.get('cache-control'), 'no-store', what);
+    }
+    const refused = await client.post('/logout', {}, { csrf: false });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get('cache-control'), 'no-store', 'an error page');
+  });
+
+  it('leaves pages for anonymous visitors cacheable', async () => {
+    assert.equal((await new Client(app.baseUrl).get('/')).headers.get('cache-control'), null);
+  });
+});
+
 describe('production pages', () => {
   it('name no library and show no stack, whatever goes wrong', async () => {
     const client = new Client(prod.baseUrl, { 'x-forwarded-proto': 'https' });
