@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): Express {
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip
   app.use(staticAssets({ isProduction: config.isProduction }));
-  app.use(healthRoutes(health));
+  app.use(healthRoutes(health, { logger, showReasons: !config.isProduction }));
 
   // state-changing requests: from this site only, as HTML forms only
   app.use(requireSameOrigin(logger));

@@ -30,8 +30,8 @@ export interface TestApp {
   users: UserModel;
   store: MongoStore;
   throttle: LoginThrottle;
-  /** Makes /readyz report a shutdown in progress. */
-  health: { shuttingDown: boolean };
+  /** Makes /readyz report a shutdown in progress, or replaces its database ping. */
+  health: { shuttingDown: boolean; pingDatabase: () => Promise<void> };
   close(): Promise<void>;
 }
 
