@@ -190,6 +190,21 @@ function parseTrustProxy(raw: string | undefined): boolean | number | string {
   return raw;
 }
 
+const TRUST_PROXY_FIX =
+  "set TRUST_PROXY to your proxies' addresses instead: loopback (a proxy on this machine), a subnet such as 10.0.0.0/8, or a comma-separated list";
+
+/**
+ * The startup warning for a TRUST_PROXY that counts hops (production only).
+ * Express then takes the address that many hops from the end of
+ * X-Forwarded-For, whoever sent the request: a client that reaches the app's
+ * port directly, not through the proxy, writes that header itself.
+ */
+export function trustProxyWarning(config: Pick<Config, 'isProduction' | 'trustProxy'>): string | undefined {
+  const hops = config.trustProxy;
+  if (!config.isProduction || typeof hops !== 'number' || hops === 0) return undefined;
+  return `TRUST_PROXY=${hops} trusts X-Forwarded-For from whoever connects: a client that can reach this port directly can forge its address and dodge every per-address limit; ${TRUST_PROXY_FIX}`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -237,6 +252,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (isProduction && e.SESSION_STORE_DELAY_MS > 0) {
     problems.push('SESSION_STORE_DELAY_MS slows every login down on purpose, for tests; it is refused when NODE_ENV=production');
+  }
+  if (isProduction && e.TRUST_PROXY === 'true') {
+    // every address is a trusted proxy: X-Forwarded-For and X-Forwarded-Proto are whatever the client says
+    problems.push(
+      `TRUST_PROXY=true trusts every address, so any client can write its own X-Forwarded-For and dodge every per-address limit; it is refused when NODE_ENV=production: ${TRUST_PROXY_FIX}`,
+    );
   }
   if (e.SESSION_ABSOLUTE_TIMEOUT < e.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');

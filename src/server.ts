@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Store } from 'express-session';
 import type { Connection } from 'mongoose';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, trustProxyWarning, type Config } from './config.js';
 import { connectWithRetry, redactUri } from './db/connect.js';
 import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
 import { createLogger, type Logger } from './logger.js';
@@ -84,6 +84,9 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   if (config.passwords.usingDevPepper) {
     logger.warn('PASSWORD_PEPPER is not set: using the development pepper (production refuses to start without one)');
   }
+
+  const proxyWarning = trustProxyWarning(config);
+  if (proxyWarning) logger.warn(proxyWarning);
 
   if (config.session.storeDelayMs > 0) {
     logger.warn(`SESSION_STORE_DELAY_MS: every session save waits ${config.session.storeDelayMs} ms (for tests)`);
