@@ -1,5 +1,6 @@
-// Headers and pages (ASVS V3.4, V13.4): a strict Content-Security-Policy,
-// helmet's defaults, HSTS in production, and nothing that names the stack.
+// Headers and pages (ASVS V3.4, V13.4, V14.3): a strict Content-Security-Policy,
+// helmet's defaults, HSTS in production, no caching of a logged-in session's
+// pages, cookies cleared when a session ends, and nothing that names the stack.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
@@ -69,6 +70,15 @@ describe('other headers', () => {
     assert.equal(headers.get('cross-origin-opener-policy'), 'same-origin');
     assert.equal(headers.get('x-powered-by'), null);
     assert.equal(headers.get('strict-transport-security'), null, 'no HSTS over plain HTTP in development');
+  });
+
+  it('Clear-Site-Data: "cookies" when a session ends, and only then', async () => {
+    const client = new Client(app.baseUrl);
+    await client.register(uniqueUsername('clear'));
+    assert.equal((await client.get('/dashboard')).headers.get('clear-site-data'), null);
+    const logout = await client.post('/logout');
+    assert.equal(logout.status, 303);
+    assert.equal(logout.headers.get('clear-site-data'), '"cookies"');
   });
 
   it('HSTS in production', async () => {
