@@ -50,6 +50,36 @@ export interface AppDeps {
 // form posts are a few hundred bytes; anything much larger is not a form of ours
 const FORM_BODY_LIMIT = '8kb';
 
+// browser features this site never uses, refused to its pages and to anything
+// they might embed. Passkeys (WebAuthn), if added, need
+// publickey-credentials-get=(self) and publickey-credentials-create=(self).
+const PERMISSIONS_POLICY = [
+  'accelerometer',
+  'autoplay',
+  'browsing-topics',
+  'camera',
+  'display-capture',
+  'encrypted-media',
+  'fullscreen',
+  'geolocation',
+  'gyroscope',
+  'hid',
+  'idle-detection',
+  'magnetometer',
+  'microphone',
+  'midi',
+  'payment',
+  'picture-in-picture',
+  'publickey-credentials-create',
+  'publickey-credentials-get',
+  'screen-wake-lock',
+  'serial',
+  'usb',
+  'xr-spatial-tracking',
+]
+  .map((feature) => `${feature}=()`)
+  .join(', ');
+
 export function createApp(deps: AppDeps): Express {
   const { config, users, sessionStore, throttle, sessions, health, logger } = deps;
   const passwords = createPasswordHasher({
@@ -102,6 +132,11 @@ export function createApp(deps: AppDeps): Express {
       referrerPolicy: { policy: 'same-origin' },
     }),
   );
+  // helmet does not set this one
+  app.use((_req, res, next) => {
+    res.set('Permissions-Policy', PERMISSIONS_POLICY);
+    next();
+  });
 
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip

@@ -1,6 +1,7 @@
 // Headers and pages (ASVS V3.4, V13.4, V14.3): a strict Content-Security-Policy,
-// helmet's defaults, HSTS in production, no caching of a logged-in session's
-// pages, cookies cleared when a session ends, and nothing that names the stack.
+// helmet's defaults, HSTS in production, a Permissions-Policy, no caching of
+// a logged-in session's pages, cookies cleared when a session ends, and
+// nothing that names the stack.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
@@ -70,6 +71,18 @@ describe('other headers', () => {
     assert.equal(headers.get('cross-origin-opener-policy'), 'same-origin');
     assert.equal(headers.get('x-powered-by'), null);
     assert.equal(headers.get('strict-transport-security'), null, 'no HSTS over plain HTTP in development');
+  });
+
+  it('Permissions-Policy on every response refuses the features this site never uses', async () => {
+    const client = new Client(app.baseUrl);
+    for (const path of ['/', '/login', '/nowhere', '/healthz', '/css/site.css']) {
+      const policy = (await client.get(path)).headers.get('permissions-policy') ?? '';
+      const features = new Map(policy.split(',').map((entry) => entry.trim().split('=') as [string, string]));
+      for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb', 'serial', 'hid', 'display-capture']) {
+        assert.equal(features.get(feature), '()', `${feature} on ${path}`);
+      }
+      for (const [feature, allowlist] of features) assert.equal(allowlist, '()', `${feature} on ${path}: nothing allowed`);
+    }
   });
 
   it('Clear-Site-Data: "cookies" when a session ends, and only then', async () => {
