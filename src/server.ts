@@ -10,6 +10,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, trustProxyWarning, type Config } from './config.js';
 import { connectWithRetry, redactUri } from './db/connect.js';
 import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
+import { createHttpServer } from './http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { PROJECT_ROOT } from './paths.js';
 import { openServices } from './services.js';
@@ -96,15 +97,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   let shuttingDown = false;
   const health = { pingDatabase, isShuttingDown: () => shuttingDown };
   const app = createApp({ config, users, sessionStore, throttle, sessions, passwordHashing, health, logger, lab });
-  const server = http.createServer(app);
-  // deliberate limits instead of Node's defaults: a client gets 15 s to send
-  // its headers and 30 s for the whole request (our forms are tiny), which
-  // bounds slow-loris connections; idle keep-alive connections stay open
-  // 65 s, longer than the 60 s idle timeout of common load balancers, so the
-  // balancer, not Node, closes them (otherwise it may reuse a closed one: 502)
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 65_000;
+  // with the limits of http-server.ts: slow clients cannot hold connections
+  const server = createHttpServer(app);
   const address = await listen(server, config.port, config.host);
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(address.address) ? 'localhost' : address.address;
   const url = `http://${shownHost}:${address.port}`;
