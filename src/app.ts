@@ -13,6 +13,7 @@ import { httpsRequired } from './middleware/https-required.js';
 import { requestLogger } from './middleware/request-log.js';
 import { staticAssets } from './middleware/static-assets.js';
 import { templateLocals } from './middleware/locals.js';
+import { noStoreWhenLoggedIn } from './middleware/no-store.js';
 import type { UserModel } from './models/user.js';
 import { VIEWS_DIR } from './paths.js';
 import { accountRoutes } from './routes/account.js';
@@ -49,6 +50,36 @@ export interface AppDeps {
 
 // form posts are a few hundred bytes; anything much larger is not a form of ours
 const FORM_BODY_LIMIT = '8kb';
+
+// browser features this site never uses, refused to its pages and to anything
+// they might embed. Passkeys (WebAuthn), if added, need
+// publickey-credentials-get=(self) and publickey-credentials-create=(self).
+const PERMISSIONS_POLICY = [
+  'accelerometer',
+  'autoplay',
+  'browsing-topics',
+  'camera',
+  'display-capture',
+  'encrypted-media',
+  'fullscreen',
+  'geolocation',
+  'gyroscope',
+  'hid',
+  'idle-detection',
+  'magnetometer',
+  'microphone',
+  'midi',
+  'payment',
+  'picture-in-picture',
+  'publickey-credentials-create',
+  'publickey-credentials-get',
+  'screen-wake-lock',
+  'serial',
+  'usb',
+  'xr-spatial-tracking',
+]
+  .map((feature) => `${feature}=()`)
+  .join(', ');
 
 export function createApp(deps: AppDeps): Express {
   const { config, users, sessionStore, throttle, sessions, health, logger } = deps;
@@ -102,11 +133,16 @@ export function createApp(deps: AppDeps): Express {
       referrerPolicy: { policy: 'same-origin' },
     }),
   );
+  // helmet does not set this one
+  app.use((_req, res, next) => {
+    res.set('Permissions-Policy', PERMISSIONS_POLICY);
+    next();
+  });
 
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip
   app.use(staticAssets({ isProduction: config.isProduction }));
-  app.use(healthRoutes(health));
+  app.use(healthRoutes(health, { logger, showReasons: !config.isProduction }));
   // a Secure session cookie never goes out over plain HTTP: say so, instead
   // of letting every form fail
   if (config.session.secureCookie) app.use(httpsRequired(logger));
@@ -120,6 +156,7 @@ export function createApp(deps: AppDeps): Express {
   // the lab: sessions of its own, so it comes before the app's session middleware
   if (lab) app.use('/lab', labRoutes({ lab, session: config.session }));
   app.use(createSessionMiddleware(config.session, sessionStore));
+  app.use(noStoreWhenLoggedIn);
   const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;
   app.use(enforceSessionTimeouts(config.session, logger, accountExists));
   app.use(csrfProtection);

@@ -21,6 +21,8 @@ export interface Config {
   mongodbUri: string | undefined;
   db: {
     serverSelectionTimeoutMs: number;
+    // how long to wait for a server that is there but does not answer
+    responseTimeoutMs: number;
     // how long startup keeps trying to reach the database before exiting
     startupTimeoutMs: number;
   };
@@ -138,6 +140,7 @@ const envSchema = z.object({
       .optional(),
   ),
   DB_SERVER_SELECTION_TIMEOUT_MS: intInRange('DB_SERVER_SELECTION_TIMEOUT_MS', 100, 120_000, 5000),
+  DB_RESPONSE_TIMEOUT_MS: intInRange('DB_RESPONSE_TIMEOUT_MS', 100, 120_000, 4000),
   DB_STARTUP_TIMEOUT: duration('DB_STARTUP_TIMEOUT', 0, 86_400_000, '60s'),
   LOCAL_DB_ENGINE: z
     .enum(['auto', 'mongod', 'ferretdb'], { message: 'LOCAL_DB_ENGINE must be auto, mongod or ferretdb' })
@@ -185,6 +188,24 @@ function parseTrustProxy(raw: string | undefined): boolean | number | string {
   if (/^\d+$/.test(raw)) return Number(raw);
   // anything else is handed to Express as is: "loopback", "10.0.0.0/8, 127.0.0.1", ...
   return raw;
+}
+
+const TRUST_PROXY_FIX =
+  "set TRUST_PROXY to your proxies' addresses instead: loopback (a proxy on this machine), a subnet such as 10.0.0.0/8, or a comma-separated list";
+
+/**
+ * The startup warning for a TRUST_PROXY that counts hops (production only).
+ * Express then takes the address that many hops from the end of
+ * X-Forwarded-For, whoever sent the request: a client that reaches the app's
+ * port directly, not through the proxy, writes that header itself.
+ */
+export function trustProxyWarning(config: Pick<Config, 'isProduction' | 'trustProxy'>): string | undefined {
+  const hops = config.trustProxy;
+  if (config.isProduction && hops === false) {
+    return `NODE_ENV=production and TRUST_PROXY is not set: this app does not serve HTTPS itself, so every request looks like plain HTTP, the Secure session cookie is never sent, and nobody can log in. Serve it through a TLS proxy and set TRUST_PROXY to the proxy's address (loopback for a proxy on this machine, a subnet, or a list), as docker-compose.yml does; see the README, Deploying`;
+  }
+  if (!config.isProduction || typeof hops !== 'number' || hops === 0) return undefined;
+  return `TRUST_PROXY=${hops} trusts X-Forwarded-For from whoever connects: a client that can reach this port directly can forge its address and dodge every per-address limit; ${TRUST_PROXY_FIX}`;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -235,6 +256,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && e.SESSION_STORE_DELAY_MS > 0) {
     problems.push('SESSION_STORE_DELAY_MS slows every login down on purpose, for tests; it is refused when NODE_ENV=production');
   }
+  if (isProduction && e.TRUST_PROXY === 'true') {
+    // every address is a trusted proxy: X-Forwarded-For and X-Forwarded-Proto are whatever the client says
+    problems.push(
+      `TRUST_PROXY=true trusts every address, so any client can write its own X-Forwarded-For and dodge every per-address limit; it is refused when NODE_ENV=production: ${TRUST_PROXY_FIX}`,
+    );
+  }
   if (e.SESSION_ABSOLUTE_TIMEOUT < e.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
@@ -249,7 +276,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     mongodbUri: e.MONGODB_URI,
-    db: { serverSelectionTimeoutMs: e.DB_SERVER_SELECTION_TIMEOUT_MS, startupTimeoutMs: e.DB_STARTUP_TIMEOUT },
+    db: {
+      serverSelectionTimeoutMs: e.DB_SERVER_SELECTION_TIMEOUT_MS,
+      responseTimeoutMs: e.DB_RESPONSE_TIMEOUT_MS,
+      startupTimeoutMs: e.DB_STARTUP_TIMEOUT,
+    },
     localDb: { engine: e.LOCAL_DB_ENGINE, dataDir: e.LOCAL_DB_DIR },
     session: {
       secrets: usingDevSecret ? [DEV_SESSION_SECRET] : secrets,

@@ -7,9 +7,10 @@ import path from 'node:path';
 import type { Store } from 'express-session';
 import type { Connection } from 'mongoose';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, trustProxyWarning, type Config } from './config.js';
 import { connectWithRetry, redactUri } from './db/connect.js';
 import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
+import { createHttpServer } from './http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { PROJECT_ROOT } from './paths.js';
 import { openServices } from './services.js';
@@ -65,6 +66,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   try {
     connection = await connectWithRetry(uri, {
       serverSelectionTimeoutMs: config.db.serverSelectionTimeoutMs,
+      responseTimeoutMs: config.db.responseTimeoutMs,
       deadlineMs: config.db.startupTimeoutMs,
       logger,
       onCommand: hooks.onDatabaseCommand,
@@ -84,11 +86,9 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     logger.warn('PASSWORD_PEPPER is not set: using the development pepper (production refuses to start without one)');
   }
 
-  if (config.session.secureCookie && config.trustProxy === false) {
-    logger.warn(
-      'NODE_ENV=production and TRUST_PROXY is not set: this app does not serve HTTPS itself, so every request looks like plain HTTP, the Secure session cookie is never sent, and nobody can log in. Serve it through a TLS proxy and set TRUST_PROXY to the proxy\'s address (docker-compose.yml does both; see the README, Deploying)',
-    );
-  }
+  const proxyWarning = trustProxyWarning(config);
+  if (proxyWarning) logger.warn(proxyWarning);
+
   if (config.session.storeDelayMs > 0) {
     logger.warn(`SESSION_STORE_DELAY_MS: every session save waits ${config.session.storeDelayMs} ms (for tests)`);
   }
@@ -97,15 +97,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   let shuttingDown = false;
   const health = { pingDatabase, isShuttingDown: () => shuttingDown };
   const app = createApp({ config, users, sessionStore, throttle, sessions, passwordHashing, health, logger, lab });
-  const server = http.createServer(app);
-  // deliberate limits instead of Node's defaults: a client gets 15 s to send
-  // its headers and 30 s for the whole request (our forms are tiny), which
-  // bounds slow-loris connections; idle keep-alive connections stay open
-  // 65 s, longer than the 60 s idle timeout of common load balancers, so the
-  // balancer, not Node, closes them (otherwise it may reuse a closed one: 502)
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 65_000;
+  // with the limits of http-server.ts: slow clients cannot hold connections
+  const server = createHttpServer(app);
   const address = await listen(server, config.port, config.host);
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(address.address) ? 'localhost' : address.address;
   const url = `http://${shownHost}:${address.port}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { describe, it } from 'node:test';
-import { ConfigError, DEV_SESSION_SECRET, loadConfig } from '../src/config.js';
+import { ConfigError, DEV_SESSION_SECRET, loadConfig, trustProxyWarning } from '../src/config.js';
 
 const SECRET = 'x'.repeat(40);
 
@@ -92,6 +92,28 @@ describe('config', () => {
     assert.equal(config.shutdownGraceMs, 3000);
     assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, 'loopback');
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  });
+
+  it('trusts proxies by address: refuses TRUST_PROXY=true and warns about a hop count in production', () => {
+    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET };
+    const refused = problems({ ...production, TRUST_PROXY: 'true' });
+    assert.equal(refused.length, 1);
+    assert.match(refused[0] ?? '', /^TRUST_PROXY=true trusts every address.*X-Forwarded-For.*loopback.*10\.0\.0\.0\/8/);
+
+    const warning = trustProxyWarning(loadConfig({ ...production, TRUST_PROXY: '1' }));
+    assert.match(warning ?? '', /^TRUST_PROXY=1 .*X-Forwarded-For.*set TRUST_PROXY to your proxies' addresses instead: loopback/);
+    for (const trustProxy of ['loopback', '10.0.0.0/8, 127.0.0.1', 'false', '0']) {
+      assert.equal(trustProxyWarning(loadConfig({ ...production, TRUST_PROXY: trustProxy })), undefined, trustProxy);
+    }
+    // outside production a hop count or true is the developer's business
+    assert.equal(trustProxyWarning(loadConfig({ TRUST_PROXY: '1' })), undefined);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  });
+
+  it('bounds the wait for a database that does not answer', () => {
+    assert.equal(loadConfig({}).db.responseTimeoutMs, 4000);
+    assert.equal(loadConfig({ DB_RESPONSE_TIMEOUT_MS: '1500' }).db.responseTimeoutMs, 1500);
+    assert.deepEqual(problems({ DB_RESPONSE_TIMEOUT_MS: '0' }), ['DB_RESPONSE_TIMEOUT_MS must be at least 100']);
   });
 
   it('hashes passwords on one thread per core unless told otherwise', () => {

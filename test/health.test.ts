@@ -3,12 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SessionData } from 'express-session';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
 import { Client } from './helpers/client.js';
 import { startTestDatabase, type TestDatabase } from './helpers/database.js';
+import { captureLogs } from './helpers/logs.js';
 
 let db: TestDatabase;
 let app: TestApp;
+let prod: TestApp;
+const prodLogs = captureLogs();
 let sessionReads = 0;
 
 before(async () => {
@@ -25,10 +28,12 @@ before(async () => {
       return store;
     },
   });
+  prod = await startTestApp({ uri: db.freshUri(), env: PRODUCTION_TEST_ENV, logger: prodLogs.logger });
 });
 
 after(async () => {
   await app.close();
+  await prod.close();
   await db.stop();
 });
 
@@ -72,6 +77,32 @@ describe('health endpoints', () => {
       assert.equal(((await res.json()) as { status: string }).status, 'shutting-down');
     } finally {
       app.health.shuttingDown = false;
+    }
+  });
+
+  it('/readyz says only "down" in production when the database does not answer; the log says why', async () => {
+    const ping = prod.health.pingDatabase;
+    // what the driver says: it names the database's host and port
+    prod.health.pingDatabase = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.4.17:27017'));
+    try {
+      const res = await new Client(prod.baseUrl).get('/readyz');
+      assert.equal(res.status, 503);
+      assert.deepEqual(await res.json(), { status: 'not-ready', db: 'down' });
+      assert.ok(prodLogs.lines.some((line) => line.includes('ECONNREFUSED 10.0.4.17:27017')), 'the reason is in the log');
+    } finally {
+      prod.health.pingDatabase = ping;
+    }
+  });
+
+  it('/readyz also gives the reason outside production', async () => {
+    const ping = app.health.pingDatabase;
+    app.health.pingDatabase = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.4.17:27017'));
+    try {
+      const res = await new Client(app.baseUrl).get('/readyz');
+      assert.equal(res.status, 503);
+      assert.deepEqual(await res.json(), { status: 'not-ready', db: 'down', reason: 'connect ECONNREFUSED 10.0.4.17:27017' });
+    } finally {
+      app.health.pingDatabase = ping;
     }
   });
 

@@ -1,5 +1,7 @@
-// Headers and pages (ASVS V3.4, V13.4): a strict Content-Security-Policy,
-// helmet's defaults, HSTS in production, and nothing that names the stack.
+// Headers and pages (ASVS V3.4, V13.4, V14.3): a strict Content-Security-Policy,
+// helmet's defaults, HSTS in production, a Permissions-Policy, no caching of
+// a logged-in session's pages, cookies cleared when a session ends, and
+// nothing that names the stack.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
@@ -71,10 +73,54 @@ describe('other headers', () => {
     assert.equal(headers.get('strict-transport-security'), null, 'no HSTS over plain HTTP in development');
   });
 
+  it('Permissions-Policy on every response refuses the features this site never uses', async () => {
+    const client = new Client(app.baseUrl);
+    for (const path of ['/', '/login', '/nowhere', '/healthz', '/css/site.css']) {
+      const policy = (await client.get(path)).headers.get('permissions-policy') ?? '';
+      const features = new Map(policy.split(',').map((entry) => entry.trim().split('=') as [string, string]));
+      for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb', 'serial', 'hid', 'display-capture']) {
+        assert.equal(features.get(feature), '()', `${feature} on ${path}`);
+      }
+      for (const [feature, allowlist] of features) assert.equal(allowlist, '()', `${feature} on ${path}: nothing allowed`);
+    }
+  });
+
+  it('Clear-Site-Data: "cookies" when a session ends, and only then', async () => {
+    const client = new Client(app.baseUrl);
+    await client.register(uniqueUsername('clear'));
+    assert.equal((await client.get('/dashboard')).headers.get('clear-site-data'), null);
+    const logout = await client.post('/logout');
+    assert.equal(logout.status, 303);
+    assert.equal(logout.headers.get('clear-site-data'), '"cookies"');
+  });
+
   it('HSTS in production', async () => {
     const res = await new Client(prod.baseUrl, { 'x-forwarded-proto': 'https' }).get('/');
     assert.match(res.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/);
     assert.match(res.headers.get('content-security-policy') ?? '', /upgrade-insecure-requests/);
+  });
+});
+
+describe('Cache-Control for a logged-in session', () => {
+  it('is no-store on every page: the home page, a 404 and an error page included', async () => {
+    const username = uniqueUsername('cache');
+    const client = new Client(app.baseUrl);
+    await client.register(username);
+    for (const [what, res] of [
+      ['the home page', await client.get('/')],
+      ['a 404', await client.get('/nowhere')],
+    ] as const) {
+      // the navigation carries the username and the logout form's token
+      assert.match(await res.text(), new RegExp(`Signed in as <strong>${username}</strong>`), what);
+      assert.equal(res.headers.get('cache-control'), 'no-store', what);
+    }
+    const refused = await client.post('/logout', {}, { csrf: false });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get('cache-control'), 'no-store', 'an error page');
+  });
+
+  it('leaves pages for anonymous visitors cacheable', async () => {
+    assert.equal((await new Client(app.baseUrl).get('/')).headers.get('cache-control'), null);
   });
 });
 

@@ -74,6 +74,32 @@ describe('the server process', () => {
     assert.doesNotMatch(output, /\n\s+at /, 'a message, not a stack trace');
   });
 
+  it('in production, refuses TRUST_PROXY=true and warns at startup about a hop count', { timeout: 60_000 }, async () => {
+    const production = {
+      NODE_ENV: 'production',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      SESSION_SECRET: 's'.repeat(40),
+      PASSWORD_PEPPER: 'p'.repeat(40),
+    };
+    const refused = await startServer({ ...production, MONGODB_URI: 'mongodb://127.0.0.1:1/cloakroom', TRUST_PROXY: 'true' }).exited;
+    assert.equal(refused.code, 1);
+    assert.match(refused.output, /TRUST_PROXY=true trusts every address/);
+
+    const db = await startLocalDatabase({ engine: 'auto', dataDir: undefined, logger: quietLogger });
+    try {
+      const server = startServer({ ...production, MONGODB_URI: db.uri('proxy'), TRUST_PROXY: '1' });
+      const [line] = await server.waitFor(/.*TRUST_PROXY=1 .*/);
+      assert.match(line, /"level":40/, 'a warning');
+      assert.match(line, /forge its address.*set TRUST_PROXY to your proxies' addresses instead: loopback/);
+      await server.waitFor(/Cloakroom is listening/);
+      server.child.kill('SIGTERM');
+      assert.equal((await server.exited).code, 0);
+    } finally {
+      await db.stop();
+    }
+  });
+
   it('retries an unreachable MongoDB with growing pauses, then gives up with a clear message', async () => {
     const { code, output } = await startServer({
       NODE_ENV: 'test',

@@ -15,7 +15,7 @@ let connection: Connection;
 
 before(async () => {
   db = await startTestDatabase();
-  connection = await connectDatabase(db.freshUri(), { serverSelectionTimeoutMs: 5000 });
+  connection = await connectDatabase(db.freshUri(), { serverSelectionTimeoutMs: 5000, responseTimeoutMs: 5000 });
 });
 
 after(async () => {

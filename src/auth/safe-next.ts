@@ -3,16 +3,38 @@
 // make the login page an open redirect, so it falls back to the dashboard.
 export const DEFAULT_AFTER_LOGIN = '/dashboard';
 
+const SITE = 'http://cloakroom.invalid';
+
+/**
+ * One leading slash, then not a second slash or backslash (browsers read "/\"
+ * as "//"), and no backslash or control character anywhere (browsers strip or
+ * rewrite them: "/\t/evil.example" arrives as "//evil.example").
+ */
+function isSiteRelative(path: string): boolean {
+  return /^\/(?![/\\])/.test(path) && !/[\\\p{Cc}]/u.test(path);
+}
+
+/**
+ * A "." or ".." segment, written plainly or percent-encoded (%2e, in any
+ * case), or an encoded slash or backslash (%2f, %5c). No page of this site
+ * has one, and resolving them is how a path that looks local turns into
+ * another site: "/.//evil.example" and "/a/..//evil.example" both resolve
+ * to "//evil.example".
+ */
+function hasTrickySegments(path: string): boolean {
+  const [pathOnly = ''] = path.split(/[?#]/, 1);
+  return /%2f|%5c/i.test(pathOnly) || pathOnly.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
+}
+
 export function safeNextPath(next: unknown): string {
   if (typeof next !== 'string' || next.length === 0 || next.length > 512) return DEFAULT_AFTER_LOGIN;
-  // one leading slash, then not a second slash or backslash (browsers read "/\" as "//")
-  if (!/^\/(?![/\\])/.test(next)) return DEFAULT_AFTER_LOGIN;
-  // no backslashes or control characters anywhere (some browsers strip or rewrite them)
-  if (/[\\\p{Cc}]/u.test(next)) return DEFAULT_AFTER_LOGIN;
-  const base = 'http://cloakroom.invalid';
-  const url = new URL(next, base);
-  if (url.origin !== base) return DEFAULT_AFTER_LOGIN;
-  return `${url.pathname}${url.search}${url.hash}`;
+  if (!isSiteRelative(next) || hasTrickySegments(next)) return DEFAULT_AFTER_LOGIN;
+  const url = new URL(next, SITE);
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // the checks again, on what is returned: that, not what was sent, is what
+  // goes into the Location header
+  if (url.origin !== SITE || !isSiteRelative(path)) return DEFAULT_AFTER_LOGIN;
+  return path;
 }
 
 /** `/login?next=/dashboard`, keeping slashes readable in the query. */

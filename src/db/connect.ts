@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 
 export interface ConnectOptions {
   serverSelectionTimeoutMs: number;
+  /** How long to wait for a reachable server to answer, or a connection to open or come free. */
+  responseTimeoutMs: number;
   /** Called for every command sent to MongoDB (command monitoring, for measurements). */
   onCommand?: ((name: string) => void) | undefined;
 }
@@ -14,6 +16,21 @@ export async function connectDatabase(uri: string, options: ConnectOptions): Pro
     // a request waits at most this long for an unreachable database, then
     // fails (503): no hanging pages, and the driver reconnects by itself
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
+    // A database that is reachable but does not answer (a frozen process, a
+    // network that drops packets, a stalled disk) is not "unreachable": the
+    // driver still selects it, and by default waits for its answer forever
+    // (socketTimeoutMS 0) and 30 s for a new connection, so pages hung for
+    // half a minute or more. These three bound every step of every
+    // operation, the session store's and the throttle's included (they share
+    // this client): waiting for a free connection, opening one, and the
+    // answer. A read or write the driver retries once can take twice as long.
+    // Why not the driver's own `timeoutMS`: the driver in use (mongodb 7)
+    // ignores it ("has no effect"). Why not a deadline per request: it would
+    // answer 503 while the handler carries on, and could still log the user
+    // in after telling them it failed.
+    socketTimeoutMS: options.responseTimeoutMs,
+    connectTimeoutMS: options.responseTimeoutMs,
+    waitQueueTimeoutMS: options.responseTimeoutMs,
     // no queueing in Mongoose while disconnected: the driver's timeout above applies
     bufferCommands: false,
     // indexes are built once, deliberately, before the server listens
@@ -79,12 +96,16 @@ export function describeConnectError(uri: string, err: unknown, attempts = 1): s
   return `Cannot reach MongoDB at ${redactUri(uri)} (${attempts} attempt${attempts === 1 ? '' : 's'}): ${errorMessage(err)}\nCheck that the server is running and MONGODB_URI is right, or unset MONGODB_URI (outside production) to use the local database.`;
 }
 
-// what the driver throws when it cannot reach the server, or loses it
+// what the driver throws when it cannot reach the server, loses it, or
+// gives up waiting for it (see responseTimeoutMs above)
 const UNAVAILABLE_ERRORS = new Set([
   'MongoServerSelectionError',
   'MongooseServerSelectionError',
   'MongoNetworkError',
   'MongoNetworkTimeoutError',
+  'MongoWaitQueueTimeoutError',
+  // the driver's own operation timeout (`timeoutMS`), should it be used again
+  'MongoOperationTimeoutError',
   'MongoNotConnectedError',
   'MongoTopologyClosedError',
   'MongoPoolClearedError',

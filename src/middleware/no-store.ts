@@ -6,3 +6,13 @@ export const noStore: RequestHandler = (_req, res, next) => {
   res.set('Cache-Control', 'no-store');
   next();
 };
+
+/**
+ * Every response to a logged-in session, whatever the page: the navigation
+ * of each one (the home page, a 404, an error page) carries the username and
+ * the logout form's CSRF token. Anonymous pages stay cacheable.
+ */
+export const noStoreWhenLoggedIn: RequestHandler = (req, res, next) => {
+  if (req.session.userId) res.set('Cache-Control', 'no-store');
+  next();
+};

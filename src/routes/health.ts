@@ -3,6 +3,7 @@
 // down). Both are mounted before the session middleware: a load balancer
 // polling them never creates, reads or writes a session.
 import { Router } from 'express';
+import type { Logger } from '../logger.js';
 
 export interface HealthChecks {
   /** Resolves when the database answers a ping. */
@@ -11,7 +12,7 @@ export interface HealthChecks {
 }
 
 // a readiness probe must answer quickly, even when the database does not
-const PING_TIMEOUT_MS = 2000;
+export const PING_TIMEOUT_MS = 2000;
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -21,7 +22,14 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function healthRoutes(checks: HealthChecks): Router {
+export function healthRoutes(
+  checks: HealthChecks,
+  options: {
+    logger: Logger;
+    /** Put the reason in the body too (development): in production it names hosts and ports, so only the log has it. */
+    showReasons: boolean;
+  },
+): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
@@ -38,7 +46,9 @@ export function healthRoutes(checks: HealthChecks): Router {
       await withTimeout(checks.pingDatabase(), PING_TIMEOUT_MS);
       res.json({ status: 'ready', db: 'up' });
     } catch (err) {
-      res.status(503).json({ status: 'not-ready', db: 'down', reason: err instanceof Error ? err.message : String(err) });
+      options.logger.warn({ err }, 'not ready: the database did not answer a ping');
+      const reason = err instanceof Error ? err.message : String(err);
+      res.status(503).json({ status: 'not-ready', db: 'down', ...(options.showReasons ? { reason } : {}) });
     }
   });
 

@@ -30,8 +30,8 @@ export interface TestApp {
   users: UserModel;
   store: MongoStore;
   throttle: LoginThrottle;
-  /** Makes /readyz report a shutdown in progress. */
-  health: { shuttingDown: boolean };
+  /** Makes /readyz report a shutdown in progress, or replaces its database ping. */
+  health: { shuttingDown: boolean; pingDatabase: () => Promise<void> };
   close(): Promise<void>;
 }
 
@@ -49,7 +49,8 @@ export async function startTestApp(options: {
   const logger = options.logger ?? quietLogger;
   const config = loadConfig({ ...TEST_ENV, ...options.env, MONGODB_URI: options.uri });
   const connection = await connectDatabase(options.uri, {
-    serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? 5000,
+    serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? config.db.serverSelectionTimeoutMs,
+    responseTimeoutMs: config.db.responseTimeoutMs,
     onCommand: options.onDatabaseCommand,
   });
   const services = await openServices(connection, config, logger);

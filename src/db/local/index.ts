@@ -22,6 +22,14 @@ export interface LocalDatabase extends RunningDatabase {
   pause(): Promise<void>;
   /** Starts it again on the same port with the same files. */
   resume(): Promise<void>;
+  /**
+   * Freezes the server process (SIGSTOP): its connections stay open and it
+   * answers nothing, as a hung server or a network that drops packets would
+   * (outage tests). Only for a server this process started.
+   */
+  freeze(): void;
+  /** Lets a frozen server carry on (SIGCONT). */
+  thaw(): void;
 }
 
 export interface LocalDatabaseOptions {
@@ -92,6 +100,12 @@ function alreadyRunning(dataDir: string): RunningRecord | undefined {
 
 function withUri(running: RunningDatabase, restart: () => Promise<RunningDatabase>): LocalDatabase {
   let current = running;
+  const signal = (name: NodeJS.Signals) => {
+    if (current.serverPid === undefined) {
+      throw new LocalDatabaseError('This database server was not started by this process, so it cannot be frozen.');
+    }
+    process.kill(current.serverPid, name);
+  };
   return {
     ...running,
     uri: (dbName = DEFAULT_DB_NAME) => databaseUri(running.serverUri, dbName),
@@ -99,6 +113,8 @@ function withUri(running: RunningDatabase, restart: () => Promise<RunningDatabas
     async resume() {
       current = await restart();
     },
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
     stop: () => current.stop(),
   };
 }
