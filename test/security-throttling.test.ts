@@ -112,6 +112,39 @@ describe('registrations per address per hour', () => {
   });
 });
 
+describe('registering a taken username', () => {
+  let costly: TestApp;
+  before(async () => {
+    // cost 11: the hash outweighs the database round trips, as it does in production
+    costly = await startTestApp({ uri, env: { TRUST_PROXY: 'loopback', BCRYPT_COST: '11' } });
+  });
+  after(() => costly.close());
+
+  it('takes as long as registering a free one', async (t) => {
+    const taken = uniqueUsername('taken');
+    assert.equal((await clientFrom(costly).register(taken, password)).status, 303);
+    const times = { taken: [] as number[], free: [] as number[] };
+    for (let i = 0; i < 5; i += 1) {
+      for (const kind of ['taken', 'free'] as const) {
+        const client = clientFrom(costly);
+        const _csrf = await client.csrfToken('/register');
+        const username = kind === 'taken' ? taken : uniqueUsername('timing');
+        const started = performance.now();
+        const res = await client.post('/register', { username, password, confirmPassword: password, _csrf });
+        await res.arrayBuffer();
+        times[kind].push(performance.now() - started);
+        assert.equal(res.status, kind === 'taken' ? 409 : 303);
+      }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    t.diagnostic(`median: taken ${median(times.taken).toFixed(0)} ms, free ${median(times.free).toFixed(0)} ms`);
+    assert.ok(
+      median(times.taken) >= 0.5 * median(times.free),
+      `taken ${median(times.taken).toFixed(0)} ms vs free ${median(times.free).toFixed(0)} ms: the timing tells them apart`,
+    );
+  });
+});
+
 describe('the counters', () => {
   it('live in MongoDB, so every instance of the app sees them', async () => {
     const second = await startTestApp({ uri, env: LIMITS });

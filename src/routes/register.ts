@@ -54,17 +54,16 @@ export function registerRoutes(deps: RegisterDeps): Router {
     }
 
     const key = usernameKey(form.data.username);
-    // a cheap check first spares a bcrypt hash for names that are taken;
-    // the unique index below still decides when two people race for a name
-    if (await users.exists({ usernameKey: key })) {
-      res.status(409).render('register', { ...page, errors: { username: TAKEN } });
-      return;
-    }
-
+    // the hash comes first, for a taken name too: answering "taken" without
+    // it would be ten times faster, and the timing alone would tell which
+    // names exist (ASVS 6.3.8). The message itself says the name is taken,
+    // as choosing a username must; the hourly limit per address above is
+    // what keeps anyone from trying many names through this form.
     const passwordHash = await passwords.hash(form.data.password);
     let user;
     try {
-      // awaited: the page must not claim success before MongoDB has the user
+      // awaited: the page must not claim success before MongoDB has the user;
+      // the unique index decides, also when two people race for one name
       user = await users.create({ username: form.data.username, usernameKey: key, passwordHash });
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
