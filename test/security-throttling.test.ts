@@ -22,10 +22,15 @@ const LIMITS = {
 };
 
 let lastAddress = 0;
+/** An IPv4 address no other test uses. */
+function freshAddress(): string {
+  lastAddress += 1;
+  return `198.18.${lastAddress >> 8}.${lastAddress & 255}`;
+}
+
 /** A client speaking from an address no other test uses. */
 function clientFrom(target: TestApp = app): Client {
-  lastAddress += 1;
-  return new Client(target.baseUrl, { 'x-forwarded-for': `203.0.113.${lastAddress}` });
+  return new Client(target.baseUrl, { 'x-forwarded-for': freshAddress() });
 }
 
 async function registered(): Promise<string> {
@@ -95,6 +100,28 @@ describe('failures per address per day', () => {
     const res = await client.login(await registered(), password);
     assert.equal(res.status, 429);
     assert.ok(Number(res.headers.get('retry-after')) > 60 * 60, 'blocked for the rest of the day');
+  });
+});
+
+describe('IPv6 clients', () => {
+  it('are counted by their /64, and an IPv4-mapped address as the IPv4 one', async () => {
+    const network = `2001:db8:${(lastAddress += 1).toString(16)}`;
+    const from = (address: string) => new Client(app.baseUrl, { 'x-forwarded-for': address });
+
+    const username = await registered();
+    // three failures, each from another address of one /64
+    for (const host of ['1::a', '1::b', '1:ffff:ffff:ffff:ffff']) {
+      assert.equal((await from(`${network}:${host}`).login(username, 'wrong guess')).status, 401);
+    }
+    assert.equal((await from(`${network}:1::c`).login(username, password)).status, 429, 'the whole /64 is locked');
+    assert.equal((await from(`${network}:2::a`).login(username, password)).status, 303, 'the next /64 is not');
+
+    const other = await registered();
+    const v4 = freshAddress();
+    for (const address of [v4, `::ffff:${v4}`, v4]) {
+      assert.equal((await from(address).login(other, 'wrong guess')).status, 401);
+    }
+    assert.equal((await from(`::ffff:${v4}`).login(other, password)).status, 429, 'one address, however written');
   });
 });
 

@@ -8,6 +8,8 @@
 //   from everywhere by failing on purpose;
 // - failures per IP per day: stops one address trying many usernames;
 // - registrations per IP per hour: stops account farming.
+//
+// An IPv6 client counts by its /64 (see client-address.ts).
 import type { MongoClient } from 'mongodb';
 import {
   RateLimiterMemory,
@@ -19,6 +21,7 @@ import {
 import type { Config } from '../config.js';
 import { ensureExpiryIndex, startSweep, type ActiveExpiryMode } from '../db/expiry.js';
 import type { Logger } from '../logger.js';
+import { addressKey } from './client-address.js';
 
 export const RATE_LIMITS_COLLECTION = 'rate_limits';
 
@@ -43,7 +46,7 @@ function retryAfter(res: RateLimiterRes | null): number {
 }
 
 function pairKey(ip: string, usernameKey: string): string {
-  return `${usernameKey}_${ip}`;
+  return `${usernameKey}_${addressKey(ip)}`;
 }
 
 type LimiterFactory = (options: IRateLimiterOptions) => RateLimiterAbstract;
@@ -69,7 +72,7 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, stop: (
 
   return {
     async checkLogin(ip, usernameKey) {
-      const [pair, address] = await Promise.all([consecutive.get(pairKey(ip, usernameKey)), perIp.get(ip)]);
+      const [pair, address] = await Promise.all([consecutive.get(pairKey(ip, usernameKey)), perIp.get(addressKey(ip))]);
       if (pair && pair.consumedPoints >= limits.maxConsecutiveFailures) {
         return { blocked: true, retryAfterSeconds: retryAfter(pair) };
       }
@@ -80,7 +83,7 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, stop: (
     },
 
     async recordFailure(ip, usernameKey) {
-      const outcomes = await Promise.allSettled([consecutive.consume(pairKey(ip, usernameKey)), perIp.consume(ip)]);
+      const outcomes = await Promise.allSettled([consecutive.consume(pairKey(ip, usernameKey)), perIp.consume(addressKey(ip))]);
       let lockedOut = false;
       for (const outcome of outcomes) {
         // consume() rejects with a RateLimiterRes once the limit is passed, and
@@ -105,7 +108,7 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, stop: (
 
     async consumeRegistration(ip) {
       try {
-        await registrations.consume(ip);
+        await registrations.consume(addressKey(ip));
         return { blocked: false };
       } catch (err) {
         if (err instanceof RateLimiterRes) return { blocked: true, retryAfterSeconds: retryAfter(err) };
