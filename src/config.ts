@@ -60,6 +60,8 @@ export interface Config {
     // password checks one address may have running at once, per process
     checksAtOncePerIp: number;
     registrationsPerIpPerHour: number;
+    // sessions stored for the CSRF token of the anonymous login and register forms
+    anonymousSessionsPerIpPerHour: number;
   };
   trustProxy: boolean | number | string;
   // how long a SIGTERM waits for requests in flight before exiting anyway
@@ -170,6 +172,7 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: intInRange('LOGIN_MAX_FAILURES_PER_IP_PER_DAY', 1, 1_000_000, 100),
   LOGIN_CHECKS_AT_ONCE_PER_IP: intInRange('LOGIN_CHECKS_AT_ONCE_PER_IP', 1, 10_000, 4),
   REGISTRATIONS_PER_IP_PER_HOUR: intInRange('REGISTRATIONS_PER_IP_PER_HOUR', 1, 1_000_000, 10),
+  ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: intInRange('ANONYMOUS_SESSIONS_PER_IP_PER_HOUR', 1, 10_000_000, 300),
   TRUST_PROXY: optionalString,
   SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
   SESSION_STORE_DELAY_MS: intInRange('SESSION_STORE_DELAY_MS', 0, 10_000, 0),
@@ -283,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFailuresPerIpPerDay: e.LOGIN_MAX_FAILURES_PER_IP_PER_DAY,
       checksAtOncePerIp: e.LOGIN_CHECKS_AT_ONCE_PER_IP,
       registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
+      anonymousSessionsPerIpPerHour: e.ANONYMOUS_SESSIONS_PER_IP_PER_HOUR,
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,

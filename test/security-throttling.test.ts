@@ -449,6 +449,40 @@ describe('registering a taken username', () => {
   });
 });
 
+describe('new sessions for the anonymous forms', () => {
+  let forms: TestApp;
+  before(async () => {
+    forms = await startTestApp({ uri, env: { TRUST_PROXY: 'loopback', ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: '5' } });
+  });
+  after(() => forms.close());
+
+  const storedSessions = () => forms.connection.getClient().db(forms.connection.name).collection('sessions').countDocuments();
+
+  it('are limited per address, so one address cannot fill the sessions collection', async (t) => {
+    for (let round = 1; round <= 3; round += 1) {
+      const address = clientFrom(forms).defaultHeaders;
+      const before = await storedSessions();
+      const visitors = Array.from({ length: 12 }, () => new Client(forms.baseUrl, address));
+      const pages = await Promise.all(visitors.map((visitor, i) => visitor.get(i % 2 === 0 ? '/login' : '/register')));
+      const stored = (await storedSessions()) - before;
+      t.diagnostic(`round ${round}: ${stored} sessions stored; pages ${JSON.stringify(statusCounts(pages))}`);
+      assert.equal(stored, 5);
+      assert.deepEqual(statusCounts(pages), { 200: 5, 429: 7 });
+      const refused = pages.find((res) => res.status === 429);
+      const retryAfter = Number(refused?.headers.get('retry-after'));
+      assert.ok(retryAfter >= 1 && retryAfter <= 3600, `Retry-After ${retryAfter}`);
+      assert.match((await refused?.text()) ?? '', /opened too many times from your network/);
+
+      // those who got a form reload it freely: their session is reused
+      const admitted = visitors.filter((_, i) => pages[i]?.status === 200);
+      for (const visitor of admitted) assert.equal((await visitor.get('/login')).status, 200);
+      assert.equal((await storedSessions()) - before, 5);
+      // and another address is not affected
+      assert.equal((await clientFrom(forms).get('/login')).status, 200);
+    }
+  });
+});
+
 describe('the counters', () => {
   it('live in MongoDB, so every instance of the app sees them', async () => {
     const second = await startTestApp({ uri, env: LIMITS });

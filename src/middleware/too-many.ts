@@ -7,6 +7,7 @@ const WHAT = {
   locked: 'There have been too many failed attempts to log in to this account from your network.',
   busy: 'Too many logins from your network are being checked at this moment.',
   register: 'Too many accounts have been created from your network in the last hour.',
+  sessions: 'The login and registration forms have been opened too many times from your network in the last hour.',
 } as const;
 
 export type TooManyKind = keyof typeof WHAT;

@@ -6,6 +6,7 @@ import { fieldErrors, loginForm, typedUsername } from '../auth/forms.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
+import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey, type UserModel } from '../models/user.js';
@@ -40,7 +41,7 @@ export function loginRoutes(deps: LoginDeps): Router {
   const { users, passwords, throttle, logger } = deps;
   const router = Router();
 
-  router.get('/login', noStore, async (req, res) => {
+  router.get('/login', noStore, limitAnonymousSessions(throttle, logger), async (req, res) => {
     const next = safeNextPath(req.query.next);
     if (req.session.userId) {
       res.redirect(next);

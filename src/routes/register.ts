@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { fieldErrors, registerForm, typedUsername } from '../auth/forms.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { Logger } from '../logger.js';
+import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { isDuplicateKeyError, usernameKey, type UserModel } from '../models/user.js';
@@ -25,7 +26,7 @@ export function registerRoutes(deps: RegisterDeps): Router {
   const { users, passwords, throttle, logger } = deps;
   const router = Router();
 
-  router.get('/register', noStore, async (req, res) => {
+  router.get('/register', noStore, limitAnonymousSessions(throttle, logger), async (req, res) => {
     if (req.session.userId) {
       res.redirect('/dashboard');
       return;

@@ -14,7 +14,10 @@
 // - logins in progress at once per address (in this process): past
 //   LOGIN_CHECKS_AT_ONCE_PER_IP, refused at once, so that one address cannot
 //   fill the hashing queue and make everyone else wait;
-// - registrations per address per hour: stops account farming.
+// - registrations per address per hour: stops account farming;
+// - new anonymous sessions per address per hour: the login and register
+//   forms store a session for their CSRF token, and these stop one address
+//   filling the sessions collection.
 //
 // A login attempt is counted *before* its password is checked, with an atomic
 // $inc (consume), and given back when it turns out right or was never
@@ -71,6 +74,8 @@ export interface LoginThrottle {
   beginAttempt(ip: string, usernameKey: string): Promise<LoginAttempt>;
   /** Counts a registration attempt from this address, refusing it past the hourly limit. */
   consumeRegistration(ip: string): Promise<ThrottleVerdict>;
+  /** Counts a new session stored for an anonymous form page, refusing it past the hourly limit. */
+  consumeAnonymousSession(ip: string): Promise<ThrottleVerdict>;
   stop(): void;
 }
 
@@ -156,6 +161,11 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
     points: limits.registrationsPerIpPerHour,
     duration: HOUR_S,
   });
+  const anonymousSessions = make({
+    keyPrefix: 'anon_session_ip_hour',
+    points: limits.anonymousSessionsPerIpPerHour,
+    duration: HOUR_S,
+  });
   const inProgress = attemptsInProgress(limits.checksAtOncePerIp);
 
   /** Refuses a pair that is past what it may try; it is locked for LOGIN_LOCKOUT, never longer. */
@@ -228,6 +238,7 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
     },
 
     consumeRegistration: (ip) => verdict(registrations, addressKey(ip)),
+    consumeAnonymousSession: (ip) => verdict(anonymousSessions, addressKey(ip)),
     stop,
   };
 }

@@ -22,6 +22,7 @@ export const TEST_ENV = {
   // every test client comes from 127.0.0.1: per-IP limits far above what a test file does
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: '10000',
   REGISTRATIONS_PER_IP_PER_HOUR: '10000',
+  ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: '100000',
 } as const;
 
 export interface TestApp {
