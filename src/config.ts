@@ -57,8 +57,13 @@ export interface Config {
   throttle: {
     maxConsecutiveFailures: number;
     lockoutMs: number;
+    // past it, an address gets one failure per username per lockout (not a block)
     maxFailuresPerIpPerDay: number;
+    // password checks one address may have running at once, per process
+    checksAtOncePerIp: number;
     registrationsPerIpPerHour: number;
+    // sessions stored for the CSRF token of the anonymous login and register forms
+    anonymousSessionsPerIpPerHour: number;
   };
   trustProxy: boolean | number | string;
   // how long a SIGTERM waits for requests in flight before exiting anyway
@@ -168,7 +173,9 @@ const envSchema = z.object({
   LOGIN_MAX_CONSECUTIVE_FAILURES: intInRange('LOGIN_MAX_CONSECUTIVE_FAILURES', 1, 1000, 10),
   LOGIN_LOCKOUT: duration('LOGIN_LOCKOUT', 1000, 7 * 86_400_000, '15m'),
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: intInRange('LOGIN_MAX_FAILURES_PER_IP_PER_DAY', 1, 1_000_000, 100),
+  LOGIN_CHECKS_AT_ONCE_PER_IP: intInRange('LOGIN_CHECKS_AT_ONCE_PER_IP', 1, 10_000, 4),
   REGISTRATIONS_PER_IP_PER_HOUR: intInRange('REGISTRATIONS_PER_IP_PER_HOUR', 1, 1_000_000, 10),
+  ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: intInRange('ANONYMOUS_SESSIONS_PER_IP_PER_HOUR', 1, 10_000_000, 300),
   TRUST_PROXY: optionalString,
   SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
   SESSION_STORE_DELAY_MS: intInRange('SESSION_STORE_DELAY_MS', 0, 10_000, 0),
@@ -308,7 +315,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConsecutiveFailures: e.LOGIN_MAX_CONSECUTIVE_FAILURES,
       lockoutMs: e.LOGIN_LOCKOUT,
       maxFailuresPerIpPerDay: e.LOGIN_MAX_FAILURES_PER_IP_PER_DAY,
+      checksAtOncePerIp: e.LOGIN_CHECKS_AT_ONCE_PER_IP,
       registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
+      anonymousSessionsPerIpPerHour: e.ANONYMOUS_SESSIONS_PER_IP_PER_HOUR,
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import bcrypt from 'bcrypt';
 import { createBcryptPool } from '../src/auth/bcrypt-pool.js';
+import { HashingQueueFullError } from '../src/auth/passwords.js';
 import { eventLoopTurnsDuring } from './helpers/event-loop.js';
 
 const pool = createBcryptPool({ threads: 2 });
@@ -52,6 +53,33 @@ describe('the bcrypt pool', () => {
     await hashing;
     assert.ok(during.some((nice) => nice >= 10), `nice values while hashing: ${during.join(' ')}`);
     assert.equal(threadNiceValues()[0], 0, 'the main thread keeps its priority');
+  });
+
+  it('refuses at once when its queue is full, rather than making everyone wait', async () => {
+    const small = createBcryptPool({ threads: 1, maxQueue: 2 });
+    try {
+      const started = performance.now();
+      const refusedAfterMs: number[] = [];
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          small.hash(`passphrase ${i}`, 10).catch((err: unknown) => {
+            refusedAfterMs.push(performance.now() - started);
+            throw err;
+          }),
+        ),
+      );
+      const hashed = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      // one running and two waiting; the other seven are refused
+      assert.equal(hashed.length, 3);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof HashingQueueFullError, String(outcome.reason));
+      }
+      assert.ok(Math.max(...refusedAfterMs) < 50, `refused after ${Math.max(...refusedAfterMs).toFixed(0)} ms`);
+      // and once the queue has drained, it hashes again
+      assert.match(await small.hash('after the burst', 10), /^\$2b\$10\$/);
+    } finally {
+      await small.close();
+    }
   });
 
   it('keeps its threads between logins', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {

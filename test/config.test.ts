@@ -127,6 +127,24 @@ describe('config', () => {
     assert.deepEqual(problems({ PASSWORD_HASH_THREADS: 'many' }), ['PASSWORD_HASH_THREADS must be a whole number']);
   });
 
+  it('throttles with the documented defaults, and names each limit it refuses', () => {
+    assert.deepEqual(loadConfig({}).throttle, {
+      maxConsecutiveFailures: 10,
+      lockoutMs: 15 * 60_000,
+      maxFailuresPerIpPerDay: 100,
+      checksAtOncePerIp: 4,
+      registrationsPerIpPerHour: 10,
+      anonymousSessionsPerIpPerHour: 300,
+    });
+    assert.equal(loadConfig({ LOGIN_CHECKS_AT_ONCE_PER_IP: '2' }).throttle.checksAtOncePerIp, 2);
+    assert.equal(loadConfig({ ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: '50' }).throttle.anonymousSessionsPerIpPerHour, 50);
+    assert.deepEqual(problems({ LOGIN_CHECKS_AT_ONCE_PER_IP: '0' }), ['LOGIN_CHECKS_AT_ONCE_PER_IP must be at least 1']);
+    assert.deepEqual(problems({ LOGIN_CHECKS_AT_ONCE_PER_IP: 'lots' }), ['LOGIN_CHECKS_AT_ONCE_PER_IP must be a whole number']);
+    assert.deepEqual(problems({ ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: 'lots' }), [
+      'ANONYMOUS_SESSIONS_PER_IP_PER_HOUR must be a whole number',
+    ]);
+  });
+
   it('refuses the test-only slow session store in production', () => {
     const found = problems({
       NODE_ENV: 'production',

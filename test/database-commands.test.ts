@@ -25,8 +25,11 @@ describe('database commands per request', () => {
     }
   });
 
-  it('one for the login form: storing its CSRF token', async () => {
-    assert.deepEqual(await commandsFor(() => new Client(fixture.app.baseUrl).get('/login')), ['insert']);
+  it('two for the login form: counting a new session against its address, storing its CSRF token', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    assert.deepEqual(await commandsFor(() => client.get('/login')), ['findAndModify', 'insert']);
+    // a reload reuses the session: nothing is counted or stored
+    assert.deepEqual(await commandsFor(() => client.get('/login')), ['find']);
   });
 
   it('three for a logged-in dashboard view: read the session, count the visit, save the session', async () => {

@@ -35,7 +35,7 @@ async function withApp(
     config,
     users: brokenUsers,
     sessionStore: new session.MemoryStore(),
-    throttle: createMemoryThrottle(config.throttle),
+    throttle: createMemoryThrottle(config.throttle, quietLogger),
     health: { pingDatabase: () => Promise.resolve(), isShuttingDown: () => false },
     sessions: {
       list: () => Promise.resolve([]),

@@ -12,7 +12,9 @@ export const E2E_APP_ENV = {
   LOGIN_LOCKOUT: '1m',
   // ...and per-address limits out of the way: every test browses from 127.0.0.1
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: '100000',
+  LOGIN_CHECKS_AT_ONCE_PER_IP: '1000',
   REGISTRATIONS_PER_IP_PER_HOUR: '100000',
+  ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: '100000',
 } as const;
 
 /** What the app prints once it listens; the database URI is captured from it. */

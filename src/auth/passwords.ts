@@ -8,6 +8,18 @@ export interface BcryptFunctions {
 }
 
 /**
+ * Too many hashes are waiting for the hashing threads (auth/bcrypt-pool.ts):
+ * the request is refused at once with a 503 page rather than queued for many
+ * seconds. No password was checked.
+ */
+export class HashingQueueFullError extends Error {
+  constructor() {
+    super('the password-hashing queue is full');
+    this.name = 'HashingQueueFullError';
+  }
+}
+
+/**
  * bcrypt reads only the first 72 bytes of its input and silently ignores the
  * rest, so two long passphrases that start alike would unlock each other
  * (and one emoji can take 4 bytes). Following the OWASP Password Storage cheat
@@ -49,7 +61,11 @@ export function createPasswordHasher(options: {
     hash: (password) => impl.hash(prehash(password, pepper), cost),
     async verify(password, hash) {
       if (hash === undefined) {
-        dummyHash ??= impl.hash(prehash('not a real password', pepper), cost);
+        dummyHash ??= impl.hash(prehash('not a real password', pepper), cost).catch((err: unknown) => {
+          // not kept when it failed (a full hashing queue): the next login makes it
+          dummyHash = undefined;
+          throw err;
+        });
         await impl.compare(prehash(password, pepper), await dummyHash);
         return false;
       }

@@ -1,5 +1,6 @@
 // errors: a friendly page for every failure, and the details only in the log.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { HashingQueueFullError } from '../auth/passwords.js';
 import { isDatabaseUnavailable } from '../db/connect.js';
 import type { Logger } from '../logger.js';
 import { isCsrfError } from '../security/csrf.js';
@@ -10,6 +11,9 @@ export const notFound: RequestHandler = (_req, res) => {
     message: 'There is nothing at this address.',
   });
 };
+
+// a full hashing queue drains in about eight hashes' time (auth/bcrypt-pool.ts)
+const HASHING_RETRY_AFTER_S = 2;
 
 // errors raised by body parsing carry a 4xx status and a `type`; these are the
 // client's mistakes and get a plain explanation
@@ -41,6 +45,16 @@ export function errorHandler(logger: Logger, showDetails: boolean): ErrorRequest
       res.status(503).render('error', {
         title: 'Temporarily unavailable',
         message: 'Cloakroom cannot reach its database at the moment. Nothing you did caused this; please try again in a few seconds.',
+      });
+      return;
+    }
+    if (err instanceof HashingQueueFullError) {
+      // refused at once, rather than queued behind every hash already waiting
+      logger.warn({ event: 'hashing-busy', method: req.method, path: req.path }, 'password hashing queue full: refused');
+      res.set('Retry-After', String(HASHING_RETRY_AFTER_S));
+      res.status(503).render('error', {
+        title: 'Busy right now',
+        message: 'Cloakroom is checking a great many passwords at this moment. Nothing you did caused this; please try again in a few seconds.',
       });
       return;
     }

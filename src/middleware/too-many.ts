@@ -2,12 +2,17 @@
 import type { Response } from 'express';
 import { describeDuration } from '../duration.js';
 
-const WHAT: Record<'login' | 'register', string> = {
-  login: 'There have been too many failed attempts to log in to this account from your network.',
+const WHAT = {
+  // the kinds of refusal of a login (security/throttle.ts)
+  locked: 'There have been too many failed attempts to log in to this account from your network.',
+  busy: 'Too many logins from your network are being checked at this moment.',
   register: 'Too many accounts have been created from your network in the last hour.',
-};
+  sessions: 'The login and registration forms have been opened too many times from your network in the last hour.',
+} as const;
 
-export function renderTooManyRequests(res: Response, retryAfterSeconds: number, kind: 'login' | 'register'): void {
+export type TooManyKind = keyof typeof WHAT;
+
+export function renderTooManyRequests(res: Response, retryAfterSeconds: number, kind: TooManyKind): void {
   res.set('Retry-After', String(retryAfterSeconds));
   res.status(429).render('too-many', {
     title: 'Too many attempts',

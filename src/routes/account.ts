@@ -42,26 +42,38 @@ export function accountRoutes(deps: AccountDeps): Router {
     const userId = req.session.userId ?? '';
     const key = usernameKey(req.session.username ?? '');
     const ip = req.ip ?? 'unknown';
-    const verdict = await throttle.checkLogin(ip, key);
-    if (verdict.blocked) {
-      renderTooManyRequests(res, verdict.retryAfterSeconds, 'login');
+    // counted before the password is checked, as on the login form
+    const attempt = await throttle.beginAttempt(ip, key);
+    if (attempt.blocked) {
+      logger.warn({ event: 'reauth-blocked', reason: attempt.reason, userId, ip }, 'password check refused: too many attempts');
+      renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
       return undefined;
     }
-    const user = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();
+    let user;
+    let valid;
+    try {
+      user = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();
+      valid = user !== null && (await passwords.verify(password, user.passwordHash));
+    } catch (err) {
+      // no password was checked: the attempt is given back
+      await attempt.abandoned();
+      throw err;
+    }
     if (!user) {
       // the account went away under this session
+      await attempt.abandoned();
       await endSession(req, res, deps.session);
       res.redirect(303, '/?notice=account-gone');
       return undefined;
     }
-    if (!(await passwords.verify(password, user.passwordHash))) {
-      const { lockedOut } = await throttle.recordFailure(ip, key);
+    if (!valid) {
+      const { lockedOut } = await attempt.failed();
       logger.info({ event: 'reauth-failed', userId, ip }, 'wrong current password');
       if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
       renderFailure();
       return undefined;
     }
-    await throttle.recordSuccess(ip, key);
+    await attempt.succeeded();
     return user;
   }
 

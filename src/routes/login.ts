@@ -6,6 +6,7 @@ import { fieldErrors, loginForm, typedUsername } from '../auth/forms.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
+import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey, type UserModel } from '../models/user.js';
@@ -40,7 +41,7 @@ export function loginRoutes(deps: LoginDeps): Router {
   const { users, passwords, throttle, logger } = deps;
   const router = Router();
 
-  router.get('/login', noStore, async (req, res) => {
+  router.get('/login', noStore, limitAnonymousSessions(throttle, logger), async (req, res) => {
     const next = safeNextPath(req.query.next);
     if (req.session.userId) {
       res.redirect(next);
@@ -74,24 +75,35 @@ export function loginRoutes(deps: LoginDeps): Router {
 
     const key = usernameKey(form.data.username);
     const ip = req.ip ?? 'unknown';
-    const verdict = await throttle.checkLogin(ip, key);
-    if (verdict.blocked) {
-      logger.warn({ event: 'login-blocked', ip }, 'login refused: too many failures');
-      renderTooManyRequests(res, verdict.retryAfterSeconds, 'login');
+    // counted as a failure *before* the password is checked, so that a burst
+    // of parallel guesses cannot all slip in before the first one is counted
+    const attempt = await throttle.beginAttempt(ip, key);
+    if (attempt.blocked) {
+      logger.warn({ event: 'login-blocked', reason: attempt.reason, ip }, 'login refused: too many attempts');
+      renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
       return;
     }
 
-    const user = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1, sessionGeneration: 1 }).lean();
-    const valid = await passwords.verify(form.data.password, user?.passwordHash);
+    let user;
+    let valid;
+    try {
+      user = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1, sessionGeneration: 1 }).lean();
+      valid = await passwords.verify(form.data.password, user?.passwordHash);
+    } catch (err) {
+      // no password was checked (the hashing queue was full, the database
+      // failed): the attempt is given back, and the error page says why
+      await attempt.abandoned();
+      throw err;
+    }
     if (!user || !valid) {
-      const { lockedOut } = await throttle.recordFailure(ip, key);
+      const { lockedOut } = await attempt.failed();
       logger.info({ event: 'login-failed', reason: user ? 'bad-password' : 'unknown-user', ip }, 'login failed');
       if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
       res.status(401).render('login', { ...page, errors: { form: LOGIN_FAILED } });
       return;
     }
 
-    await throttle.recordSuccess(ip, key);
+    await attempt.succeeded();
     await signIn(req, { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration }, deps.session);
     logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
     res.redirect(303, next);

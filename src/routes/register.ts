@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { fieldErrors, registerForm, typedUsername } from '../auth/forms.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { Logger } from '../logger.js';
+import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { isDuplicateKeyError, usernameKey, type UserModel } from '../models/user.js';
@@ -25,7 +26,7 @@ export function registerRoutes(deps: RegisterDeps): Router {
   const { users, passwords, throttle, logger } = deps;
   const router = Router();
 
-  router.get('/register', noStore, async (req, res) => {
+  router.get('/register', noStore, limitAnonymousSessions(throttle, logger), async (req, res) => {
     if (req.session.userId) {
       res.redirect('/dashboard');
       return;
@@ -54,17 +55,16 @@ export function registerRoutes(deps: RegisterDeps): Router {
     }
 
     const key = usernameKey(form.data.username);
-    // a cheap check first spares a bcrypt hash for names that are taken;
-    // the unique index below still decides when two people race for a name
-    if (await users.exists({ usernameKey: key })) {
-      res.status(409).render('register', { ...page, errors: { username: TAKEN } });
-      return;
-    }
-
+    // the hash comes first, for a taken name too: answering "taken" without
+    // it would be ten times faster, and the timing alone would tell which
+    // names exist (ASVS 6.3.8). The message itself says the name is taken,
+    // as choosing a username must; the hourly limit per address above is
+    // what keeps anyone from trying many names through this form.
     const passwordHash = await passwords.hash(form.data.password);
     let user;
     try {
-      // awaited: the page must not claim success before MongoDB has the user
+      // awaited: the page must not claim success before MongoDB has the user;
+      // the unique index decides, also when two people race for one name
       user = await users.create({ username: form.data.username, usernameKey: key, passwordHash });
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;

@@ -2,12 +2,29 @@
 // ASVS V6.3). Counters live in MongoDB through rate-limiter-flexible, so every
 // app instance sees the same counts and a restart forgets nothing.
 //
-// - consecutive failures for one username from one IP: blocked for
+// - consecutive failures for one username from one address: locked for
 //   LOGIN_LOCKOUT after LOGIN_MAX_CONSECUTIVE_FAILURES; a success resets it.
-//   Keyed by username *and* IP so that an attacker cannot lock a victim out
-//   from everywhere by failing on purpose;
-// - failures per IP per day: stops one address trying many usernames;
-// - registrations per IP per hour: stops account farming.
+//   Keyed by username *and* address so that an attacker cannot lock a victim
+//   out from everywhere by failing on purpose;
+// - failures per address per day: past LOGIN_MAX_FAILURES_PER_IP_PER_DAY,
+//   each username gets only one failure from that address per lockout. The
+//   address is slowed down, not shut out: an office or a school behind one
+//   address can hold an attacker, and its users who type the right password
+//   still get in;
+// - logins in progress at once per address (in this process): past
+//   LOGIN_CHECKS_AT_ONCE_PER_IP, refused at once, so that one address cannot
+//   fill the hashing queue and make everyone else wait;
+// - registrations per address per hour: stops account farming;
+// - new anonymous sessions per address per hour: the login and register
+//   forms store a session for their CSRF token, and these stop one address
+//   filling the sessions collection.
+//
+// A login attempt is counted *before* its password is checked, with an atomic
+// $inc (consume), and given back when it turns out right or was never
+// checked. Checking first and counting afterwards would let a burst of
+// parallel guesses all pass the check before any of them is counted.
+//
+// IPv6 addresses count by their /64 (see client-address.ts).
 import type { MongoClient } from 'mongodb';
 import {
   RateLimiterMemory,
@@ -19,36 +36,114 @@ import {
 import type { Config } from '../config.js';
 import { ensureExpiryIndex, startSweep, type ActiveExpiryMode } from '../db/expiry.js';
 import type { Logger } from '../logger.js';
+import { addressKey } from './client-address.js';
 
 export const RATE_LIMITS_COLLECTION = 'rate_limits';
 
 const DAY_S = 24 * 60 * 60;
 const HOUR_S = 60 * 60;
+// a password check takes a fraction of a second: by then a slot is free again
+const BUSY_RETRY_AFTER_S = 1;
 
 export type ThrottleVerdict = { blocked: false } | { blocked: true; retryAfterSeconds: number };
 
+/**
+ * A login attempt, counted as a failure until it says otherwise. Exactly one
+ * of succeeded(), failed() and abandoned() must follow.
+ */
+export type LoginAttempt =
+  | {
+      blocked: true;
+      // locked: too many failures for this username from this address;
+      // busy: too many passwords being checked for this address right now
+      reason: 'locked' | 'busy';
+      retryAfterSeconds: number;
+    }
+  | {
+      blocked: false;
+      /** The password was right: the failures in a row start again from zero. */
+      succeeded(): Promise<void>;
+      /** The password was wrong (or the user unknown); says whether this failure locked the pair out. */
+      failed(): Promise<{ lockedOut: boolean }>;
+      /** No password was checked (the hashing queue was full, the database failed): the attempt is given back. */
+      abandoned(): Promise<void>;
+    };
+
 export interface LoginThrottle {
-  /** Before the password is checked: may this username be tried from this IP? */
-  checkLogin(ip: string, usernameKey: string): Promise<ThrottleVerdict>;
-  /** After a wrong password or unknown user; says whether this failure locked the pair out. */
-  recordFailure(ip: string, usernameKey: string): Promise<{ lockedOut: boolean }>;
-  recordSuccess(ip: string, usernameKey: string): Promise<void>;
-  /** Counts a registration attempt from this IP, refusing it past the hourly limit. */
+  /** Counts an attempt to log in (or re-authenticate) before its password is checked. */
+  beginAttempt(ip: string, usernameKey: string): Promise<LoginAttempt>;
+  /** Counts a registration attempt from this address, refusing it past the hourly limit. */
   consumeRegistration(ip: string): Promise<ThrottleVerdict>;
+  /** Counts a new session stored for an anonymous form page, refusing it past the hourly limit. */
+  consumeAnonymousSession(ip: string): Promise<ThrottleVerdict>;
   stop(): void;
 }
 
-function retryAfter(res: RateLimiterRes | null): number {
-  return Math.max(1, Math.ceil((res?.msBeforeNext ?? 1000) / 1000));
+function retryAfter(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
 
-function pairKey(ip: string, usernameKey: string): string {
-  return `${usernameKey}_${ip}`;
+function pairKey(address: string, usernameKey: string): string {
+  return `${usernameKey}_${address}`;
+}
+
+/** Adds a point and returns the count, whether or not it is past the limit. */
+async function count(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
+  try {
+    return await limiter.consume(key);
+  } catch (err) {
+    // consume() rejects with a RateLimiterRes past the limit, and with an
+    // Error when the database fails: that one must not be swallowed
+    if (err instanceof RateLimiterRes) return err;
+    throw err;
+  }
+}
+
+/**
+ * Takes back a point. reward() on a counter that was reset or expired in the
+ * meantime would leave it below zero, a free attempt for later: such a
+ * counter is removed instead.
+ */
+async function giveBack(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  const res = await limiter.reward(key);
+  if (res.consumedPoints < 0) await limiter.delete(key);
+}
+
+/** A limit that simply refuses once it is reached. */
+async function verdict(limiter: RateLimiterAbstract, key: string): Promise<ThrottleVerdict> {
+  const res = await count(limiter, key);
+  return res.consumedPoints > limiter.points ? { blocked: true, retryAfterSeconds: retryAfter(res) } : { blocked: false };
+}
+
+/** Login attempts in progress in this process, per address, up to a maximum. */
+function attemptsInProgress(max: number) {
+  const running = new Map<string, number>();
+  return {
+    take(address: string): boolean {
+      const now = running.get(address) ?? 0;
+      if (now >= max) return false;
+      running.set(address, now + 1);
+      return true;
+    },
+    release(address: string): void {
+      const now = running.get(address) ?? 0;
+      if (now <= 1) running.delete(address);
+      else running.set(address, now - 1);
+    },
+  };
+}
+
+function once(run: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) run();
+    done = true;
+  };
 }
 
 type LimiterFactory = (options: IRateLimiterOptions) => RateLimiterAbstract;
 
-function buildThrottle(limits: Config['throttle'], make: LimiterFactory, stop: () => void): LoginThrottle {
+function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger: Logger, stop: () => void): LoginThrottle {
   const consecutive = make({
     keyPrefix: 'login_fail_user_ip',
     points: limits.maxConsecutiveFailures,
@@ -56,7 +151,7 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, stop: (
     duration: DAY_S,
   });
   const lockoutSeconds = Math.ceil(limits.lockoutMs / 1000);
-  const perIp = make({
+  const perAddress = make({
     keyPrefix: 'login_fail_ip_day',
     points: limits.maxFailuresPerIpPerDay,
     duration: DAY_S,
@@ -66,53 +161,84 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, stop: (
     points: limits.registrationsPerIpPerHour,
     duration: HOUR_S,
   });
+  const anonymousSessions = make({
+    keyPrefix: 'anon_session_ip_hour',
+    points: limits.anonymousSessionsPerIpPerHour,
+    duration: HOUR_S,
+  });
+  const inProgress = attemptsInProgress(limits.checksAtOncePerIp);
+
+  /** Refuses a pair that is past what it may try; it is locked for LOGIN_LOCKOUT, never longer. */
+  async function locked(pair: string, res: RateLimiterRes): Promise<LoginAttempt> {
+    if (res.msBeforeNext > limits.lockoutMs) {
+      // past its limit but not locked yet: the failure that reached the limit
+      // is still being checked, or the address just went over its daily limit
+      await consecutive.block(pair, lockoutSeconds);
+      return { blocked: true, reason: 'locked', retryAfterSeconds: lockoutSeconds };
+    }
+    return { blocked: true, reason: 'locked', retryAfterSeconds: retryAfter(res) };
+  }
 
   return {
-    async checkLogin(ip, usernameKey) {
-      const [pair, address] = await Promise.all([consecutive.get(pairKey(ip, usernameKey)), perIp.get(ip)]);
-      if (pair && pair.consumedPoints >= limits.maxConsecutiveFailures) {
-        return { blocked: true, retryAfterSeconds: retryAfter(pair) };
-      }
-      if (address && address.consumedPoints >= limits.maxFailuresPerIpPerDay) {
-        return { blocked: true, retryAfterSeconds: retryAfter(address) };
-      }
-      return { blocked: false };
-    },
-
-    async recordFailure(ip, usernameKey) {
-      const outcomes = await Promise.allSettled([consecutive.consume(pairKey(ip, usernameKey)), perIp.consume(ip)]);
-      let lockedOut = false;
-      for (const outcome of outcomes) {
-        // consume() rejects with a RateLimiterRes once the limit is passed, and
-        // with an Error when the database fails: that one must not be swallowed
-        if (outcome.status === 'rejected') {
-          if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
-          lockedOut = true;
+    async beginAttempt(ip, usernameKey) {
+      const address = addressKey(ip);
+      // taken before MongoDB is asked, and held until the attempt is settled:
+      // a flood from one address is refused here, before it costs a write or a hash
+      if (!inProgress.take(address)) return { blocked: true, reason: 'busy', retryAfterSeconds: BUSY_RETRY_AFTER_S };
+      const release = once(() => inProgress.release(address));
+      const settle = async <T>(record: () => Promise<T>): Promise<T> => {
+        try {
+          return await record();
+        } finally {
+          release();
         }
-      }
-      const [pair] = outcomes;
-      if (pair.status === 'fulfilled' && pair.value.consumedPoints >= limits.maxConsecutiveFailures) {
-        // the last allowed failure: lock the pair for LOGIN_LOCKOUT from now
-        await consecutive.block(pairKey(ip, usernameKey), lockoutSeconds);
-        lockedOut = true;
-      }
-      return { lockedOut };
-    },
+      };
 
-    async recordSuccess(ip, usernameKey) {
-      await consecutive.delete(pairKey(ip, usernameKey));
-    },
-
-    async consumeRegistration(ip) {
+      const pair = pairKey(address, usernameKey);
+      let tries, failuresHere;
       try {
-        await registrations.consume(ip);
-        return { blocked: false };
+        [tries, failuresHere] = await Promise.all([count(consecutive, pair), count(perAddress, address)]);
       } catch (err) {
-        if (err instanceof RateLimiterRes) return { blocked: true, retryAfterSeconds: retryAfter(err) };
+        release();
         throw err;
       }
+      // an address past its daily limit gets one failure per username, not ten
+      const allowed = failuresHere.consumedPoints > limits.maxFailuresPerIpPerDay ? 1 : limits.maxConsecutiveFailures;
+      if (tries.consumedPoints > allowed) {
+        return settle(async () => {
+          // refused without a check: not a failure of this address
+          await giveBack(perAddress, address);
+          return locked(pair, tries);
+        });
+      }
+
+      return {
+        blocked: false,
+        succeeded: () =>
+          settle(async () => {
+            await Promise.all([consecutive.delete(pair), giveBack(perAddress, address)]);
+          }),
+        failed: () =>
+          settle(async () => {
+            if (tries.consumedPoints < allowed) return { lockedOut: false };
+            // the last failure allowed: lock the pair for LOGIN_LOCKOUT from now
+            await consecutive.block(pair, lockoutSeconds);
+            return { lockedOut: true };
+          }),
+        abandoned: () =>
+          settle(async () => {
+            try {
+              await Promise.all([giveBack(consecutive, pair), giveBack(perAddress, address)]);
+            } catch (err) {
+              // the attempt then stays counted: the safe side
+              logger.warn({ err }, 'could not give back an unchecked login attempt');
+            }
+          }),
+      };
     },
 
+    consumeRegistration: (ip) => verdict(registrations, addressKey(ip)),
+    consumeAnonymousSession: (ip) => verdict(anonymousSessions, addressKey(ip)),
     stop,
   };
 }
@@ -143,12 +269,13 @@ export async function createMongoThrottle(
         // created above, in a way that also works without TTL indexes
         disableIndexesCreation: true,
       }),
+    logger,
     stop,
   );
   return { throttle, expiryMode };
 }
 
 /** Counters in this process's memory: for tests and benchmarks without a database. */
-export function createMemoryThrottle(limits: Config['throttle']): LoginThrottle {
-  return buildThrottle(limits, (options) => new RateLimiterMemory(options), () => undefined);
+export function createMemoryThrottle(limits: Config['throttle'], logger: Logger): LoginThrottle {
+  return buildThrottle(limits, (options) => new RateLimiterMemory(options), logger, () => undefined);
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Store } from 'express-session';
 import type { Connection } from 'mongoose';
 import { createApp } from '../../src/app.js';
+import type { BcryptFunctions } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { connectDatabase } from '../../src/db/connect.js';
 import type { UserModel } from '../../src/models/user.js';
@@ -21,6 +22,7 @@ export const TEST_ENV = {
   // every test client comes from 127.0.0.1: per-IP limits far above what a test file does
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: '10000',
   REGISTRATIONS_PER_IP_PER_HOUR: '10000',
+  ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: '100000',
 } as const;
 
 export interface TestApp {
@@ -44,6 +46,8 @@ export async function startTestApp(options: {
   env?: Record<string, string>;
   // lets a test wrap the real store, e.g. to slow it down
   wrapStore?: (store: MongoStore) => Store;
+  // lets a test wrap the password-hashing threads, e.g. to count the checks
+  wrapPasswordHashing?: (hashing: BcryptFunctions) => BcryptFunctions;
   logger?: Logger;
 }): Promise<TestApp> {
   const logger = options.logger ?? quietLogger;
@@ -62,7 +66,7 @@ export async function startTestApp(options: {
     sessionStore: options.wrapStore ? options.wrapStore(store) : store,
     throttle,
     sessions,
-    passwordHashing,
+    passwordHashing: options.wrapPasswordHashing ? options.wrapPasswordHashing(passwordHashing) : passwordHashing,
     health,
     logger,
     lab,
