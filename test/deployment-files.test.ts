@@ -128,7 +128,8 @@ describe('Dockerfile', () => {
   it('builds in stages and runs the compiled server as a non-root user in production mode', () => {
     assert.ok((dockerfile.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
     assert.match(dockerfile, /npm ci --omit=dev/);
-    assert.match(dockerfile, /^USER node$/m);
+    // the node images' unprivileged user "node" is uid 1000
+    assert.match(dockerfile, /^USER (node|1000(:1000)?)$/m);
     assert.match(dockerfile, /NODE_ENV=production/);
     assert.match(dockerfile, /^HEALTHCHECK /m);
     assert.match(dockerfile, /^CMD \["node", "dist\/server\.js"\]$/m);
