@@ -1,5 +1,7 @@
 // No Docker engine runs in CI, so the deployment files are checked by reading
 // them: what they pass and expose must match what the app actually reads.
+// test/deployment-tools.test.ts runs the real tools on them (hadolint,
+// Compose's own loader, Caddy, actionlint).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +9,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config.js';
 import { PROJECT_ROOT } from '../src/paths.js';
+import { inSubnet } from '../tools/compose-check/index.js';
 
 const read = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
 
@@ -18,11 +21,15 @@ interface ComposeService {
   depends_on?: Record<string, { condition?: string }>;
   healthcheck?: { test?: string[] };
   ports?: string[];
+  expose?: string[];
   volumes?: string[];
+  networks?: string[] | Record<string, { ipv4_address?: string } | null>;
+  stop_grace_period?: string;
 }
 
 const compose = parse(read('docker-compose.yml')) as {
   services: Record<string, ComposeService>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string }[] } } | null>;
   volumes?: Record<string, unknown>;
 };
 
@@ -47,7 +54,8 @@ describe('.env.example', () => {
 });
 
 describe('docker-compose.yml', () => {
-  const { mongo, app } = compose.services;
+  const { mongo, app, proxy } = compose.services;
+  const appConfig = () => loadConfig({ ...app?.environment, SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) });
 
   it('runs an official mongo image with a pinned major version, a volume and a healthcheck', () => {
     assert.ok(mongo, 'a mongo service');
@@ -55,6 +63,10 @@ describe('docker-compose.yml', () => {
     const volume = mongo.volumes?.[0]?.split(':')[0];
     assert.ok(volume && compose.volumes && volume in compose.volumes, 'a named volume for /data/db');
     assert.ok(mongo.healthcheck?.test?.join(' ').includes('ping'));
+  });
+
+  it('keeps MongoDB off the network: not published, or only on 127.0.0.1', () => {
+    for (const port of mongo?.ports ?? []) assert.match(port, /^127\.0\.0\.1:/, `mongo publishes ${port}`);
   });
 
   it('starts the app after mongo is healthy, with variables the config knows', () => {
@@ -69,18 +81,44 @@ describe('docker-compose.yml', () => {
     assert.match(app.environment?.MONGODB_URI ?? '', /^mongodb:\/\/mongo:27017\/\w+$/);
   });
 
-  it('gives the config what production requires, and checks the port it listens on', () => {
-    const env = { ...app?.environment, SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) };
-    const config = loadConfig(env);
+  it('gives the config what production requires; the app is not published, only exposed to the proxy', () => {
+    const config = appConfig();
     assert.equal(config.isProduction, true);
     assert.equal(config.host, '0.0.0.0');
-    const published = app?.ports?.[0]?.split(':').at(-1);
-    assert.equal(Number(published), config.port);
+    assert.equal(app?.ports, undefined, 'the app is reached through the proxy only');
+    assert.deepEqual(app?.expose, [String(config.port)]);
     // the app is healthy when it is ready: serving, and its database answers
     assert.ok(app?.healthcheck?.test?.join(' ').includes(`:${config.port}/readyz`));
     // Docker's grace period outlasts the app's own
-    const grace = Number(/^(\d+)s$/.exec(String((app as { stop_grace_period?: string }).stop_grace_period))?.[1]);
+    const grace = Number(/^(\d+)s$/.exec(String(app?.stop_grace_period))?.[1]);
     assert.ok(grace * 1000 > config.shutdownGraceMs, 'stop_grace_period longer than SHUTDOWN_GRACE_SECONDS');
+  });
+
+  it('puts Caddy in front: HTTPS published, certificates kept in a volume, started once the app is healthy', () => {
+    assert.ok(proxy, 'a proxy service');
+    assert.match(proxy.image ?? '', /^caddy:\d+(\.\d+)*$/);
+    assert.ok(proxy.ports?.includes('443:443'), 'publishes 443');
+    assert.equal(proxy.depends_on?.app?.condition, 'service_healthy');
+    assert.ok(proxy.volumes?.includes('./deploy/Caddyfile:/etc/caddy/Caddyfile:ro'), 'mounts deploy/Caddyfile');
+    assert.ok(proxy.volumes?.includes('caddy-data:/data'), 'keeps /data (certificates, the local CA)');
+    assert.ok(compose.volumes && 'caddy-data' in compose.volumes, 'caddy-data is a named volume');
+  });
+
+  it('lets the app trust exactly the proxy: TRUST_PROXY is its fixed address, in the front subnet', () => {
+    const networks = proxy?.networks;
+    assert.ok(networks && !Array.isArray(networks), 'the proxy has a fixed address');
+    const address = networks.front?.ipv4_address ?? '';
+    assert.equal(app?.environment?.TRUST_PROXY, address);
+    assert.equal(appConfig().trustProxy, address);
+    const subnet = compose.networks?.front?.ipam?.config?.[0]?.subnet ?? '';
+    assert.ok(inSubnet(address, subnet), `${address} in ${subnet}`);
+    assert.ok(Array.isArray(app?.networks) && app.networks.includes('front'), 'the app is on the front network');
+  });
+
+  it('points the proxy at the port the app listens on', () => {
+    const upstream = `app:${appConfig().port}`;
+    assert.equal(/reverse_proxy \{\$APP_UPSTREAM:([^}]+)\}/.exec(read('deploy/Caddyfile'))?.[1], upstream, 'the Caddyfile');
+    assert.equal(proxy?.environment?.APP_UPSTREAM, upstream);
   });
 });
 
@@ -90,7 +128,8 @@ describe('Dockerfile', () => {
   it('builds in stages and runs the compiled server as a non-root user in production mode', () => {
     assert.ok((dockerfile.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
     assert.match(dockerfile, /npm ci --omit=dev/);
-    assert.match(dockerfile, /^USER node$/m);
+    // the node images' unprivileged user "node" is uid 1000
+    assert.match(dockerfile, /^USER (node|1000(:1000)?)$/m);
     assert.match(dockerfile, /NODE_ENV=production/);
     assert.match(dockerfile, /^HEALTHCHECK /m);
     assert.match(dockerfile, /^CMD \["node", "dist\/server\.js"\]$/m);
