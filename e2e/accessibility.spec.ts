@@ -1,5 +1,5 @@
 // Journey 12: axe finds no serious or critical accessibility violations.
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.js';
 
