@@ -49,16 +49,11 @@ export function accountRoutes(deps: AccountDeps): Router {
       renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
       return undefined;
     }
-    let user;
-    let valid;
-    try {
-      user = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();
-      valid = user !== null && (await passwords.verify(password, user.passwordHash));
-    } catch (err) {
-      // no password was checked: the attempt is given back
-      await attempt.abandoned();
-      throw err;
-    }
+    // if this throws, no password was checked: the attempt is given back
+    const { user, valid } = await attempt.checking(async () => {
+      const found = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();
+      return { user: found, valid: found !== null && (await passwords.verify(password, found.passwordHash)) };
+    });
     if (!user) {
       // the account went away under this session
       await attempt.abandoned();

@@ -84,17 +84,12 @@ export function loginRoutes(deps: LoginDeps): Router {
       return;
     }
 
-    let user;
-    let valid;
-    try {
-      user = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1, sessionGeneration: 1 }).lean();
-      valid = await passwords.verify(form.data.password, user?.passwordHash);
-    } catch (err) {
-      // no password was checked (the hashing queue was full, the database
-      // failed): the attempt is given back, and the error page says why
-      await attempt.abandoned();
-      throw err;
-    }
+    // if this throws (the hashing queue is full, the database is down), no
+    // password was checked: the attempt is given back, the error page says why
+    const { user, valid } = await attempt.checking(async () => {
+      const found = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1, sessionGeneration: 1 }).lean();
+      return { user: found, valid: await passwords.verify(form.data.password, found?.passwordHash) };
+    });
     if (!user || !valid) {
       const { lockedOut } = await attempt.failed();
       logger.info({ event: 'login-failed', reason: user ? 'bad-password' : 'unknown-user', ip }, 'login failed');

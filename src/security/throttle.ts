@@ -67,6 +67,8 @@ export type LoginAttempt =
       failed(): Promise<{ lockedOut: boolean }>;
       /** No password was checked (the hashing queue was full, the database failed): the attempt is given back. */
       abandoned(): Promise<void>;
+      /** Runs the password check; if it throws, no password was checked: abandoned(), and the error goes on. */
+      checking<T>(check: () => Promise<T>): Promise<T>;
     };
 
 export interface LoginThrottle {
@@ -212,6 +214,15 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
         });
       }
 
+      const abandoned = () =>
+        settle(async () => {
+          try {
+            await Promise.all([giveBack(consecutive, pair), giveBack(perAddress, address)]);
+          } catch (err) {
+            // the attempt then stays counted: the safe side
+            logger.warn({ err }, 'could not give back an unchecked login attempt');
+          }
+        });
       return {
         blocked: false,
         succeeded: () =>
@@ -225,15 +236,15 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
             await consecutive.block(pair, lockoutSeconds);
             return { lockedOut: true };
           }),
-        abandoned: () =>
-          settle(async () => {
-            try {
-              await Promise.all([giveBack(consecutive, pair), giveBack(perAddress, address)]);
-            } catch (err) {
-              // the attempt then stays counted: the safe side
-              logger.warn({ err }, 'could not give back an unchecked login attempt');
-            }
-          }),
+        abandoned,
+        async checking(check) {
+          try {
+            return await check();
+          } catch (err) {
+            await abandoned();
+            throw err;
+          }
+        },
       };
     },
 
