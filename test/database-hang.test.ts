@@ -76,7 +76,7 @@ describe(
 
         // the throttle's counters share the client, so they are bounded too
         const throttle = await timed(() =>
-          app.throttle.checkLogin('127.0.0.1', 'anyone').then(
+          app.throttle.consumeRegistration('127.0.0.1').then(
             () => assert.fail('the throttle answered from a frozen database'),
             (err: unknown) => err,
           ),
