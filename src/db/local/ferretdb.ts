@@ -3,9 +3,9 @@
 // proxy that makes single-document writes atomic, as MongoDB's are; it is
 // built with `go build` on first use (with the fixes in patches.json) and the
 // binary is cached next to it.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../logger.js';
@@ -37,16 +37,24 @@ interface SourcePatch {
   count: number;
 }
 
-function run(args: string[], cwd: string): { ok: boolean; output: string } {
-  const result = spawnSync('go', args, {
-    cwd,
-    // GOTOOLCHAIN=local: build with the Go that is installed, never download another
-    env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** Runs `go` without blocking the event loop, so log lines and progress reach the terminal meanwhile. */
+function run(args: string[], cwd: string): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('go', args, {
+      cwd,
+      // GOTOOLCHAIN=local: build with the Go that is installed, never download another
+      env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.once('error', (err) => resolve({ ok: false, output: err.message }));
+    child.once('close', (code) => resolve({ ok: code === 0, output: output.trim() }));
   });
-  if (result.error) return { ok: false, output: result.error.message };
-  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`.trim() };
 }
 
 /**
@@ -69,50 +77,123 @@ function applyPatches(vendorDir: string): void {
 }
 
 /** Builds in a scratch copy of the module: vendor the dependencies, patch them, compile. */
-function goBuild(output: string, extraArgs: string[]): { ok: boolean; output: string } {
+async function goBuild(output: string, extraArgs: string[], step: (what: string) => void): Promise<{ ok: boolean; output: string }> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'cloakroom-ferretdb-'));
   try {
     for (const file of goModuleFiles()) copyFileSync(path.join(MODULE_DIR, file), path.join(scratch, file));
-    const vendor = run(['mod', 'vendor'], scratch);
+    step('fetching Go modules');
+    const vendor = await run(['mod', 'vendor'], scratch);
     if (!vendor.ok) return vendor;
     applyPatches(path.join(scratch, 'vendor'));
-    return run(['build', '-mod=vendor', '-trimpath', ...extraArgs, '-o', output, '.'], scratch);
+    step('compiling');
+    return await run(['build', '-mod=vendor', '-trimpath', ...extraArgs, '-o', output, '.'], scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-export function ensureFerretDbBinary(logger: Logger): string {
+// a first build takes 1-3 minutes: say that it is still going this often
+const PROGRESS_EVERY_MS = 15_000;
+// a lock older than this belongs to a build that died
+const STALE_LOCK_MS = 10 * 60_000;
+
+/** Logs "still …" every PROGRESS_EVERY_MS until stopped, with the seconds so far. */
+function progress(logger: Logger, doing: () => string): () => number {
+  const started = Date.now();
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  const timer = setInterval(() => logger.info(`…still ${doing()} (${seconds()} s so far)`), PROGRESS_EVERY_MS);
+  return () => {
+    clearInterval(timer);
+    return seconds();
+  };
+}
+
+/** Takes the build lock, or says that another process holds it. */
+function takeBuildLock(lock: string): boolean {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    let age: number;
+    try {
+      age = Date.now() - statSync(lock).mtimeMs;
+    } catch {
+      // released meanwhile
+      return takeBuildLock(lock);
+    }
+    if (age > STALE_LOCK_MS) {
+      rmSync(lock, { force: true });
+      return takeBuildLock(lock);
+    }
+    return false;
+  }
+}
+
+/**
+ * The stand-in's binary, built on first use. Several processes may want it at
+ * once (the test runner starts one per test file): one builds, the others
+ * wait for it, and everyone says what is happening while they wait.
+ */
+export async function ensureFerretDbBinary(logger: Logger): Promise<string> {
   const target = binaryPath();
   if (existsSync(target)) return target;
-
-  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.error || go.status !== 0) {
-    throw new LocalDatabaseError(
-      'No local database could be started: there is no mongod, and Go (needed once to build the FerretDB stand-in) is not installed.',
-    );
-  }
-
   mkdirSync(path.dirname(target), { recursive: true });
-  logger.info(
-    `Building the FerretDB stand-in with ${go.stdout.trim()} (first run only: about 1-3 minutes, it downloads Go modules and compiles; later runs reuse ${path.relative(PROJECT_ROOT, target)})`,
-  );
-  // build to a temporary name and rename: two processes building at once
-  // (the app and the tests, say) never see a half-written binary
-  const partial = `${target}.${process.pid}.partial`;
-  let build = goBuild(partial, []);
-  if (!build.ok && /linkname/i.test(build.output)) {
-    // newer Go releases refuse some dependencies' //go:linkname uses
-    logger.warn('Go refused a //go:linkname in a dependency; building again with -ldflags=-checklinkname=0');
-    build = goBuild(partial, ['-ldflags=-checklinkname=0']);
+  const lock = `${target}.lock`;
+
+  if (!takeBuildLock(lock)) {
+    logger.info('Another process is building the FerretDB stand-in (first run only: about 1-3 minutes); waiting for it');
+    const done = progress(logger, () => 'waiting for the FerretDB stand-in to be built');
+    try {
+      while (!existsSync(target)) {
+        if (!existsSync(lock)) return await ensureFerretDbBinary(logger);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    } finally {
+      done();
+    }
+    return target;
   }
-  if (!build.ok) {
-    rmSync(partial, { force: true });
-    throw new LocalDatabaseError(`Building the FerretDB stand-in failed:\n${build.output}`);
+
+  try {
+    const go = await run(['version'], PROJECT_ROOT);
+    if (!go.ok) {
+      throw new LocalDatabaseError(
+        'No local database could be started: there is no mongod, and Go (needed once to build the FerretDB stand-in) is not installed.',
+      );
+    }
+    logger.info(
+      `Building the FerretDB stand-in with ${go.output} (first run only: about 1-3 minutes; later runs reuse ${path.relative(PROJECT_ROOT, target)})`,
+    );
+    let step = 'starting';
+    const done = progress(logger, () => `building the FerretDB stand-in: ${step}`);
+    const onStep = (what: string) => {
+      step = what;
+      logger.info(`FerretDB stand-in: ${what}…`);
+    };
+    // build to a temporary name and rename: a process that finds the binary
+    // never sees a half-written one
+    const partial = `${target}.${process.pid}.partial`;
+    try {
+      let build = await goBuild(partial, [], onStep);
+      if (!build.ok && /linkname/i.test(build.output)) {
+        // newer Go releases refuse some dependencies' //go:linkname uses
+        logger.warn('Go refused a //go:linkname in a dependency; building again with -ldflags=-checklinkname=0');
+        build = await goBuild(partial, ['-ldflags=-checklinkname=0'], onStep);
+      }
+      if (!build.ok) {
+        rmSync(partial, { force: true });
+        throw new LocalDatabaseError(`Building the FerretDB stand-in failed:\n${build.output}`);
+      }
+      renameSync(partial, target);
+      logger.info(`FerretDB stand-in built in ${done()} s`);
+    } finally {
+      done();
+    }
+    return target;
+  } finally {
+    rmSync(lock, { force: true });
   }
-  renameSync(partial, target);
-  logger.info('FerretDB stand-in built');
-  return target;
 }
 
 export async function startFerretDb(options: {
@@ -120,7 +201,7 @@ export async function startFerretDb(options: {
   logger: Logger;
   port?: number;
 }): Promise<RunningDatabase> {
-  const binary = ensureFerretDbBinary(options.logger);
+  const binary = await ensureFerretDbBinary(options.logger);
   mkdirSync(options.dataDir, { recursive: true });
 
   const child = spawn(
