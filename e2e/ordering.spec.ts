@@ -7,7 +7,8 @@ import { LoginPage } from './pages/login-page.js';
 import { startInstance } from './support/app-process.js';
 
 test('login with a slow session store always lands logged in', async ({ page, registeredUser }) => {
-  test.setTimeout(60_000);
+  // starts app processes of its own: generous on a busy two-core machine
+  test.setTimeout(120_000);
   const slow = await startInstance({ env: { SESSION_STORE_DELAY_MS: '400' } });
   try {
     const login = new LoginPage(page);

@@ -6,7 +6,8 @@ import { LoginPage } from './pages/login-page.js';
 import { startInstance } from './support/app-process.js';
 
 test('a session works on a second instance and survives a restart', async ({ page, registeredUser }) => {
-  test.setTimeout(60_000);
+  // starts app processes of its own: generous on a busy two-core machine
+  test.setTimeout(120_000);
   const a = await startInstance();
   const b = await startInstance();
   try {

@@ -133,6 +133,9 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   };
 }
 
+// signals closer together than this are one signal delivered twice
+const SAME_SIGNAL_MS = 500;
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -156,19 +159,29 @@ async function main(): Promise<void> {
   try {
     running = await startServer(config, logger);
   } catch (err) {
-    logger.fatal(err instanceof Error ? err.message : String(err));
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      logger.fatal(
+        `Port ${config.port} on ${config.host} is already in use: another Cloakroom, or another program, is listening there. Stop it, or choose another port, e.g. PORT=${config.port + 1} npm run dev (or PORT in .env).`,
+      );
+    } else {
+      logger.fatal(err instanceof Error ? err.message : String(err));
+    }
     // give pino a moment to flush before exiting
     setTimeout(() => process.exit(1), 100);
     return;
   }
 
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined) {
+      // one Ctrl+C reaches this process twice under a watcher (npm run dev:
+      // the terminal signals the whole process group, and tsx passes it on);
+      // a second press comes later than that
+      if (Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
       logger.warn(`${signal} again: exiting now`);
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     logger.info(`${signal} received: finishing requests in flight, then closing (press Ctrl+C again to force)`);
     const force = setTimeout(() => {
       logger.error(`still busy after ${config.shutdownGraceMs} ms: exiting anyway`);

@@ -181,10 +181,37 @@ describe('the server process', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     server.child.kill('SIGTERM');
     await server.waitFor(/SIGTERM received/);
+    // a second press, as a person makes it
+    await new Promise((resolve) => setTimeout(resolve, 600));
     server.child.kill('SIGTERM');
     const { code, output } = await server.exited;
     assert.equal(code, 1);
     assert.match(output, /SIGTERM again: exiting now/);
     await pending;
+  });
+
+  it('one Ctrl+C delivered twice at once (a watcher passing it on) is one graceful shutdown', { timeout: 60_000 }, async () => {
+    const server = startServer({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', BCRYPT_COST: '10' });
+    await server.waitFor(/listening on/);
+    server.child.kill('SIGINT');
+    server.child.kill('SIGINT');
+    const { code, output } = await server.exited;
+    assert.equal(code, 0);
+    assert.doesNotMatch(output, /again: exiting now/);
+    assert.match(output, /shut down cleanly/);
+  });
+
+  it('names a port that is taken, and how to choose another', { timeout: 60_000 }, async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const { code, output } = await startServer({ NODE_ENV: 'test', PORT: String(port), LOG_LEVEL: 'info', BCRYPT_COST: '10' }).exited;
+      assert.equal(code, 1);
+      assert.match(output, new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use`));
+      assert.match(output, new RegExp(`PORT=${port + 1} npm run dev`));
+    } finally {
+      taken.close();
+    }
   });
 });
