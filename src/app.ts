@@ -153,8 +153,9 @@ export function createApp(deps: AppDeps): Express {
   // extended: false gives flat strings (and arrays for repeated keys), never
   // nested objects such as username[$ne]=x
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
-  // the lab: sessions of its own, so it comes before the app's session middleware
-  if (lab) app.use('/lab', labRoutes({ lab, session: config.session }));
+  // the lab: sessions of its own, so it comes before the app's session
+  // middleware (its header reads the app's login from the store, read only)
+  if (lab) app.use('/lab', labRoutes({ lab, session: config.session, appSessionStore: sessionStore }));
   app.use(createSessionMiddleware(config.session, sessionStore));
   app.use(noStoreWhenLoggedIn);
   const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;

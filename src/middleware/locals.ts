@@ -16,8 +16,13 @@ const NOTICES: Record<string, string> = {
 };
 
 export const templateLocals: RequestHandler = (req, res, next) => {
-  res.locals.currentUser = req.session.userId ? { username: req.session.username } : undefined;
-  // for the logout button in the navigation (signIn puts a token in every logged-in session)
+  // the header's name and logout button (signIn puts a CSRF token in every
+  // logged-in session); the token is the header's own, so that a page's
+  // csrfToken for a session of its own (the lab's) does not replace it
+  res.locals.currentUser = req.session.userId
+    ? { username: req.session.username, csrfToken: req.session.csrfToken ?? undefined }
+    : undefined;
+  // for the forms of pages that pass no token of their own ("Your sessions")
   res.locals.csrfToken = req.session.csrfToken ?? undefined;
   const notice = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
   res.locals.notices = notice ? [notice] : [];
