@@ -12,7 +12,7 @@ import { formBodiesOnly } from './middleware/form-only.js';
 import { httpsRequired } from './middleware/https-required.js';
 import { requestLogger } from './middleware/request-log.js';
 import { staticAssets } from './middleware/static-assets.js';
-import { templateLocals } from './middleware/locals.js';
+import { sessionEndedElsewhere, templateLocals } from './middleware/locals.js';
 import { noStoreWhenLoggedIn } from './middleware/no-store.js';
 import type { UserModel } from './models/user.js';
 import { VIEWS_DIR } from './paths.js';
@@ -157,6 +157,8 @@ export function createApp(deps: AppDeps): Express {
   // middleware (its header reads the app's login from the store, read only)
   if (lab) app.use('/lab', labRoutes({ lab, session: config.session, appSessionStore: sessionStore }));
   app.use(createSessionMiddleware(config.session, sessionStore));
+  // a cookie for a session that is gone: to the login page, which says why
+  app.use(sessionEndedElsewhere(config.session));
   app.use(noStoreWhenLoggedIn);
   const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;
   app.use(enforceSessionTimeouts(config.session, logger, accountExists));
