@@ -39,7 +39,7 @@ test('a session signed out on one browser is logged out on the other', async ({ 
   const [laptop, phone] = await loggedInBrowsers(2);
   if (!laptop || !phone) throw new Error('no pages');
 
-  await laptop.getByRole('link', { name: /Your sessions/ }).click();
+  await laptop.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Your sessions' }).click();
   const sessions = new SessionsPage(laptop);
   await expect(sessions.rows).toHaveCount(2);
   await expect(sessions.currentRow).toContainText('This session');
