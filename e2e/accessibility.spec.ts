@@ -27,6 +27,8 @@ test('home, register, login and error pages', async ({ page, registerPage }) => 
 });
 
 test('dashboard and account pages', async ({ page, loginPage, registeredUser }) => {
+  // six pages through axe, each a few seconds on a busy two-core machine
+  test.setTimeout(60_000);
   await loginPage.goto();
   await loginPage.login(registeredUser.username, registeredUser.password);
   await expect(page).toHaveURL('/dashboard');

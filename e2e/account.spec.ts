@@ -18,6 +18,10 @@ test('changing the password in one browser signs the other one out', async ({ lo
 
   await there.reload();
   await expect(there).toHaveURL('/login?next=/dashboard');
+  await expect(there.getByRole('status')).toHaveText('You were signed out (on another device, or your session ended).');
+  // said once: the login form's new session replaced the old cookie
+  await there.reload();
+  await expect(there.getByRole('status')).toHaveCount(0);
 });
 
 test('a deleted account cannot log in again', async ({ page, loginPage, registeredUser }) => {

@@ -56,3 +56,15 @@ test('a wrong password and an unknown user get the same message', async ({ page,
   }
   expect(messages).toEqual(['Invalid username or password', 'Invalid username or password']);
 });
+
+test('username fields take the name as typed: no capital first letter, no spelling fixes', async ({ registerPage, loginPage }) => {
+  for (const [form, username] of [
+    [registerPage, registerPage.username],
+    [loginPage, loginPage.username],
+  ] as const) {
+    await form.goto();
+    await expect(username).toHaveAttribute('autocomplete', 'username');
+    await expect(username).toHaveAttribute('autocapitalize', 'none');
+    await expect(username).toHaveAttribute('spellcheck', 'false');
+  }
+});

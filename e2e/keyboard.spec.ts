@@ -51,3 +51,30 @@ test('register, log out and log in with Tab and Enter only', async ({ page, regi
   await expect(page).toHaveURL('/dashboard');
   await expect(dashboardPage.heading).toHaveText(`Hello, ${newUser.username}`);
 });
+
+test('the header reaches every page once logged in, and tells where you are', async ({ page, loginPage, registeredUser }) => {
+  await loginPage.goto();
+  await loginPage.login(registeredUser.username, registeredUser.password);
+  await expect(page).toHaveURL('/dashboard');
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
+
+  await tabTo(page, nav.getByRole('link', { name: 'Your sessions' }));
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL('/sessions');
+  for (const [name, path] of [
+    ['Change password', '/account/password'],
+    ['Delete account', '/account/delete'],
+    ['The lab', '/lab'],
+    ['Your sessions', '/sessions'],
+  ] as const) {
+    await nav.getByRole('link', { name }).click();
+    await expect(page).toHaveURL(path);
+    await expect(nav.getByRole('link', { name })).toHaveAttribute('aria-current', 'page');
+    await expect(nav.locator('[aria-current]')).toHaveCount(1);
+  }
+  // inside the lab, its link marks the section
+  await page.goto('/lab/lost-updates');
+  await expect(nav.getByRole('link', { name: 'The lab' })).toHaveAttribute('aria-current', 'true');
+  await expect(nav.getByText(`Signed in as ${registeredUser.username}`)).toBeVisible();
+});

@@ -22,6 +22,13 @@ test('the session inspector shows both halves, and never the whole session ID', 
   await expect(stored).toContainText(`"username": "${registeredUser.username}"`);
   await expect(stored).toContainText('"userId"');
   await expect(inspector).toContainText(COOKIE);
+  // read whole, not in a scroll box, with the fields the page talks about marked
+  expect(await stored.evaluate((el) => el.scrollHeight <= el.clientHeight)).toBe(true);
+  for (const key of ['userId', 'dashboardVisits', 'loginAt', 'lastSeenAt', 'generation', 'expires']) {
+    await expect(stored.locator('mark', { hasText: `"${key}":` }).first()).toBeVisible();
+  }
+  await expect(stored.locator('mark', { hasText: '"username":' })).toHaveCount(0);
+  await expect(page.getByTestId('end-times-explained')).toContainText('whichever of these two comes first');
 
   const cookie = (await context.cookies()).find((c) => c.name === COOKIE);
   if (!cookie) throw new Error('no session cookie');
@@ -39,7 +46,7 @@ test('a session signed out on one browser is logged out on the other', async ({ 
   const [laptop, phone] = await loggedInBrowsers(2);
   if (!laptop || !phone) throw new Error('no pages');
 
-  await laptop.getByRole('link', { name: /Your sessions/ }).click();
+  await laptop.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Your sessions' }).click();
   const sessions = new SessionsPage(laptop);
   await expect(sessions.rows).toHaveCount(2);
   await expect(sessions.currentRow).toContainText('This session');

@@ -12,7 +12,7 @@ import { formBodiesOnly } from './middleware/form-only.js';
 import { httpsRequired } from './middleware/https-required.js';
 import { requestLogger } from './middleware/request-log.js';
 import { staticAssets } from './middleware/static-assets.js';
-import { templateLocals } from './middleware/locals.js';
+import { sessionEndedElsewhere, templateLocals } from './middleware/locals.js';
 import { noStoreWhenLoggedIn } from './middleware/no-store.js';
 import type { UserModel } from './models/user.js';
 import { VIEWS_DIR } from './paths.js';
@@ -153,9 +153,12 @@ export function createApp(deps: AppDeps): Express {
   // extended: false gives flat strings (and arrays for repeated keys), never
   // nested objects such as username[$ne]=x
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
-  // the lab: sessions of its own, so it comes before the app's session middleware
-  if (lab) app.use('/lab', labRoutes({ lab, session: config.session }));
+  // the lab: sessions of its own, so it comes before the app's session
+  // middleware (its header reads the app's login from the store, read only)
+  if (lab) app.use('/lab', labRoutes({ lab, session: config.session, appSessionStore: sessionStore }));
   app.use(createSessionMiddleware(config.session, sessionStore));
+  // a cookie for a session that is gone: to the login page, which says why
+  app.use(sessionEndedElsewhere(config.session));
   app.use(noStoreWhenLoggedIn);
   const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;
   app.use(enforceSessionTimeouts(config.session, logger, accountExists));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SLOW_REQUEST_MS } from '../src/lab/resurrection.js';
 import { PRODUCTION_TEST_ENV, startTestApp, useTestApp } from './helpers/app.js';
-import { Client, testIdText } from './helpers/client.js';
+import { Client, testIdText, uniqueUsername } from './helpers/client.js';
 import { startTestDatabase } from './helpers/database.js';
 
 const fixture = useTestApp();
@@ -19,6 +19,49 @@ describe('the lab index', () => {
     assert.equal(res.status, 200);
     const html = await res.text();
     for (const path of ['/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong']) assert.ok(html.includes(`href="${path}"`), path);
+  });
+});
+
+describe('the lab header', () => {
+  const PAGES = ['/lab', '/lab/redirect-race', '/lab/redirect-race/landing?way=right', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right'];
+
+  it('offers to log in to a visitor who is not logged in', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    for (const path of PAGES) {
+      const html = await (await client.get(path)).text();
+      assert.match(html, /<a href="\/login"[^>]*>Log in<\/a>/, path);
+      assert.doesNotMatch(html, /Signed in as/, path);
+    }
+  });
+
+  it('shows who is logged in to the app, with a logout button that works', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    const username = uniqueUsername('lab');
+    assert.equal((await client.register(username)).status, 303);
+    for (const path of PAGES) {
+      const html = await (await client.get(path)).text();
+      assert.match(html, new RegExp(`Signed in as <strong>${username}</strong>`), path);
+      assert.match(html, /<form[^>]*action="\/logout"/, path);
+    }
+    // the logout form carries the app session's token, not the lab session's
+    const lab = await (await client.get('/lab/lost-updates')).text();
+    const token = /action="\/logout"[\s\S]*?name="_csrf" value="([^"]+)"/.exec(lab)?.[1] ?? '';
+    const logout = await client.post('/logout', { _csrf: token });
+    assert.equal(logout.status, 303);
+    assert.equal(logout.headers.get('location'), '/?notice=signed-out');
+    assert.doesNotMatch(await (await client.get('/lab')).text(), /Signed in as/);
+  });
+
+  it('leaves the experiments their own sessions while logged in', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    assert.equal((await client.register(uniqueUsername('lab'))).status, 303);
+    // the experiment's form, not the header's logout form (which comes first)
+    const page = await (await client.get('/lab/redirect-race')).text();
+    const token = /action="\/lab\/redirect-race\/right"[\s\S]*?name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const res = await client.post('/lab/redirect-race/right', { _csrf: token, name: 'Ada' });
+    assert.equal(res.status, 303);
+    const landing = await (await client.get(res.headers.get('location') ?? '')).text();
+    assert.equal(testIdText(landing, 'race-result'), 'This page knows you: welcome, Ada.');
   });
 });
 

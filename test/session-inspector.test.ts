@@ -78,7 +78,7 @@ describe('your sessions', () => {
     const res = await client.get('/sessions');
     assert.equal(res.status, 200);
     const html = await res.text();
-    const found = [...html.matchAll(/<tr data-testid="session-row"( data-current="true")?><td>([^<]+)/g)];
+    const found = [...html.matchAll(/data-testid="session-row"( data-current="true")?><h2 class="session-browser">([^<]+)/g)];
     return { html, rows: found.map((m) => ({ browser: m[2]?.trim(), current: m[1] !== undefined })) };
   }
 
@@ -89,6 +89,8 @@ describe('your sessions', () => {
   it('lists every browser the user is logged in with, this one marked, and no session IDs', async () => {
     const { chrome, firefox } = await twoBrowsers();
     const { html, rows: list } = await rows(chrome);
+    // this browser first, though Firefox was seen more recently
+    assert.deepEqual(list[0], { browser: 'Chrome 156 on Linux', current: true });
     assert.deepEqual(
       list.sort((a, b) => String(a.browser).localeCompare(String(b.browser))),
       [
@@ -103,7 +105,7 @@ describe('your sessions', () => {
     const { chrome, firefox } = await twoBrowsers();
     const { html } = await rows(chrome);
     // the row that is not current belongs to Firefox
-    const firefoxHandle = [...html.matchAll(/<tr data-testid="session-row"><td>Firefox[\s\S]*?name="handle" value="([^"]+)"/g)][0]?.[1];
+    const firefoxHandle = [...html.matchAll(/data-testid="session-row"><h2 class="session-browser">Firefox[\s\S]*?name="handle" value="([^"]+)"/g)][0]?.[1];
     assert.ok(firefoxHandle);
     const res = await chrome.post('/sessions/end', { handle: firefoxHandle }, { formPage: '/sessions' });
     assert.equal(res.status, 303);
@@ -128,7 +130,7 @@ describe('your sessions', () => {
   it('signing out this session is logging out', async () => {
     const { chrome } = await twoBrowsers();
     const { html } = await rows(chrome);
-    const own = [...html.matchAll(/data-current="true"><td>[\s\S]*?name="handle" value="([^"]+)"/g)][0]?.[1];
+    const own = [...html.matchAll(/data-current="true"><h2[\s\S]*?name="handle" value="([^"]+)"/g)][0]?.[1];
     assert.ok(own);
     const res = await chrome.post('/sessions/end', { handle: own }, { formPage: '/sessions' });
     assert.equal(res.headers.get('location'), '/?notice=signed-out');

@@ -37,6 +37,12 @@ test('every page', async ({ page, browser, baseURL, registerPage, loginPage, das
   await page.goto('/sessions');
   await expect(page.getByTestId('session-row')).toHaveCount(2);
   await page.screenshot(shot('sessions'));
+  // signed out from here, the other browser is told why at its next page
+  await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+  await otherLogin.page.setViewportSize({ width: 1000, height: 700 });
+  await otherLogin.page.goto('/dashboard');
+  await expect(otherLogin.page.getByRole('status')).toContainText('You were signed out');
+  await otherLogin.page.screenshot(shot('signed-out-elsewhere'));
   await other.close();
 
   await dashboardPage.logout();
@@ -72,4 +78,48 @@ test('the lab', async ({ page }) => {
   await lostUpdates.burst.click();
   await expect(lostUpdates.databaseHits).toHaveText('50');
   await page.screenshot(shot('lab-lost-updates'));
+});
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test('the pages that change most', async ({ page, browser, baseURL, loginPage, registeredUser }) => {
+    await page.goto('/');
+    await page.screenshot(shot('phone-home'));
+
+    // a second browser logged in as the same user, for "Your sessions"
+    const other = await browser.newContext({ baseURL, userAgent: FIREFOX });
+    const otherLogin = new LoginPage(await other.newPage());
+    await otherLogin.goto();
+    await otherLogin.login(registeredUser.username, registeredUser.password);
+    await expect(otherLogin.page).toHaveURL('/dashboard');
+
+    await loginPage.goto();
+    await loginPage.login(registeredUser.username, registeredUser.password);
+    await expect(page.getByTestId('session-document')).toContainText('"dashboardVisits": 1');
+    // the top of the page: a whole dashboard is several screens long
+    await page.screenshot({ path: shot('phone-dashboard').path });
+
+    await page.goto('/sessions');
+    await expect(page.getByTestId('session-row')).toHaveCount(2);
+    await page.screenshot(shot('phone-sessions'));
+
+    // the lab's header knows who is logged in to the app
+    await page.goto('/lab');
+    await expect(page.getByText(`Signed in as ${registeredUser.username}`)).toBeVisible();
+    await page.screenshot(shot('phone-lab'));
+
+    await page.goto('/account/delete');
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await expect(page.getByText('Tick the box')).toBeVisible();
+    await page.screenshot(shot('phone-account-delete'));
+
+    // signed out from the other browser: this one is told why
+    await otherLogin.page.goto('/sessions');
+    await otherLogin.page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await page.goto('/dashboard');
+    await expect(page.getByRole('status')).toContainText('You were signed out');
+    await page.screenshot(shot('phone-signed-out-elsewhere'));
+    await other.close();
+  });
 });

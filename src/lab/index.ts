@@ -3,10 +3,15 @@
 //
 // The lab has sessions of its own (cookies with Path=/lab, documents in lab_*
 // collections), set up before the app's session middleware, so nothing done
-// here can touch a real login.
-import { Router } from 'express';
+// here can touch a real login. Its pages' header still shows the real login:
+// read from the app's session store, never written.
+import { promisify } from 'node:util';
+import { Router, type Request } from 'express';
+import type { Store } from 'express-session';
 import type { Config } from '../config.js';
 import { csrfProtection } from '../security/csrf.js';
+import { sessionIdInCookie } from '../session/cookie-id.js';
+import { expiredReason } from '../session/timeouts.js';
 import { lostUpdatesRoutes } from './lost-updates.js';
 import { redirectRaceRoutes } from './redirect-race.js';
 import { resurrectionRoutes, WAYS } from './resurrection.js';
@@ -18,6 +23,25 @@ import './lab-session-data.js';
 export interface LabDeps {
   lab: LabServices;
   session: Config['session'];
+  /** the app's own session store, read for the header only */
+  appSessionStore: Store;
+}
+
+/**
+ * Who is logged in to the app, for the layout's header: the username, and
+ * the app session's CSRF token for the header's logout button. express-session
+ * gives req.session to the first session middleware a request meets, and in
+ * the lab that is the experiment's, so the app's session is read straight
+ * from its store, by the ID in the app's cookie.
+ */
+async function appLogin(req: Request, deps: LabDeps): Promise<{ username: string; csrfToken: string | undefined } | undefined> {
+  const id = sessionIdInCookie(req, deps.session);
+  if (id === undefined) return undefined;
+  const store = deps.appSessionStore;
+  const session = await promisify(store.get.bind(store))(id);
+  // logged in, and not past a timeout that ends the session at its next app request
+  if (!session?.userId || expiredReason(deps.session, session, Date.now())) return undefined;
+  return { username: session.username, csrfToken: session.csrfToken ?? undefined };
 }
 
 export function labRoutes(deps: LabDeps): Router {
@@ -36,11 +60,12 @@ export function labRoutes(deps: LabDeps): Router {
   router.use('/redirect-race', redirectRaceRoutes.sessionFor(deps, sessionsStore));
   for (const way of WAYS) router.use(`/resurrection/${way}`, resurrectionRoutes.sessionFor(deps, way));
   router.use(saveUninitializedRoutes.visits(deps));
-  router.use(sessionOfTheLab, csrfProtection, (req, res, next) => {
-    // the layout's locals: the lab knows nothing of the real login
-    res.locals.currentUser = undefined;
+  router.use(sessionOfTheLab, csrfProtection, async (req, res, next) => {
+    // the layout's locals. Only a GET renders a page, so only a GET looks
+    // up the app's login (the experiments' posts show no header)
+    res.locals.currentUser = req.method === 'GET' ? await appLogin(req, deps) : undefined;
     res.locals.notices = [];
-    res.locals.path = req.originalUrl;
+    res.locals.path = req.originalUrl.split('?')[0];
     next();
   });
 

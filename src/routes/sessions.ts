@@ -25,7 +25,9 @@ export function sessionsRoutes(deps: { sessions: UserSessions; session: Config['
     const now = Date.now();
     const list = (await sessions.list(req.session.userId ?? '', req.sessionID))
       // timed out on the server, though not yet removed from the store
-      .filter((s) => s.current || !expiredReason(deps.session, s, now));
+      .filter((s) => s.current || !expiredReason(deps.session, s, now))
+      // this browser first, then the others as list() gives them: the most recently seen first
+      .sort((a, b) => Number(b.current) - Number(a.current));
     res.render('sessions', {
       title: 'Your sessions',
       sessions: list.map((s) => ({

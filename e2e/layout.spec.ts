@@ -1,0 +1,106 @@
+// Every page on a phone (390 px wide), for an anonymous visitor and a
+// logged-in one: nothing is wider than the screen, and nothing is logged to
+// the console as an error.
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.js';
+
+const PHONE = { width: 390, height: 844 };
+test.use({ viewport: PHONE });
+
+const LAB_PAGES = ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right'];
+
+/**
+ * Collects the console errors and uncaught exceptions of every page the test
+ * opens. A page answered with an error status on purpose (a 404, a form
+ * refused with 400) makes Chromium log "Failed to load resource" for the page
+ * itself: that one is expected; the same for a stylesheet, script or fetch is not.
+ */
+function watchConsole(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const thePageItself = message.location().url === page.url() && message.text().startsWith('Failed to load resource');
+    if (!thePageItself) errors.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+  return errors;
+}
+
+/** The page fits the screen: no horizontal scrolling, and if there is, which elements stick out. */
+async function expectNoHorizontalOverflow(page: Page, label: string): Promise<void> {
+  const overflow = await page.evaluate(() => {
+    const root = document.documentElement;
+    if (root.scrollWidth <= window.innerWidth) return null;
+    const tooWide = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .map((el) => `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).replace(/ /g, '.')}` : ''}`);
+    return { scrollWidth: root.scrollWidth, innerWidth: window.innerWidth, tooWide: [...new Set(tooWide)].slice(0, 8) };
+  });
+  expect.soft(overflow, `${label} is wider than the screen`).toBeNull();
+}
+
+async function visit(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await expectNoHorizontalOverflow(page, path);
+}
+
+test('anonymous pages fit a phone and log no errors', async ({ page, registerPage }) => {
+  const errors = watchConsole(page);
+  for (const path of ['/', '/login', '/register', '/?notice=signed-out', '/no/such/page']) await visit(page, path);
+  await registerPage.goto();
+  await registerPage.register('x', 'short', 'other');
+  await expect(page.getByText('Passwords do not match')).toBeVisible();
+  await expectNoHorizontalOverflow(page, 'register with errors');
+  expect(errors).toEqual([]);
+});
+
+test('logged-in pages fit a phone and log no errors', async ({ page, loginPage, registeredUser, loggedInBrowsers }) => {
+  // a second browser, so that "Your sessions" has two rows
+  await loggedInBrowsers(1);
+  const errors = watchConsole(page);
+  await loginPage.goto();
+  await loginPage.login(registeredUser.username, registeredUser.password);
+  await expect(page).toHaveURL('/dashboard');
+  // with the session inspector's document loaded
+  await expect(page.getByTestId('session-document')).toContainText('"dashboardVisits"');
+  await expectNoHorizontalOverflow(page, '/dashboard');
+  for (const path of ['/', '/sessions', '/no/such/page']) await visit(page, path);
+  for (const path of ['/account/password', '/account/delete']) {
+    await visit(page, path);
+    // and with its errors showing
+    await page.getByRole('main').getByRole('button').click();
+    await expect(page.getByRole('main').locator('.field-error').first()).toBeVisible();
+    await expectNoHorizontalOverflow(page, `${path} with errors`);
+  }
+  expect(errors).toEqual([]);
+});
+
+test('the lab fits a phone and logs no errors, logged in or not', async ({ page, loginPage, registeredUser }) => {
+  const errors = watchConsole(page);
+  for (const path of LAB_PAGES) await visit(page, path);
+  await page.goto('/lab/redirect-race');
+  await page.getByRole('button', { name: 'Log in the wrong way' }).click();
+  await expect(page.getByTestId('race-result')).toBeVisible();
+  await expectNoHorizontalOverflow(page, 'redirect race landing');
+
+  await loginPage.goto();
+  await loginPage.login(registeredUser.username, registeredUser.password);
+  await expect(page).toHaveURL('/dashboard');
+  for (const path of LAB_PAGES) {
+    await visit(page, path);
+    await expect(page.getByText(`Signed in as ${registeredUser.username}`), path).toBeVisible();
+  }
+  expect(errors).toEqual([]);
+});
+
+test('the 429 page fits a phone and logs no errors', async ({ page, loginPage, registeredUser }) => {
+  const errors = watchConsole(page);
+  // the browser tests allow 3 failures in a row (e2e/support/env.ts)
+  for (let attempt = 1; attempt <= 4; attempt += 1) {
+    await loginPage.goto();
+    await loginPage.login(registeredUser.username, `wrong guess ${attempt}`);
+  }
+  await expect(page.getByRole('heading', { name: 'Too many attempts' })).toBeVisible();
+  await expectNoHorizontalOverflow(page, '429');
+  expect(errors).toEqual([]);
+});
