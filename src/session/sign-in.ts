@@ -1,9 +1,9 @@
 // sign in: the one correct order for turning a visitor into a logged-in user.
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { Session, SessionData } from 'express-session';
 import type { Config } from '../config.js';
 import { ensureCsrfToken } from '../security/csrf.js';
+import { skipUnchangedResave } from './library-workarounds.js';
 import { regenerateSession, saveSession } from './promises.js';
 import { cookieLifetimeMs } from './timeouts.js';
 
@@ -46,36 +46,8 @@ export async function signIn(
 async function saveRegenerated(req: Request): Promise<void> {
   ensureCsrfToken(req);
   await saveSession(req);
+  // express-session would save it again as the response ends (library-workarounds.ts)
   skipUnchangedResave(req.session);
-}
-
-/**
- * express-session saves a regenerated session a second time when the response
- * ends, even if nothing changed since save() (expressjs/session#935). That
- * write can land after the next request has changed the session and undo it.
- * Until the library is fixed, the end-of-response save of this session object
- * is skipped while its data is still what was just saved.
- */
-function skipUnchangedResave(session: Session & Partial<SessionData>): void {
-  const saved = snapshot(session);
-  const save = session.save.bind(session);
-  Object.defineProperty(session, 'save', {
-    configurable: true,
-    enumerable: false,
-    writable: true,
-    value(callback?: (err: unknown) => void) {
-      if (snapshot(session) === saved) {
-        callback?.(undefined);
-        return session;
-      }
-      return save(callback);
-    },
-  });
-}
-
-function snapshot(session: Session): string {
-  // the same comparison express-session makes: the data, without the cookie
-  return JSON.stringify({ ...session, cookie: undefined });
 }
 
 /**

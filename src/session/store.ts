@@ -4,6 +4,7 @@ import type { Collection, MongoClient } from 'mongodb';
 import type { Config, SessionExpiryMode } from '../config.js';
 import { ensureExpiryIndex, type ActiveExpiryMode } from '../db/expiry.js';
 import type { Logger } from '../logger.js';
+import { withoutTouch } from './library-workarounds.js';
 import { RaceSafeMongoStore, type SessionCheck } from './race-safe-store.js';
 
 export const SESSIONS_COLLECTION = 'sessions';
@@ -51,12 +52,8 @@ export async function createSessionStore(
     },
     mayStand,
   );
-  // express-session "touches" (re-writes the expiry of) every session that a
-  // request did not change, after the response has gone: a database write
-  // per page view. Cloakroom never needs it: a session's expiry changes only
-  // at login and when the timeouts middleware refreshes an active session,
-  // and both save it. Without a touch method, express-session does not call it.
-  Object.defineProperty(store, 'touch', { value: undefined });
+  // no write per page view: see library-workarounds.ts
+  withoutTouch(store);
   logger.info(
     expiryMode === 'ttl'
       ? 'Expired sessions: removed by MongoDB through a TTL index on sessions.expires'
