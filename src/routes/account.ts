@@ -12,8 +12,7 @@ import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey, type UserModel } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
-import { endSession } from '../session/middleware.js';
-import { renewSession } from '../session/sign-in.js';
+import { endSession, renewSession } from '../session/lifecycle.js';
 import type { UserSessions } from '../session/user-sessions.js';
 
 export interface AccountDeps {

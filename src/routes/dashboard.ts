@@ -5,7 +5,7 @@ import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
 import type { UserModel } from '../models/user.js';
 import { browserHalf, redactedDocument, serverDeadlines } from '../session/inspector.js';
-import { endSession } from '../session/middleware.js';
+import { endSession } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
 

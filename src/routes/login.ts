@@ -12,7 +12,7 @@ import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey, type UserModel } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
-import { signIn } from '../session/sign-in.js';
+import { signIn } from '../session/lifecycle.js';
 
 // one message for both "no such user" and "wrong password": telling them
 // apart would let anyone find out which usernames exist

@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { endSession } from '../session/middleware.js';
+import { endSession } from '../session/lifecycle.js';
 
 export function logoutRoutes(deps: { session: Config['session']; logger: Logger }): Router {
   const router = Router();

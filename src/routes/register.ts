@@ -10,7 +10,7 @@ import { renderTooManyRequests } from '../middleware/too-many.js';
 import { isDuplicateKeyError, usernameKey, type UserModel } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
-import { signIn } from '../session/sign-in.js';
+import { signIn } from '../session/lifecycle.js';
 
 const TAKEN = 'That username is already taken';
 

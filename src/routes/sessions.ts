@@ -8,9 +8,8 @@ import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
 import type { Logger } from '../logger.js';
 import { describeBrowser } from '../session/describe-browser.js';
-import { endSession } from '../session/middleware.js';
+import { endSession, SESSION_HANDLE_PATTERN } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
-import { SESSION_HANDLE_PATTERN } from '../session/sign-in.js';
 import { expiredReason } from '../session/timeouts.js';
 import type { UserSessions } from '../session/user-sessions.js';
 

@@ -1,10 +1,21 @@
-// sign in: the one correct order for turning a visitor into a logged-in user.
+// lifecycle: a session's life from login to logout, in the one correct order
+// for each step. Every step changes the session in the store and waits until
+// the store has it; only then may the handler respond.
+//
+//   signIn        a visitor becomes a user: new ID, the user in it, saved
+//   renewSession  the user stays, the ID changes (after a password change)
+//   endSession    logout: deleted from the store, the cookie dropped
+//
+// Sessions ended from elsewhere (another tab's logout, "sign out everywhere
+// else", a password change) are the other half of the story: race-safe-store.ts
+// keeps them from coming back, revocation.ts ends the logins still running.
 import { randomBytes } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Config } from '../config.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { skipUnchangedResave } from './library-workarounds.js';
-import { regenerateSession, saveSession } from './promises.js';
+import { clearSessionCookie } from './middleware.js';
+import { destroySession, regenerateSession, saveSession } from './promises.js';
 import { cookieLifetimeMs } from './timeouts.js';
 
 /** What a session handle looks like: 9 random bytes in base64url (see newSessionHandle). */
@@ -15,6 +26,7 @@ function newSessionHandle(): string {
   return randomBytes(9).toString('base64url');
 }
 
+/** Sign in: turns the visitor of this request into a logged-in user. */
 export async function signIn(
   req: Request,
   // sessionGeneration read together with the password hash (see revocation.ts)
@@ -40,6 +52,22 @@ export async function signIn(
   //    user's sessions were revoked while this login ran (a password change),
   //    the save fails and the visitor is not logged in.
   await saveRegenerated(req);
+  // 4. the caller redirects: res.redirect(303, …)
+}
+
+/**
+ * Renew: a new session ID for a user who stays logged in (after a password
+ * change): the data moves to the new session, the old ID stops working. Same
+ * order as signIn: regenerate, fill, save, and only then respond.
+ */
+export async function renewSession(req: Request): Promise<void> {
+  // everything the session holds moves over, but its CSRF token
+  const { cookie, csrfToken: _dead, ...data } = req.session;
+  const maxAge = cookie.maxAge;
+  await regenerateSession(req);
+  Object.assign(req.session, data);
+  if (maxAge !== null) req.session.cookie.maxAge = maxAge;
+  await saveRegenerated(req);
 }
 
 /** The end of every regenerate: a new CSRF token (the old one is dead), saved once, awaited. */
@@ -51,16 +79,15 @@ async function saveRegenerated(req: Request): Promise<void> {
 }
 
 /**
- * A new session ID for a user who stays logged in (after a password change):
- * the data moves to the new session, the old ID stops working. Same order as
- * signIn: regenerate, fill, save, and only then respond.
+ * End: the session is over for good: deleted from the store (awaited, so
+ * whatever is sent next goes out only once it is gone), and the cookie dropped.
  */
-export async function renewSession(req: Request): Promise<void> {
-  // everything the session holds moves over, but its CSRF token
-  const { cookie, csrfToken: _dead, ...data } = req.session;
-  const maxAge = cookie.maxAge;
-  await regenerateSession(req);
-  Object.assign(req.session, data);
-  if (maxAge !== null) req.session.cookie.maxAge = maxAge;
-  await saveRegenerated(req);
+export async function endSession(req: Request, res: Response, config: Config['session']): Promise<void> {
+  // req.session.destroy() (mind the spelling: tutorials often have "destory")
+  await destroySession(req);
+  clearSessionCookie(res, config);
+  // Clear-Site-Data: the browser also drops any other cookie this site has
+  // set. It covers the whole registrable domain (example.com and every
+  // subdomain): on a domain shared with other apps, leave this line out.
+  res.set('Clear-Site-Data', '"cookies"');
 }
