@@ -8,7 +8,7 @@ export const DEV_SESSION_SECRET = 'dev-only-secret-never-use-in-production';
 export const DEV_PASSWORD_PEPPER = 'dev-only-pepper-never-use-in-production';
 
 export type NodeEnv = 'development' | 'test' | 'production';
-export type SessionExpiryMode = 'auto' | 'ttl' | 'sweep';
+export type ExpiryMode = 'auto' | 'ttl' | 'sweep';
 export type LocalDbEngine = 'auto' | 'mongod' | 'ferretdb';
 
 export interface Config {
@@ -41,10 +41,14 @@ export interface Config {
     // logged out this long after login, however busy the session is
     absoluteTimeoutMs: number;
     secureCookie: boolean;
-    expiryMode: SessionExpiryMode;
-    sweepIntervalMinutes: number;
     // test-only: every session save waits this long (0 = off); production refuses it
     storeDelayMs: number;
+  };
+  // how whatever expires leaves MongoDB: sessions, throttle counters, demo accounts
+  expiry: {
+    // a TTL index where the server has them, else a periodic sweep (db/expiry.ts)
+    mode: ExpiryMode;
+    sweepIntervalMinutes: number;
   };
   passwords: {
     bcryptCost: number;
@@ -300,10 +304,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // Secure cookies are only sent over HTTPS: on plain http://localhost the
       // browser would drop them and nobody could stay logged in.
       secureCookie: isProduction,
-      expiryMode: e.SESSION_EXPIRY_MODE,
-      sweepIntervalMinutes: e.SESSION_SWEEP_INTERVAL_MINUTES,
       storeDelayMs: e.SESSION_STORE_DELAY_MS,
     },
+    expiry: { mode: e.SESSION_EXPIRY_MODE, sweepIntervalMinutes: e.SESSION_SWEEP_INTERVAL_MINUTES },
     passwords: {
       bcryptCost: e.BCRYPT_COST,
       // a container's CPU quota is not visible to Node: set it to the cores the container may use

@@ -29,7 +29,7 @@ export async function removeExpiredDemoAccounts(
 export async function startDemoCleanup(deps: {
   users: UserModel;
   sessions: UserSessions;
-  config: Pick<Config, 'demo' | 'session'>;
+  config: Pick<Config, 'demo' | 'expiry'>;
   logger: Logger;
 }): Promise<{ mode: ActiveExpiryMode; stop: () => void }> {
   const { users, sessions, config, logger } = deps;
@@ -37,7 +37,7 @@ export async function startDemoCleanup(deps: {
   const mode = await ensureExpiryIndex(
     users.collection,
     'createdAt',
-    config.session.expiryMode,
+    config.expiry.mode,
     logger,
     Math.ceil(ttlMs / 1000),
   );
@@ -55,7 +55,7 @@ export async function startDemoCleanup(deps: {
     );
   };
   sweep();
-  const timer = setInterval(sweep, config.session.sweepIntervalMinutes * 60_000);
+  const timer = setInterval(sweep, config.expiry.sweepIntervalMinutes * 60_000);
   timer.unref();
   return { mode, stop: () => clearInterval(timer) };
 }

@@ -35,7 +35,7 @@ export async function openServices(connection: Connection, config: Config, logge
   // makes "taken" reliable when two people register the same name at once
   await users.createIndexes();
   const revocation = sessionRevocation(users);
-  const { store } = await createSessionStore(client, connection.name, config.session, logger, (session) => revocation.mayStand(session));
+  const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
   const passwordHashing = createBcryptPool({ threads: config.passwords.hashThreads });
   return {
