@@ -24,7 +24,7 @@ import { homeRoutes } from './routes/home.js';
 import { loginRoutes } from './routes/login.js';
 import { logoutRoutes } from './routes/logout.js';
 import { labRoutes } from './lab/index.js';
-import type { LabServices } from './lab/services.js';
+import type { LabDatabase } from './lab/lab-database.js';
 import { registerRoutes } from './routes/register.js';
 import { sessionsRoutes } from './routes/sessions.js';
 import { csrfProtection } from './security/csrf.js';
@@ -39,13 +39,13 @@ export interface AppDeps {
   users: UserModel;
   sessionStore: Store;
   throttle: LoginThrottle;
-  sessions: UserSessions;
+  userSessions: UserSessions;
   /** bcrypt itself: the threads of auth/bcrypt-pool.ts in the server */
   passwordHashing: BcryptFunctions;
   health: HealthChecks;
   logger: Logger;
   /** what the lab's experiments store (development only; see lab/) */
-  lab?: LabServices;
+  lab?: LabDatabase;
 }
 
 // form posts are a few hundred bytes; anything much larger is not a form of ours
@@ -82,7 +82,7 @@ const PERMISSIONS_POLICY = [
   .join(', ');
 
 export function createApp(deps: AppDeps): Express {
-  const { config, users, sessionStore, throttle, sessions, health, logger } = deps;
+  const { config, users, sessionStore, throttle, userSessions, health, logger } = deps;
   const passwords = createPasswordHasher({
     cost: config.passwords.bcryptCost,
     pepper: config.passwords.pepper,
@@ -154,7 +154,7 @@ export function createApp(deps: AppDeps): Express {
   // nested objects such as username[$ne]=x
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
   // the lab: sessions of its own, so it comes before the app's session middleware
-  if (lab) app.use('/lab', labRoutes({ lab, session: config.session }));
+  if (lab) app.use('/lab', labRoutes({ lab, sessionConfig: config.session }));
   app.use(createSessionMiddleware(config.session, sessionStore));
   app.use(noStoreWhenLoggedIn);
   const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;
@@ -162,14 +162,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(csrfProtection);
   app.use(templateLocals);
 
-  const auth = { users, passwords, throttle, session: config.session, logger };
+  const auth = { users, passwords, throttle, sessionConfig: config.session, logger };
   app.use(homeRoutes());
   app.use(registerRoutes(auth));
   app.use(loginRoutes(auth));
-  app.use(logoutRoutes({ session: config.session, logger }));
-  app.use(dashboardRoutes({ users, sessions, session: config.session }));
-  app.use(sessionsRoutes({ sessions, session: config.session, logger }));
-  app.use(accountRoutes({ ...auth, sessions }));
+  app.use(logoutRoutes({ sessionConfig: config.session, logger }));
+  app.use(dashboardRoutes({ users, userSessions, sessionConfig: config.session }));
+  app.use(sessionsRoutes({ userSessions, sessionConfig: config.session, logger }));
+  app.use(accountRoutes({ ...auth, userSessions }));
 
   app.use(notFound);
   app.use(sessionEndedHandler(config.session, logger));

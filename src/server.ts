@@ -13,7 +13,7 @@ import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
 import { createHttpServer } from './http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { PROJECT_ROOT } from './paths.js';
-import { openServices } from './services.js';
+import { openAppServices } from './app-services.js';
 import { SlowStore } from './session/slow-store.js';
 import { startDemoCleanup } from './demo.js';
 
@@ -76,9 +76,9 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     throw err;
   }
 
-  const services = await openServices(connection, config, logger);
-  const { users, store, throttle, sessions, passwordHashing, lab, pingDatabase } = services;
-  const demo = config.demo.enabled ? await startDemoCleanup({ users, sessions, config, logger }) : undefined;
+  const services = await openAppServices(connection, config, logger);
+  const { users, store, throttle, userSessions, passwordHashing, lab, pingDatabase } = services;
+  const demo = config.demo.enabled ? await startDemoCleanup({ users, userSessions, config, logger }) : undefined;
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
   }
@@ -96,7 +96,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   if (hooks.replaceSessionStore) sessionStore = hooks.replaceSessionStore(sessionStore);
   let shuttingDown = false;
   const health = { pingDatabase, isShuttingDown: () => shuttingDown };
-  const app = createApp({ config, users, sessionStore, throttle, sessions, passwordHashing, health, logger, lab });
+  const app = createApp({ config, users, sessionStore, throttle, userSessions, passwordHashing, health, logger, lab });
   // with the limits of http-server.ts: slow clients cannot hold connections
   const server = createHttpServer(app);
   const address = await listen(server, config.port, config.host);

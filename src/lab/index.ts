@@ -11,20 +11,20 @@ import { lostUpdatesRoutes } from './lost-updates.js';
 import { redirectRaceRoutes } from './redirect-race.js';
 import { resurrectionRoutes, WAYS } from './resurrection.js';
 import { saveUninitializedRoutes } from './save-uninitialized.js';
-import { LAB_COLLECTIONS, type LabServices } from './services.js';
+import { LAB_COLLECTIONS, type LabDatabase } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
 import './lab-session-data.js';
 
 export interface LabDeps {
-  lab: LabServices;
-  session: Config['session'];
+  lab: LabDatabase;
+  sessionConfig: Config['session'];
 }
 
 export function labRoutes(deps: LabDeps): Router {
   const router = Router();
   // one store on lab_sessions, for the lab's sessions and the redirect race's
   const sessionsStore = deps.lab.store(LAB_COLLECTIONS.sessions);
-  const sessionOfTheLab = labSession(deps.session, {
+  const sessionOfTheLab = labSession(deps.sessionConfig, {
     store: sessionsStore,
     name: 'cloakroom.lab',
     path: '/lab',

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { saveSession } from '../session/promises.js';
-import { LAB_COLLECTIONS } from './services.js';
+import { LAB_COLLECTIONS } from './lab-database.js';
 import type { LabDeps } from './index.js';
 
 export const LOST_UPDATES_BURST = 50;

@@ -26,7 +26,7 @@ function visitorName(body: unknown): string {
 
 /** Sessions for this experiment only: every save waits LAB_STORE_DELAY_MS. */
 function sessionFor(deps: LabDeps, store: Store): RequestHandler {
-  return labSession(deps.session, {
+  return labSession(deps.sessionConfig, {
     store: new SlowStore(store, LAB_STORE_DELAY_MS),
     name: 'cloakroom.lab-race',
     path: '/lab/redirect-race',

@@ -13,7 +13,7 @@ import { Router, type RequestHandler } from 'express';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { destroySession, regenerateSession, saveSession } from '../session/promises.js';
 import { SessionEndedError } from '../session/race-safe-store.js';
-import { LAB_COLLECTIONS } from './services.js';
+import { LAB_COLLECTIONS } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
@@ -29,7 +29,7 @@ const pathOf = (way: Way) => `/lab/resurrection/${way}`;
 /** The lab session of one way: a plain upsert store the wrong way, the race-safe store the right way. */
 function sessionFor(deps: LabDeps, way: Way): RequestHandler {
   const collection = LAB_COLLECTIONS.resurrection;
-  return labSession(deps.session, {
+  return labSession(deps.sessionConfig, {
     store: way === 'wrong' ? deps.lab.store(collection) : deps.lab.raceSafeStore(collection),
     name: cookieName(way),
     path: pathOf(way),

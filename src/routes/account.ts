@@ -2,26 +2,18 @@
 // password again (re-authentication for what matters most), and both count a
 // wrong one toward the same throttling as the login form.
 import { Router, type Request, type Response } from 'express';
-import type { Config } from '../config.js';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
-import type { PasswordHasher } from '../auth/passwords.js';
-import type { Logger } from '../logger.js';
 import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
-import { usernameKey, type UserModel } from '../models/user.js';
+import { usernameKey } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
-import type { LoginThrottle } from '../security/throttle.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
 import type { UserSessions } from '../session/user-sessions.js';
+import type { AuthDeps } from './login.js';
 
-export interface AccountDeps {
-  users: UserModel;
-  passwords: PasswordHasher;
-  throttle: LoginThrottle;
-  sessions: UserSessions;
-  session: Config['session'];
-  logger: Logger;
+export interface AccountDeps extends AuthDeps {
+  userSessions: UserSessions;
 }
 
 const WRONG_PASSWORD = 'That is not your current password';
@@ -32,7 +24,7 @@ function signedOutMessage(count: number): string {
 }
 
 export function accountRoutes(deps: AccountDeps): Router {
-  const { users, passwords, throttle, sessions, logger } = deps;
+  const { users, passwords, throttle, userSessions, logger } = deps;
   const router = Router();
   router.use('/account', noStore, requireLogin);
 
@@ -56,7 +48,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     if (!user) {
       // the account went away under this session
       await attempt.abandoned();
-      await endSession(req, res, deps.session);
+      await endSession(req, res, deps.sessionConfig);
       res.redirect(303, '/?notice=account-gone');
       return undefined;
     }
@@ -97,7 +89,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     await users.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hash(form.data.newPassword) } });
     // every other session of the account ends, logins still running with the
     // old password included: whoever knew it, or held a cookie, is out...
-    const { ended: others, generation } = await sessions.endOthers(userId, req.sessionID);
+    const { ended: others, generation } = await userSessions.endOthers(userId, req.sessionID);
     // ...and this session gets a new ID and stays logged in
     req.session.generation = generation;
     await renewSession(req);
@@ -124,9 +116,9 @@ export function accountRoutes(deps: AccountDeps): Router {
     const userId = String(user._id);
     // sessions first, then the user: if this stops halfway, the account is
     // still there to log in to and delete again, and nothing is orphaned
-    await sessions.endAll(userId);
+    await userSessions.endAll(userId);
     await users.deleteOne({ _id: user._id });
-    await endSession(req, res, deps.session);
+    await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');
     res.redirect(303, '/?notice=account-deleted');
   });

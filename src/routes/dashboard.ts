@@ -9,8 +9,8 @@ import { endSession } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
 
-export function dashboardRoutes(deps: { users: UserModel; sessions: UserSessions; session: Config['session'] }): Router {
-  const { users, sessions } = deps;
+export function dashboardRoutes(deps: { users: UserModel; userSessions: UserSessions; sessionConfig: Config['session'] }): Router {
+  const { users, userSessions } = deps;
   const router = Router();
 
   router.get('/dashboard', noStore, requireLogin, async (req, res) => {
@@ -23,7 +23,7 @@ export function dashboardRoutes(deps: { users: UserModel; sessions: UserSessions
       .lean();
     if (!user) {
       // the account was deleted while this session lived: end the session
-      await endSession(req, res, deps.session);
+      await endSession(req, res, deps.sessionConfig);
       res.redirect(303, '/?notice=account-gone');
       return;
     }
@@ -39,7 +39,7 @@ export function dashboardRoutes(deps: { users: UserModel; sessions: UserSessions
       sessionVisits: req.session.dashboardVisits,
       lifetimeVisits: user.lifetimeVisits,
       loginAt: new Date(req.session.loginAt ?? Date.now()),
-      inspector: { cookie: browserHalf(req, deps.session), deadlines: serverDeadlines(req, deps.session) },
+      inspector: { cookie: browserHalf(req, deps.sessionConfig), deadlines: serverDeadlines(req, deps.sessionConfig) },
     });
   });
 
@@ -48,7 +48,7 @@ export function dashboardRoutes(deps: { users: UserModel; sessions: UserSessions
   // dashboard view still costs three database commands, and what it shows
   // includes the save the dashboard view just made.
   router.get('/dashboard/session.json', noStore, requireLogin, async (req, res) => {
-    const doc = await sessions.stored(req.sessionID);
+    const doc = await userSessions.stored(req.sessionID);
     if (!doc) {
       res.status(404).json({ error: 'This session is not in the store (any more).' });
       return;

@@ -18,26 +18,27 @@ import { signIn } from '../session/lifecycle.js';
 // apart would let anyone find out which usernames exist
 export const LOGIN_FAILED = 'Invalid username or password';
 
-export interface LoginDeps {
+/** What the pages that check a password need: login, registration, the account pages. */
+export interface AuthDeps {
   users: UserModel;
   passwords: PasswordHasher;
   throttle: LoginThrottle;
-  session: Config['session'];
+  sessionConfig: Config['session'];
   logger: Logger;
 }
 
-function expiryNotice(req: Request, session: Config['session']): string | undefined {
+function expiryNotice(req: Request, sessionConfig: Config['session']): string | undefined {
   switch (req.query.expired) {
     case 'idle':
-      return `You were logged out after ${describeDuration(session.idleTimeoutMs)} without activity. Please log in again.`;
+      return `You were logged out after ${describeDuration(sessionConfig.idleTimeoutMs)} without activity. Please log in again.`;
     case 'absolute':
-      return `For your security, a login lasts at most ${describeDuration(session.absoluteTimeoutMs)}. Please log in again.`;
+      return `For your security, a login lasts at most ${describeDuration(sessionConfig.absoluteTimeoutMs)}. Please log in again.`;
     default:
       return undefined;
   }
 }
 
-export function loginRoutes(deps: LoginDeps): Router {
+export function loginRoutes(deps: AuthDeps): Router {
   const { users, passwords, throttle, logger } = deps;
   const router = Router();
 
@@ -52,7 +53,7 @@ export function loginRoutes(deps: LoginDeps): Router {
       username: '',
       errors: {},
       next: next === DEFAULT_AFTER_LOGIN ? '' : next,
-      expiredNotice: expiryNotice(req, deps.session),
+      expiredNotice: expiryNotice(req, deps.sessionConfig),
       csrfToken: await csrfTokenForForm(req),
     });
   });
@@ -99,7 +100,7 @@ export function loginRoutes(deps: LoginDeps): Router {
     }
 
     await attempt.succeeded();
-    await signIn(req, { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration }, deps.session);
+    await signIn(req, { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
     logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
     res.redirect(303, next);
   });

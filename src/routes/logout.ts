@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { endSession } from '../session/lifecycle.js';
 
-export function logoutRoutes(deps: { session: Config['session']; logger: Logger }): Router {
+export function logoutRoutes(deps: { sessionConfig: Config['session']; logger: Logger }): Router {
   const router = Router();
 
   // POST, never a GET link: a GET could be triggered by an <img> on any page,
@@ -14,7 +14,7 @@ export function logoutRoutes(deps: { session: Config['session']; logger: Logger 
   router.post('/logout', async (req, res) => {
     const userId = req.session.userId;
     // deleted from the store, and awaited: the redirect goes out only once it is gone
-    await endSession(req, res, deps.session);
+    await endSession(req, res, deps.sessionConfig);
     if (userId) deps.logger.info({ event: 'logout', userId }, 'logged out');
     res.redirect(303, '/?notice=signed-out');
   });

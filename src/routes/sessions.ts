@@ -15,16 +15,16 @@ import type { UserSessions } from '../session/user-sessions.js';
 
 const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
 
-export function sessionsRoutes(deps: { sessions: UserSessions; session: Config['session']; logger: Logger }): Router {
-  const { sessions, logger } = deps;
+export function sessionsRoutes(deps: { userSessions: UserSessions; sessionConfig: Config['session']; logger: Logger }): Router {
+  const { userSessions, logger } = deps;
   const router = Router();
   router.use('/sessions', noStore, requireLogin);
 
   router.get('/sessions', async (req, res) => {
     const now = Date.now();
-    const list = (await sessions.list(req.session.userId ?? '', req.sessionID))
+    const list = (await userSessions.list(req.session.userId ?? '', req.sessionID))
       // timed out on the server, though not yet removed from the store
-      .filter((s) => s.current || !expiredReason(deps.session, s, now));
+      .filter((s) => s.current || !expiredReason(deps.sessionConfig, s, now));
     res.render('sessions', {
       title: 'Your sessions',
       sessions: list.map((s) => ({
@@ -45,19 +45,19 @@ export function sessionsRoutes(deps: { sessions: UserSessions; session: Config['
     const userId = req.session.userId ?? '';
     if (form.data.handle === req.session.handle) {
       // signing out this session is logging out
-      await endSession(req, res, deps.session);
+      await endSession(req, res, deps.sessionConfig);
       logger.info({ event: 'logout', userId }, 'logged out from the sessions page');
       res.redirect(303, '/?notice=signed-out');
       return;
     }
-    const ended = await sessions.endOne(userId, form.data.handle);
+    const ended = await userSessions.endOne(userId, form.data.handle);
     logger.info({ event: 'session-ended', userId, ended }, 'a session was signed out from the sessions page');
     res.redirect(303, `/sessions?notice=${ended ? 'session-ended' : 'session-gone'}`);
   });
 
   router.post('/sessions/end-others', async (req, res) => {
     const userId = req.session.userId ?? '';
-    const { ended, generation } = await sessions.endOthers(userId, req.sessionID);
+    const { ended, generation } = await userSessions.endOthers(userId, req.sessionID);
     // this session carries the user's new generation; its save also finds out
     // whether it was itself ended meanwhile
     req.session.generation = generation;
