@@ -13,7 +13,6 @@ import { resurrectionRoutes, WAYS } from './resurrection.js';
 import { saveUninitializedRoutes } from './save-uninitialized.js';
 import { LAB_COLLECTIONS, type LabDatabase } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
-import './lab-session-data.js';
 
 export interface LabDeps {
   lab: LabDatabase;

@@ -11,7 +11,7 @@ import type { Store } from 'express-session';
 import { ensureCsrfToken, csrfTokenForForm } from '../security/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
 import { SlowStore } from '../session/slow-store.js';
-import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
+import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
 // long enough to see, short enough not to bore
@@ -55,7 +55,7 @@ function pages(): Router {
         next(err);
         return;
       }
-      req.session.labVisitor = name;
+      labData(req).labVisitor = name;
       ensureCsrfToken(req);
       // the session is saved only as this response ends, after the browser
       // already has the redirect
@@ -67,7 +67,7 @@ function pages(): Router {
   router.post('/right', async (req, res) => {
     const name = visitorName(req.body);
     await regenerateSession(req);
-    req.session.labVisitor = name;
+    labData(req).labVisitor = name;
     ensureCsrfToken(req);
     // respond only once the store has the session
     await saveSession(req);
@@ -78,7 +78,7 @@ function pages(): Router {
     res.render('lab/redirect-race-landing', {
       title: 'The redirect race: where you landed',
       way: req.query.way === 'right' ? 'right' : 'wrong',
-      visitor: req.session.labVisitor,
+      visitor: labData(req).labVisitor,
     });
   });
 
