@@ -41,8 +41,6 @@ export interface Config {
     // logged out this long after login, however busy the session is
     absoluteTimeoutMs: number;
     secureCookie: boolean;
-    // test-only: every session save waits this long (0 = off); production refuses it
-    storeDelayMs: number;
   };
   // how whatever expires leaves MongoDB: sessions, throttle counters, demo accounts
   expiry: {
@@ -182,7 +180,6 @@ const envSchema = z.object({
   ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: intInRange('ANONYMOUS_SESSIONS_PER_IP_PER_HOUR', 1, 10_000_000, 300),
   TRUST_PROXY: optionalString,
   SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
-  SESSION_STORE_DELAY_MS: intInRange('SESSION_STORE_DELAY_MS', 0, 10_000, 0),
   DEMO_MODE: z
     .enum(['true', 'false'], { message: 'DEMO_MODE must be true or false' })
     .optional()
@@ -264,9 +261,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // OWASP and NIST: a work factor that costs an attacker real time per guess
     if (e.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 when NODE_ENV=production');
   }
-  if (isProduction && e.SESSION_STORE_DELAY_MS > 0) {
-    problems.push('SESSION_STORE_DELAY_MS slows every login down on purpose, for tests; it is refused when NODE_ENV=production');
-  }
   if (isProduction && e.TRUST_PROXY === 'true') {
     // every address is a trusted proxy: X-Forwarded-For and X-Forwarded-Proto are whatever the client says
     problems.push(
@@ -304,7 +298,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // Secure cookies are only sent over HTTPS: on plain http://localhost the
       // browser would drop them and nobody could stay logged in.
       secureCookie: isProduction,
-      storeDelayMs: e.SESSION_STORE_DELAY_MS,
     },
     expiry: { mode: e.SESSION_EXPIRY_MODE, sweepIntervalMinutes: e.SESSION_SWEEP_INTERVAL_MINUTES },
     passwords: {

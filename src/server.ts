@@ -1,5 +1,7 @@
-// server: the process. Reads the config, connects to MongoDB (or starts the
-// local database), builds the app, listens, and shuts down cleanly.
+// server: the production process. Reads the config, connects to MongoDB (or
+// starts the local database), builds the app, listens, and shuts down cleanly.
+// The tests and the benchmark start the same process through
+// tools/instrumented-server.ts, which adds what only they need.
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +16,6 @@ import { createHttpServer } from './http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { PROJECT_ROOT } from './paths.js';
 import { openAppServices } from './app-services.js';
-import { SlowStore } from './session/slow-store.js';
 import { startDemoCleanup } from './demo.js';
 
 export interface RunningServer {
@@ -24,7 +25,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function readConfig(): Config {
+export function readConfig(): Config {
   // a .env file is a convenience for local runs; real environment variables win
   const envFile = path.join(PROJECT_ROOT, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
@@ -41,15 +42,17 @@ function listen(server: http.Server, port: number, host: string): Promise<Addres
   });
 }
 
-/** For measurements (npm run bench), not for production use. */
-export interface ServerHooks {
-  /** Called for every command sent to MongoDB. */
+/**
+ * What tools/instrumented-server.ts adds for the tests and the benchmark (a
+ * slowed or in-memory session store, a count of database commands). This
+ * file's own process passes none.
+ */
+export interface Instrumentation {
   onDatabaseCommand?: (name: string) => void;
-  /** Replaces the session store (e.g. with an in-memory one, to compare). */
-  replaceSessionStore?: (store: Store) => Store;
+  wrapSessionStore?: (store: Store) => Store;
 }
 
-export async function startServer(config: Config, logger: Logger, hooks: ServerHooks = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, instrumentation: Instrumentation = {}): Promise<RunningServer> {
   let localDb: LocalDatabase | undefined;
   let uri = config.mongodbUri;
   if (uri === undefined) {
@@ -69,7 +72,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       responseTimeoutMs: config.db.responseTimeoutMs,
       deadlineMs: config.db.startupTimeoutMs,
       logger,
-      onCommand: hooks.onDatabaseCommand,
+      onCommand: instrumentation.onDatabaseCommand,
     });
   } catch (err) {
     await localDb?.stop();
@@ -89,11 +92,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const proxyWarning = trustProxyWarning(config);
   if (proxyWarning) logger.warn(proxyWarning);
 
-  if (config.session.storeDelayMs > 0) {
-    logger.warn(`SESSION_STORE_DELAY_MS: every session save waits ${config.session.storeDelayMs} ms (for tests)`);
-  }
-  let sessionStore: Store = config.session.storeDelayMs > 0 ? new SlowStore(store, config.session.storeDelayMs) : store;
-  if (hooks.replaceSessionStore) sessionStore = hooks.replaceSessionStore(sessionStore);
+  const sessionStore = instrumentation.wrapSessionStore ? instrumentation.wrapSessionStore(store) : store;
   let shuttingDown = false;
   const health = { pingDatabase, isShuttingDown: () => shuttingDown };
   const app = createApp({ config, users, sessionStore, throttle, userSessions, passwordHashing, health, logger, lab });
@@ -133,7 +132,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   };
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs a server as this process: started from the config, stopped cleanly by
+ * SIGTERM or SIGINT, exiting on any bug nobody caught.
+ */
+export async function runProcess(start: (config: Config, logger: Logger) => Promise<RunningServer>): Promise<void> {
   let config: Config;
   try {
     config = readConfig();
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
 
   let running: RunningServer;
   try {
-    running = await startServer(config, logger);
+    running = await start(config, logger);
   } catch (err) {
     logger.fatal(err instanceof Error ? err.message : String(err));
     // give pino a moment to flush before exiting
@@ -192,5 +195,5 @@ async function main(): Promise<void> {
 
 // run only when started as a program, not when imported by a test
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
-  await main();
+  await runProcess((config, logger) => startServer(config, logger));
 }

@@ -10,7 +10,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Store } from 'express-session';
 import { ensureCsrfToken, csrfTokenForForm } from '../security/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
-import { SlowStore } from '../session/slow-store.js';
+import { SlowStore } from './slow-store.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
