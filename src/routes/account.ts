@@ -1,10 +1,8 @@
 // account: change the password, delete the account. Both ask for the current
 // password again (re-authentication for what matters most), and both count a
 // wrong one toward the same throttling as the login form.
-import { Router, type Request, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
-import { noStore } from '../middleware/no-store.js';
-import { requireLogin } from '../middleware/require-login.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
@@ -23,10 +21,8 @@ function signedOutMessage(count: number): string {
   return `Your password has been changed, and ${count} other session${count === 1 ? ' was' : 's were'} signed out.`;
 }
 
-export function accountRoutes(deps: AccountDeps): Router {
+export function accountPages(deps: AccountDeps) {
   const { users, passwords, throttle, userSessions, logger } = deps;
-  const router = Router();
-  router.use('/account', noStore, requireLogin);
 
   /** Checks the password of the logged-in user, with throttling; responds itself when it fails. */
   async function reauthenticate(req: Request, res: Response, password: string, renderFailure: () => void) {
@@ -63,7 +59,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     return user;
   }
 
-  router.get('/account/password', (req, res) => {
+  const passwordForm: RequestHandler = (req, res) => {
     const changed = Number(req.query.changed);
     res.render('account-password', {
       title: 'Change your password',
@@ -71,9 +67,9 @@ export function accountRoutes(deps: AccountDeps): Router {
       csrfToken: ensureCsrfToken(req),
       done: Number.isInteger(changed) && changed >= 0 && changed < 10_000 ? signedOutMessage(changed) : undefined,
     });
-  });
+  };
 
-  router.post('/account/password', async (req, res) => {
+  const changePassword: RequestHandler = async (req, res) => {
     const page = { title: 'Change your password', csrfToken: ensureCsrfToken(req) };
     const form = changePasswordForm.safeParse(req.body ?? {});
     if (!form.success) {
@@ -95,13 +91,13 @@ export function accountRoutes(deps: AccountDeps): Router {
     await renewSession(req);
     logger.info({ event: 'password-changed', userId, otherSessionsEnded: others }, 'password changed');
     res.redirect(303, `/account/password?changed=${others}`);
-  });
+  };
 
-  router.get('/account/delete', (req, res) => {
+  const deleteForm: RequestHandler = (req, res) => {
     res.render('account-delete', { title: 'Delete your account', errors: {}, csrfToken: ensureCsrfToken(req) });
-  });
+  };
 
-  router.post('/account/delete', async (req, res) => {
+  const deleteAccount: RequestHandler = async (req, res) => {
     const page = { title: 'Delete your account', csrfToken: ensureCsrfToken(req) };
     const form = deleteAccountForm.safeParse(req.body ?? {});
     if (!form.success) {
@@ -121,7 +117,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');
     res.redirect(303, '/?notice=account-deleted');
-  });
+  };
 
-  return router;
+  return { passwordForm, changePassword, deleteForm, deleteAccount };
 }

@@ -1,13 +1,11 @@
 // login: check the credentials, then start a fresh session.
-import { Router, type Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import { describeDuration } from '../duration.js';
 import { fieldErrors, loginForm, typedUsername } from '../auth/forms.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
-import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
-import { noStore } from '../middleware/no-store.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey, type UserModel } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
@@ -38,11 +36,10 @@ function expiryNotice(req: Request, sessionConfig: Config['session']): string | 
   }
 }
 
-export function loginRoutes(deps: AuthDeps): Router {
+export function loginPage(deps: AuthDeps) {
   const { users, passwords, throttle, logger } = deps;
-  const router = Router();
 
-  router.get('/login', noStore, limitAnonymousSessions(throttle, logger), async (req, res) => {
+  const form: RequestHandler = async (req, res) => {
     const next = safeNextPath(req.query.next);
     if (req.session.userId) {
       res.redirect(next);
@@ -56,9 +53,9 @@ export function loginRoutes(deps: AuthDeps): Router {
       expiredNotice: expiryNotice(req, deps.sessionConfig),
       csrfToken: await csrfTokenForForm(req),
     });
-  });
+  };
 
-  router.post('/login', noStore, async (req, res) => {
+  const submit: RequestHandler = async (req, res) => {
     const body: unknown = req.body ?? {};
     const next = safeNextPath((body as { next?: unknown }).next);
     const page = {
@@ -103,7 +100,7 @@ export function loginRoutes(deps: AuthDeps): Router {
     await signIn(req, { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
     logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
     res.redirect(303, next);
-  });
+  };
 
-  return router;
+  return { form, submit };
 }

@@ -1,8 +1,6 @@
 // register: create an account, then sign the new user in.
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { fieldErrors, registerForm, typedUsername } from '../auth/forms.js';
-import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
-import { noStore } from '../middleware/no-store.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { isDuplicateKeyError, usernameKey } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
@@ -11,11 +9,10 @@ import type { AuthDeps } from './login.js';
 
 const TAKEN = 'That username is already taken';
 
-export function registerRoutes(deps: AuthDeps): Router {
+export function registerPage(deps: AuthDeps) {
   const { users, passwords, throttle, logger } = deps;
-  const router = Router();
 
-  router.get('/register', noStore, limitAnonymousSessions(throttle, logger), async (req, res) => {
+  const form: RequestHandler = async (req, res) => {
     if (req.session.userId) {
       res.redirect('/dashboard');
       return;
@@ -26,9 +23,9 @@ export function registerRoutes(deps: AuthDeps): Router {
       errors: {},
       csrfToken: await csrfTokenForForm(req),
     });
-  });
+  };
 
-  router.post('/register', noStore, async (req, res) => {
+  const submit: RequestHandler = async (req, res) => {
     const page = { title: 'Create an account', username: typedUsername(req.body), csrfToken: ensureCsrfToken(req) };
     const form = registerForm.safeParse(req.body ?? {});
     if (!form.success) {
@@ -65,7 +62,7 @@ export function registerRoutes(deps: AuthDeps): Router {
     await signIn(req, { id: user.id, username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
     // 303: the browser follows with a GET, and Refresh will not re-post the form
     res.redirect(303, '/dashboard');
-  });
+  };
 
-  return router;
+  return { form, submit };
 }

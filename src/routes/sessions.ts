@@ -1,11 +1,9 @@
 // sessions: "Your sessions", every place the user is logged in, and a way to
 // sign any of them out. A session is named by its handle, never by its ID:
 // the ID is the ticket, and whoever holds it is logged in.
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { noStore } from '../middleware/no-store.js';
-import { requireLogin } from '../middleware/require-login.js';
 import type { Logger } from '../logger.js';
 import { describeBrowser } from '../session/describe-browser.js';
 import { endSession, SESSION_HANDLE_PATTERN } from '../session/lifecycle.js';
@@ -15,12 +13,10 @@ import type { UserSessions } from '../session/user-sessions.js';
 
 const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
 
-export function sessionsRoutes(deps: { userSessions: UserSessions; sessionConfig: Config['session']; logger: Logger }): Router {
+export function sessionsPage(deps: { userSessions: UserSessions; sessionConfig: Config['session']; logger: Logger }) {
   const { userSessions, logger } = deps;
-  const router = Router();
-  router.use('/sessions', noStore, requireLogin);
 
-  router.get('/sessions', async (req, res) => {
+  const list: RequestHandler = async (req, res) => {
     const now = Date.now();
     const list = (await userSessions.list(req.session.userId ?? '', req.sessionID))
       // timed out on the server, though not yet removed from the store
@@ -34,9 +30,9 @@ export function sessionsRoutes(deps: { userSessions: UserSessions; sessionConfig
         lastSeenAt: s.lastSeenAt === undefined ? undefined : new Date(s.lastSeenAt),
       })),
     });
-  });
+  };
 
-  router.post('/sessions/end', async (req, res) => {
+  const endOne: RequestHandler = async (req, res) => {
     const form = handleForm.safeParse(req.body);
     if (!form.success) {
       res.status(400).render('error', { title: 'Bad request', status: 400, message: 'That is not a session of yours.' });
@@ -53,9 +49,9 @@ export function sessionsRoutes(deps: { userSessions: UserSessions; sessionConfig
     const ended = await userSessions.endOne(userId, form.data.handle);
     logger.info({ event: 'session-ended', userId, ended }, 'a session was signed out from the sessions page');
     res.redirect(303, `/sessions?notice=${ended ? 'session-ended' : 'session-gone'}`);
-  });
+  };
 
-  router.post('/sessions/end-others', async (req, res) => {
+  const endOthers: RequestHandler = async (req, res) => {
     const userId = req.session.userId ?? '';
     const { ended, generation } = await userSessions.endOthers(userId, req.sessionID);
     // this session carries the user's new generation; its save also finds out
@@ -64,7 +60,7 @@ export function sessionsRoutes(deps: { userSessions: UserSessions; sessionConfig
     await saveSession(req);
     logger.info({ event: 'sessions-ended', userId, count: ended }, 'every other session was signed out');
     res.redirect(303, '/sessions?notice=others-ended');
-  });
+  };
 
-  return router;
+  return { list, endOne, endOthers };
 }
