@@ -2,6 +2,7 @@
 // password again (re-authentication for what matters most), and both count a
 // wrong one toward the same throttling as the login form.
 import type { Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey } from '../models/user.js';
@@ -59,6 +60,29 @@ export function accountPages(deps: AccountDeps) {
     return user;
   }
 
+  /**
+   * What both account forms do first: the form is valid and the current
+   * password (in `passwordField`) is right, with throttling. Otherwise the
+   * form is shown again with what is wrong, and the result is undefined.
+   */
+  async function reauthenticatedForm<F extends string, D extends Record<F, string>>(
+    req: Request,
+    res: Response,
+    page: { view: string; title: string },
+    schema: z.ZodType<D>,
+    passwordField: F,
+  ) {
+    const again = (errors: Record<string, string | undefined>) =>
+      res.status(400).render(page.view, { title: page.title, csrfToken: ensureCsrfToken(req), errors });
+    const form = schema.safeParse(req.body ?? {});
+    if (!form.success) {
+      again(fieldErrors(form.error));
+      return undefined;
+    }
+    const user = await reauthenticate(req, res, form.data[passwordField], () => again({ [passwordField]: WRONG_PASSWORD }));
+    return user ? { user, data: form.data } : undefined;
+  }
+
   const passwordForm: RequestHandler = (req, res) => {
     const changed = Number(req.query.changed);
     res.render('account-password', {
@@ -70,19 +94,13 @@ export function accountPages(deps: AccountDeps) {
   };
 
   const changePassword: RequestHandler = async (req, res) => {
-    const page = { title: 'Change your password', csrfToken: ensureCsrfToken(req) };
-    const form = changePasswordForm.safeParse(req.body ?? {});
-    if (!form.success) {
-      res.status(400).render('account-password', { ...page, errors: fieldErrors(form.error) });
-      return;
-    }
-    const user = await reauthenticate(req, res, form.data.currentPassword, () => {
-      res.status(400).render('account-password', { ...page, errors: { currentPassword: WRONG_PASSWORD } });
-    });
-    if (!user) return;
+    const page = { view: 'account-password', title: 'Change your password' };
+    const checked = await reauthenticatedForm(req, res, page, changePasswordForm, 'currentPassword');
+    if (!checked) return;
+    const { user, data } = checked;
 
     const userId = String(user._id);
-    await users.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hash(form.data.newPassword) } });
+    await users.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hash(data.newPassword) } });
     // every other session of the account ends, logins still running with the
     // old password included: whoever knew it, or held a cookie, is out...
     const { ended: others, generation } = await userSessions.endOthers(userId, req.sessionID);
@@ -98,16 +116,10 @@ export function accountPages(deps: AccountDeps) {
   };
 
   const deleteAccount: RequestHandler = async (req, res) => {
-    const page = { title: 'Delete your account', csrfToken: ensureCsrfToken(req) };
-    const form = deleteAccountForm.safeParse(req.body ?? {});
-    if (!form.success) {
-      res.status(400).render('account-delete', { ...page, errors: fieldErrors(form.error) });
-      return;
-    }
-    const user = await reauthenticate(req, res, form.data.password, () => {
-      res.status(400).render('account-delete', { ...page, errors: { password: WRONG_PASSWORD } });
-    });
-    if (!user) return;
+    const page = { view: 'account-delete', title: 'Delete your account' };
+    const checked = await reauthenticatedForm(req, res, page, deleteAccountForm, 'password');
+    if (!checked) return;
+    const { user } = checked;
 
     const userId = String(user._id);
     // sessions first, then the user: if this stops halfway, the account is
