@@ -37,7 +37,7 @@ test('a login form posted from another origin is refused', async ({ page, regist
   const response = page.waitForResponse((res) => res.url().endsWith('/login') && res.request().method() === 'POST');
   await page.getByRole('button', { name: 'Claim your prize' }).click();
   expect((await response).status()).toBe(403);
-  await expect(page.getByRole('heading', { name: 'This form has expired' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'This form was sent from another site' })).toBeVisible();
   await page.goto('/dashboard');
   await expect(page).toHaveURL('/login?next=/dashboard');
 });

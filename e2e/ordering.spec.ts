@@ -1,5 +1,6 @@
 // Journey 8: the ordering lesson. With a session store slowed down on purpose
-// (SESSION_STORE_DELAY_MS, which production refuses), login still lands on a
+// (SESSION_STORE_DELAY_MS of tools/instrumented-server.ts; the production
+// server has no such setting), login still lands on a
 // dashboard that knows the user, every time: the redirect waits for the save.
 import { expect, test } from './fixtures.js';
 import { DashboardPage } from './pages/dashboard-page.js';
@@ -9,7 +10,7 @@ import { startInstance } from './support/app-process.js';
 test('login with a slow session store always lands logged in', async ({ page, registeredUser }) => {
   // starts app processes of its own: generous on a busy two-core machine
   test.setTimeout(120_000);
-  const slow = await startInstance({ env: { SESSION_STORE_DELAY_MS: '400' } });
+  const slow = await startInstance({ instrumented: true, env: { SESSION_STORE_DELAY_MS: '400' } });
   try {
     const login = new LoginPage(page);
     const dashboard = new DashboardPage(page);

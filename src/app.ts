@@ -16,17 +16,10 @@ import { sessionEndedElsewhere, templateLocals } from './middleware/locals.js';
 import { noStoreWhenLoggedIn } from './middleware/no-store.js';
 import type { UserModel } from './models/user.js';
 import { VIEWS_DIR } from './paths.js';
-import { accountRoutes } from './routes/account.js';
-import { dashboardRoutes } from './routes/dashboard.js';
 import { describeDuration } from './duration.js';
-import { healthRoutes, type HealthChecks } from './routes/health.js';
-import { homeRoutes } from './routes/home.js';
-import { loginRoutes } from './routes/login.js';
-import { logoutRoutes } from './routes/logout.js';
-import { labRoutes } from './lab/index.js';
-import type { LabServices } from './lab/services.js';
-import { registerRoutes } from './routes/register.js';
-import { sessionsRoutes } from './routes/sessions.js';
+import type { HealthChecks } from './routes/health.js';
+import { routeTable } from './routes/index.js';
+import type { LabDatabase } from './lab/lab-database.js';
 import { csrfProtection } from './security/csrf.js';
 import { requireSameOrigin } from './security/same-origin.js';
 import type { LoginThrottle } from './security/throttle.js';
@@ -39,13 +32,13 @@ export interface AppDeps {
   users: UserModel;
   sessionStore: Store;
   throttle: LoginThrottle;
-  sessions: UserSessions;
+  userSessions: UserSessions;
   /** bcrypt itself: the threads of auth/bcrypt-pool.ts in the server */
   passwordHashing: BcryptFunctions;
   health: HealthChecks;
   logger: Logger;
   /** what the lab's experiments store (development only; see lab/) */
-  lab?: LabServices;
+  lab?: LabDatabase;
 }
 
 // form posts are a few hundred bytes; anything much larger is not a form of ours
@@ -82,7 +75,7 @@ const PERMISSIONS_POLICY = [
   .join(', ');
 
 export function createApp(deps: AppDeps): Express {
-  const { config, users, sessionStore, throttle, sessions, health, logger } = deps;
+  const { config, users, sessionStore, throttle, userSessions, health, logger } = deps;
   const passwords = createPasswordHasher({
     cost: config.passwords.bcryptCost,
     pepper: config.passwords.pepper,
@@ -96,10 +89,21 @@ export function createApp(deps: AppDeps): Express {
   app.set('view cache', config.isProduction);
   // the demo banner on every page (see DEMO_MODE)
   app.locals.demo = config.demo.enabled ? { ttl: describeDuration(config.demo.accountTtlMs) } : undefined;
-  // the lab never runs in production, whatever it is given
-  const lab = config.isProduction ? undefined : deps.lab;
-  // the home page links to the lab where there is one
-  app.locals.labAvailable = lab !== undefined;
+  // every route, with its guards: routes/index.ts
+  const routes = routeTable({
+    users,
+    passwords,
+    throttle,
+    userSessions,
+    sessionConfig: config.session,
+    logger,
+    health,
+    lab: deps.lab,
+    appSessionStore: sessionStore,
+    isProduction: config.isProduction,
+  });
+  // the home page links to the lab where there is one (never in production)
+  app.locals.labAvailable = routes.lab !== undefined;
   // behind a TLS-terminating proxy, Express must trust X-Forwarded-Proto to
   // know the request was HTTPS, or it refuses to send the Secure cookie
   app.set('trust proxy', config.trustProxy);
@@ -142,7 +146,7 @@ export function createApp(deps: AppDeps): Express {
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip
   app.use(staticAssets({ isProduction: config.isProduction }));
-  app.use(healthRoutes(health, { logger, showReasons: !config.isProduction }));
+  app.use(routes.probes);
   // a Secure session cookie never goes out over plain HTTP: say so, instead
   // of letting every form fail
   if (config.session.secureCookie) app.use(httpsRequired(logger));
@@ -155,7 +159,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
   // the lab: sessions of its own, so it comes before the app's session
   // middleware (its header reads the app's login from the store, read only)
-  if (lab) app.use('/lab', labRoutes({ lab, session: config.session, appSessionStore: sessionStore }));
+  if (routes.lab) app.use('/lab', routes.lab);
   app.use(createSessionMiddleware(config.session, sessionStore));
   // a cookie for a session that is gone: to the login page, which says why
   app.use(sessionEndedElsewhere(config.session));
@@ -165,14 +169,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(csrfProtection);
   app.use(templateLocals);
 
-  const auth = { users, passwords, throttle, session: config.session, logger };
-  app.use(homeRoutes());
-  app.use(registerRoutes(auth));
-  app.use(loginRoutes(auth));
-  app.use(logoutRoutes({ session: config.session, logger }));
-  app.use(dashboardRoutes({ users, sessions, session: config.session }));
-  app.use(sessionsRoutes({ sessions, session: config.session, logger }));
-  app.use(accountRoutes({ ...auth, sessions }));
+  app.use(routes.pages);
 
   app.use(notFound);
   app.use(sessionEndedHandler(config.session, logger));

@@ -8,7 +8,7 @@ export const DEV_SESSION_SECRET = 'dev-only-secret-never-use-in-production';
 export const DEV_PASSWORD_PEPPER = 'dev-only-pepper-never-use-in-production';
 
 export type NodeEnv = 'development' | 'test' | 'production';
-export type SessionExpiryMode = 'auto' | 'ttl' | 'sweep';
+export type ExpiryMode = 'auto' | 'ttl' | 'sweep';
 export type LocalDbEngine = 'auto' | 'mongod' | 'ferretdb';
 
 export interface Config {
@@ -41,10 +41,12 @@ export interface Config {
     // logged out this long after login, however busy the session is
     absoluteTimeoutMs: number;
     secureCookie: boolean;
-    expiryMode: SessionExpiryMode;
+  };
+  // how whatever expires leaves MongoDB: sessions, throttle counters, demo accounts
+  expiry: {
+    // a TTL index where the server has them, else a periodic sweep (db/expiry.ts)
+    mode: ExpiryMode;
     sweepIntervalMinutes: number;
-    // test-only: every session save waits this long (0 = off); production refuses it
-    storeDelayMs: number;
   };
   passwords: {
     bcryptCost: number;
@@ -178,7 +180,6 @@ const envSchema = z.object({
   ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: intInRange('ANONYMOUS_SESSIONS_PER_IP_PER_HOUR', 1, 10_000_000, 300),
   TRUST_PROXY: optionalString,
   SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
-  SESSION_STORE_DELAY_MS: intInRange('SESSION_STORE_DELAY_MS', 0, 10_000, 0),
   DEMO_MODE: z
     .enum(['true', 'false'], { message: 'DEMO_MODE must be true or false' })
     .optional()
@@ -260,9 +261,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // OWASP and NIST: a work factor that costs an attacker real time per guess
     if (e.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 when NODE_ENV=production');
   }
-  if (isProduction && e.SESSION_STORE_DELAY_MS > 0) {
-    problems.push('SESSION_STORE_DELAY_MS slows every login down on purpose, for tests; it is refused when NODE_ENV=production');
-  }
   if (isProduction && e.TRUST_PROXY === 'true') {
     // every address is a trusted proxy: X-Forwarded-For and X-Forwarded-Proto are whatever the client says
     problems.push(
@@ -300,10 +298,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // Secure cookies are only sent over HTTPS: on plain http://localhost the
       // browser would drop them and nobody could stay logged in.
       secureCookie: isProduction,
-      expiryMode: e.SESSION_EXPIRY_MODE,
-      sweepIntervalMinutes: e.SESSION_SWEEP_INTERVAL_MINUTES,
-      storeDelayMs: e.SESSION_STORE_DELAY_MS,
     },
+    expiry: { mode: e.SESSION_EXPIRY_MODE, sweepIntervalMinutes: e.SESSION_SWEEP_INTERVAL_MINUTES },
     passwords: {
       bcryptCost: e.BCRYPT_COST,
       // a container's CPU quota is not visible to Node: set it to the cores the container may use

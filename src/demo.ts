@@ -13,14 +13,14 @@ import type { UserSessions } from './session/user-sessions.js';
 /** Deletes accounts created more than `ttlMs` ago, sessions first; says how many. */
 export async function removeExpiredDemoAccounts(
   users: UserModel,
-  sessions: UserSessions,
+  userSessions: UserSessions,
   ttlMs: number,
   now = Date.now(),
 ): Promise<number> {
   // trusted(): sanitizeFilter is on, so an operator we write ourselves must say so
   const expired = await users.find({ createdAt: trusted({ $lt: new Date(now - ttlMs) }) }, { _id: 1 }).lean();
   for (const { _id } of expired) {
-    await sessions.endAll(String(_id));
+    await userSessions.endAll(String(_id));
     await users.deleteOne({ _id });
   }
   return expired.length;
@@ -28,16 +28,16 @@ export async function removeExpiredDemoAccounts(
 
 export async function startDemoCleanup(deps: {
   users: UserModel;
-  sessions: UserSessions;
-  config: Pick<Config, 'demo' | 'session'>;
+  userSessions: UserSessions;
+  config: Pick<Config, 'demo' | 'expiry'>;
   logger: Logger;
 }): Promise<{ mode: ActiveExpiryMode; stop: () => void }> {
-  const { users, sessions, config, logger } = deps;
+  const { users, userSessions, config, logger } = deps;
   const ttlMs = config.demo.accountTtlMs;
   const mode = await ensureExpiryIndex(
     users.collection,
     'createdAt',
-    config.session.expiryMode,
+    config.expiry.mode,
     logger,
     Math.ceil(ttlMs / 1000),
   );
@@ -45,7 +45,7 @@ export async function startDemoCleanup(deps: {
   if (mode === 'ttl') return { mode, stop: () => undefined };
 
   const sweep = () => {
-    removeExpiredDemoAccounts(users, sessions, ttlMs).then(
+    removeExpiredDemoAccounts(users, userSessions, ttlMs).then(
       (removed) => {
         if (removed > 0) logger.info({ event: 'demo-accounts-removed', removed }, 'expired demo accounts removed');
       },
@@ -55,7 +55,7 @@ export async function startDemoCleanup(deps: {
     );
   };
   sweep();
-  const timer = setInterval(sweep, config.session.sweepIntervalMinutes * 60_000);
+  const timer = setInterval(sweep, config.expiry.sweepIntervalMinutes * 60_000);
   timer.unref();
   return { mode, stop: () => clearInterval(timer) };
 }

@@ -1,5 +1,7 @@
-// server: the process. Reads the config, connects to MongoDB (or starts the
-// local database), builds the app, listens, and shuts down cleanly.
+// server: the production process. Reads the config, connects to MongoDB (or
+// starts the local database), builds the app, listens, and shuts down cleanly.
+// The tests and the benchmark start the same process through
+// tools/instrumented-server.ts, which adds what only they need.
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +15,7 @@ import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
 import { createHttpServer } from './http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { PROJECT_ROOT } from './paths.js';
-import { openServices } from './services.js';
-import { SlowStore } from './session/slow-store.js';
+import { openAppServices } from './app-services.js';
 import { startDemoCleanup } from './demo.js';
 
 export interface RunningServer {
@@ -24,7 +25,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function readConfig(): Config {
+export function readConfig(): Config {
   // a .env file is a convenience for local runs; real environment variables win
   const envFile = path.join(PROJECT_ROOT, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
@@ -41,15 +42,17 @@ function listen(server: http.Server, port: number, host: string): Promise<Addres
   });
 }
 
-/** For measurements (npm run bench), not for production use. */
-export interface ServerHooks {
-  /** Called for every command sent to MongoDB. */
+/**
+ * What tools/instrumented-server.ts adds for the tests and the benchmark (a
+ * slowed or in-memory session store, a count of database commands). This
+ * file's own process passes none.
+ */
+export interface Instrumentation {
   onDatabaseCommand?: (name: string) => void;
-  /** Replaces the session store (e.g. with an in-memory one, to compare). */
-  replaceSessionStore?: (store: Store) => Store;
+  wrapSessionStore?: (store: Store) => Store;
 }
 
-export async function startServer(config: Config, logger: Logger, hooks: ServerHooks = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, instrumentation: Instrumentation = {}): Promise<RunningServer> {
   let localDb: LocalDatabase | undefined;
   let uri = config.mongodbUri;
   if (uri === undefined) {
@@ -69,16 +72,16 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       responseTimeoutMs: config.db.responseTimeoutMs,
       deadlineMs: config.db.startupTimeoutMs,
       logger,
-      onCommand: hooks.onDatabaseCommand,
+      onCommand: instrumentation.onDatabaseCommand,
     });
   } catch (err) {
     await localDb?.stop();
     throw err;
   }
 
-  const services = await openServices(connection, config, logger);
-  const { users, store, throttle, sessions, passwordHashing, lab, pingDatabase } = services;
-  const demo = config.demo.enabled ? await startDemoCleanup({ users, sessions, config, logger }) : undefined;
+  const services = await openAppServices(connection, config, logger);
+  const { users, store, throttle, userSessions, passwordHashing, lab, pingDatabase } = services;
+  const demo = config.demo.enabled ? await startDemoCleanup({ users, userSessions, config, logger }) : undefined;
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
   }
@@ -89,14 +92,10 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const proxyWarning = trustProxyWarning(config);
   if (proxyWarning) logger.warn(proxyWarning);
 
-  if (config.session.storeDelayMs > 0) {
-    logger.warn(`SESSION_STORE_DELAY_MS: every session save waits ${config.session.storeDelayMs} ms (for tests)`);
-  }
-  let sessionStore: Store = config.session.storeDelayMs > 0 ? new SlowStore(store, config.session.storeDelayMs) : store;
-  if (hooks.replaceSessionStore) sessionStore = hooks.replaceSessionStore(sessionStore);
+  const sessionStore = instrumentation.wrapSessionStore ? instrumentation.wrapSessionStore(store) : store;
   let shuttingDown = false;
   const health = { pingDatabase, isShuttingDown: () => shuttingDown };
-  const app = createApp({ config, users, sessionStore, throttle, sessions, passwordHashing, health, logger, lab });
+  const app = createApp({ config, users, sessionStore, throttle, userSessions, passwordHashing, health, logger, lab });
   // with the limits of http-server.ts: slow clients cannot hold connections
   const server = createHttpServer(app);
   const address = await listen(server, config.port, config.host);
@@ -136,7 +135,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
 // signals closer together than this are one signal delivered twice
 const SAME_SIGNAL_MS = 500;
 
-async function main(): Promise<void> {
+/**
+ * Runs a server as this process: started from the config, stopped cleanly by
+ * SIGTERM or SIGINT, exiting on any bug nobody caught.
+ */
+export async function runProcess(start: (config: Config, logger: Logger) => Promise<RunningServer>): Promise<void> {
   let config: Config;
   try {
     config = readConfig();
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
 
   let running: RunningServer;
   try {
-    running = await startServer(config, logger);
+    running = await start(config, logger);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       logger.fatal(
@@ -205,5 +208,5 @@ async function main(): Promise<void> {
 
 // run only when started as a program, not when imported by a test
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
-  await main();
+  await runProcess((config, logger) => startServer(config, logger));
 }

@@ -37,7 +37,7 @@ async function withApp(
     sessionStore: new session.MemoryStore(),
     throttle: createMemoryThrottle(config.throttle, quietLogger),
     health: { pingDatabase: () => Promise.resolve(), isShuttingDown: () => false },
-    sessions: {
+    userSessions: {
       list: () => Promise.resolve([]),
       endOne: () => Promise.resolve(false),
       endOthers: () => Promise.resolve({ ended: 0, generation: 0 }),

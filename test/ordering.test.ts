@@ -14,7 +14,7 @@ import { Client, uniqueUsername } from './helpers/client.js';
 import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 import { regenerateSession } from '../src/session/promises.js';
 import { createSessionMiddleware } from '../src/session/middleware.js';
-import { SlowStore } from '../src/session/slow-store.js';
+import { SlowStore } from '../src/lab/slow-store.js';
 
 const SAVE_DELAY_MS = 300;
 

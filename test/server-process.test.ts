@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from '../src/paths.js';
 import { Client } from './helpers/client.js';
 import { quietLogger } from './helpers/database.js';
 
+// the same process, through the instrumented server: every session save takes 1.5 s
 const SLOW_SERVER = { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', BCRYPT_COST: '10', SESSION_STORE_DELAY_MS: '1500' };
 
 function freePort(): Promise<number> {
@@ -24,6 +25,8 @@ function freePort(): Promise<number> {
 }
 
 const SERVER = path.join(PROJECT_ROOT, 'dist', 'server.js');
+// tools/instrumented-server.ts running dist/ (CLOAKROOM_BUILD=dist)
+const INSTRUMENTED = ['--import', 'tsx', path.join(PROJECT_ROOT, 'tools', 'instrumented-server.ts')];
 
 interface Run {
   code: number | null;
@@ -36,12 +39,12 @@ after(() => {
   for (const child of started) child.kill('SIGKILL');
 });
 
-function startServer(env: Record<string, string>) {
+function startServer(env: Record<string, string>, options: { instrumented?: boolean } = {}) {
   assert.ok(existsSync(SERVER), 'dist/server.js is missing: run npm run build first');
   // a clean environment: nothing from the caller's MONGODB_URI or .env leaks in
-  const child = spawn(process.execPath, [SERVER], {
+  const child = spawn(process.execPath, options.instrumented ? INSTRUMENTED : [SERVER], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(options.instrumented ? { CLOAKROOM_BUILD: 'dist' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -72,6 +75,13 @@ describe('the server process', () => {
     assert.match(output, /MONGODB_URI is required when NODE_ENV=production/);
     assert.match(output, /SESSION_SECRET is required/);
     assert.doesNotMatch(output, /\n\s+at /, 'a message, not a stack trace');
+  });
+
+  it('has no slow session store in production: the instrumented server refuses one, the server has none', async () => {
+    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1:1/cloakroom', SESSION_SECRET: 's'.repeat(40), PASSWORD_PEPPER: 'p'.repeat(40), SESSION_STORE_DELAY_MS: '300' };
+    const { code, output } = await startServer(production, { instrumented: true }).exited;
+    assert.equal(code, 1);
+    assert.match(output, /SESSION_STORE_DELAY_MS slows every login down on purpose, for tests; it is refused when NODE_ENV=production/);
   });
 
   it('in production, refuses TRUST_PROXY=true and warns at startup about a hop count', { timeout: 60_000 }, async () => {
@@ -153,7 +163,7 @@ describe('the server process', () => {
 
   it('on SIGTERM, finishes the request in flight, then exits 0', { timeout: 60_000 }, async () => {
     // every session save takes 1.5 s: a login is a slow request
-    const server = startServer({ ...SLOW_SERVER, SHUTDOWN_GRACE_SECONDS: '10' });
+    const server = startServer({ ...SLOW_SERVER, SHUTDOWN_GRACE_SECONDS: '10' }, { instrumented: true });
     const [, url] = await server.waitFor(/listening on (http:\/\/\S+?) /);
     const base = (url ?? '').replace('localhost', '127.0.0.1');
     await new Client(base).register('shutdown_user', 'a patient passphrase');
@@ -174,7 +184,7 @@ describe('the server process', () => {
   });
 
   it('a second signal exits at once', { timeout: 60_000 }, async () => {
-    const server = startServer(SLOW_SERVER);
+    const server = startServer(SLOW_SERVER, { instrumented: true });
     const [, url] = await server.waitFor(/listening on (http:\/\/\S+?) /);
     const client = new Client((url ?? '').replace('localhost', '127.0.0.1'));
     const pending = client.register('impatient_user', 'a patient passphrase').catch(() => undefined);

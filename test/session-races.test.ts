@@ -6,7 +6,7 @@
 // password when it changes must not come out with a session.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SlowStore } from '../src/session/slow-store.js';
+import { SlowStore } from '../src/lab/slow-store.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
 

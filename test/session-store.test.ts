@@ -24,7 +24,7 @@ after(async () => {
 });
 
 const client = () => connection.getClient();
-const settings = { absoluteTimeoutMs: 60_000, expiryMode: 'auto', sweepIntervalMinutes: 1 } as const;
+const settings = { session: { absoluteTimeoutMs: 60_000 }, expiry: { mode: 'auto', sweepIntervalMinutes: 1 } } as const;
 
 // every logged-in session may stand, unless a test says otherwise
 const mayStand = () => Promise.resolve(true);
@@ -72,7 +72,7 @@ describe('session store', () => {
     const { store } = await createSessionStore(
       client(),
       connection.name,
-      { ...settings, expiryMode: 'sweep' },
+      { ...settings, expiry: { ...settings.expiry, mode: 'sweep' } },
       quietLogger,
       mayStand,
     );

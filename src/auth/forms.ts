@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { isCommonPassword } from './common-passwords.js';
 
-export const USERNAME_RULE = '3 to 32 characters: letters, digits, ".", "_" and "-"';
 export const PASSWORD_MIN = 8;
 // long enough for any passphrase, short enough that nobody can make us hash megabytes
 export const PASSWORD_MAX = 128;

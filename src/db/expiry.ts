@@ -3,10 +3,10 @@
 // a TTL index; servers without TTL indexes (FerretDB 1.x, some
 // MongoDB-compatible clouds) need a periodic sweep instead.
 import type { Collection } from 'mongodb';
-import type { SessionExpiryMode } from '../config.js';
+import type { ExpiryMode } from '../config.js';
 import type { Logger } from '../logger.js';
 
-export type ActiveExpiryMode = Exclude<SessionExpiryMode, 'auto'>;
+export type ActiveExpiryMode = Exclude<ExpiryMode, 'auto'>;
 
 // MongoDB error codes a server answers with when it lacks a feature
 const TTL_UNSUPPORTED_CODES = new Set([
@@ -30,7 +30,7 @@ function errorCode(err: unknown): number {
 export async function ensureExpiryIndex(
   collection: Collection,
   field: string,
-  wanted: SessionExpiryMode,
+  wanted: ExpiryMode,
   logger: Logger,
   // a document goes this long after the date in `field` (0: at that date)
   afterSeconds = 0,

@@ -16,13 +16,12 @@ import { lostUpdatesRoutes } from './lost-updates.js';
 import { redirectRaceRoutes } from './redirect-race.js';
 import { resurrectionRoutes, WAYS } from './resurrection.js';
 import { saveUninitializedRoutes } from './save-uninitialized.js';
-import { LAB_COLLECTIONS, type LabServices } from './services.js';
+import { LAB_COLLECTIONS, type LabDatabase } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
-import './lab-session-data.js';
 
 export interface LabDeps {
-  lab: LabServices;
-  session: Config['session'];
+  lab: LabDatabase;
+  sessionConfig: Config['session'];
   /** the app's own session store, read for the header only */
   appSessionStore: Store;
 }
@@ -35,12 +34,12 @@ export interface LabDeps {
  * from its store, by the ID in the app's cookie.
  */
 async function appLogin(req: Request, deps: LabDeps): Promise<{ username: string; csrfToken: string | undefined } | undefined> {
-  const id = sessionIdInCookie(req, deps.session);
+  const id = sessionIdInCookie(req, deps.sessionConfig);
   if (id === undefined) return undefined;
   const store = deps.appSessionStore;
   const session = await promisify(store.get.bind(store))(id);
   // logged in, and not past a timeout that ends the session at its next app request
-  if (!session?.userId || expiredReason(deps.session, session, Date.now())) return undefined;
+  if (!session?.userId || expiredReason(deps.sessionConfig, session, Date.now())) return undefined;
   return { username: session.username, csrfToken: session.csrfToken ?? undefined };
 }
 
@@ -48,7 +47,7 @@ export function labRoutes(deps: LabDeps): Router {
   const router = Router();
   // one store on lab_sessions, for the lab's sessions and the redirect race's
   const sessionsStore = deps.lab.store(LAB_COLLECTIONS.sessions);
-  const sessionOfTheLab = labSession(deps.session, {
+  const sessionOfTheLab = labSession(deps.sessionConfig, {
     store: sessionsStore,
     name: 'cloakroom.lab',
     path: '/lab',

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { saveSession } from '../session/promises.js';
-import { LAB_COLLECTIONS } from './services.js';
+import { LAB_COLLECTIONS } from './lab-database.js';
+import { labData } from './session.js';
 import type { LabDeps } from './index.js';
 
 export const LOST_UPDATES_BURST = 50;
@@ -29,9 +30,10 @@ export function lostUpdatesRoutes(deps: LabDeps): Router {
   }
 
   router.get('/', async (req, res) => {
-    const tokenBefore = req.session.csrfToken;
-    const newCounter = !req.session.labId;
-    if (newCounter) req.session.labId = randomBytes(9).toString('base64url');
+    const session = labData(req);
+    const tokenBefore = session.csrfToken;
+    const newCounter = !session.labId;
+    if (newCounter) session.labId = randomBytes(9).toString('base64url');
     const csrfToken = ensureCsrfToken(req);
     // stored before the page goes out: its button posts with both at once
     if (newCounter || csrfToken !== tokenBefore) await saveSession(req);
@@ -39,32 +41,34 @@ export function lostUpdatesRoutes(deps: LabDeps): Router {
       title: 'Lost updates',
       burst: LOST_UPDATES_BURST,
       csrfToken,
-      counts: await counts(req.session.labId, req.session.labHits),
+      counts: await counts(session.labId, session.labHits),
     });
   });
 
   router.post('/hit', async (req, res) => {
-    if (!req.session.labId) {
+    const session = labData(req);
+    if (!session.labId) {
       res.status(409).json({ error: 'Open the lost-updates page first: it gives your lab session its counter.' });
       return;
     }
     // read-add-write on the session: read when this request started
-    const seen = req.session.labHits ?? 0;
+    const seen = session.labHits ?? 0;
     await new Promise((resolve) => setTimeout(resolve, WORK_MS));
-    req.session.labHits = seen + 1;
+    session.labHits = seen + 1;
     // one atomic update in MongoDB: no read, nothing to overwrite
-    await counters.updateOne({ _id: req.session.labId }, { $inc: { hits: 1 } }, { upsert: true });
+    await counters.updateOne({ _id: session.labId }, { $inc: { hits: 1 } }, { upsert: true });
     // express-session writes the whole session back as this response ends
     res.status(204).end();
   });
 
   router.get('/counts', async (req, res) => {
-    res.set('Cache-Control', 'no-store').json(await counts(req.session.labId, req.session.labHits));
+    res.set('Cache-Control', 'no-store').json(await counts(labData(req).labId, labData(req).labHits));
   });
 
   router.post('/reset', async (req, res) => {
-    req.session.labHits = 0;
-    if (req.session.labId) await counters.deleteOne({ _id: req.session.labId });
+    const session = labData(req);
+    session.labHits = 0;
+    if (session.labId) await counters.deleteOne({ _id: session.labId });
     await saveSession(req);
     res.redirect(303, '/lab/lost-updates');
   });

@@ -10,8 +10,8 @@ import { Router, type RequestHandler } from 'express';
 import type { Store } from 'express-session';
 import { ensureCsrfToken, csrfTokenForForm } from '../security/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
-import { SlowStore } from '../session/slow-store.js';
-import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
+import { SlowStore } from './slow-store.js';
+import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
 // long enough to see, short enough not to bore
@@ -26,7 +26,7 @@ function visitorName(body: unknown): string {
 
 /** Sessions for this experiment only: every save waits LAB_STORE_DELAY_MS. */
 function sessionFor(deps: LabDeps, store: Store): RequestHandler {
-  return labSession(deps.session, {
+  return labSession(deps.sessionConfig, {
     store: new SlowStore(store, LAB_STORE_DELAY_MS),
     name: 'cloakroom.lab-race',
     path: '/lab/redirect-race',
@@ -55,7 +55,7 @@ function pages(): Router {
         next(err);
         return;
       }
-      req.session.labVisitor = name;
+      labData(req).labVisitor = name;
       ensureCsrfToken(req);
       // the session is saved only as this response ends, after the browser
       // already has the redirect
@@ -67,7 +67,7 @@ function pages(): Router {
   router.post('/right', async (req, res) => {
     const name = visitorName(req.body);
     await regenerateSession(req);
-    req.session.labVisitor = name;
+    labData(req).labVisitor = name;
     ensureCsrfToken(req);
     // respond only once the store has the session
     await saveSession(req);
@@ -78,7 +78,7 @@ function pages(): Router {
     res.render('lab/redirect-race-landing', {
       title: 'The redirect race: where you landed',
       way: req.query.way === 'right' ? 'right' : 'wrong',
-      visitor: req.session.labVisitor,
+      visitor: labData(req).labVisitor,
     });
   });
 

@@ -13,8 +13,8 @@ import { Router, type RequestHandler } from 'express';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { destroySession, regenerateSession, saveSession } from '../session/promises.js';
 import { SessionEndedError } from '../session/race-safe-store.js';
-import { LAB_COLLECTIONS } from './services.js';
-import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
+import { LAB_COLLECTIONS } from './lab-database.js';
+import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
 export const WAYS = ['wrong', 'right'] as const;
@@ -29,7 +29,7 @@ const pathOf = (way: Way) => `/lab/resurrection/${way}`;
 /** The lab session of one way: a plain upsert store the wrong way, the race-safe store the right way. */
 function sessionFor(deps: LabDeps, way: Way): RequestHandler {
   const collection = LAB_COLLECTIONS.resurrection;
-  return labSession(deps.session, {
+  return labSession(deps.sessionConfig, {
     store: way === 'wrong' ? deps.lab.store(collection) : deps.lab.raceSafeStore(collection),
     name: cookieName(way),
     path: pathOf(way),
@@ -54,7 +54,7 @@ function pages(way: Way): Router {
   // a pretend login: a new session with someone in it, saved before the answer
   router.post('/login', async (req, res) => {
     await regenerateSession(req);
-    req.session.labVisitor = 'lab visitor';
+    labData(req).labVisitor = 'lab visitor';
     const csrfToken = ensureCsrfToken(req);
     await saveSession(req);
     res.set('Cache-Control', 'no-store').json({ csrfToken });
@@ -64,9 +64,10 @@ function pages(way: Way): Router {
   // report being generated, a slow page, a prefetch the browser started
   router.get('/slow', async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    const loggedIn = Boolean(req.session.labVisitor);
+    const loggedIn = Boolean(labData(req).labVisitor);
     await new Promise((resolve) => setTimeout(resolve, SLOW_REQUEST_MS));
-    req.session.labHits = (req.session.labHits ?? 0) + 1;
+    const session = labData(req);
+    session.labHits = (session.labHits ?? 0) + 1;
     try {
       await saveSession(req);
       res.json({ loggedIn, saved: true });
@@ -86,7 +87,7 @@ function pages(way: Way): Router {
   });
 
   router.get('/status', (req, res) => {
-    res.set('Cache-Control', 'no-store').json({ loggedIn: Boolean(req.session.labVisitor) });
+    res.set('Cache-Control', 'no-store').json({ loggedIn: Boolean(labData(req).labVisitor) });
   });
 
   // a CSRF token for the next run (the last one died with its session)

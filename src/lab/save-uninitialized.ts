@@ -4,7 +4,7 @@
 // choice) a session is stored only once something is put in it.
 import { Router } from 'express';
 import { csrfTokenForForm } from '../security/csrf.js';
-import { LAB_COLLECTIONS } from './services.js';
+import { LAB_COLLECTIONS } from './lab-database.js';
 import { labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
@@ -18,7 +18,7 @@ function visits(deps: LabDeps): Router {
   for (const saveUninitialized of [true, false]) {
     router.get(
       `${VISIT}/${String(saveUninitialized)}`,
-      labSession(deps.session, { store, name: 'cloakroom.lab-visit', path: `/lab${VISIT}`, saveUninitialized }),
+      labSession(deps.sessionConfig, { store, name: 'cloakroom.lab-visit', path: `/lab${VISIT}`, saveUninitialized }),
       (_req, res) => {
         res.type('text/plain').send(`An anonymous visit (saveUninitialized: ${String(saveUninitialized)}).`);
       },

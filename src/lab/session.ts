@@ -1,8 +1,8 @@
 // lab session: the lab's express-session instances. They differ only in their
 // store, their cookie's name and path, and saveUninitialized; the cookie's
 // flags are the app's own (session/middleware.ts).
-import type { RequestHandler } from 'express';
-import session, { type Store } from 'express-session';
+import type { Request, RequestHandler } from 'express';
+import session, { type Session, type SessionData, type Store } from 'express-session';
 import type { Config } from '../config.js';
 import { cookieOptions } from '../session/middleware.js';
 
@@ -23,4 +23,22 @@ export function labSession(
     // without a maxAge the cookie lasts until the browser closes
     cookie: { ...flags, path: options.path, ...(options.maxAgeMs === undefined ? {} : { maxAge: options.maxAgeMs }) },
   });
+}
+
+/**
+ * What the lab's own sessions hold. Deliberately not added to express-session's
+ * SessionData (session/session-data.ts): the real routes cannot even name
+ * these fields, and the lab reaches them only through labData().
+ */
+export interface LabSessionData {
+  // the redirect race: a name given at the lab's pretend login
+  labVisitor?: string;
+  // lost updates: this lab session's key in lab_counters, and its own counter
+  labId?: string;
+  labHits?: number;
+}
+
+/** This request's lab session, with the lab's fields. */
+export function labData(req: Request): Session & Partial<SessionData> & LabSessionData {
+  return req.session;
 }

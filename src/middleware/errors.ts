@@ -4,6 +4,7 @@ import { HashingQueueFullError } from '../auth/passwords.js';
 import { isDatabaseUnavailable } from '../db/connect.js';
 import type { Logger } from '../logger.js';
 import { isCsrfError } from '../security/csrf.js';
+import { CrossSiteRequestError } from '../security/same-origin.js';
 
 export const notFound: RequestHandler = (_req, res) => {
   res.status(404).render('error', {
@@ -55,6 +56,15 @@ export function errorHandler(logger: Logger, showDetails: boolean): ErrorRequest
       res.status(503).render('error', {
         title: 'Busy right now',
         message: 'Cloakroom is checking a great many passwords at this moment. Nothing you did caused this; please try again in a few seconds.',
+      });
+      return;
+    }
+    if (err instanceof CrossSiteRequestError) {
+      // logged by the same-origin check, with the origin it saw
+      res.status(403).render('error', {
+        title: 'This form was sent from another site',
+        message:
+          'Cloakroom accepts forms only from its own pages, so this one was refused and nothing was changed. If you meant to send it, open the page on this site and send the form from there.',
       });
       return;
     }

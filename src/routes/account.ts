@@ -1,28 +1,18 @@
 // account: change the password, delete the account. Both ask for the current
 // password again (re-authentication for what matters most), and both count a
 // wrong one toward the same throttling as the login form.
-import { Router, type Request, type Response } from 'express';
-import type { Config } from '../config.js';
+import type { Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
-import type { PasswordHasher } from '../auth/passwords.js';
-import type { Logger } from '../logger.js';
-import { noStore } from '../middleware/no-store.js';
-import { requireLogin } from '../middleware/require-login.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
-import { usernameKey, type UserModel } from '../models/user.js';
+import { usernameKey } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
-import type { LoginThrottle } from '../security/throttle.js';
-import { endSession } from '../session/middleware.js';
-import { renewSession } from '../session/sign-in.js';
+import { endSession, renewSession } from '../session/lifecycle.js';
 import type { UserSessions } from '../session/user-sessions.js';
+import type { AuthDeps } from './login.js';
 
-export interface AccountDeps {
-  users: UserModel;
-  passwords: PasswordHasher;
-  throttle: LoginThrottle;
-  sessions: UserSessions;
-  session: Config['session'];
-  logger: Logger;
+export interface AccountDeps extends AuthDeps {
+  userSessions: UserSessions;
 }
 
 const WRONG_PASSWORD = 'That is not your current password';
@@ -32,10 +22,8 @@ function signedOutMessage(count: number): string {
   return `Your password has been changed, and ${count} other session${count === 1 ? ' was' : 's were'} signed out.`;
 }
 
-export function accountRoutes(deps: AccountDeps): Router {
-  const { users, passwords, throttle, sessions, logger } = deps;
-  const router = Router();
-  router.use('/account', noStore, requireLogin);
+export function accountPages(deps: AccountDeps) {
+  const { users, passwords, throttle, userSessions, logger } = deps;
 
   /** Checks the password of the logged-in user, with throttling; responds itself when it fails. */
   async function reauthenticate(req: Request, res: Response, password: string, renderFailure: () => void) {
@@ -57,7 +45,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     if (!user) {
       // the account went away under this session
       await attempt.abandoned();
-      await endSession(req, res, deps.session);
+      await endSession(req, res, deps.sessionConfig);
       res.redirect(303, '/?notice=account-gone');
       return undefined;
     }
@@ -72,7 +60,30 @@ export function accountRoutes(deps: AccountDeps): Router {
     return user;
   }
 
-  router.get('/account/password', (req, res) => {
+  /**
+   * What both account forms do first: the form is valid and the current
+   * password (in `passwordField`) is right, with throttling. Otherwise the
+   * form is shown again with what is wrong, and the result is undefined.
+   */
+  async function reauthenticatedForm<F extends string, D extends Record<F, string>>(
+    req: Request,
+    res: Response,
+    page: { view: string; title: string },
+    schema: z.ZodType<D>,
+    passwordField: F,
+  ) {
+    const again = (errors: Record<string, string | undefined>) =>
+      res.status(400).render(page.view, { title: page.title, csrfToken: ensureCsrfToken(req), errors });
+    const form = schema.safeParse(req.body ?? {});
+    if (!form.success) {
+      again(fieldErrors(form.error));
+      return undefined;
+    }
+    const user = await reauthenticate(req, res, form.data[passwordField], () => again({ [passwordField]: WRONG_PASSWORD }));
+    return user ? { user, data: form.data } : undefined;
+  }
+
+  const passwordForm: RequestHandler = (req, res) => {
     const changed = Number(req.query.changed);
     res.render('account-password', {
       title: 'Change your password',
@@ -80,57 +91,45 @@ export function accountRoutes(deps: AccountDeps): Router {
       csrfToken: ensureCsrfToken(req),
       done: Number.isInteger(changed) && changed >= 0 && changed < 10_000 ? signedOutMessage(changed) : undefined,
     });
-  });
+  };
 
-  router.post('/account/password', async (req, res) => {
-    const page = { title: 'Change your password', csrfToken: ensureCsrfToken(req) };
-    const form = changePasswordForm.safeParse(req.body ?? {});
-    if (!form.success) {
-      res.status(400).render('account-password', { ...page, errors: fieldErrors(form.error) });
-      return;
-    }
-    const user = await reauthenticate(req, res, form.data.currentPassword, () => {
-      res.status(400).render('account-password', { ...page, errors: { currentPassword: WRONG_PASSWORD } });
-    });
-    if (!user) return;
+  const changePassword: RequestHandler = async (req, res) => {
+    const page = { view: 'account-password', title: 'Change your password' };
+    const checked = await reauthenticatedForm(req, res, page, changePasswordForm, 'currentPassword');
+    if (!checked) return;
+    const { user, data } = checked;
 
     const userId = String(user._id);
-    await users.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hash(form.data.newPassword) } });
+    await users.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hash(data.newPassword) } });
     // every other session of the account ends, logins still running with the
     // old password included: whoever knew it, or held a cookie, is out...
-    const { ended: others, generation } = await sessions.endOthers(userId, req.sessionID);
+    const { ended: others, generation } = await userSessions.endOthers(userId, req.sessionID);
     // ...and this session gets a new ID and stays logged in
     req.session.generation = generation;
     await renewSession(req);
     logger.info({ event: 'password-changed', userId, otherSessionsEnded: others }, 'password changed');
     res.redirect(303, `/account/password?changed=${others}`);
-  });
+  };
 
-  router.get('/account/delete', (req, res) => {
+  const deleteForm: RequestHandler = (req, res) => {
     res.render('account-delete', { title: 'Delete your account', errors: {}, csrfToken: ensureCsrfToken(req) });
-  });
+  };
 
-  router.post('/account/delete', async (req, res) => {
-    const page = { title: 'Delete your account', csrfToken: ensureCsrfToken(req) };
-    const form = deleteAccountForm.safeParse(req.body ?? {});
-    if (!form.success) {
-      res.status(400).render('account-delete', { ...page, errors: fieldErrors(form.error) });
-      return;
-    }
-    const user = await reauthenticate(req, res, form.data.password, () => {
-      res.status(400).render('account-delete', { ...page, errors: { password: WRONG_PASSWORD } });
-    });
-    if (!user) return;
+  const deleteAccount: RequestHandler = async (req, res) => {
+    const page = { view: 'account-delete', title: 'Delete your account' };
+    const checked = await reauthenticatedForm(req, res, page, deleteAccountForm, 'password');
+    if (!checked) return;
+    const { user } = checked;
 
     const userId = String(user._id);
     // sessions first, then the user: if this stops halfway, the account is
     // still there to log in to and delete again, and nothing is orphaned
-    await sessions.endAll(userId);
+    await userSessions.endAll(userId);
     await users.deleteOne({ _id: user._id });
-    await endSession(req, res, deps.session);
+    await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');
     res.redirect(303, '/?notice=account-deleted');
-  });
+  };
 
-  return router;
+  return { passwordForm, changePassword, deleteForm, deleteAccount };
 }

@@ -1,19 +1,16 @@
 // dashboard: the private page, with two counters that teach two lessons.
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
-import { noStore } from '../middleware/no-store.js';
-import { requireLogin } from '../middleware/require-login.js';
 import type { UserModel } from '../models/user.js';
 import { browserHalf, redactedDocument, serverDeadlines } from '../session/inspector.js';
-import { endSession } from '../session/middleware.js';
+import { endSession } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
 
-export function dashboardRoutes(deps: { users: UserModel; sessions: UserSessions; session: Config['session'] }): Router {
-  const { users, sessions } = deps;
-  const router = Router();
+export function dashboardPage(deps: { users: UserModel; userSessions: UserSessions; sessionConfig: Config['session'] }) {
+  const { users, userSessions } = deps;
 
-  router.get('/dashboard', noStore, requireLogin, async (req, res) => {
+  const show: RequestHandler = async (req, res) => {
     // lifetime visits: one atomic $inc in MongoDB, so two tabs or two servers
     // counting at once never lose a visit (read-add-write in JS would).
     // No projection: not every MongoDB-compatible server supports one in
@@ -23,7 +20,7 @@ export function dashboardRoutes(deps: { users: UserModel; sessions: UserSessions
       .lean();
     if (!user) {
       // the account was deleted while this session lived: end the session
-      await endSession(req, res, deps.session);
+      await endSession(req, res, deps.sessionConfig);
       res.redirect(303, '/?notice=account-gone');
       return;
     }
@@ -39,22 +36,22 @@ export function dashboardRoutes(deps: { users: UserModel; sessions: UserSessions
       sessionVisits: req.session.dashboardVisits,
       lifetimeVisits: user.lifetimeVisits,
       loginAt: new Date(req.session.loginAt ?? Date.now()),
-      inspector: { cookie: browserHalf(req, deps.session), deadlines: serverDeadlines(req, deps.session) },
+      inspector: { cookie: browserHalf(req, deps.sessionConfig), deadlines: serverDeadlines(req, deps.sessionConfig) },
     });
-  });
+  };
 
   // the session inspector's server half: this session's document as MongoDB
   // holds it. A request of its own (the dashboard page fetches it), so a
   // dashboard view still costs three database commands, and what it shows
   // includes the save the dashboard view just made.
-  router.get('/dashboard/session.json', noStore, requireLogin, async (req, res) => {
-    const doc = await sessions.stored(req.sessionID);
+  const storedSession: RequestHandler = async (req, res) => {
+    const doc = await userSessions.stored(req.sessionID);
     if (!doc) {
       res.status(404).json({ error: 'This session is not in the store (any more).' });
       return;
     }
     res.json(redactedDocument(doc));
-  });
+  };
 
-  return router;
+  return { show, storedSession };
 }

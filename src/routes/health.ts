@@ -2,7 +2,7 @@
 // (/readyz: it can do its job: the database answers and it is not shutting
 // down). Both are mounted before the session middleware: a load balancer
 // polling them never creates, reads or writes a session.
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
 export interface HealthChecks {
@@ -22,21 +22,20 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function healthRoutes(
+export function healthChecks(
   checks: HealthChecks,
   options: {
     logger: Logger;
     /** Put the reason in the body too (development): in production it names hosts and ports, so only the log has it. */
     showReasons: boolean;
   },
-): Router {
-  const router = Router();
+) {
 
-  router.get('/healthz', (_req, res) => {
+  const live: RequestHandler = (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
-  });
+  };
 
-  router.get('/readyz', async (_req, res) => {
+  const ready: RequestHandler = async (_req, res) => {
     res.set('Cache-Control', 'no-store');
     if (checks.isShuttingDown()) {
       res.status(503).json({ status: 'shutting-down', db: 'unknown' });
@@ -50,7 +49,7 @@ export function healthRoutes(
       const reason = err instanceof Error ? err.message : String(err);
       res.status(503).json({ status: 'not-ready', db: 'down', ...(options.showReasons ? { reason } : {}) });
     }
-  });
+  };
 
-  return router;
+  return { live, ready };
 }

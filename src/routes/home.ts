@@ -1,10 +1,10 @@
-import { Router } from 'express';
+// home: the front page.
+import type { RequestHandler } from 'express';
 
-export function homeRoutes(): Router {
-  const router = Router();
+export function homePage() {
   // reading the session here never creates one: saveUninitialized is false
-  router.get('/', (_req, res) => {
+  const show: RequestHandler = (_req, res) => {
     res.render('home', { title: 'Cloakroom' });
-  });
-  return router;
+  };
+  return { show };
 }

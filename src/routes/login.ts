@@ -1,47 +1,45 @@
 // login: check the credentials, then start a fresh session.
-import { Router, type Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import { describeDuration } from '../duration.js';
 import { fieldErrors, loginForm, typedUsername } from '../auth/forms.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
-import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
-import { noStore } from '../middleware/no-store.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey, type UserModel } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
-import { signIn } from '../session/sign-in.js';
+import { signIn } from '../session/lifecycle.js';
 
 // one message for both "no such user" and "wrong password": telling them
 // apart would let anyone find out which usernames exist
 export const LOGIN_FAILED = 'Invalid username or password';
 
-export interface LoginDeps {
+/** What the pages that check a password need: login, registration, the account pages. */
+export interface AuthDeps {
   users: UserModel;
   passwords: PasswordHasher;
   throttle: LoginThrottle;
-  session: Config['session'];
+  sessionConfig: Config['session'];
   logger: Logger;
 }
 
-function expiryNotice(req: Request, session: Config['session']): string | undefined {
+function expiryNotice(req: Request, sessionConfig: Config['session']): string | undefined {
   switch (req.query.expired) {
     case 'idle':
-      return `You were logged out after ${describeDuration(session.idleTimeoutMs)} without activity. Please log in again.`;
+      return `You were logged out after ${describeDuration(sessionConfig.idleTimeoutMs)} without activity. Please log in again.`;
     case 'absolute':
-      return `For your security, a login lasts at most ${describeDuration(session.absoluteTimeoutMs)}. Please log in again.`;
+      return `For your security, a login lasts at most ${describeDuration(sessionConfig.absoluteTimeoutMs)}. Please log in again.`;
     default:
       return undefined;
   }
 }
 
-export function loginRoutes(deps: LoginDeps): Router {
+export function loginPage(deps: AuthDeps) {
   const { users, passwords, throttle, logger } = deps;
-  const router = Router();
 
-  router.get('/login', noStore, limitAnonymousSessions(throttle, logger), async (req, res) => {
+  const form: RequestHandler = async (req, res) => {
     const next = safeNextPath(req.query.next);
     if (req.session.userId) {
       res.redirect(next);
@@ -52,12 +50,12 @@ export function loginRoutes(deps: LoginDeps): Router {
       username: '',
       errors: {},
       next: next === DEFAULT_AFTER_LOGIN ? '' : next,
-      expiredNotice: expiryNotice(req, deps.session),
+      expiredNotice: expiryNotice(req, deps.sessionConfig),
       csrfToken: await csrfTokenForForm(req),
     });
-  });
+  };
 
-  router.post('/login', noStore, async (req, res) => {
+  const submit: RequestHandler = async (req, res) => {
     const body: unknown = req.body ?? {};
     const next = safeNextPath((body as { next?: unknown }).next);
     const page = {
@@ -99,10 +97,10 @@ export function loginRoutes(deps: LoginDeps): Router {
     }
 
     await attempt.succeeded();
-    await signIn(req, { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration }, deps.session);
+    await signIn(req, { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
     logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
     res.redirect(303, next);
-  });
+  };
 
-  return router;
+  return { form, submit };
 }

@@ -1,23 +1,22 @@
 // logout: throw the coat away. The session is deleted from the store, not
 // just forgotten by the browser, so a copied cookie stops working too.
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { endSession } from '../session/middleware.js';
+import { endSession } from '../session/lifecycle.js';
 
-export function logoutRoutes(deps: { session: Config['session']; logger: Logger }): Router {
-  const router = Router();
+export function logoutAction(deps: { sessionConfig: Config['session']; logger: Logger }) {
 
   // POST, never a GET link: a GET could be triggered by an <img> on any page,
   // and link prefetchers would log people out. The CSRF token is checked
   // before this runs (see security/csrf.ts).
-  router.post('/logout', async (req, res) => {
+  const submit: RequestHandler = async (req, res) => {
     const userId = req.session.userId;
     // deleted from the store, and awaited: the redirect goes out only once it is gone
-    await endSession(req, res, deps.session);
+    await endSession(req, res, deps.sessionConfig);
     if (userId) deps.logger.info({ event: 'logout', userId }, 'logged out');
     res.redirect(303, '/?notice=signed-out');
-  });
+  };
 
-  return router;
+  return { submit };
 }

@@ -1,32 +1,18 @@
 // register: create an account, then sign the new user in.
-import { Router } from 'express';
-import type { Config } from '../config.js';
+import type { RequestHandler } from 'express';
 import { fieldErrors, registerForm, typedUsername } from '../auth/forms.js';
-import type { PasswordHasher } from '../auth/passwords.js';
-import type { Logger } from '../logger.js';
-import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
-import { noStore } from '../middleware/no-store.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
-import { isDuplicateKeyError, usernameKey, type UserModel } from '../models/user.js';
+import { isDuplicateKeyError, usernameKey } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
-import type { LoginThrottle } from '../security/throttle.js';
-import { signIn } from '../session/sign-in.js';
+import { signIn } from '../session/lifecycle.js';
+import type { AuthDeps } from './login.js';
 
 const TAKEN = 'That username is already taken';
 
-export interface RegisterDeps {
-  users: UserModel;
-  passwords: PasswordHasher;
-  throttle: LoginThrottle;
-  session: Config['session'];
-  logger: Logger;
-}
-
-export function registerRoutes(deps: RegisterDeps): Router {
+export function registerPage(deps: AuthDeps) {
   const { users, passwords, throttle, logger } = deps;
-  const router = Router();
 
-  router.get('/register', noStore, limitAnonymousSessions(throttle, logger), async (req, res) => {
+  const form: RequestHandler = async (req, res) => {
     if (req.session.userId) {
       res.redirect('/dashboard');
       return;
@@ -37,9 +23,9 @@ export function registerRoutes(deps: RegisterDeps): Router {
       errors: {},
       csrfToken: await csrfTokenForForm(req),
     });
-  });
+  };
 
-  router.post('/register', noStore, async (req, res) => {
+  const submit: RequestHandler = async (req, res) => {
     const page = { title: 'Create an account', username: typedUsername(req.body), csrfToken: ensureCsrfToken(req) };
     const form = registerForm.safeParse(req.body ?? {});
     if (!form.success) {
@@ -73,10 +59,10 @@ export function registerRoutes(deps: RegisterDeps): Router {
     }
     logger.info({ event: 'register', userId: user.id, ip: req.ip }, 'account created');
 
-    await signIn(req, { id: user.id, username: user.username, sessionGeneration: user.sessionGeneration }, deps.session);
+    await signIn(req, { id: user.id, username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
     // 303: the browser follows with a GET, and Refresh will not re-post the form
     res.redirect(303, '/dashboard');
-  });
+  };
 
-  return router;
+  return { form, submit };
 }

@@ -1,31 +1,26 @@
 // sessions: "Your sessions", every place the user is logged in, and a way to
 // sign any of them out. A session is named by its handle, never by its ID:
 // the ID is the ticket, and whoever holds it is logged in.
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { noStore } from '../middleware/no-store.js';
-import { requireLogin } from '../middleware/require-login.js';
 import type { Logger } from '../logger.js';
 import { describeBrowser } from '../session/describe-browser.js';
-import { endSession } from '../session/middleware.js';
+import { endSession, SESSION_HANDLE_PATTERN } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
-import { SESSION_HANDLE_PATTERN } from '../session/sign-in.js';
 import { expiredReason } from '../session/timeouts.js';
 import type { UserSessions } from '../session/user-sessions.js';
 
 const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
 
-export function sessionsRoutes(deps: { sessions: UserSessions; session: Config['session']; logger: Logger }): Router {
-  const { sessions, logger } = deps;
-  const router = Router();
-  router.use('/sessions', noStore, requireLogin);
+export function sessionsPage(deps: { userSessions: UserSessions; sessionConfig: Config['session']; logger: Logger }) {
+  const { userSessions, logger } = deps;
 
-  router.get('/sessions', async (req, res) => {
+  const list: RequestHandler = async (req, res) => {
     const now = Date.now();
-    const list = (await sessions.list(req.session.userId ?? '', req.sessionID))
+    const list = (await userSessions.list(req.session.userId ?? '', req.sessionID))
       // timed out on the server, though not yet removed from the store
-      .filter((s) => s.current || !expiredReason(deps.session, s, now))
+      .filter((s) => s.current || !expiredReason(deps.sessionConfig, s, now))
       // this browser first, then the others as list() gives them: the most recently seen first
       .sort((a, b) => Number(b.current) - Number(a.current));
     res.render('sessions', {
@@ -37,9 +32,9 @@ export function sessionsRoutes(deps: { sessions: UserSessions; session: Config['
         lastSeenAt: s.lastSeenAt === undefined ? undefined : new Date(s.lastSeenAt),
       })),
     });
-  });
+  };
 
-  router.post('/sessions/end', async (req, res) => {
+  const endOne: RequestHandler = async (req, res) => {
     const form = handleForm.safeParse(req.body);
     if (!form.success) {
       res.status(400).render('error', { title: 'Bad request', status: 400, message: 'That is not a session of yours.' });
@@ -48,26 +43,26 @@ export function sessionsRoutes(deps: { sessions: UserSessions; session: Config['
     const userId = req.session.userId ?? '';
     if (form.data.handle === req.session.handle) {
       // signing out this session is logging out
-      await endSession(req, res, deps.session);
+      await endSession(req, res, deps.sessionConfig);
       logger.info({ event: 'logout', userId }, 'logged out from the sessions page');
       res.redirect(303, '/?notice=signed-out');
       return;
     }
-    const ended = await sessions.endOne(userId, form.data.handle);
+    const ended = await userSessions.endOne(userId, form.data.handle);
     logger.info({ event: 'session-ended', userId, ended }, 'a session was signed out from the sessions page');
     res.redirect(303, `/sessions?notice=${ended ? 'session-ended' : 'session-gone'}`);
-  });
+  };
 
-  router.post('/sessions/end-others', async (req, res) => {
+  const endOthers: RequestHandler = async (req, res) => {
     const userId = req.session.userId ?? '';
-    const { ended, generation } = await sessions.endOthers(userId, req.sessionID);
+    const { ended, generation } = await userSessions.endOthers(userId, req.sessionID);
     // this session carries the user's new generation; its save also finds out
     // whether it was itself ended meanwhile
     req.session.generation = generation;
     await saveSession(req);
     logger.info({ event: 'sessions-ended', userId, count: ended }, 'every other session was signed out');
     res.redirect(303, '/sessions?notice=others-ended');
-  });
+  };
 
-  return router;
+  return { list, endOne, endOthers };
 }

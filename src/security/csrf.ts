@@ -20,7 +20,6 @@ const { csrfSynchronisedProtection, generateToken, invalidCsrfTokenError } = csr
 });
 
 export const csrfProtection = csrfSynchronisedProtection;
-export { invalidCsrfTokenError };
 
 export function isCsrfError(err: unknown): boolean {
   return err === invalidCsrfTokenError || (typeof err === 'object' && err !== null && 'code' in err && err.code === 'EBADCSRFTOKEN');

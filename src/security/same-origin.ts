@@ -4,7 +4,14 @@
 import type { RequestHandler } from 'express';
 import { isSafeMethod } from '../safe-methods.js';
 import type { Logger } from '../logger.js';
-import { invalidCsrfTokenError } from './csrf.js';
+
+/** A state-changing request that says it comes from another site: refused with a 403 page of its own. */
+export class CrossSiteRequestError extends Error {
+  constructor() {
+    super('a state-changing request from another site');
+    this.name = 'CrossSiteRequestError';
+  }
+}
 
 export function requireSameOrigin(logger: Logger): RequestHandler {
   return (req, _res, next) => {
@@ -23,7 +30,7 @@ export function requireSameOrigin(logger: Logger): RequestHandler {
           ? 'cross-origin request refused (behind a TLS proxy? set TRUST_PROXY)'
           : 'cross-origin request refused',
       );
-      next(invalidCsrfTokenError);
+      next(new CrossSiteRequestError());
       return;
     }
     next();

@@ -258,16 +258,16 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
 export async function createMongoThrottle(
   client: MongoClient,
   dbName: string,
-  config: Pick<Config, 'throttle' | 'session'>,
+  config: Pick<Config, 'throttle' | 'expiry'>,
   logger: Logger,
 ): Promise<{ throttle: LoginThrottle; expiryMode: ActiveExpiryMode }> {
   const collection = client.db(dbName).collection(RATE_LIMITS_COLLECTION);
   // the limiter looks counters up by key; unique, so two instances cannot each create one
   await collection.createIndex({ key: 1 }, { unique: true, name: 'key_unique' });
-  const expiryMode = await ensureExpiryIndex(collection, 'expire', config.session.expiryMode, logger);
+  const expiryMode = await ensureExpiryIndex(collection, 'expire', config.expiry.mode, logger);
   const stop =
     expiryMode === 'sweep'
-      ? startSweep(collection, 'expire', config.session.sweepIntervalMinutes * 60_000, logger)
+      ? startSweep(collection, 'expire', config.expiry.sweepIntervalMinutes * 60_000, logger)
       : () => undefined;
   const throttle = buildThrottle(
     config.throttle,

@@ -1,10 +1,10 @@
 // middleware: express-session configured for a login, with the reasons.
+// What a login, a renewal and a logout do with it is in lifecycle.ts.
 import session, { type Store } from 'express-session';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import { loginUrlFor } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
-import { destroySession } from './promises.js';
 import { SessionEndedError } from './race-safe-store.js';
 import './session-data.js';
 
@@ -41,23 +41,9 @@ export function createSessionMiddleware(config: Config['session'], store: Store)
 }
 
 /** Tells the browser to drop the session cookie (same name, path and flags as when it was set). */
-function clearSessionCookie(res: Response, config: Config['session']): void {
+export function clearSessionCookie(res: Response, config: Config['session']): void {
   const { maxAge: _maxAge, ...options } = cookieOptions(config);
   res.clearCookie(config.cookieName, options);
-}
-
-/**
- * Ends the session for good: deleted from the store (awaited, so whatever is
- * sent next goes out only once it is gone), and the cookie dropped.
- */
-export async function endSession(req: Request, res: Response, config: Config['session']): Promise<void> {
-  // req.session.destroy() (mind the spelling: tutorials often have "destory")
-  await destroySession(req);
-  clearSessionCookie(res, config);
-  // Clear-Site-Data: the browser also drops any other cookie this site has
-  // set. It covers the whole registrable domain (example.com and every
-  // subdomain): on a domain shared with other apps, leave this line out.
-  res.set('Clear-Site-Data', '"cookies"');
 }
 
 /**

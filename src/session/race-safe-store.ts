@@ -1,5 +1,7 @@
 // race-safe store: connect-mongo's MongoStore, changed in the two ways a
-// login needs that it does not do by itself.
+// login needs that it does not do by itself. (A session's own steps, sign in
+// to end, are in lifecycle.ts; this file and revocation.ts are about sessions
+// ended from somewhere else.)
 //
 // 1. An ended session stays ended. A request reads its session when it
 //    starts and saves it when it is done. If the session is deleted in

@@ -1,7 +1,8 @@
 // revocation: ending every session of a user, including the ones still being
 // made. Deleting a user's session documents ends the sessions that exist; it
-// cannot end a login that is still running: one that checked the old password
-// a moment before it changed, and saves its new session a moment after the
+// cannot end a login that is still running (signIn() in lifecycle.ts, between
+// its password check and its save): one that checked the old password a
+// moment before it changed, and saves its new session a moment after the
 // documents were deleted.
 //
 // So each user has a session generation, and each session carries the one

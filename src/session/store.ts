@@ -1,9 +1,10 @@
 // store: sessions live in MongoDB's `sessions` collection through
 // connect-mongo, on the same MongoClient that Mongoose uses.
 import type { Collection, MongoClient } from 'mongodb';
-import type { Config, SessionExpiryMode } from '../config.js';
+import type { Config, ExpiryMode } from '../config.js';
 import { ensureExpiryIndex, type ActiveExpiryMode } from '../db/expiry.js';
 import type { Logger } from '../logger.js';
+import { withoutTouch } from './library-workarounds.js';
 import { RaceSafeMongoStore, type SessionCheck } from './race-safe-store.js';
 
 export const SESSIONS_COLLECTION = 'sessions';
@@ -16,7 +17,7 @@ export const SESSIONS_COLLECTION = 'sessions';
  * deletes expired sessions; until then they are never read (its queries
  * filter on `expires`).
  */
-export function ensureSessionExpiry(collection: Collection, wanted: SessionExpiryMode, logger: Logger) {
+export function ensureSessionExpiry(collection: Collection, wanted: ExpiryMode, logger: Logger) {
   return ensureExpiryIndex(collection, 'expires', wanted, logger);
 }
 
@@ -28,13 +29,13 @@ export interface SessionStoreResult {
 export async function createSessionStore(
   client: MongoClient,
   dbName: string,
-  config: Pick<Config['session'], 'absoluteTimeoutMs' | 'expiryMode' | 'sweepIntervalMinutes'>,
+  config: { session: Pick<Config['session'], 'absoluteTimeoutMs'>; expiry: Config['expiry'] },
   logger: Logger,
   // may a just-saved login stand? (see revocation.ts)
   mayStand: SessionCheck,
 ): Promise<SessionStoreResult> {
   const collection = client.db(dbName).collection(SESSIONS_COLLECTION);
-  const expiryMode = await ensureSessionExpiry(collection, config.expiryMode, logger);
+  const expiryMode = await ensureSessionExpiry(collection, config.expiry.mode, logger);
   // "sign out everywhere else" and account deletion find a user's sessions by user
   await collection.createIndex({ 'session.userId': 1 }, { name: 'session_userId' });
   // documents, not JSON strings, so their fields can be queried; stored
@@ -45,22 +46,18 @@ export async function createSessionStore(
       dbName,
       collectionName: SESSIONS_COLLECTION,
       // only for a session whose cookie has no expiry date (ours always have one)
-      ttl: Math.ceil(config.absoluteTimeoutMs / 1000),
+      ttl: Math.ceil(config.session.absoluteTimeoutMs / 1000),
       autoRemove: expiryMode === 'ttl' ? 'disabled' : 'interval',
-      autoRemoveInterval: config.sweepIntervalMinutes,
+      autoRemoveInterval: config.expiry.sweepIntervalMinutes,
     },
     mayStand,
   );
-  // express-session "touches" (re-writes the expiry of) every session that a
-  // request did not change, after the response has gone: a database write
-  // per page view. Cloakroom never needs it: a session's expiry changes only
-  // at login and when the timeouts middleware refreshes an active session,
-  // and both save it. Without a touch method, express-session does not call it.
-  Object.defineProperty(store, 'touch', { value: undefined });
+  // no write per page view: see library-workarounds.ts
+  withoutTouch(store);
   logger.info(
     expiryMode === 'ttl'
       ? 'Expired sessions: removed by MongoDB through a TTL index on sessions.expires'
-      : `Expired sessions: removed by a sweep every ${config.sweepIntervalMinutes} min (this database has no TTL indexes); expired ones are never read meanwhile`,
+      : `Expired sessions: removed by a sweep every ${config.expiry.sweepIntervalMinutes} min (this database has no TTL indexes); expired ones are never read meanwhile`,
   );
   return { store, expiryMode };
 }

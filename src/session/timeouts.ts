@@ -5,7 +5,7 @@ import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { loginUrlFor } from '../auth/safe-next.js';
-import { endSession } from './middleware.js';
+import { endSession } from './lifecycle.js';
 import { saveSession } from './promises.js';
 
 export type TimeoutReason = 'idle' | 'absolute';

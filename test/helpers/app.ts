@@ -10,7 +10,7 @@ import { connectDatabase } from '../../src/db/connect.js';
 import type { UserModel } from '../../src/models/user.js';
 import type { Logger } from '../../src/logger.js';
 import type { LoginThrottle } from '../../src/security/throttle.js';
-import { openServices } from '../../src/services.js';
+import { openAppServices } from '../../src/app-services.js';
 import type { MongoStore } from 'connect-mongo';
 import { after, before } from 'node:test';
 import { quietLogger, startTestDatabase, type TestDatabase } from './database.js';
@@ -57,15 +57,15 @@ export async function startTestApp(options: {
     responseTimeoutMs: config.db.responseTimeoutMs,
     onCommand: options.onDatabaseCommand,
   });
-  const services = await openServices(connection, config, logger);
-  const { users, store, throttle, sessions, passwordHashing, lab, pingDatabase } = services;
+  const services = await openAppServices(connection, config, logger);
+  const { users, store, throttle, userSessions, passwordHashing, lab, pingDatabase } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const app = createApp({
     config,
     users,
     sessionStore: options.wrapStore ? options.wrapStore(store) : store,
     throttle,
-    sessions,
+    userSessions,
     passwordHashing: options.wrapPasswordHashing ? options.wrapPasswordHashing(passwordHashing) : passwordHashing,
     health,
     logger,

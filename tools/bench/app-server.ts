@@ -1,17 +1,18 @@
-// The production build of Cloakroom for the benchmark, with what only the
+// The production build of Cloakroom for the benchmark: the instrumented
+// server (tools/instrumented-server.ts) running dist/, with what only the
 // benchmark needs: the event-loop delay and memory, database commands per
 // request (BENCH_COUNT_COMMANDS=1: command monitoring costs the driver time on
 // every command, so the instances measured for speed go without), and an
 // in-memory session store to compare with (BENCH_STORE=memory).
 // Answers the benchmark's questions over IPC.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import session from 'express-session';
+import { loadServer, optionsFromEnv, startInstrumentedServer } from '../instrumented-server.js';
 
 // the compiled code in dist/ runs; the sources in src/ give the types
 const dist = new URL('../../dist/', import.meta.url);
 const { loadConfig } = (await import(new URL('config.js', dist).href)) as typeof import('../../src/config.js');
 const { createLogger } = (await import(new URL('logger.js', dist).href)) as typeof import('../../src/logger.js');
-const { startServer } = (await import(new URL('server.js', dist).href)) as typeof import('../../src/server.js');
+const server = await loadServer({ ...process.env, CLOAKROOM_BUILD: 'dist' });
 
 const config = loadConfig();
 const logger = createLogger(config);
@@ -21,7 +22,8 @@ let logins = 0;
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 
-const running = await startServer(config, logger, {
+const running = await startInstrumentedServer(server, config, logger, {
+  ...optionsFromEnv(),
   ...(process.env.BENCH_COUNT_COMMANDS === '1'
     ? {
         onDatabaseCommand: () => {
@@ -29,7 +31,6 @@ const running = await startServer(config, logger, {
         },
       }
     : {}),
-  ...(process.env.BENCH_STORE === 'memory' ? { replaceSessionStore: () => new session.MemoryStore() } : {}),
 });
 running.server.on('request', (req, res) => {
   if (req.method === 'POST' && req.url === '/login') {

@@ -1,6 +1,8 @@
-// slow store: for tests and the lab only. Every save waits a while before it
-// reaches the real store, the way a busy or distant database would, so that a
-// handler which responds before its save has finished shows its bug.
+// slow store: for the lab's redirect race, and for tests (through
+// tools/instrumented-server.ts). Every save waits a while before it reaches
+// the real store, the way a busy or distant database would, so that a handler
+// which responds before its save has finished shows its bug. Nothing in the
+// app itself uses it.
 import type { Request } from 'express';
 import session, { type Session, type SessionData, type Store } from 'express-session';
 

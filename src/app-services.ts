@@ -1,10 +1,10 @@
-// services: everything the app needs besides its configuration, ready before
-// the first request: what lives in MongoDB (on one open connection) and the
-// password-hashing threads. server.ts and the tests build the app on these.
+// app services: everything createApp() needs besides its configuration, ready
+// before the first request: what lives in MongoDB (on one open connection) and
+// the password-hashing threads. server.ts and the tests build the app on these.
 import type { Connection } from 'mongoose';
 import { createBcryptPool, type BcryptPool } from './auth/bcrypt-pool.js';
 import type { Config } from './config.js';
-import { labServices, type LabServices } from './lab/services.js';
+import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
@@ -13,29 +13,29 @@ import { sessionRevocation, type SessionRevocation } from './session/revocation.
 import { createSessionStore } from './session/store.js';
 import { userSessions, type UserSessions } from './session/user-sessions.js';
 
-export interface Services {
+export interface AppServices {
   users: UserModel;
   store: RaceSafeMongoStore;
   revocation: SessionRevocation;
   throttle: LoginThrottle;
-  sessions: UserSessions;
+  userSessions: UserSessions;
   passwordHashing: BcryptPool;
   /** the lab's collections, outside production only */
-  lab: LabServices | undefined;
+  lab: LabDatabase | undefined;
   /** Resolves when the database answers a ping (readiness). */
   pingDatabase: () => Promise<void>;
   /** Stops the timers and threads (the connection is the caller's to close). */
   stop(): Promise<void>;
 }
 
-export async function openServices(connection: Connection, config: Config, logger: Logger): Promise<Services> {
+export async function openAppServices(connection: Connection, config: Config, logger: Logger): Promise<AppServices> {
   const client = connection.getClient();
   const users = createUserModel(connection);
   // indexes exist before the first request: the unique username index is what
   // makes "taken" reliable when two people register the same name at once
   await users.createIndexes();
   const revocation = sessionRevocation(users);
-  const { store } = await createSessionStore(client, connection.name, config.session, logger, (session) => revocation.mayStand(session));
+  const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
   const passwordHashing = createBcryptPool({ threads: config.passwords.hashThreads });
   return {
@@ -43,9 +43,9 @@ export async function openServices(connection: Connection, config: Config, logge
     store,
     revocation,
     throttle,
-    sessions: userSessions(client, connection.name, revocation),
+    userSessions: userSessions(client, connection.name, revocation),
     passwordHashing,
-    lab: config.isProduction ? undefined : labServices(client, connection.name),
+    lab: config.isProduction ? undefined : labDatabase(client, connection.name),
     pingDatabase: async () => {
       await client.db(connection.name).command({ ping: 1 });
     },

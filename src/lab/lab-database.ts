@@ -1,4 +1,4 @@
-// lab services: what the lab needs from MongoDB, on collections of its own so
+// lab database: what the lab keeps in MongoDB, on collections of its own so
 // its experiments never touch real users or sessions. Development only.
 import { MongoStore } from 'connect-mongo';
 import type { Collection, MongoClient } from 'mongodb';
@@ -11,7 +11,7 @@ export const LAB_COLLECTIONS = {
   resurrection: 'lab_resurrection_sessions',
 } as const;
 
-export interface LabServices {
+export interface LabDatabase {
   /** A session store on one of the lab's collections: connect-mongo as it comes. */
   store(collection: string): MongoStore;
   /** The same with Cloakroom's store (session/race-safe-store.ts), for the right way. */
@@ -19,7 +19,7 @@ export interface LabServices {
   collection<T extends { _id: string }>(name: string): Collection<T>;
 }
 
-export function labServices(client: MongoClient, dbName: string): LabServices {
+export function labDatabase(client: MongoClient, dbName: string): LabDatabase {
   // no TTL index or sweep timer for a few throwaway documents: the lab pages
   // have buttons that empty their collections
   const options = (collectionName: string) => ({ client, dbName, collectionName, autoRemove: 'disabled' as const });

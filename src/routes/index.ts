@@ -1,0 +1,79 @@
+// routes: every URL Cloakroom answers, in one table: method, path, guards,
+// and the handler (one file per page, named in the last column).
+//
+// Guards, run left to right before the handler:
+//   noStore            the browser and proxies keep no copy (Back after logout shows nothing)
+//   requireLogin       anonymous visitors go to the login page, and come back afterwards
+//   anonymousSessions  throttled: new sessions (for a form's CSRF token) per address per hour
+//
+// Every POST has also passed two checks before it reaches this table: the
+// same-origin check and the CSRF token (security/same-origin.ts,
+// security/csrf.ts). app.ts runs them on every request, so a route added here
+// cannot forget them. Login, registration and the account pages' password
+// checks are throttled inside their handlers as well: each attempt is counted
+// before its password is checked (security/throttle.ts).
+import { Router } from 'express';
+import type { Store } from 'express-session';
+import type { LabDatabase } from '../lab/lab-database.js';
+import { labRoutes } from '../lab/index.js';
+import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
+import { noStore } from '../middleware/no-store.js';
+import { requireLogin } from '../middleware/require-login.js';
+import type { UserSessions } from '../session/user-sessions.js';
+import { accountPages } from './account.js';
+import { dashboardPage } from './dashboard.js';
+import { healthChecks, type HealthChecks } from './health.js';
+import { homePage } from './home.js';
+import { loginPage, type AuthDeps } from './login.js';
+import { logoutAction } from './logout.js';
+import { registerPage } from './register.js';
+import { sessionsPage } from './sessions.js';
+
+export interface RouteDeps extends AuthDeps {
+  userSessions: UserSessions;
+  health: HealthChecks;
+  /** what the lab's experiments store; ignored in production */
+  lab: LabDatabase | undefined;
+  /** the app's session store, which the lab's header reads (read only) */
+  appSessionStore: Store;
+  isProduction: boolean;
+}
+
+export function routeTable(deps: RouteDeps) {
+  const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
+  const [home, register, login, logout] = [homePage(), registerPage(deps), loginPage(deps), logoutAction(deps)];
+  const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
+  const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
+
+  // mounted first, before the session and the HTTPS check: a load balancer
+  // polls them over plain HTTP, and they never cost a session lookup
+  const probes = Router();
+  //         path                       guards                            handler
+  probes.get('/healthz',                                                  health.live); //         routes/health.ts
+  probes.get('/readyz',                                                   health.ready);
+
+  // development only; before the app's session middleware, since the lab's
+  // experiments have sessions of their own (its own table: lab/index.ts)
+  const lab = deps.isProduction || !deps.lab ? undefined : labRoutes({ lab: deps.lab, sessionConfig: deps.sessionConfig, appSessionStore: deps.appSessionStore });
+
+  // everything else, with the app's session
+  const pages = Router();
+  //         path                       guards                            handler
+  pages.get( '/',                                                         home.show); //           routes/home.ts
+  pages.get( '/register',               noStore, anonymousSessions,       register.form); //       routes/register.ts
+  pages.post('/register',               noStore,                          register.submit);
+  pages.get( '/login',                  noStore, anonymousSessions,       login.form); //          routes/login.ts
+  pages.post('/login',                  noStore,                          login.submit);
+  pages.post('/logout',                                                   logout.submit); //       routes/logout.ts
+  pages.get( '/dashboard',              noStore, requireLogin,            dashboard.show); //      routes/dashboard.ts
+  pages.get( '/dashboard/session.json', noStore, requireLogin,            dashboard.storedSession);
+  pages.get( '/sessions',               noStore, requireLogin,            sessions.list); //       routes/sessions.ts
+  pages.post('/sessions/end',           noStore, requireLogin,            sessions.endOne);
+  pages.post('/sessions/end-others',    noStore, requireLogin,            sessions.endOthers);
+  pages.get( '/account/password',       noStore, requireLogin,            account.passwordForm); // routes/account.ts
+  pages.post('/account/password',       noStore, requireLogin,            account.changePassword);
+  pages.get( '/account/delete',         noStore, requireLogin,            account.deleteForm);
+  pages.post('/account/delete',         noStore, requireLogin,            account.deleteAccount);
+
+  return { probes, lab, pages };
+}
