@@ -184,3 +184,21 @@ describe('demo mode', () => {
     assert.equal((await fresh.get('/dashboard')).status, 200);
   });
 });
+
+describe('session revocation', () => {
+  it('lets a session stand only for an existing account of the same generation, and refuses anything else without throwing', async () => {
+    const revocation = sessionRevocation(app.users);
+    const client = new Client(app.baseUrl);
+    const username = uniqueUsername('generation');
+    await client.register(username, password);
+    const user = await app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.ok(user);
+    const userId = String(user._id);
+    assert.equal(await revocation.mayStand({ userId, generation: 0 }), true);
+    assert.equal(await revocation.revokeAll(userId), 1);
+    assert.equal(await revocation.mayStand({ userId, generation: 0 }), false, 'revoked');
+    assert.equal(await revocation.mayStand({ userId, generation: 1 }), true);
+    assert.equal(await revocation.mayStand({ userId: 'not-an-account-id', generation: 0 }), false);
+    assert.equal(await revocation.mayStand({ userId: '0123456789abcdef01234567', generation: 0 }), false, 'no such account');
+  });
+});

@@ -96,11 +96,12 @@ describe('the same check on the classic mistake', () => {
     wrong.use(createSessionMiddleware(app.config.session, new SlowStore(app.store, SAVE_DELAY_MS, logSave)));
     wrong.post('/login', async (req, res) => {
       await regenerateSession(req);
-      req.session.userId = 'someone';
+      // (a name, not a userId: a userId is checked against a real account when saved)
+      req.session.username = 'someone';
       res.redirect(303, '/dashboard'); // no await saveSession(req)
     });
     wrong.get('/dashboard', (req, res) => {
-      res.status(req.session.userId ? 200 : 401).end();
+      res.status(req.session.username ? 200 : 401).end();
     });
     server = http.createServer(wrong);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -13,6 +13,7 @@
 // session is deleted again, or the session was saved before the bump and so
 // before the documents were deleted, and went with them.
 import type { SessionData } from 'express-session';
+import { isValidObjectId } from 'mongoose';
 import type { UserModel } from '../models/user.js';
 
 export interface SessionRevocation {
@@ -29,6 +30,8 @@ export interface SessionRevocation {
 export function sessionRevocation(users: UserModel): SessionRevocation {
   return {
     async mayStand(session) {
+      // not an account's ID at all: no account to stand for
+      if (!isValidObjectId(session.userId)) return false;
       const user = await users.findById(session.userId, { sessionGeneration: 1 }).lean();
       // accounts made before generations existed have none: generation 0
       return user !== null && (user.sessionGeneration ?? 0) === (session.generation ?? 0);
