@@ -1,9 +1,12 @@
-// fixtures: page objects for every test, and a fresh user nobody else uses.
+// fixtures: a page object for every page of the test's own browser, and a fresh user nobody else uses.
 import { randomBytes } from 'node:crypto';
 import { expect, test as base, type BrowserContext, type Page } from '@playwright/test';
+import { ChangePasswordPage, DeleteAccountPage } from './pages/account-pages.js';
 import { DashboardPage } from './pages/dashboard-page.js';
+import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage } from './pages/lab-pages.js';
 import { LoginPage } from './pages/login-page.js';
 import { RegisterPage } from './pages/register-page.js';
+import { SessionsPage } from './pages/sessions-page.js';
 import { registerOverHttp } from './support/accounts.js';
 
 export interface Credentials {
@@ -15,6 +18,13 @@ interface Fixtures {
   registerPage: RegisterPage;
   loginPage: LoginPage;
   dashboardPage: DashboardPage;
+  sessionsPage: SessionsPage;
+  changePasswordPage: ChangePasswordPage;
+  deleteAccountPage: DeleteAccountPage;
+  redirectRacePage: RedirectRacePage;
+  lostUpdatesPage: LostUpdatesPage;
+  saveUninitializedPage: SaveUninitializedPage;
+  resurrectionPage: ResurrectionPage;
   /** Credentials for an account that does not exist yet. */
   newUser: Credentials;
   /** An account that exists (created over HTTP), not logged in anywhere. */
@@ -35,6 +45,27 @@ export const test = base.extend<Fixtures>({
   },
   dashboardPage: async ({ page }, use) => {
     await use(new DashboardPage(page));
+  },
+  sessionsPage: async ({ page }, use) => {
+    await use(new SessionsPage(page));
+  },
+  changePasswordPage: async ({ page }, use) => {
+    await use(new ChangePasswordPage(page));
+  },
+  deleteAccountPage: async ({ page }, use) => {
+    await use(new DeleteAccountPage(page));
+  },
+  redirectRacePage: async ({ page }, use) => {
+    await use(new RedirectRacePage(page));
+  },
+  lostUpdatesPage: async ({ page }, use) => {
+    await use(new LostUpdatesPage(page));
+  },
+  saveUninitializedPage: async ({ page }, use) => {
+    await use(new SaveUninitializedPage(page));
+  },
+  resurrectionPage: async ({ page }, use) => {
+    await use(new ResurrectionPage(page));
   },
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the object pattern
   newUser: async ({}, use) => {
