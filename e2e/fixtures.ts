@@ -7,7 +7,7 @@ import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedP
 import { LoginPage } from './pages/login-page.js';
 import { RegisterPage } from './pages/register-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
-import { registerOverHttp } from './support/accounts.js';
+import { logInOverHttp, registerOverHttp } from './support/accounts.js';
 
 export interface Credentials {
   username: string;
@@ -29,6 +29,11 @@ interface Fixtures {
   newUser: Credentials;
   /** An account that exists (created over HTTP), not logged in anywhere. */
   registeredUser: Credentials;
+  /**
+   * registeredUser, with the test's own browser logged in (over HTTP, no page
+   * visited yet): for tests where being logged in is where they start.
+   */
+  loggedInUser: Credentials;
   /**
    * Opens separate browsers (one context each, so one session each), every one
    * logged in as registeredUser and on the dashboard; closed after the test.
@@ -77,6 +82,11 @@ export const test = base.extend<Fixtures>({
   registeredUser: async ({ newUser, request, baseURL }, use) => {
     await registerOverHttp(request, baseURL ?? '', newUser);
     await use(newUser);
+  },
+  loggedInUser: async ({ page, baseURL, registeredUser }, use) => {
+    // page.request shares the page's cookies: the session cookie lands in its context
+    await logInOverHttp(page.request, baseURL ?? '', registeredUser);
+    await use(registeredUser);
   },
   loggedInBrowsers: async ({ browser, baseURL, registeredUser }, use) => {
     const contexts: BrowserContext[] = [];

@@ -8,17 +8,15 @@ const COOKIE = 'cloakroom.sid';
 test('the session inspector shows both halves, and never the whole session ID', async ({
   page,
   context,
-  loginPage,
-  registeredUser,
+  dashboardPage,
+  loggedInUser,
 }) => {
-  await loginPage.goto();
-  await loginPage.login(registeredUser.username, registeredUser.password);
-  await expect(page).toHaveURL('/dashboard');
+  await dashboardPage.goto();
   const inspector = page.getByTestId('session-inspector');
   const stored = page.getByTestId('session-document');
   // the stored document, fetched from MongoDB by the page's script
   await expect(stored).toContainText('"dashboardVisits": 1');
-  await expect(stored).toContainText(`"username": "${registeredUser.username}"`);
+  await expect(stored).toContainText(`"username": "${loggedInUser.username}"`);
   await expect(stored).toContainText('"userId"');
   await expect(inspector).toContainText(COOKIE);
   // read whole, not in a scroll box, with the fields the page talks about marked
