@@ -1,4 +1,6 @@
 // fixtures: a page object for every page of the test's own browser, and a fresh user nobody else uses.
+// No storageState setup project: Playwright's docs advise against one shared logged-in state for tests that change
+// server-side state, and almost every journey here logs out, signs sessions out, changes the password or deletes the account.
 import { randomBytes } from 'node:crypto';
 import { expect, test as base, type BrowserContext, type Page } from '@playwright/test';
 import { ChangePasswordPage, DeleteAccountPage } from './pages/account-pages.js';
