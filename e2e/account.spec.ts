@@ -1,4 +1,4 @@
-// Account lifecycle in the browser: change password, delete account, demo mode.
+// Journey 13: the account lifecycle in the browser: change password, delete account, demo mode.
 import { expect, test } from './fixtures.js';
 import { ChangePasswordPage } from './pages/account-pages.js';
 import { DashboardPage } from './pages/dashboard-page.js';

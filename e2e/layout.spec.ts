@@ -1,6 +1,6 @@
-// Every page on a phone (390 px wide), for an anonymous visitor and a
-// logged-in one: nothing is wider than the screen, and nothing is logged to
-// the console as an error.
+// Journey 14: every page on a phone (390 px wide), for an anonymous visitor
+// and a logged-in one: nothing is wider than the screen, and nothing is logged
+// to the console as an error.
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.js';
 

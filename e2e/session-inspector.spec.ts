@@ -1,5 +1,5 @@
-// The teaching layer in the browser: the session inspector, "Your sessions"
-// across two browsers, and the lab's three experiments.
+// Journeys 15, 16 and 17: the teaching layer in the browser. The session
+// inspector, "Your sessions" across two browsers, and the lab's three experiments.
 import { expect, test } from './fixtures.js';
 import { SessionsPage } from './pages/sessions-page.js';
 
