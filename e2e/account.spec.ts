@@ -1,6 +1,6 @@
-// Account lifecycle in the browser: change password, delete account, demo mode.
+// Journey 13: the account lifecycle in the browser: change password, delete account, demo mode.
 import { expect, test } from './fixtures.js';
-import { ChangePasswordPage, DeleteAccountPage } from './pages/account-pages.js';
+import { ChangePasswordPage } from './pages/account-pages.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { startInstance } from './support/app-process.js';
 
@@ -24,16 +24,15 @@ test('changing the password in one browser signs the other one out', async ({ lo
   await expect(there.getByRole('status')).toHaveCount(0);
 });
 
-test('a deleted account cannot log in again', async ({ page, loginPage, registeredUser }) => {
-  await loginPage.goto();
-  await loginPage.login(registeredUser.username, registeredUser.password);
+test('a deleted account cannot log in again', async ({ page, loginPage, dashboardPage, deleteAccountPage, loggedInUser }) => {
+  await dashboardPage.goto();
   await page.getByRole('link', { name: 'Delete your account' }).click();
-  await new DeleteAccountPage(page).deleteWith(registeredUser.password);
+  await deleteAccountPage.deleteWith(loggedInUser.password);
   await expect(page).toHaveURL('/?notice=account-deleted');
   await expect(page.getByRole('status')).toContainText('Your account and all its sessions have been deleted');
 
   await loginPage.goto();
-  await loginPage.login(registeredUser.username, registeredUser.password);
+  await loginPage.login(loggedInUser.username, loggedInUser.password);
   await expect(loginPage.error).toHaveText('Invalid username or password');
 });
 

@@ -1,10 +1,15 @@
-// fixtures: page objects for every test, and a fresh user nobody else uses.
+// fixtures: a page object for every page of the test's own browser, and a fresh user nobody else uses.
+// No storageState setup project: Playwright's docs advise against one shared logged-in state for tests that change
+// server-side state, and almost every journey here logs out, signs sessions out, changes the password or deletes the account.
 import { randomBytes } from 'node:crypto';
 import { expect, test as base, type BrowserContext, type Page } from '@playwright/test';
+import { ChangePasswordPage, DeleteAccountPage } from './pages/account-pages.js';
 import { DashboardPage } from './pages/dashboard-page.js';
+import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage } from './pages/lab-pages.js';
 import { LoginPage } from './pages/login-page.js';
 import { RegisterPage } from './pages/register-page.js';
-import { registerOverHttp } from './support/accounts.js';
+import { SessionsPage } from './pages/sessions-page.js';
+import { logInOverHttp, registerOverHttp } from './support/accounts.js';
 
 export interface Credentials {
   username: string;
@@ -15,10 +20,22 @@ interface Fixtures {
   registerPage: RegisterPage;
   loginPage: LoginPage;
   dashboardPage: DashboardPage;
+  sessionsPage: SessionsPage;
+  changePasswordPage: ChangePasswordPage;
+  deleteAccountPage: DeleteAccountPage;
+  redirectRacePage: RedirectRacePage;
+  lostUpdatesPage: LostUpdatesPage;
+  saveUninitializedPage: SaveUninitializedPage;
+  resurrectionPage: ResurrectionPage;
   /** Credentials for an account that does not exist yet. */
   newUser: Credentials;
   /** An account that exists (created over HTTP), not logged in anywhere. */
   registeredUser: Credentials;
+  /**
+   * registeredUser, with the test's own browser logged in (over HTTP, no page
+   * visited yet): for tests where being logged in is where they start.
+   */
+  loggedInUser: Credentials;
   /**
    * Opens separate browsers (one context each, so one session each), every one
    * logged in as registeredUser and on the dashboard; closed after the test.
@@ -36,6 +53,27 @@ export const test = base.extend<Fixtures>({
   dashboardPage: async ({ page }, use) => {
     await use(new DashboardPage(page));
   },
+  sessionsPage: async ({ page }, use) => {
+    await use(new SessionsPage(page));
+  },
+  changePasswordPage: async ({ page }, use) => {
+    await use(new ChangePasswordPage(page));
+  },
+  deleteAccountPage: async ({ page }, use) => {
+    await use(new DeleteAccountPage(page));
+  },
+  redirectRacePage: async ({ page }, use) => {
+    await use(new RedirectRacePage(page));
+  },
+  lostUpdatesPage: async ({ page }, use) => {
+    await use(new LostUpdatesPage(page));
+  },
+  saveUninitializedPage: async ({ page }, use) => {
+    await use(new SaveUninitializedPage(page));
+  },
+  resurrectionPage: async ({ page }, use) => {
+    await use(new ResurrectionPage(page));
+  },
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the object pattern
   newUser: async ({}, use) => {
     await use({
@@ -46,6 +84,11 @@ export const test = base.extend<Fixtures>({
   registeredUser: async ({ newUser, request, baseURL }, use) => {
     await registerOverHttp(request, baseURL ?? '', newUser);
     await use(newUser);
+  },
+  loggedInUser: async ({ page, baseURL, registeredUser }, use) => {
+    // page.request shares the page's cookies: the session cookie lands in its context
+    await logInOverHttp(page.request, baseURL ?? '', registeredUser);
+    await use(registeredUser);
   },
   loggedInBrowsers: async ({ browser, baseURL, registeredUser }, use) => {
     const contexts: BrowserContext[] = [];

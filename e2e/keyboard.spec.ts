@@ -52,10 +52,8 @@ test('register, log out and log in with Tab and Enter only', async ({ page, regi
   await expect(dashboardPage.heading).toHaveText(`Hello, ${newUser.username}`);
 });
 
-test('the header reaches every page once logged in, and tells where you are', async ({ page, loginPage, registeredUser }) => {
-  await loginPage.goto();
-  await loginPage.login(registeredUser.username, registeredUser.password);
-  await expect(page).toHaveURL('/dashboard');
+test('the header reaches every page once logged in, and tells where you are', async ({ page, loggedInUser }) => {
+  await page.goto('/dashboard');
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(nav.getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
 
@@ -76,5 +74,5 @@ test('the header reaches every page once logged in, and tells where you are', as
   // inside the lab, its link marks the section
   await page.goto('/lab/lost-updates');
   await expect(nav.getByRole('link', { name: 'The lab' })).toHaveAttribute('aria-current', 'true');
-  await expect(nav.getByText(`Signed in as ${registeredUser.username}`)).toBeVisible();
+  await expect(nav.getByText(`Signed in as ${loggedInUser.username}`)).toBeVisible();
 });

@@ -1,6 +1,6 @@
-// Every page on a phone (390 px wide), for an anonymous visitor and a
-// logged-in one: nothing is wider than the screen, and nothing is logged to
-// the console as an error.
+// Journey 14: every page on a phone (390 px wide), for an anonymous visitor
+// and a logged-in one: nothing is wider than the screen, and nothing is logged
+// to the console as an error.
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.js';
 
@@ -54,13 +54,12 @@ test('anonymous pages fit a phone and log no errors', async ({ page, registerPag
   expect(errors).toEqual([]);
 });
 
-test('logged-in pages fit a phone and log no errors', async ({ page, loginPage, registeredUser, loggedInBrowsers }) => {
+test('logged-in pages fit a phone and log no errors', async ({ page, dashboardPage, loggedInUser, loggedInBrowsers }) => {
   // a second browser, so that "Your sessions" has two rows
   await loggedInBrowsers(1);
   const errors = watchConsole(page);
-  await loginPage.goto();
-  await loginPage.login(registeredUser.username, registeredUser.password);
-  await expect(page).toHaveURL('/dashboard');
+  await dashboardPage.goto();
+  await expect(dashboardPage.heading).toHaveText(`Hello, ${loggedInUser.username}`);
   // with the session inspector's document loaded
   await expect(page.getByTestId('session-document')).toContainText('"dashboardVisits"');
   await expectNoHorizontalOverflow(page, '/dashboard');

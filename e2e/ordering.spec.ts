@@ -3,26 +3,22 @@
 // server has no such setting), login still lands on a
 // dashboard that knows the user, every time: the redirect waits for the save.
 import { expect, test } from './fixtures.js';
-import { DashboardPage } from './pages/dashboard-page.js';
-import { LoginPage } from './pages/login-page.js';
 import { startInstance } from './support/app-process.js';
 
-test('login with a slow session store always lands logged in', async ({ page, registeredUser }) => {
+test('login with a slow session store always lands logged in', async ({ page, loginPage, dashboardPage, registeredUser }) => {
   // starts app processes of its own: generous on a busy two-core machine
   test.setTimeout(120_000);
   const slow = await startInstance({ instrumented: true, env: { SESSION_STORE_DELAY_MS: '400' } });
   try {
-    const login = new LoginPage(page);
-    const dashboard = new DashboardPage(page);
     for (let run = 1; run <= 5; run += 1) {
       await page.goto(`${slow.url}/login`);
-      await login.login(registeredUser.username, registeredUser.password);
+      await loginPage.login(registeredUser.username, registeredUser.password);
       await expect(page, `run ${run}`).toHaveURL(`${slow.url}/dashboard`);
-      await expect(dashboard.heading).toHaveText(`Hello, ${registeredUser.username}`);
-      await expect(dashboard.visitCount).toHaveText('1');
+      await expect(dashboardPage.heading).toHaveText(`Hello, ${registeredUser.username}`);
+      await expect(dashboardPage.visitCount).toHaveText('1');
       await page.reload();
-      await expect(dashboard.visitCount).toHaveText('2');
-      await dashboard.logout();
+      await expect(dashboardPage.visitCount).toHaveText('2');
+      await dashboardPage.logout();
       await expect(page).toHaveURL(`${slow.url}/?notice=signed-out`);
     }
   } finally {

@@ -1,7 +1,6 @@
-// The teaching layer in the browser: the session inspector, "Your sessions"
-// across two browsers, and the lab's three experiments.
+// Journeys 15, 16 and 17: the teaching layer in the browser. The session
+// inspector, "Your sessions" across two browsers, and the lab's three experiments.
 import { expect, test } from './fixtures.js';
-import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage } from './pages/lab-pages.js';
 import { SessionsPage } from './pages/sessions-page.js';
 
 const COOKIE = 'cloakroom.sid';
@@ -9,17 +8,15 @@ const COOKIE = 'cloakroom.sid';
 test('the session inspector shows both halves, and never the whole session ID', async ({
   page,
   context,
-  loginPage,
-  registeredUser,
+  dashboardPage,
+  loggedInUser,
 }) => {
-  await loginPage.goto();
-  await loginPage.login(registeredUser.username, registeredUser.password);
-  await expect(page).toHaveURL('/dashboard');
+  await dashboardPage.goto();
   const inspector = page.getByTestId('session-inspector');
   const stored = page.getByTestId('session-document');
   // the stored document, fetched from MongoDB by the page's script
   await expect(stored).toContainText('"dashboardVisits": 1');
-  await expect(stored).toContainText(`"username": "${registeredUser.username}"`);
+  await expect(stored).toContainText(`"username": "${loggedInUser.username}"`);
   await expect(stored).toContainText('"userId"');
   await expect(inspector).toContainText(COOKIE);
   // read whole, not in a scroll box, with the fields the page talks about marked
@@ -79,67 +76,63 @@ test('"sign out everywhere else" keeps only this browser', async ({ loggedInBrow
 });
 
 test.describe('the lab', () => {
-  test('the redirect race: the wrong way lands unknown, the right way known', async ({ page }) => {
+  test('the redirect race: the wrong way lands unknown, the right way known', async ({ page, redirectRacePage }) => {
     test.setTimeout(60_000);
-    const race = new RedirectRacePage(page);
     for (let run = 1; run <= 3; run += 1) {
-      await race.goto();
-      await race.wrongWay.click();
+      await redirectRacePage.goto();
+      await redirectRacePage.wrongWay.click();
       await expect(page).toHaveURL('/lab/redirect-race/landing?way=wrong');
-      await expect(race.result, `wrong way, run ${run}`).toHaveText('This page does not know you.');
-      await race.goto();
-      await race.rightWay.click();
+      await expect(redirectRacePage.result, `wrong way, run ${run}`).toHaveText('This page does not know you.');
+      await redirectRacePage.goto();
+      await redirectRacePage.rightWay.click();
       await expect(page).toHaveURL('/lab/redirect-race/landing?way=right');
-      await expect(race.result, `right way, run ${run}`).toHaveText('This page knows you: welcome, lab visitor.');
+      await expect(redirectRacePage.result, `right way, run ${run}`).toHaveText('This page knows you: welcome, lab visitor.');
     }
   });
 
-  test('lost updates: the session counter loses increments, $inc none', async ({ page }) => {
-    const lab = new LostUpdatesPage(page);
-    await lab.goto();
-    await expect(lab.sessionHits).toHaveText('0');
-    await lab.burst.click();
-    await expect(lab.status).toContainText('50 requests sent');
-    await expect(lab.databaseHits).toHaveText('50');
-    const sessionHits = Number(await lab.sessionHits.textContent());
+  test('lost updates: the session counter loses increments, $inc none', async ({ lostUpdatesPage }) => {
+    await lostUpdatesPage.goto();
+    await expect(lostUpdatesPage.sessionHits).toHaveText('0');
+    await lostUpdatesPage.burst.click();
+    await expect(lostUpdatesPage.status).toContainText('50 requests sent');
+    await expect(lostUpdatesPage.databaseHits).toHaveText('50');
+    const sessionHits = Number(await lostUpdatesPage.sessionHits.textContent());
     expect(sessionHits).toBeGreaterThan(0);
     expect(sessionHits).toBeLessThan(50);
-    await expect(lab.status).toContainText('the database counter lost 0');
+    await expect(lostUpdatesPage.status).toContainText('the database counter lost 0');
 
-    await lab.reset.click();
-    await expect(lab.sessionHits).toHaveText('0');
-    await expect(lab.databaseHits).toHaveText('0');
+    await lostUpdatesPage.reset.click();
+    await expect(lostUpdatesPage.sessionHits).toHaveText('0');
+    await expect(lostUpdatesPage.databaseHits).toHaveText('0');
   });
 
-  test('saveUninitialized: true stores a session per anonymous visit, false none', async ({ page }) => {
-    const lab = new SaveUninitializedPage(page);
-    await lab.goto();
-    await lab.empty.click();
-    await expect(lab.stored).toHaveText('0');
-    await lab.visits(true).click();
-    await expect(lab.status).toHaveText('20 anonymous visits stored 20 new sessions.');
-    await expect(lab.stored).toHaveText('20');
-    await lab.visits(false).click();
-    await expect(lab.status).toHaveText('20 anonymous visits stored 0 new sessions.');
-    await expect(lab.stored).toHaveText('20');
+  test('saveUninitialized: true stores a session per anonymous visit, false none', async ({ saveUninitializedPage }) => {
+    await saveUninitializedPage.goto();
+    await saveUninitializedPage.empty.click();
+    await expect(saveUninitializedPage.stored).toHaveText('0');
+    await saveUninitializedPage.visits(true).click();
+    await expect(saveUninitializedPage.status).toHaveText('20 anonymous visits stored 20 new sessions.');
+    await expect(saveUninitializedPage.stored).toHaveText('20');
+    await saveUninitializedPage.visits(false).click();
+    await expect(saveUninitializedPage.status).toHaveText('20 anonymous visits stored 0 new sessions.');
+    await expect(saveUninitializedPage.stored).toHaveText('20');
   });
 
-  test('the resurrection race: the wrong way the session comes back, the right way it stays gone', async ({ page }) => {
-    const lab = new ResurrectionPage(page);
+  test('the resurrection race: the wrong way the session comes back, the right way it stays gone', async ({ resurrectionPage }) => {
     for (let run = 1; run <= 2; run += 1) {
-      await lab.goto('wrong');
-      await lab.run.click();
-      await expect(lab.result, `wrong way, run ${run}`).toHaveText(/The session came back/);
-      await expect(lab.steps.last()).toHaveText('Asked again: this browser is logged in.');
-      await lab.goto('right');
-      await lab.run.click();
-      await expect(lab.result, `right way, run ${run}`).toHaveText(/The session stayed gone/);
-      await expect(lab.steps.last()).toHaveText('Asked again: this browser is logged out.');
+      await resurrectionPage.goto('wrong');
+      await resurrectionPage.run.click();
+      await expect(resurrectionPage.result, `wrong way, run ${run}`).toHaveText(/The session came back/);
+      await expect(resurrectionPage.steps.last()).toHaveText('Asked again: this browser is logged in.');
+      await resurrectionPage.goto('right');
+      await resurrectionPage.run.click();
+      await expect(resurrectionPage.result, `right way, run ${run}`).toHaveText(/The session stayed gone/);
+      await expect(resurrectionPage.steps.last()).toHaveText('Asked again: this browser is logged out.');
       // the button works again without a reload (it fetched a fresh CSRF token)
-      await expect(lab.run).toBeEnabled();
-      await lab.run.click();
-      await expect(lab.steps).toHaveCount(5);
-      await expect(lab.result).toHaveText(/The session stayed gone/);
+      await expect(resurrectionPage.run).toBeEnabled();
+      await resurrectionPage.run.click();
+      await expect(resurrectionPage.steps).toHaveCount(5);
+      await expect(resurrectionPage.result).toHaveText(/The session stayed gone/);
     }
   });
 });

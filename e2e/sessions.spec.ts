@@ -48,12 +48,10 @@ test('after logout, Back shows nothing private and the old cookie is worthless',
   browser,
   baseURL,
   context,
-  loginPage,
   dashboardPage,
-  registeredUser,
+  loggedInUser,
 }) => {
-  await loginPage.goto();
-  await loginPage.login(registeredUser.username, registeredUser.password);
+  await dashboardPage.goto();
   await expect(dashboardPage.visitCount).toHaveText('1');
   const stolen = await context.cookies();
 
@@ -63,7 +61,7 @@ test('after logout, Back shows nothing private and the old cookie is worthless',
   await page.goBack();
   await expect(page).toHaveURL(/\/login\?next=\/dashboard/);
   await expect(dashboardPage.visitCount).toHaveCount(0);
-  await expect(page.getByText(`Hello, ${registeredUser.username}`)).toHaveCount(0);
+  await expect(page.getByText(`Hello, ${loggedInUser.username}`)).toHaveCount(0);
 
   await page.reload();
   await expect(page).toHaveURL(/\/login/);

@@ -5,10 +5,7 @@
 // lockout and for a database that is down.
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { expect, test } from '../fixtures.js';
-import { ChangePasswordPage, DeleteAccountPage } from '../pages/account-pages.js';
-import { DashboardPage } from '../pages/dashboard-page.js';
 import { LoginPage } from '../pages/login-page.js';
-import { SessionsPage } from '../pages/sessions-page.js';
 import { stackState } from './state.js';
 
 const COOKIE = '__Host-cloakroom.sid';
@@ -32,15 +29,15 @@ test('register, count, log out, a replayed cookie, log in: over https with a __H
   browser,
   baseURL,
   registerPage,
+  dashboardPage,
   newUser,
 }) => {
   await registerPage.goto();
   await registerPage.register(newUser.username, newUser.password);
   await expect(page).toHaveURL('/dashboard');
-  const dashboard = new DashboardPage(page);
-  await expect(dashboard.visitCount).toHaveText('1');
+  await expect(dashboardPage.visitCount).toHaveText('1');
   const response = await page.reload();
-  await expect(dashboard.visitCount).toHaveText('2');
+  await expect(dashboardPage.visitCount).toHaveText('2');
   expect(response?.headers()['strict-transport-security']).toMatch(/max-age=\d+/);
 
   const [cookie] = (await context.cookies()).filter((c) => c.name === COOKIE);
@@ -48,7 +45,7 @@ test('register, count, log out, a replayed cookie, log in: over https with a __H
   expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
   expect(cookie?.domain).toBe('localhost');
 
-  await dashboard.logout();
+  await dashboardPage.logout();
   await expect(page).toHaveURL('/?notice=signed-out');
 
   // the cookie as it was before logout, in another browser: worthless now
@@ -59,40 +56,40 @@ test('register, count, log out, a replayed cookie, log in: over https with a __H
   await thief.context.close();
 
   await logIn(page, newUser.username, newUser.password);
-  await expect(dashboard.visitCount).toHaveText('1');
+  await expect(dashboardPage.visitCount).toHaveText('1');
 });
 
 test('"Your sessions", a password change that signs the other browser out, and account deletion', async ({
   page,
   browser,
   baseURL,
-  registeredUser,
+  sessionsPage,
+  changePasswordPage,
+  deleteAccountPage,
+  loginPage,
+  loggedInUser,
 }) => {
-  await logIn(page, registeredUser.username, registeredUser.password);
   const other = await newBrowser(browser, baseURL);
-  await logIn(other.page, registeredUser.username, registeredUser.password);
+  await logIn(other.page, loggedInUser.username, loggedInUser.password);
 
-  const sessions = new SessionsPage(page);
-  await sessions.goto();
-  await expect(sessions.rows).toHaveCount(2);
-  await expect(sessions.currentRow).toHaveCount(1);
+  await sessionsPage.goto();
+  await expect(sessionsPage.rows).toHaveCount(2);
+  await expect(sessionsPage.currentRow).toHaveCount(1);
 
-  const change = new ChangePasswordPage(page);
-  await change.goto();
+  await changePasswordPage.goto();
   const newPassword = 'a completely new passphrase';
-  await change.change(registeredUser.password, newPassword);
-  await expect(change.status).toHaveText('Your password has been changed, and 1 other session was signed out.');
+  await changePasswordPage.change(loggedInUser.password, newPassword);
+  await expect(changePasswordPage.status).toHaveText('Your password has been changed, and 1 other session was signed out.');
   await other.page.reload();
   await expect(other.page).toHaveURL('/login?next=/dashboard');
   await other.context.close();
 
-  await new DeleteAccountPage(page).goto();
-  await new DeleteAccountPage(page).deleteWith(newPassword);
+  await deleteAccountPage.goto();
+  await deleteAccountPage.deleteWith(newPassword);
   await expect(page).toHaveURL('/?notice=account-deleted');
-  const login = new LoginPage(page);
-  await login.goto();
-  await login.login(registeredUser.username, newPassword);
-  await expect(login.error).toHaveText('Invalid username or password');
+  await loginPage.goto();
+  await loginPage.login(loggedInUser.username, newPassword);
+  await expect(loginPage.error).toHaveText('Invalid username or password');
 });
 
 test('the lockout counts the address the proxy saw: a forged X-Forwarded-For does not dodge it', async ({
@@ -129,10 +126,9 @@ test('no lab, and error pages without stack traces or library names', async ({ p
   expect(refused.headers()['x-powered-by']).toBeUndefined();
 });
 
-test('with the database stopped: a 503 page, then back by itself', async ({ page, registeredUser }) => {
+test('with the database stopped: a 503 page, then back by itself', async ({ page, dashboardPage, loggedInUser }) => {
   const state = stackState();
   test.skip(!state.ownsDatabase, 'MONGODB_URI points at a database this suite cannot stop');
-  await logIn(page, registeredUser.username, registeredUser.password);
   process.kill(state.stackPid, 'SIGUSR1');
   try {
     // the login page needs the database (its CSRF token is stored in a session)
@@ -150,5 +146,5 @@ test('with the database stopped: a 503 page, then back by itself', async ({ page
     expect(response?.status()).toBe(200);
   }).toPass({ timeout: 30_000 });
   // the session outlived the outage
-  await expect(new DashboardPage(page).heading).toHaveText(`Hello, ${registeredUser.username}`);
+  await expect(dashboardPage.heading).toHaveText(`Hello, ${loggedInUser.username}`);
 });

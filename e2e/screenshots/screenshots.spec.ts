@@ -1,7 +1,6 @@
 // npm run screenshots: a picture of each page for the README, in docs/screenshots/.
 import path from 'node:path';
 import { expect, test } from '../fixtures.js';
-import { LostUpdatesPage, RedirectRacePage } from '../pages/lab-pages.js';
 import { LoginPage } from '../pages/login-page.js';
 
 const DIR = path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
@@ -64,19 +63,17 @@ test('every page', async ({ page, browser, baseURL, registerPage, loginPage, das
   await page.screenshot(shot('not-found'));
 });
 
-test('the lab', async ({ page }) => {
-  const race = new RedirectRacePage(page);
-  await race.goto();
+test('the lab', async ({ page, redirectRacePage, lostUpdatesPage }) => {
+  await redirectRacePage.goto();
   await page.screenshot(shot('lab-redirect-race'));
-  await race.wrongWay.click();
-  await expect(race.result).toHaveText('This page does not know you.');
+  await redirectRacePage.wrongWay.click();
+  await expect(redirectRacePage.result).toHaveText('This page does not know you.');
   await page.screenshot(shot('lab-redirect-race-wrong'));
 
-  const lostUpdates = new LostUpdatesPage(page);
-  await lostUpdates.goto();
-  await lostUpdates.reset.click();
-  await lostUpdates.burst.click();
-  await expect(lostUpdates.databaseHits).toHaveText('50');
+  await lostUpdatesPage.goto();
+  await lostUpdatesPage.reset.click();
+  await lostUpdatesPage.burst.click();
+  await expect(lostUpdatesPage.databaseHits).toHaveText('50');
   await page.screenshot(shot('lab-lost-updates'));
 });
 

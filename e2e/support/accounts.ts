@@ -1,5 +1,5 @@
-// accounts: creating a user over HTTP, as a test's starting point (the
-// registration form itself is tested in its own journeys).
+// accounts: creating a user and logging in over HTTP, as a test's starting
+// point (the registration and login forms are tested in their own journeys).
 import type { APIRequestContext } from '@playwright/test';
 import type { Credentials } from '../fixtures.js';
 
@@ -29,4 +29,17 @@ export async function registerOverHttp(request: APIRequestContext, baseURL: stri
     maxRedirects: 0,
   });
   if (logout.status() !== 303) throw new Error(`logout answered ${logout.status()}`);
+}
+
+/**
+ * Logs in over HTTP, as the login form would: the form's CSRF token, then the
+ * POST. With a browser context's request (page.request), the session cookie
+ * lands in that context, so its pages are logged in.
+ */
+export async function logInOverHttp(request: APIRequestContext, baseURL: string, user: Credentials): Promise<void> {
+  const res = await request.post(`${baseURL}/login`, {
+    form: { username: user.username, password: user.password, _csrf: await csrfTokenOn(request, `${baseURL}/login`) },
+    maxRedirects: 0,
+  });
+  if (res.status() !== 303) throw new Error(`login answered ${res.status()}`);
 }
