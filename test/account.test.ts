@@ -1,44 +1,32 @@
 // Account lifecycle: change password (and sign out everywhere else), delete
 // the account (and every session), demo mode.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { removeExpiredDemoAccounts } from '../src/demo.js';
 import { sessionRevocation } from '../src/session/revocation.js';
 import { userSessions } from '../src/session/user-sessions.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { useTestApp } from './helpers/app.js';
 import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
-let db: TestDatabase;
-let app: TestApp;
 const password = 'the original passphrase';
 const newPassword = 'a brand new passphrase';
 
-before(async () => {
-  db = await startTestDatabase();
-  app = await startTestApp({
-    uri: db.freshUri(),
-    // short idle timeout: sessions are re-checked against their account every
-    // 600 ms (a tenth of it), yet a form's GET and POST fit on a busy machine
-    env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '3', SESSION_IDLE_TIMEOUT: '6s', SESSION_ABSOLUTE_TIMEOUT: '1h' },
-  });
+const fixture = useTestApp({
+  // short idle timeout: sessions are re-checked against their account every
+  // 600 ms (a tenth of it), yet a form's GET and POST fit on a busy machine
+  env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '3', SESSION_IDLE_TIMEOUT: '6s', SESSION_ABSOLUTE_TIMEOUT: '1h' },
 });
 
-after(async () => {
-  await app.close();
-  await db.stop();
-});
-
-const sessions = () => app.connection.getClient().db(app.connection.name).collection('sessions');
-const cookieOf = (client: Client) => client.cookies.get(app.config.session.cookieName);
+const sessions = () => fixture.app.connection.getClient().db(fixture.app.connection.name).collection('sessions');
+const cookieOf = (client: Client) => client.cookies.get(fixture.app.config.session.cookieName);
 
 async function loggedInTwice(prefix: string) {
   const username = uniqueUsername(prefix);
-  const first = new Client(app.baseUrl);
+  const first = new Client(fixture.app.baseUrl);
   await first.register(username, password);
-  const second = new Client(app.baseUrl);
+  const second = new Client(fixture.app.baseUrl);
   await second.login(username, password);
-  const third = new Client(app.baseUrl);
+  const third = new Client(fixture.app.baseUrl);
   await third.login(username, password);
   return { username, first, others: [second, third] };
 }
@@ -52,7 +40,7 @@ describe('changing the password', () => {
       assert.match(await res.text(), /That is not your current password/);
     }
     // the same counter as /login: locked out there too
-    assert.equal((await new Client(app.baseUrl).login(username, password)).status, 429);
+    assert.equal((await new Client(fixture.app.baseUrl).login(username, password)).status, 429);
   });
 
   it('follows the registration policy', async () => {
@@ -80,12 +68,12 @@ describe('changing the password', () => {
     assert.notEqual(cookieOf(first), before, 'a new session ID');
     assert.deepEqual(await first.dashboardCounts(), { session: 2, lifetime: 2 }, 'still logged in, same session data');
     for (const other of others) assert.equal((await other.get('/dashboard')).status, 302, 'other sessions are anonymous');
-    const replay = new Client(app.baseUrl);
-    replay.cookies.set(app.config.session.cookieName, before ?? '');
+    const replay = new Client(fixture.app.baseUrl);
+    replay.cookies.set(fixture.app.config.session.cookieName, before ?? '');
     assert.equal((await replay.get('/dashboard')).status, 302, 'the old ID of this session too');
 
-    assert.equal((await new Client(app.baseUrl).login(username, password)).status, 401, 'the old password is gone');
-    assert.equal((await new Client(app.baseUrl).login(username, newPassword)).status, 303);
+    assert.equal((await new Client(fixture.app.baseUrl).login(username, password)).status, 401, 'the old password is gone');
+    assert.equal((await new Client(fixture.app.baseUrl).login(username, newPassword)).status, 303);
   });
 });
 
@@ -97,12 +85,12 @@ describe('deleting the account', () => {
     assert.match(await noConfirm.text(), /Tick the box/);
     const wrong = await first.post('/account/delete', { password: 'not it', confirm: 'yes' }, { formPage: '/account/delete' });
     assert.equal(wrong.status, 400);
-    assert.ok(await app.users.exists({ usernameKey: username.toLowerCase() }));
+    assert.ok(await fixture.app.users.exists({ usernameKey: username.toLowerCase() }));
   });
 
   it('removes the user and every session, clears the cookie, and leaves nothing behind', async () => {
     const { username, first, others } = await loggedInTwice('goodbye');
-    const user = await app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
     assert.ok(user);
     const userId = String(user._id);
     assert.equal(await sessions().countDocuments({ 'session.userId': userId }), 3);
@@ -110,23 +98,23 @@ describe('deleting the account', () => {
     const res = await first.post('/account/delete', { password, confirm: 'yes' }, { formPage: '/account/delete' });
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/?notice=account-deleted');
-    assert.ok(res.headers.getSetCookie().some((c) => c.startsWith(`${app.config.session.cookieName}=;`)), 'cookie cleared');
+    assert.ok(res.headers.getSetCookie().some((c) => c.startsWith(`${fixture.app.config.session.cookieName}=;`)), 'cookie cleared');
 
-    assert.equal(await app.users.collection.countDocuments({ usernameKey: username.toLowerCase() }), 0);
+    assert.equal(await fixture.app.users.collection.countDocuments({ usernameKey: username.toLowerCase() }), 0);
     assert.equal(await sessions().countDocuments({ 'session.userId': userId }), 0);
     for (const other of others) assert.equal((await other.get('/dashboard')).status, 302);
-    const login = await new Client(app.baseUrl).login(username, password);
+    const login = await new Client(fixture.app.baseUrl).login(username, password);
     assert.equal(login.status, 401);
     assert.match(await login.text(), /Invalid username or password/);
-    assert.match(await (await new Client(app.baseUrl).get('/?notice=account-deleted')).text(), /Nothing of it is left here/);
+    assert.match(await (await new Client(fixture.app.baseUrl).get('/?notice=account-deleted')).text(), /Nothing of it is left here/);
   });
 
   it('leaves sessions of a vanished account anonymous at their next check', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const username = uniqueUsername('vanish');
     await client.register(username, password);
     // as if a deletion stopped halfway, or a TTL index removed the account
-    await app.users.deleteOne({ usernameKey: username.toLowerCase() });
+    await fixture.app.users.deleteOne({ usernameKey: username.toLowerCase() });
     await new Promise((resolve) => setTimeout(resolve, 700));
     const home = await client.get('/');
     assert.equal(home.status, 303);
@@ -137,11 +125,11 @@ describe('deleting the account', () => {
 
   it('pages are private: login required and never cached', async () => {
     for (const path of ['/account/password', '/account/delete']) {
-      const anonymous = await new Client(app.baseUrl).get(path);
+      const anonymous = await new Client(fixture.app.baseUrl).get(path);
       assert.equal(anonymous.status, 302, path);
       assert.equal(anonymous.headers.get('location'), `/login?next=${path}`);
     }
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     await client.register(uniqueUsername('private'), password);
     for (const path of ['/account/password', '/account/delete']) {
       const res = await client.get(path);
@@ -152,47 +140,44 @@ describe('deleting the account', () => {
 });
 
 describe('demo mode', () => {
+  const demo = useTestApp({ env: { DEMO_MODE: 'true', DEMO_ACCOUNT_TTL: '24h' } });
+
   it('shows a banner on every page, only in demo mode', async () => {
-    assert.doesNotMatch(await (await new Client(app.baseUrl).get('/')).text(), /public demo/);
-    const demo = await startTestApp({ uri: db.freshUri(), env: { DEMO_MODE: 'true', DEMO_ACCOUNT_TTL: '24h' } });
-    try {
-      for (const path of ['/', '/login', '/register', '/nowhere']) {
-        assert.match(await (await new Client(demo.baseUrl).get(path)).text(), /This is a public demo\. Accounts are deleted 1 day after/, path);
-      }
-    } finally {
-      await demo.close();
+    assert.doesNotMatch(await (await new Client(fixture.app.baseUrl).get('/')).text(), /public demo/);
+    for (const path of ['/', '/login', '/register', '/nowhere']) {
+      assert.match(await (await new Client(demo.app.baseUrl).get(path)).text(), /This is a public demo\. Accounts are deleted 1 day after/, path);
     }
   });
 
   it('removes accounts older than the TTL, with their sessions, and keeps the rest', async () => {
-    const old = new Client(app.baseUrl);
+    const old = new Client(fixture.app.baseUrl);
     const oldName = uniqueUsername('olddemo');
     await old.register(oldName, password);
-    const fresh = new Client(app.baseUrl);
+    const fresh = new Client(fixture.app.baseUrl);
     const freshName = uniqueUsername('newdemo');
     await fresh.register(freshName, password);
     // make one of them a day and a minute old
-    await app.users.collection.updateOne(
+    await fixture.app.users.collection.updateOne(
       { usernameKey: oldName.toLowerCase() },
       { $set: { createdAt: new Date(Date.now() - 24 * 3_600_000 - 60_000) } },
     );
-    const sessionsOf = userSessions(app.connection.getClient(), app.connection.name, sessionRevocation(app.users));
-    const removed = await removeExpiredDemoAccounts(app.users, sessionsOf, 24 * 3_600_000);
+    const sessionsOf = userSessions(fixture.app.connection.getClient(), fixture.app.connection.name, sessionRevocation(fixture.app.users));
+    const removed = await removeExpiredDemoAccounts(fixture.app.users, sessionsOf, 24 * 3_600_000);
     assert.equal(removed, 1);
-    assert.equal(await app.users.exists({ usernameKey: oldName.toLowerCase() }), null);
+    assert.equal(await fixture.app.users.exists({ usernameKey: oldName.toLowerCase() }), null);
     assert.equal(await sessions().countDocuments({ _id: storedIdFromCookie(cookieOf(old)) as never }), 0);
-    assert.ok(await app.users.exists({ usernameKey: freshName.toLowerCase() }));
+    assert.ok(await fixture.app.users.exists({ usernameKey: freshName.toLowerCase() }));
     assert.equal((await fresh.get('/dashboard')).status, 200);
   });
 });
 
 describe('session revocation', () => {
   it('lets a session stand only for an existing account of the same generation, and refuses anything else without throwing', async () => {
-    const revocation = sessionRevocation(app.users);
-    const client = new Client(app.baseUrl);
+    const revocation = sessionRevocation(fixture.app.users);
+    const client = new Client(fixture.app.baseUrl);
     const username = uniqueUsername('generation');
     await client.register(username, password);
-    const user = await app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
     assert.ok(user);
     const userId = String(user._id);
     assert.equal(await revocation.mayStand({ userId, generation: 0 }), true);

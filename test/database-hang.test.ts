@@ -2,6 +2,7 @@
 // connections stay open and nothing answers, as with a partitioned network or
 // a stalled disk. Unlike a stopped server (database-outage.test.ts), nothing
 // refuses the connection, so only the app's own timeouts bound the wait.
+// Its own setup, not useTestApp(): it freezes the process of a database server it started itself.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isDatabaseUnavailable } from '../src/db/connect.js';

@@ -1,5 +1,6 @@
 // The database goes away while the app runs, then comes back. Stopped and
 // restarted for real: this test runs its own local database server.
+// Its own setup, not useTestApp(): it stops and restarts that server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startLocalDatabase, type LocalDatabase } from '../src/db/local/index.js';

@@ -1,60 +1,46 @@
 // /healthz and /readyz: what a load balancer or orchestrator asks, answered
 // without ever touching a session.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SessionData } from 'express-session';
-import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
+import { PRODUCTION_TEST_ENV, useTestApp } from './helpers/app.js';
 import { Client } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 import { captureLogs } from './helpers/logs.js';
 
-let db: TestDatabase;
-let app: TestApp;
-let prod: TestApp;
 const prodLogs = captureLogs();
 let sessionReads = 0;
 
-before(async () => {
-  db = await startTestDatabase();
-  app = await startTestApp({
-    uri: db.freshUri(),
-    wrapStore: (store) => {
-      // count every session read the app makes
-      const get = store.get.bind(store);
-      store.get = (sid: string, cb: (err: unknown, session?: SessionData | null) => void) => {
-        sessionReads += 1;
-        get(sid, cb);
-      };
-      return store;
-    },
-  });
-  prod = await startTestApp({ uri: db.freshUri(), env: PRODUCTION_TEST_ENV, logger: prodLogs.logger });
+const dev = useTestApp({
+  wrapStore: (store) => {
+    // count every session read the app makes
+    const get = store.get.bind(store);
+    store.get = (sid: string, cb: (err: unknown, session?: SessionData | null) => void) => {
+      sessionReads += 1;
+      get(sid, cb);
+    };
+    return store;
+  },
 });
-
-after(async () => {
-  await app.close();
-  await prod.close();
-  await db.stop();
-});
+const prod = useTestApp({ env: PRODUCTION_TEST_ENV, logger: prodLogs.logger });
 
 describe('health endpoints', () => {
   it('/healthz says the process serves requests', async () => {
-    const res = await new Client(app.baseUrl).get('/healthz');
+    const res = await new Client(dev.app.baseUrl).get('/healthz');
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ok' });
   });
 
   it('/readyz says the database answers', async () => {
-    const res = await new Client(app.baseUrl).get('/readyz');
+    const res = await new Client(dev.app.baseUrl).get('/readyz');
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ready', db: 'up' });
     assert.equal(res.headers.get('cache-control'), 'no-store');
   });
 
   it('neither creates nor reads a session, even when sent a session cookie', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(dev.app.baseUrl);
     await client.register('healthcheck_user');
-    const sessions = app.connection.getClient().db(app.connection.name).collection('sessions');
+    const sessions = dev.app.connection.getClient().db(dev.app.connection.name).collection('sessions');
     const before = await sessions.countDocuments();
     sessionReads = 0;
     for (const path of ['/healthz', '/readyz', '/healthz', '/readyz']) {
@@ -70,48 +56,48 @@ describe('health endpoints', () => {
   });
 
   it('/readyz says 503 while the server shuts down', async () => {
-    app.health.shuttingDown = true;
+    dev.app.health.shuttingDown = true;
     try {
-      const res = await new Client(app.baseUrl).get('/readyz');
+      const res = await new Client(dev.app.baseUrl).get('/readyz');
       assert.equal(res.status, 503);
       assert.equal(((await res.json()) as { status: string }).status, 'shutting-down');
     } finally {
-      app.health.shuttingDown = false;
+      dev.app.health.shuttingDown = false;
     }
   });
 
   it('/readyz says only "down" in production when the database does not answer; the log says why', async () => {
-    const ping = prod.health.pingDatabase;
+    const ping = prod.app.health.pingDatabase;
     // what the driver says: it names the database's host and port
-    prod.health.pingDatabase = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.4.17:27017'));
+    prod.app.health.pingDatabase = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.4.17:27017'));
     try {
-      const res = await new Client(prod.baseUrl).get('/readyz');
+      const res = await new Client(prod.app.baseUrl).get('/readyz');
       assert.equal(res.status, 503);
       assert.deepEqual(await res.json(), { status: 'not-ready', db: 'down' });
       assert.ok(prodLogs.lines.some((line) => line.includes('ECONNREFUSED 10.0.4.17:27017')), 'the reason is in the log');
     } finally {
-      prod.health.pingDatabase = ping;
+      prod.app.health.pingDatabase = ping;
     }
   });
 
   it('/readyz also gives the reason outside production', async () => {
-    const ping = app.health.pingDatabase;
-    app.health.pingDatabase = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.4.17:27017'));
+    const ping = dev.app.health.pingDatabase;
+    dev.app.health.pingDatabase = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.4.17:27017'));
     try {
-      const res = await new Client(app.baseUrl).get('/readyz');
+      const res = await new Client(dev.app.baseUrl).get('/readyz');
       assert.equal(res.status, 503);
       assert.deepEqual(await res.json(), { status: 'not-ready', db: 'down', reason: 'connect ECONNREFUSED 10.0.4.17:27017' });
     } finally {
-      app.health.pingDatabase = ping;
+      dev.app.health.pingDatabase = ping;
     }
   });
 
   it('every response carries a request id, kept from a sane incoming one', async () => {
-    const fresh = await new Client(app.baseUrl).get('/');
+    const fresh = await new Client(dev.app.baseUrl).get('/');
     assert.match(fresh.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
-    const kept = await new Client(app.baseUrl, { 'x-request-id': 'lb-1234' }).get('/');
+    const kept = await new Client(dev.app.baseUrl, { 'x-request-id': 'lb-1234' }).get('/');
     assert.equal(kept.headers.get('x-request-id'), 'lb-1234');
-    const odd = await new Client(app.baseUrl, { 'x-request-id': '<script>' }).get('/');
+    const odd = await new Client(dev.app.baseUrl, { 'x-request-id': '<script>' }).get('/');
     assert.notEqual(odd.headers.get('x-request-id'), '<script>');
   });
 });

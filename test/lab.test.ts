@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SLOW_REQUEST_MS } from '../src/lab/resurrection.js';
-import { PRODUCTION_TEST_ENV, startTestApp, useTestApp } from './helpers/app.js';
+import { PRODUCTION_TEST_ENV, useTestApp } from './helpers/app.js';
 import { Client, testIdText, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase } from './helpers/database.js';
 
 const fixture = useTestApp();
 
@@ -183,20 +182,15 @@ describe('saveUninitialized', () => {
 });
 
 describe('in production', () => {
+  const prod = useTestApp({ env: PRODUCTION_TEST_ENV });
+
   it('the lab is not there at all', async () => {
-    const db = await startTestDatabase();
-    const app = await startTestApp({ uri: db.freshUri(), env: PRODUCTION_TEST_ENV });
-    try {
-      const client = new Client(app.baseUrl, { 'x-forwarded-proto': 'https' });
-      assert.doesNotMatch(await (await client.get('/')).text(), /href="\/lab"/, 'no link to the lab');
-      for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized/visit/true', '/lab/save-uninitialized/count']) {
-        const res = await client.get(path);
-        assert.equal(res.status, 404, path);
-        await res.arrayBuffer();
-      }
-    } finally {
-      await app.close();
-      await db.stop();
+    const client = new Client(prod.app.baseUrl, { 'x-forwarded-proto': 'https' });
+    assert.doesNotMatch(await (await client.get('/')).text(), /href="\/lab"/, 'no link to the lab');
+    for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized/visit/true', '/lab/save-uninitialized/count']) {
+      const res = await client.get(path);
+      assert.equal(res.status, 404, path);
+      await res.arrayBuffer();
     }
   });
 });

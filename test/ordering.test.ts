@@ -9,29 +9,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { useTestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 import { regenerateSession } from '../src/session/promises.js';
 import { createSessionMiddleware } from '../src/session/middleware.js';
 import { SlowStore } from '../src/lab/slow-store.js';
 
 const SAVE_DELAY_MS = 300;
 
-let db: TestDatabase;
-let app: TestApp;
 const events: string[] = [];
 const logSave = () => void events.push('save finished');
 
-before(async () => {
-  db = await startTestDatabase();
-  app = await startTestApp({ uri: db.freshUri(), wrapStore: (store) => new SlowStore(store, SAVE_DELAY_MS, logSave) });
-});
-
-after(async () => {
-  await app.close();
-  await db.stop();
-});
+const fixture = useTestApp({ wrapStore: (store) => new SlowStore(store, SAVE_DELAY_MS, logSave) });
 
 /**
  * Sends a request and logs when its response (status and headers) arrived.
@@ -49,7 +38,7 @@ async function timed(send: () => Promise<Response>): Promise<Response> {
 
 describe('with a slow session store', () => {
   it('registration redirects only after the session is saved', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     // loading the form saves a session (for its CSRF token) before the timed part
     const _csrf = await client.csrfToken('/register');
     const password = 'slow and steady wins';
@@ -63,9 +52,9 @@ describe('with a slow session store', () => {
 
   it('login redirects only after the session is saved, every time', async () => {
     const username = uniqueUsername('slowlogin');
-    await new Client(app.baseUrl).register(username);
+    await new Client(fixture.app.baseUrl).register(username);
     for (let i = 0; i < 3; i += 1) {
-      const client = new Client(app.baseUrl);
+      const client = new Client(fixture.app.baseUrl);
       const _csrf = await client.csrfToken('/login');
       const res = await timed(() => client.post('/login', { username, password: 'correct horse battery', _csrf }));
       assert.equal(res.status, 303);
@@ -76,7 +65,7 @@ describe('with a slow session store', () => {
   });
 
   it('the dashboard renders only after its counter is saved', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     await client.register(uniqueUsername('slowdash'));
     const res = await timed(() => client.get('/dashboard'));
     assert.equal(res.status, 200);
@@ -93,7 +82,7 @@ describe('the same check on the classic mistake', () => {
 
   before(async () => {
     const wrong = express();
-    wrong.use(createSessionMiddleware(app.config.session, new SlowStore(app.store, SAVE_DELAY_MS, logSave)));
+    wrong.use(createSessionMiddleware(fixture.app.config.session, new SlowStore(fixture.app.store, SAVE_DELAY_MS, logSave)));
     wrong.post('/login', async (req, res) => {
       await regenerateSession(req);
       // (a name, not a userId: a userId is checked against a real account when saved)

@@ -3,6 +3,7 @@
 // believes is plain HTTP: without this, every form ends on "This form has
 // expired" and nobody can tell why (the mistake docker-compose.yml made
 // before it put the app behind a TLS proxy).
+// The last test starts the real server (startServer) on a database of its own, which useTestApp() does not do.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';

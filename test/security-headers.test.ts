@@ -3,29 +3,12 @@
 // a logged-in session's pages, cookies cleared when a session ends, and
 // nothing that names the stack.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
+import { describe, it } from 'node:test';
+import { PRODUCTION_TEST_ENV, useTestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
-let db: TestDatabase;
-let app: TestApp;
-let prod: TestApp;
-
-before(async () => {
-  db = await startTestDatabase();
-  app = await startTestApp({ uri: db.freshUri() });
-  prod = await startTestApp({
-    uri: db.freshUri(),
-    env: PRODUCTION_TEST_ENV,
-  });
-});
-
-after(async () => {
-  await app.close();
-  await prod.close();
-  await db.stop();
-});
+const dev = useTestApp();
+const prod = useTestApp({ env: PRODUCTION_TEST_ENV });
 
 function directives(csp: string | null): Map<string, string> {
   const map = new Map<string, string>();
@@ -38,7 +21,7 @@ function directives(csp: string | null): Map<string, string> {
 
 describe('Content-Security-Policy', () => {
   it('allows only this origin and no inline script or style', async () => {
-    const csp = directives((await new Client(app.baseUrl).get('/')).headers.get('content-security-policy'));
+    const csp = directives((await new Client(dev.app.baseUrl).get('/')).headers.get('content-security-policy'));
     assert.equal(csp.get('default-src'), "'self'");
     assert.equal(csp.get('script-src'), "'self'");
     assert.equal(csp.get('style-src'), "'self'");
@@ -49,7 +32,7 @@ describe('Content-Security-Policy', () => {
   });
 
   it('is not contradicted by the pages: no inline script, style or event handler', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(dev.app.baseUrl);
     const pages = [await client.get('/'), await client.get('/login'), await client.get('/register'), await client.get('/nowhere')];
     await client.register(uniqueUsername('csp'));
     pages.push(await client.get('/dashboard'));
@@ -64,7 +47,7 @@ describe('Content-Security-Policy', () => {
 
 describe('other headers', () => {
   it("helmet's defaults, a same-origin referrer policy, and no X-Powered-By", async () => {
-    const headers = (await new Client(app.baseUrl).get('/')).headers;
+    const headers = (await new Client(dev.app.baseUrl).get('/')).headers;
     assert.equal(headers.get('x-content-type-options'), 'nosniff');
     assert.equal(headers.get('x-frame-options'), 'SAMEORIGIN');
     assert.equal(headers.get('referrer-policy'), 'same-origin');
@@ -74,7 +57,7 @@ describe('other headers', () => {
   });
 
   it('Permissions-Policy on every response refuses the features this site never uses', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(dev.app.baseUrl);
     for (const path of ['/', '/login', '/nowhere', '/healthz', '/css/site.css']) {
       const policy = (await client.get(path)).headers.get('permissions-policy') ?? '';
       const features = new Map(policy.split(',').map((entry) => entry.trim().split('=') as [string, string]));
@@ -86,7 +69,7 @@ describe('other headers', () => {
   });
 
   it('Clear-Site-Data: "cookies" when a session ends, and only then', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(dev.app.baseUrl);
     await client.register(uniqueUsername('clear'));
     assert.equal((await client.get('/dashboard')).headers.get('clear-site-data'), null);
     const logout = await client.post('/logout');
@@ -95,7 +78,7 @@ describe('other headers', () => {
   });
 
   it('HSTS in production', async () => {
-    const res = await new Client(prod.baseUrl, { 'x-forwarded-proto': 'https' }).get('/');
+    const res = await new Client(prod.app.baseUrl, { 'x-forwarded-proto': 'https' }).get('/');
     assert.match(res.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/);
     assert.match(res.headers.get('content-security-policy') ?? '', /upgrade-insecure-requests/);
   });
@@ -104,7 +87,7 @@ describe('other headers', () => {
 describe('Cache-Control for a logged-in session', () => {
   it('is no-store on every page: the home page, a 404 and an error page included', async () => {
     const username = uniqueUsername('cache');
-    const client = new Client(app.baseUrl);
+    const client = new Client(dev.app.baseUrl);
     await client.register(username);
     for (const [what, res] of [
       ['the home page', await client.get('/')],
@@ -120,13 +103,13 @@ describe('Cache-Control for a logged-in session', () => {
   });
 
   it('leaves pages for anonymous visitors cacheable', async () => {
-    assert.equal((await new Client(app.baseUrl).get('/')).headers.get('cache-control'), null);
+    assert.equal((await new Client(dev.app.baseUrl).get('/')).headers.get('cache-control'), null);
   });
 });
 
 describe('production pages', () => {
   it('name no library and show no stack, whatever goes wrong', async () => {
-    const client = new Client(prod.baseUrl, { 'x-forwarded-proto': 'https' });
+    const client = new Client(prod.app.baseUrl, { 'x-forwarded-proto': 'https' });
     const responses = [
       await client.get('/nowhere'),
       await client.request('/login', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } }),

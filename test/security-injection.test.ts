@@ -2,31 +2,23 @@
 // everything else gets a clear message and a 4xx, never a 500, a stack trace,
 // a login, or a half-created user.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { describe, it } from 'node:test';
+import { useTestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
-let db: TestDatabase;
-let app: TestApp;
 const password = 'a perfectly good password';
 let username: string;
 
-before(async () => {
-  db = await startTestDatabase();
-  app = await startTestApp({ uri: db.freshUri() });
-  username = uniqueUsername('victim');
-  await new Client(app.baseUrl).register(username, password);
-});
-
-after(async () => {
-  await app.close();
-  await db.stop();
+const fixture = useTestApp({
+  setUp: async (app) => {
+    username = uniqueUsername('victim');
+    await new Client(app.baseUrl).register(username, password);
+  },
 });
 
 // a real form token is sent along, so what is tested is the input handling, not CSRF
 async function send(path: string, body: string, contentType = 'application/x-www-form-urlencoded') {
-  const client = new Client(app.baseUrl);
+  const client = new Client(fixture.app.baseUrl);
   const token = await client.csrfToken(path);
   const res = await client.request(path, {
     method: 'POST',
@@ -74,9 +66,9 @@ describe('registration refuses crafted input and creates nothing', () => {
   ];
   for (const [label, body, type] of cases) {
     it(label, async () => {
-      const before = await app.users.estimatedDocumentCount();
+      const before = await fixture.app.users.estimatedDocumentCount();
       assertRefused(await send('/register', body, type), label);
-      assert.equal(await app.users.estimatedDocumentCount(), before);
+      assert.equal(await fixture.app.users.estimatedDocumentCount(), before);
     });
   }
 });
@@ -88,7 +80,7 @@ describe('form routes', () => {
     ['multipart/form-data; boundary=x', '--x--'],
   ] as const) {
     it(`accept HTML form posts only, not ${type}`, async () => {
-      const res = await new Client(app.baseUrl).request('/login', {
+      const res = await new Client(fixture.app.baseUrl).request('/login', {
         method: 'POST',
         body,
         headers: { 'content-type': type },
@@ -107,8 +99,8 @@ describe('session cookies that the server never issued', () => {
     ['very long', 'x'.repeat(4000)],
   ] as const) {
     it(`are anonymous: ${label}`, async () => {
-      const client = new Client(app.baseUrl);
-      client.cookies.set(app.config.session.cookieName, value);
+      const client = new Client(fixture.app.baseUrl);
+      client.cookies.set(fixture.app.config.session.cookieName, value);
       const res = await client.get('/dashboard');
       assert.equal(res.status, 302);
       assert.equal(res.headers.get('location'), '/login?next=/dashboard');

@@ -1,46 +1,32 @@
 // Authentication events are logged as structured lines (ASVS V16), and the
 // log never holds what would let its reader take over an account or session.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { describe, it } from 'node:test';
+import { useTestApp } from './helpers/app.js';
 import { Client, sessionIdFromCookie, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
-import { captureLogs, type CapturedLogs } from './helpers/logs.js';
+import { captureLogs } from './helpers/logs.js';
 
-let db: TestDatabase;
-let app: TestApp;
-let logs: CapturedLogs;
-
-before(async () => {
-  db = await startTestDatabase();
-  logs = captureLogs();
-  app = await startTestApp({
-    uri: db.freshUri(),
-    logger: logs.logger,
-    env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '2', LOGIN_LOCKOUT: '1m' },
-  });
-});
-
-after(async () => {
-  await app.close();
-  await db.stop();
+const logs = captureLogs();
+const fixture = useTestApp({
+  logger: logs.logger,
+  env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '2', LOGIN_LOCKOUT: '1m' },
 });
 
 describe('authentication events', () => {
   it('are logged for each step of the journey, without secrets', async () => {
     const password = 'a very secret passphrase 42';
     const username = uniqueUsername('logged');
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const secrets: string[] = [password];
 
     await client.register(username, password);
-    secrets.push(sessionIdFromCookie(client.cookies.get(app.config.session.cookieName)));
+    secrets.push(sessionIdFromCookie(client.cookies.get(fixture.app.config.session.cookieName)));
     secrets.push(await client.csrfToken('/'));
     await client.post('/logout', { _csrf: 'forged-token-value' });
     await client.post('/logout');
 
-    await new Client(app.baseUrl).login(username, password);
-    const other = new Client(app.baseUrl);
+    await new Client(fixture.app.baseUrl).login(username, password);
+    const other = new Client(fixture.app.baseUrl);
     await other.login(uniqueUsername('nobody'), 'whatever it is');
     await other.login(username, 'wrong password 1');
     await other.login(username, 'wrong password 2');
@@ -54,7 +40,7 @@ describe('authentication events', () => {
     const reasons = events.filter((e) => e.event === 'login-failed').map((e) => e.reason);
     assert.deepEqual(reasons, ['unknown-user', 'bad-password', 'bad-password']);
 
-    const user = await app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
     assert.ok(user);
     secrets.push(user.passwordHash);
     const text = logs.lines.join('\n');

@@ -1,9 +1,9 @@
 // Sessions (ASVS V7, OWASP Session Management cheat sheet): new IDs at login,
 // no adopted IDs, idle and absolute timeouts on the server, safe cookies.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { storageId } from '../src/session/race-safe-store.js';
-import { PRODUCTION_TEST_ENV, startTestApp, type TestApp } from './helpers/app.js';
+import { PRODUCTION_TEST_ENV, useTestApp } from './helpers/app.js';
 import {
   Client,
   parseSetCookie,
@@ -11,33 +11,21 @@ import {
   signedCookieValue,
   uniqueUsername,
 } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
-let db: TestDatabase;
-let app: TestApp;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-before(async () => {
-  db = await startTestDatabase();
-  app = await startTestApp({
-    uri: db.freshUri(),
-    // short enough to wait for in a test, long enough for a form's GET and
-    // POST (a bcrypt hash) on a busy two-core machine
-    env: { SESSION_IDLE_TIMEOUT: '2s', SESSION_ABSOLUTE_TIMEOUT: '5s' },
-  });
+const fixture = useTestApp({
+  // short enough to wait for in a test, long enough for a form's GET and
+  // POST (a bcrypt hash) on a busy two-core machine
+  env: { SESSION_IDLE_TIMEOUT: '2s', SESSION_ABSOLUTE_TIMEOUT: '5s' },
 });
 
-after(async () => {
-  await app.close();
-  await db.stop();
-});
-
-const cookieName = () => app.config.session.cookieName;
-const sessions = () => app.connection.getClient().db(app.connection.name).collection('sessions');
+const cookieName = () => fixture.app.config.session.cookieName;
+const sessions = () => fixture.app.connection.getClient().db(fixture.app.connection.name).collection('sessions');
 
 describe('session IDs', () => {
   it('change at registration; the pre-registration cookie is worthless afterwards', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     await client.csrfToken('/register');
     const before = client.cookies.get(cookieName());
     assert.ok(before);
@@ -46,18 +34,18 @@ describe('session IDs', () => {
     assert.notEqual(after, before);
     assert.equal(await sessions().countDocuments({ _id: storageId(sessionIdFromCookie(before)) as never }), 0);
 
-    const replay = new Client(app.baseUrl);
+    const replay = new Client(fixture.app.baseUrl);
     replay.cookies.set(cookieName(), before);
     assert.equal((await replay.get('/dashboard')).status, 302);
   });
 
   it('chosen by an attacker are never adopted, even when correctly signed', async () => {
     const username = uniqueUsername('fixate');
-    await new Client(app.baseUrl).register(username);
+    await new Client(fixture.app.baseUrl).register(username);
     // the worst case: the attacker knows the secret and signs an ID of their choice
     const chosen = 'attacker-chosen-session-id-000000';
-    const client = new Client(app.baseUrl);
-    client.cookies.set(cookieName(), signedCookieValue(chosen, app.config.session.secrets[0] ?? ''));
+    const client = new Client(fixture.app.baseUrl);
+    client.cookies.set(cookieName(), signedCookieValue(chosen, fixture.app.config.session.secrets[0] ?? ''));
     assert.equal((await client.get('/dashboard')).status, 302);
     assert.equal((await client.login(username)).status, 303);
     assert.notEqual(sessionIdFromCookie(client.cookies.get(cookieName())), chosen);
@@ -65,7 +53,7 @@ describe('session IDs', () => {
   });
 
   it('never appear in URLs or pages', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const register = await client.register(uniqueUsername('nourl'));
     const sid = sessionIdFromCookie(client.cookies.get(cookieName()));
     assert.ok(sid.length >= 20);
@@ -79,7 +67,7 @@ describe('session IDs', () => {
 
 describe('idle timeout', () => {
   it('keeps an active session alive past the idle timeout', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     await client.register(uniqueUsername('busy'));
     // 3.2 s of activity with a 2 s idle timeout
     for (let i = 0; i < 4; i += 1) {
@@ -89,7 +77,7 @@ describe('idle timeout', () => {
   });
 
   it('logs an idle session out on the server and says why', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     await client.register(uniqueUsername('idle'));
     const sid = sessionIdFromCookie(client.cookies.get(cookieName()));
     await sleep(2300);
@@ -104,7 +92,7 @@ describe('idle timeout', () => {
 
 describe('absolute timeout', () => {
   it('ends even a busy session a fixed time after login', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     await client.register(uniqueUsername('absolute'));
     let res: Response | undefined;
     // keep it busy (never idle for 2 s) until the 5 s absolute limit passes
@@ -120,7 +108,7 @@ describe('absolute timeout', () => {
   });
 
   it('bounds the cookie and the stored session by the deadline', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     const res = await client.register(uniqueUsername('deadline'));
     const cookie = res.headers.getSetCookie().map(parseSetCookie).find((c) => c.name === cookieName());
     assert.ok(cookie);
@@ -134,21 +122,10 @@ describe('absolute timeout', () => {
 });
 
 describe('cookies in production', () => {
-  let prod: TestApp;
-
-  before(async () => {
-    prod = await startTestApp({
-      uri: db.freshUri(),
-      env: PRODUCTION_TEST_ENV,
-    });
-  });
-
-  after(async () => {
-    await prod.close();
-  });
+  const prod = useTestApp({ env: PRODUCTION_TEST_ENV });
 
   it('are __Host- prefixed, Secure, HttpOnly, SameSite=Lax, Path=/ and have no Domain behind HTTPS', async () => {
-    const client = new Client(prod.baseUrl, { 'x-forwarded-proto': 'https' });
+    const client = new Client(prod.app.baseUrl, { 'x-forwarded-proto': 'https' });
     const res = await client.get('/login');
     const cookie = res.headers.getSetCookie().map(parseSetCookie)[0];
     assert.ok(cookie);
@@ -161,14 +138,14 @@ describe('cookies in production', () => {
   });
 
   it('are never sent over plain HTTP (what TRUST_PROXY is for behind a TLS proxy)', async () => {
-    const res = await new Client(prod.baseUrl).get('/login');
+    const res = await new Client(prod.app.baseUrl).get('/login');
     assert.equal(res.headers.getSetCookie().length, 0);
   });
 });
 
 describe('caching', () => {
   it('private pages and auth forms are never stored by the browser', async () => {
-    const client = new Client(app.baseUrl);
+    const client = new Client(fixture.app.baseUrl);
     for (const path of ['/login', '/register']) {
       assert.equal((await client.get(path)).headers.get('cache-control'), 'no-store', path);
     }

@@ -2,6 +2,7 @@
 // limits. TRUST_PROXY lets each test speak from its own address through
 // X-Forwarded-For, as clients behind a proxy would. The attacks are sent as a
 // script would send them: many requests at once, on one form token.
+// Its own setup, not useTestApp(): all its apps run on one database, as the instances of a deployment do.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BcryptFunctions } from '../src/auth/passwords.js';

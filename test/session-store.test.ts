@@ -1,5 +1,6 @@
 // The session store: one MongoClient shared with Mongoose, and expired
 // sessions that leave the collection whether or not the server has TTL indexes.
+// Its own setup, not useTestApp(): it needs a database connection and no app.
 import assert from 'node:assert/strict';
 import { after, before, describe, it, mock } from 'node:test';
 import type { SessionData } from 'express-session';

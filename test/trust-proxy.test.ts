@@ -2,30 +2,16 @@
 // proxy's addresses. Every test client connects from 127.0.0.1, straight to
 // the app's port, as an attacker who can reach that port would.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { describe, it } from 'node:test';
+import { useTestApp, type TestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
-import { startTestDatabase, type TestDatabase } from './helpers/database.js';
 
 const REGISTRATIONS_PER_IP_PER_HOUR = 2;
 
-let db: TestDatabase;
-let byAddress: TestApp;
-let byHopCount: TestApp;
-
-before(async () => {
-  db = await startTestDatabase();
-  const limits = { REGISTRATIONS_PER_IP_PER_HOUR: String(REGISTRATIONS_PER_IP_PER_HOUR) };
-  // the proxy is somewhere in 10.0.0.0/8; 127.0.0.1 is not it
-  byAddress = await startTestApp({ uri: db.freshUri(), env: { ...limits, TRUST_PROXY: '10.0.0.0/8' } });
-  byHopCount = await startTestApp({ uri: db.freshUri(), env: { ...limits, TRUST_PROXY: '1' } });
-});
-
-after(async () => {
-  await byAddress.close();
-  await byHopCount.close();
-  await db.stop();
-});
+const limits = { REGISTRATIONS_PER_IP_PER_HOUR: String(REGISTRATIONS_PER_IP_PER_HOUR) };
+// the proxy is somewhere in 10.0.0.0/8; 127.0.0.1 is not it
+const byAddress = useTestApp({ env: { ...limits, TRUST_PROXY: '10.0.0.0/8' } });
+const byHopCount = useTestApp({ env: { ...limits, TRUST_PROXY: '1' } });
 
 /** Registrations from one direct client that claims a new address each time. */
 async function statusesWithForgedAddresses(app: TestApp): Promise<number[]> {
@@ -39,10 +25,10 @@ async function statusesWithForgedAddresses(app: TestApp): Promise<number[]> {
 
 describe('TRUST_PROXY', () => {
   it("as the proxy's addresses, ignores a direct client's X-Forwarded-For: the per-address limit holds", async () => {
-    assert.deepEqual(await statusesWithForgedAddresses(byAddress), [303, 303, 429]);
+    assert.deepEqual(await statusesWithForgedAddresses(byAddress.app), [303, 303, 429]);
   });
 
   it('as a hop count, believes it from anyone: a forged address per request dodges the limit', async () => {
-    assert.deepEqual(await statusesWithForgedAddresses(byHopCount), [303, 303, 303]);
+    assert.deepEqual(await statusesWithForgedAddresses(byHopCount.app), [303, 303, 303]);
   });
 });

@@ -103,15 +103,22 @@ export const PRODUCTION_TEST_ENV = {
 /**
  * A fresh database and an app on it for the test file (or describe block)
  * that calls this, started before its tests and stopped after them.
+ * `setUp` runs on the started app before the tests, e.g. to register an
+ * account they share (Node 20 runs a file's top-level before() hooks side by
+ * side, so a hook of the file's own may not find the app started yet).
  */
-export function useTestApp(options: Omit<Parameters<typeof startTestApp>[0], 'uri'> = {}): {
+export function useTestApp(
+  options: Omit<Parameters<typeof startTestApp>[0], 'uri'> & { setUp?: (app: TestApp) => Promise<void> } = {},
+): {
   readonly app: TestApp;
 } {
+  const { setUp, ...appOptions } = options;
   let db: TestDatabase | undefined;
   let app: TestApp | undefined;
   before(async () => {
     db = await startTestDatabase();
-    app = await startTestApp({ ...options, uri: db.freshUri() });
+    app = await startTestApp({ ...appOptions, uri: db.freshUri() });
+    await setUp?.(app);
   });
   after(async () => {
     await app?.close();
