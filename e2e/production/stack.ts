@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { parse } from 'yaml';
-import { databaseUri, startLocalDatabase, type LocalDatabase } from '../../src/db/local/index.js';
+import { startLocalDatabase, type LocalDatabase } from '../../src/db/local/index.js';
 import { waitForListening } from '../../tools/listening.js';
 import { PRODUCTION_TEST_LIMITS, type ProductionStackState } from './state.js';
 
@@ -103,16 +103,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 try {
-  // the database: MONGODB_URI's server if set (a fresh database on it), else the local one
-  let mongodbUri: string;
-  const external = process.env.MONGODB_URI;
-  const dbName = `cloakroom_production_e2e_${randomBytes(4).toString('hex')}`;
-  if (external) {
-    mongodbUri = databaseUri(external, dbName);
-  } else {
-    database = await startLocalDatabase({ engine: 'auto', dataDir: undefined, logger });
-    mongodbUri = database.uri(dbName);
-  }
+  // the database: a local one of its own, as Compose runs a mongo service of
+  // its own (even when MONGODB_URI names a server: the tests stop this one)
+  database = await startLocalDatabase({ engine: 'auto', dataDir: undefined, logger });
+  const mongodbUri = database.uri(`cloakroom_production_e2e_${randomBytes(4).toString('hex')}`);
 
   // the app, built, with Compose's environment
   const appPort = await freePort();
@@ -181,15 +175,13 @@ try {
 
   // the database can be stopped and started again, as `docker compose stop mongo` would
   const local = database;
-  if (local) {
-    process.on('SIGUSR1', () => {
-      local.pause().then(() => console.log('database stopped'), (err: unknown) => console.error(err));
-    });
-    process.on('SIGUSR2', () => {
-      local.resume().then(() => console.log('database started'), (err: unknown) => console.error(err));
-    });
-  }
-  const state: ProductionStackState = { httpsUrl, appUrl, stackPid: process.pid, ownsDatabase: local !== undefined };
+  process.on('SIGUSR1', () => {
+    local.pause().then(() => console.log('database stopped'), (err: unknown) => console.error(err));
+  });
+  process.on('SIGUSR2', () => {
+    local.resume().then(() => console.log('database started'), (err: unknown) => console.error(err));
+  });
+  const state: ProductionStackState = { httpsUrl, appUrl, stackPid: process.pid };
   if (statePath) writeFileSync(statePath, JSON.stringify(state));
   console.log(`production stack ready at ${httpsUrl} (app ${appUrl}, through Caddy)`);
 } catch (err) {

@@ -9,8 +9,6 @@ export interface ProductionStackState {
   appUrl: string;
   /** the stack's process: SIGUSR1 stops its database, SIGUSR2 starts it again */
   stackPid: number;
-  /** whether the stack runs the database itself (not with MONGODB_URI) */
-  ownsDatabase: boolean;
 }
 
 /** Settings added to Compose's for the tests: a lockout reachable in a few attempts. */
