@@ -55,7 +55,7 @@ describe('.env.example', () => {
 
 describe('docker-compose.yml', () => {
   const { mongo, app, proxy } = compose.services;
-  const appConfig = () => loadConfig({ ...app?.environment, SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) });
+  const appConfig = () => loadConfig({ ...app?.environment, SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40), TWO_FACTOR_KEY: 'z'.repeat(40) });
 
   it('runs an official mongo image with a pinned major version, a volume and a healthcheck', () => {
     assert.ok(mongo, 'a mongo service');
