@@ -6,6 +6,9 @@
 //   requireLogin       anonymous visitors go to the login page, and come back afterwards
 //   anonymousSessions  throttled: new sessions (for a form's CSRF token) per address per hour
 //
+// A pending login (password right, second factor to come) has no userId:
+// requireLogin treats it as anonymous, and only /login/two-factor reads it.
+//
 // Every POST has also passed two checks before it reaches this table: the
 // same-origin check and the CSRF token (security/same-origin.ts,
 // security/csrf.ts). app.ts runs them on every request, so a route added here
@@ -28,9 +31,12 @@ import { loginPage, type AuthDeps } from './login.js';
 import { logoutAction } from './logout.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
+import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
+import type { SecondFactor } from '../auth/second-factor.js';
 
 export interface RouteDeps extends AuthDeps {
   userSessions: UserSessions;
+  secondFactor: SecondFactor;
   health: HealthChecks;
   /** what the lab's experiments store; ignored in production */
   lab: LabDatabase | undefined;
@@ -43,6 +49,7 @@ export function routeTable(deps: RouteDeps) {
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   const [home, register, login, logout] = [homePage(), registerPage(deps), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
+  const [twoFactor, twoFactorAccount] = [twoFactorLogin(deps), twoFactorSettings(deps)];
   const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
 
   // mounted first, before the session and the HTTPS check: a load balancer
@@ -64,6 +71,9 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/register',               noStore,                          register.submit);
   pages.get( '/login',                  noStore, anonymousSessions,       login.form); //          routes/login.ts
   pages.post('/login',                  noStore,                          login.submit);
+  pages.get( '/login/two-factor',       noStore, anonymousSessions,       twoFactor.form); //      routes/two-factor.ts
+  pages.post('/login/two-factor',       noStore,                          twoFactor.submit);
+  pages.post('/login/start-again',      noStore,                          twoFactor.startAgain);
   pages.post('/logout',                                                   logout.submit); //       routes/logout.ts
   pages.get( '/dashboard',              noStore, requireLogin,            dashboard.show); //      routes/dashboard.ts
   pages.get( '/dashboard/session.json', noStore, requireLogin,            dashboard.storedSession);
@@ -74,6 +84,10 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/account/password',       noStore, requireLogin,            account.changePassword);
   pages.get( '/account/delete',         noStore, requireLogin,            account.deleteForm);
   pages.post('/account/delete',         noStore, requireLogin,            account.deleteAccount);
+  pages.get( '/account/two-factor',     noStore, requireLogin,            twoFactorAccount.show); // routes/two-factor.ts
+  pages.post('/account/two-factor',     noStore, requireLogin,            twoFactorAccount.enable);
+  pages.post('/account/recovery-codes', noStore, requireLogin,            twoFactorAccount.newRecoveryCodes);
+  pages.post('/account/two-factor/off', noStore, requireLogin,            twoFactorAccount.disable);
 
   return { probes, lab, pages };
 }

@@ -1,6 +1,7 @@
 // session data: what Cloakroom keeps in the cloakroom (the session document).
 // Module augmentation gives req.session these typed fields everywhere.
 import 'express-session';
+import type { PendingLogin } from './pending-login.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -22,5 +23,10 @@ declare module 'express-session' {
     handle: string;
     // the browser that logged in (User-Agent, cut to 256 characters), to tell sessions apart
     userAgent: string;
+    // halfway through a login: the password was right, the second factor is
+    // still to come. Never together with userId (session/pending-login.ts)
+    pendingLogin: PendingLogin;
+    // turning two-factor on: the new secret, encrypted, until a code confirms it
+    twoFactorSetup: { sealedSecret: string; startedAt: number };
   }
 }
