@@ -129,9 +129,9 @@ export function secondFactor(users: UserModel, keyMaterial: string, onUnreadable
         .findOneAndUpdate(
           { ...sameLogin, 'twoFactor.recoveryCodes': hash },
           { $pull: { 'twoFactor.recoveryCodes': hash } },
-          { returnDocument: 'after', projection: { 'twoFactor.recoveryCodes': 1 } },
+          { returnDocument: 'after' },
         )
-        .lean<{ twoFactor?: { recoveryCodes: string[] } }>();
+        .lean();
       return used ? { outcome: 'recovery', recoveryCodesLeft: used.twoFactor?.recoveryCodes.length ?? 0 } : { outcome: 'wrong' };
     },
   };
