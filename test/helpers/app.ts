@@ -99,6 +99,7 @@ export const PRODUCTION_TEST_ENV = {
   TWO_FACTOR_KEY: 'k'.repeat(40),
   BCRYPT_COST: '12',
   TRUST_PROXY: 'loopback',
+  PUBLIC_URL: 'https://cloakroom.test',
 } as const;
 
 /**
