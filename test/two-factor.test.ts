@@ -180,6 +180,15 @@ describe('the pending session', () => {
     assert.equal((await replay.get('/login/two-factor')).status, 302);
   });
 
+  it('carries "Keep me signed in" through to the login', async () => {
+    const { username, secret } = await twoFactorUser('kept');
+    const client = new Client(fixture.app.baseUrl);
+    assert.equal((await client.post('/login', { username, password, rememberMe: 'on' })).headers.get('location'), '/login/two-factor');
+    assert.equal((await sendCode(client, codeAt(secret, Date.now()))).status, 303);
+    const stored = (await storedSession(client)) as { session: Record<string, unknown> } | null;
+    assert.equal(stored?.session.rememberMe, true);
+  });
+
   it('ends after 5 minutes', async () => {
     const { username, secret } = await twoFactorUser('late');
     const client = await pendingLogin(username);
@@ -283,6 +292,26 @@ describe('codes', () => {
     assert.equal(fresh.length, 10);
     assert.equal((await sendCode(await pendingLogin(username), recoveryCodes[0] ?? '')).status, 401, 'an old code is dead');
     assert.equal((await sendCode(await pendingLogin(username), fresh[0] ?? '')).status, 303);
+  });
+
+  it('turning it on or off and new recovery codes need a recent password check (sudo mode)', async () => {
+    const { username, owner } = await twoFactorUser('sudo');
+    const setupUser = new Client(fixture.app.baseUrl);
+    await setupUser.register(uniqueUsername('sudo-setup'), password);
+    const tokens = { owner: await owner.csrfToken('/account/two-factor'), setupUser: await setupUser.csrfToken('/account/two-factor') };
+    // as if the login were older than REAUTH_WINDOW
+    for (const client of [owner, setupUser]) {
+      await db().collection('sessions').updateOne({ _id: storedIdFromCookie(cookieOf(client)) as never }, { $set: { 'session.authenticatedAt': 0 } });
+    }
+    for (const path of ['/account/two-factor/off', '/account/recovery-codes']) {
+      const res = await owner.post(path, { _csrf: tokens.owner });
+      assert.equal(res.status, 303, path);
+      assert.match(res.headers.get('location') ?? '', /^\/account\/confirm\?next=/, path);
+    }
+    const enable = await setupUser.post('/account/two-factor', { _csrf: tokens.setupUser, code: '123456' });
+    assert.match(enable.headers.get('location') ?? '', /^\/account\/confirm\?next=/);
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.ok(user?.twoFactor, 'still on');
   });
 
   it('turned off, the password alone logs in again', async () => {

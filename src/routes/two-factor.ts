@@ -101,7 +101,9 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
     await attempt.succeeded();
     // the generation read at the password step: if the user's sessions were
     // revoked since, the save inside signIn() fails (session/revocation.ts)
-    await signIn(req, { id: pending.userId, username: pending.username, sessionGeneration: pending.generation }, deps.sessionConfig);
+    await signIn(req, { id: pending.userId, username: pending.username, sessionGeneration: pending.generation }, deps.sessionConfig, {
+      rememberMe: pending.rememberMe,
+    });
     logger.info({ event: 'login', userId: pending.userId, ip, secondFactor: result.outcome }, 'logged in with a second factor');
     if (result.outcome === 'recovery') {
       logger.info({ event: 'recovery-code-used', userId: pending.userId, ip, recoveryCodesLeft: result.recoveryCodesLeft }, 'a recovery code was used');
