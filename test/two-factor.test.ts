@@ -9,11 +9,17 @@ import { codeAt, TOTP_PERIOD_S } from '../src/auth/totp.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../src/session/pending-login.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
+import { captureLogs } from './helpers/logs.js';
 
 const password = 'the right passphrase';
 const PERIOD_MS = TOTP_PERIOD_S * 1000;
 
+const logs = captureLogs();
+// every secret and recovery code this file sees: none may ever reach the log
+const secrets: string[] = [];
+
 const fixture = useTestApp({
+  logger: logs.logger,
   // the lockout's limit, and no cap on checks at once: the parallel attacks meet the counters only
   env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '10', LOGIN_CHECKS_AT_ONCE_PER_IP: '1000' },
 });
@@ -47,6 +53,7 @@ async function twoFactorUser(prefix = 'tf'): Promise<TwoFactorUser> {
   assert.equal(res.status, 200);
   const recoveryCodes = recoveryCodesIn(await res.text());
   assert.equal(recoveryCodes.length, 10);
+  secrets.push(secret, ...recoveryCodes);
   // the setup code's step counts as used; logins in these tests may use any step in the window
   await allowAnyStep(username);
   return { username, secret, recoveryCodes, owner };
@@ -357,5 +364,22 @@ describe('code guessing', () => {
     const second = await pendingLogin(username);
     for (let i = 0; i < 4; i += 1) assert.equal((await sendCode(second, wrong)).status, 401);
     assert.equal((await sendCode(second, codeAt(secret, Date.now()))).status, 429, 'ten wrong codes in a row: locked');
+  });
+});
+
+describe('the log', () => {
+  it('tells what happened, and never a secret, a recovery code or its hash', async () => {
+    const { username, secret, recoveryCodes } = await twoFactorUser('logged');
+    assert.equal((await sendCode(await pendingLogin(username), '000000' === codeAt(secret, Date.now()) ? '111111' : '000000')).status, 401);
+    assert.equal((await sendCode(await pendingLogin(username), recoveryCodes[0] ?? '')).status, 303);
+    const events = logs.events().map((entry) => entry.event);
+    for (const event of ['two-factor-enabled', 'login-password-ok', 'two-factor-failed', 'recovery-code-used']) assert.ok(events.includes(event), event);
+    assert.ok(logs.events().some((entry) => entry.event === 'login' && entry.secondFactor === 'recovery'));
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    const stored = [user?.twoFactor?.secret ?? '', ...(user?.twoFactor?.recoveryCodes ?? [])];
+    for (const line of logs.lines) {
+      for (const value of [...secrets, ...stored]) assert.ok(!line.includes(value), 'a secret in the log');
+      assert.doesNotMatch(line, /"code"/, 'a code field in the log');
+    }
   });
 });
