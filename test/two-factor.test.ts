@@ -153,12 +153,12 @@ describe('the pending session', () => {
   it('is anonymous on every page that needs a login', async () => {
     const { username } = await twoFactorUser('anonymous');
     const client = await pendingLogin(username);
-    for (const path of ['/dashboard', '/dashboard/session.json', '/sessions', '/account/password', '/account/delete', '/account/two-factor']) {
+    for (const path of ['/dashboard', '/dashboard/session.json', '/sessions', '/account/password', '/account/confirm', '/account/delete', '/account/two-factor']) {
       const res = await client.get(path);
       assert.equal(res.status, 302, path);
       assert.match(res.headers.get('location') ?? '', /^\/login\?next=/, path);
     }
-    for (const path of ['/sessions/end-others', '/account/password', '/account/delete', '/account/two-factor', '/account/recovery-codes', '/account/two-factor/off']) {
+    for (const path of ['/sessions/end-others', '/account/password', '/account/confirm', '/account/delete', '/account/two-factor', '/account/recovery-codes', '/account/two-factor/off']) {
       const res = await client.post(path, { currentPassword: password, password, confirm: 'yes', newPassword: 'another passphrase 1', confirmPassword: 'another passphrase 1' }, { formPage: '/login/two-factor' });
       assert.equal(res.status, 302, path);
     }
