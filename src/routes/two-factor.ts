@@ -33,11 +33,6 @@ async function qrCodeImage(uri: string): Promise<string> {
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }
 
-/** Groups of four, as people read a secret aloud or type it ("ABCD EFGH ..."); apps ignore the spaces. */
-function grouped(secret: string): string {
-  return secret.replace(/(.{4})(?=.)/g, '$1 ');
-}
-
 export function twoFactorLogin(deps: TwoFactorDeps) {
   const { secondFactor, throttle, logger } = deps;
 
@@ -141,7 +136,6 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       title: 'Two-factor login',
       enabled: false,
       secret,
-      secretGrouped: grouped(secret),
       qrCode: await qrCodeImage(uri),
       errors: error ? { code: error } : {},
       csrfToken: ensureCsrfToken(req),
