@@ -22,5 +22,8 @@ declare module 'express-session' {
     handle: string;
     // the browser that logged in (User-Agent, cut to 256 characters), to tell sessions apart
     userAgent: string;
+    // the SHA-256 of a password-reset link's token, between following the
+    // link and choosing the new password (routes/reset-password.ts)
+    passwordResetTokenHash: string | undefined;
   }
 }
