@@ -66,6 +66,7 @@ describe('error pages', () => {
         SESSION_SECRET: 'p'.repeat(40),
         PASSWORD_PEPPER: 'q'.repeat(40),
         BCRYPT_COST: '12',
+        EMAIL: 'off',
         // the cookie is Secure in production: say the request came over HTTPS
         TRUST_PROXY: 'loopback',
       },
