@@ -53,9 +53,13 @@ describe('.env.example', () => {
   });
 });
 
+/** A value as Compose passes it when the variable is unset: ${NAME:-default} becomes the default. */
+const withDefaults = (environment: Record<string, string> = {}) =>
+  Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, /^\$\{[A-Z_]+:-(.*)\}$/.exec(value)?.[1] ?? value]));
+
 describe('docker-compose.yml', () => {
-  const { mongo, app, proxy } = compose.services;
-  const appConfig = () => loadConfig({ ...app?.environment, SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) });
+  const { mongo, app, proxy, mailpit } = compose.services;
+  const appConfig = () => loadConfig({ ...withDefaults(app?.environment), SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) });
 
   it('runs an official mongo image with a pinned major version, a volume and a healthcheck', () => {
     assert.ok(mongo, 'a mongo service');
@@ -113,6 +117,18 @@ describe('docker-compose.yml', () => {
     const subnet = compose.networks?.front?.ipam?.config?.[0]?.subnet ?? '';
     assert.ok(inSubnet(address, subnet), `${address} in ${subnet}`);
     assert.ok(Array.isArray(app?.networks) && app.networks.includes('front'), 'the app is on the front network');
+  });
+
+  it('sends the mail to a Mailpit catcher on the back network, its inbox on 127.0.0.1 only, unless .env names a provider', () => {
+    assert.ok(mailpit, 'a mailpit service');
+    assert.match(mailpit.image ?? '', /^axllent\/mailpit:v\d+(\.\d+)*$/, 'a pinned version');
+    assert.deepEqual(mailpit.networks, ['back']);
+    assert.deepEqual(mailpit.ports, ['127.0.0.1:8025:8025'], 'the web UI on this machine only; SMTP not published');
+    assert.equal(app?.depends_on?.mailpit?.condition, 'service_started');
+    assert.equal(app?.environment?.SMTP_URL, '${SMTP_URL:-smtp://mailpit:1025}', 'a real provider in .env wins');
+    const config = appConfig();
+    assert.equal(config.mail.enabled, true);
+    assert.equal(config.mail.smtpUrl, 'smtp://mailpit:1025');
   });
 
   it('points the proxy at the port the app listens on', () => {
