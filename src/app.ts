@@ -106,8 +106,7 @@ export function createApp(deps: AppDeps): Express {
     isProduction: config.isProduction,
     mail: config.mail.enabled ? deps.mail : undefined,
     mailConfig: config.mail,
-    // PUBLIC_URL's origin until that setting lands in config.ts
-    publicUrl: `http://localhost:${config.port}`,
+    publicUrl: config.publicUrl,
   });
   // the login page links to "forgot password" where there is one
   app.locals.forgotPasswordAvailable = config.mail.enabled && deps.mail !== undefined;

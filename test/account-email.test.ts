@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useTestApp } from './helpers/app.js';
-import { Client, uniqueUsername } from './helpers/client.js';
+import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
 import { accountWithAddress, linkIn, mailbox, PASSWORD, tokenIn, uniqueAddress } from './helpers/mail.js';
 
 const ROUNDS = 3;
@@ -113,6 +113,28 @@ describe('a confirmation link', () => {
 });
 
 describe('changing the address', () => {
+  it('needs the password checked recently (sudo mode): an old login is asked for it first, and nothing is sent', async () => {
+    const { client } = await registered('sudo');
+    const sessions = t.app.connection.getClient().db(t.app.connection.name).collection<{ _id: string }>('sessions');
+    await sessions.updateOne(
+      { _id: storedIdFromCookie(client.cookies.get(t.app.config.session.cookieName)) },
+      { $set: { 'session.authenticatedAt': Date.now() - 11 * 60_000 } },
+    );
+    const page = await client.get('/account/email');
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get('location'), '/account/confirm?next=/account/email');
+    const csrf = await client.csrfToken('/account/password');
+    const after = mailbox(t.app).lastId();
+    const email = uniqueAddress('sudo');
+    for (const path of ['/account/email', '/account/email/remove']) {
+      const res = await client.post(path, { email, _csrf: csrf });
+      assert.equal(res.status, 303, path);
+      assert.match(res.headers.get('location') ?? '', /^\/account\/confirm\?next=/, path);
+    }
+    await t.app.mailSettled();
+    assert.equal(mailbox(t.app).lastId(), after, 'no mail was sent');
+  });
+
   it('keeps the confirmed one until the new one is confirmed, and tells the old one', async () => {
     const { client, email } = await accountWithAddress(t.app, 'change');
     const after = mailbox(t.app).lastId();

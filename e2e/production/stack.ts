@@ -145,6 +145,7 @@ try {
       PORT: String(appPort),
       MONGODB_URI: mongodbUri,
       TRUST_PROXY: '127.0.0.1',
+      PUBLIC_URL: `https://localhost:${httpsPort}`,
       SMTP_URL: catcher.smtpUrl,
       ...PRODUCTION_TEST_LIMITS,
     },

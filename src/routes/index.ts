@@ -5,6 +5,8 @@
 //   noStore            the browser and proxies keep no copy (Back after logout shows nothing)
 //   requireLogin       anonymous visitors go to the login page, and come back afterwards
 //   anonymousSessions  throttled: new sessions (for a form's CSRF token) per address per hour
+//   recentAuth         sudo mode: the password checked in the last REAUTH_WINDOW, or
+//                      the confirm page first (session/recent-auth.ts)
 //
 // Every POST has also passed two checks before it reaches this table: the
 // same-origin check and the CSRF token (security/same-origin.ts,
@@ -19,10 +21,12 @@ import { labRoutes } from '../lab/index.js';
 import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
+import { requireRecentAuth } from '../session/recent-auth.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import type { Config } from '../config.js';
 import type { AppMail } from '../mail/app-mail.js';
 import { accountPages } from './account.js';
+import { confirmPage } from './confirm.js';
 import { accountEmailPages } from './account-email.js';
 import { devMailPage } from './dev-mail.js';
 import { forgotPasswordPage } from './forgot-password.js';
@@ -55,14 +59,16 @@ export function routeTable(deps: RouteDeps) {
   const register = registerPage({ ...deps, addEmail: email?.startVerification });
   const [home, login, logout] = [homePage(), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
+  const confirm = confirmPage(deps);
   const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
+  const recentAuth = requireRecentAuth(deps.sessionConfig);
 
   // mounted first, before the session and the HTTPS check: a load balancer
   // polls them over plain HTTP, and they never cost a session lookup
   const probes = Router();
-  //         path                       guards                            handler
-  probes.get('/healthz',                                                  health.live); //         routes/health.ts
-  probes.get('/readyz',                                                   health.ready);
+  //         path                        guards                                 handler
+  probes.get('/healthz',                                                       health.live); //         routes/health.ts
+  probes.get('/readyz',                                                        health.ready);
 
   // development only; before the app's session middleware, since the lab's
   // experiments have sessions of their own (its own table: lab/index.ts)
@@ -70,39 +76,41 @@ export function routeTable(deps: RouteDeps) {
 
   // everything else, with the app's session
   const pages = Router();
-  //         path                       guards                            handler
-  pages.get( '/',                                                         home.show); //           routes/home.ts
-  pages.get( '/register',               noStore, anonymousSessions,       register.form); //       routes/register.ts
-  pages.post('/register',               noStore,                          register.submit);
-  pages.get( '/login',                  noStore, anonymousSessions,       login.form); //          routes/login.ts
-  pages.post('/login',                  noStore,                          login.submit);
-  pages.post('/logout',                                                   logout.submit); //       routes/logout.ts
-  pages.get( '/dashboard',              noStore, requireLogin,            dashboard.show); //      routes/dashboard.ts
-  pages.get( '/dashboard/session.json', noStore, requireLogin,            dashboard.storedSession);
-  pages.get( '/sessions',               noStore, requireLogin,            sessions.list); //       routes/sessions.ts
-  pages.post('/sessions/end',           noStore, requireLogin,            sessions.endOne);
-  pages.post('/sessions/end-others',    noStore, requireLogin,            sessions.endOthers);
-  pages.get( '/account/password',       noStore, requireLogin,            account.passwordForm); // routes/account.ts
-  pages.post('/account/password',       noStore, requireLogin,            account.changePassword);
-  pages.get( '/account/delete',         noStore, requireLogin,            account.deleteForm);
-  pages.post('/account/delete',         noStore, requireLogin,            account.deleteAccount);
+  //         path                        guards                                 handler
+  pages.get( '/',                                                              home.show); //           routes/home.ts
+  pages.get( '/register',                noStore, anonymousSessions,           register.form); //       routes/register.ts
+  pages.post('/register',                noStore,                              register.submit);
+  pages.get( '/login',                   noStore, anonymousSessions,           login.form); //          routes/login.ts
+  pages.post('/login',                   noStore,                              login.submit);
+  pages.post('/logout',                                                        logout.submit); //       routes/logout.ts
+  pages.get( '/dashboard',               noStore, requireLogin,                dashboard.show); //      routes/dashboard.ts
+  pages.get( '/dashboard/session.json',  noStore, requireLogin,                dashboard.storedSession);
+  pages.get( '/sessions',                noStore, requireLogin,                sessions.list); //       routes/sessions.ts
+  pages.post('/sessions/end',            noStore, requireLogin,                sessions.endOne);
+  pages.post('/sessions/end-others',     noStore, requireLogin,                sessions.endOthers);
+  pages.get( '/account/password',        noStore, requireLogin,                account.passwordForm); // routes/account.ts
+  pages.post('/account/password',        noStore, requireLogin,                account.changePassword);
+  pages.get( '/account/confirm',         noStore, requireLogin,                confirm.form); //        routes/confirm.ts
+  pages.post('/account/confirm',         noStore, requireLogin,                confirm.submit);
+  pages.get( '/account/delete',          noStore, requireLogin, recentAuth,    account.deleteForm);
+  pages.post('/account/delete',          noStore, requireLogin, recentAuth,    account.deleteAccount);
 
   // mail: forgot password, the account's email address (routes/forgot-password.ts,
   // reset-password.ts, account-email.ts), when EMAIL=on and the app has a mailer
   if (deps.mail && email) {
     const mailDeps = { ...deps, mail: deps.mail };
     const [forgot, reset] = [forgotPasswordPage(mailDeps), resetPasswordPage(mailDeps)];
-    //         path                       guards                            handler
-    pages.get( '/forgot-password',        noStore, anonymousSessions,       forgot.form); //         routes/forgot-password.ts
-    pages.post('/forgot-password',        noStore,                          forgot.submit);
-    pages.get( '/forgot-password/sent',   noStore,                          forgot.sent);
-    pages.get( '/reset-password',         noStore, anonymousSessions,       reset.open); //          routes/reset-password.ts
-    pages.post('/reset-password',         noStore,                          reset.submit);
-    pages.get( '/account/email',          noStore, requireLogin,            email.show); //          routes/account-email.ts
-    pages.post('/account/email',          noStore, requireLogin,            email.change);
-    pages.post('/account/email/remove',   noStore, requireLogin,            email.remove);
-    pages.get( '/verify-email',           noStore,                          email.verify);
-    pages.get( '/verify-email/done',      noStore,                          email.verified);
+    //         path                     guards                                handler
+    pages.get( '/forgot-password',      noStore, anonymousSessions,           forgot.form); //         routes/forgot-password.ts
+    pages.post('/forgot-password',      noStore,                              forgot.submit);
+    pages.get( '/forgot-password/sent', noStore,                              forgot.sent);
+    pages.get( '/reset-password',       noStore, anonymousSessions,           reset.open); //          routes/reset-password.ts
+    pages.post('/reset-password',       noStore,                              reset.submit);
+    pages.get( '/account/email',        noStore, requireLogin, recentAuth,    email.show); //          routes/account-email.ts
+    pages.post('/account/email',        noStore, requireLogin, recentAuth,    email.change);
+    pages.post('/account/email/remove', noStore, requireLogin, recentAuth,    email.remove);
+    pages.get( '/verify-email',         noStore,                              email.verify);
+    pages.get( '/verify-email/done',    noStore,                              email.verified);
     // the local mail catcher's inbox: development and tests only (routes/dev-mail.ts)
     if (!deps.isProduction && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);
   }

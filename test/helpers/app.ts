@@ -111,6 +111,7 @@ export const PRODUCTION_TEST_ENV = {
   PASSWORD_PEPPER: 'p'.repeat(40),
   BCRYPT_COST: '12',
   TRUST_PROXY: 'loopback',
+  PUBLIC_URL: 'https://cloakroom.test',
   // mail on, as production has it, through an SMTP server these tests never reach
   SMTP_URL: 'smtp://127.0.0.1:9',
   MAIL_FROM: 'Cloakroom <no-reply@example.test>',

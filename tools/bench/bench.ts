@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     PASSWORD_PEPPER: 'bench-pepper-'.padEnd(40, 'x'),
     BCRYPT_COST: '12',
     TRUST_PROXY: 'loopback',
+    PUBLIC_URL: 'https://localhost',
     // the benchmark measures logins: no mail
     EMAIL: 'off',
     // the load comes from one address: its per-address limits out of the way
