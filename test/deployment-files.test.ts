@@ -53,12 +53,11 @@ describe('.env.example', () => {
   });
 });
 
-/** A value as Compose passes it when the variable is unset: ${NAME:-default} becomes the default. */
-const withDefaults = (environment: Record<string, string> = {}) =>
-  Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, /^\$\{[A-Z_]+:-(.*)\}$/.exec(value)?.[1] ?? value]));
-
 describe('docker-compose.yml', () => {
   const { mongo, app, proxy, mailpit } = compose.services;
+  // as Compose passes it with an empty .env: ${NAME:-default} is the default
+  const withDefaults = (environment: Record<string, string> = {}) =>
+    Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, value.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
   const appConfig = () => loadConfig({ ...withDefaults(app?.environment), SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) });
 
   it('runs an official mongo image with a pinned major version, a volume and a healthcheck', () => {

@@ -46,7 +46,7 @@ function composeAppEnvironment(): Record<string, string> {
   };
   // ${NAME:-default}: Compose passes the default when .env does not set NAME
   return Object.fromEntries(
-    Object.entries(compose.services.app.environment).map(([name, value]) => [name, /^\$\{[A-Z_]+:-(.*)\}$/.exec(value)?.[1] ?? value]),
+    Object.entries(compose.services.app.environment).map(([name, value]) => [name, value.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]),
   );
 }
 
