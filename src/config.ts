@@ -225,8 +225,8 @@ const envSchema = z.object({
       .regex(/^([^<>@\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, 'MAIL_FROM must be an address, e.g. no-reply@example.com or "Cloakroom <no-reply@example.com>"')
       .optional(),
   ),
-  // at most 30 minutes: a reset link is a password for a while (ASVS 6.4)
-  PASSWORD_RESET_LINK_LIFETIME: duration('PASSWORD_RESET_LINK_LIFETIME', 1000, 30 * 60_000, '30m'),
+  // at most 30 minutes (checked below): a reset link is a password for as long as it works
+  PASSWORD_RESET_LINK_LIFETIME: duration('PASSWORD_RESET_LINK_LIFETIME', 1000, 86_400_000, '30m'),
   EMAIL_VERIFICATION_LINK_LIFETIME: duration('EMAIL_VERIFICATION_LINK_LIFETIME', 1000, 7 * 86_400_000, '24h'),
   PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR: intInRange('PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR', 1, 1_000_000, 20),
   PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR: intInRange('PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR', 1, 1000, 3),
@@ -344,6 +344,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(
       'SMTP_URL is required when NODE_ENV=production and EMAIL=on (the local mail catcher is for development only): set it to your mail provider, e.g. smtp://user:password@smtp.example.com:587, or set EMAIL=off',
     );
+  }
+  if (e.PASSWORD_RESET_LINK_LIFETIME > 30 * 60_000) {
+    problems.push('PASSWORD_RESET_LINK_LIFETIME must be at most 30m: a reset link works like a password for as long as it lasts');
   }
   if (isProduction && e.EMAIL && e.MAIL_FROM === undefined) {
     problems.push('MAIL_FROM is required when NODE_ENV=production and EMAIL=on: an address of your domain, e.g. "Cloakroom <no-reply@example.com>"');

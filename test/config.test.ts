@@ -151,3 +151,44 @@ describe('config', () => {
     assert.ok(!CONFIG_VARIABLES.includes('SESSION_STORE_DELAY_MS'));
   });
 });
+
+describe('mail settings', () => {
+  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET, PUBLIC_URL: 'https://cloakroom.example.com' };
+
+  it('are on by default, with the local mail catcher and the documented lifetimes and limits', () => {
+    assert.deepEqual(loadConfig({}).mail, {
+      enabled: true,
+      smtpUrl: undefined,
+      from: 'Cloakroom <no-reply@localhost>',
+      passwordResetLifetimeMs: 30 * 60_000,
+      verificationLifetimeMs: 24 * 3_600_000,
+      resetRequestsPerIpPerHour: 20,
+      resetMailsPerAccountPerHour: 3,
+    });
+    assert.equal(loadConfig({ EMAIL: 'off' }).mail.enabled, false);
+  });
+
+  it('in production need an SMTP server and a sender while mail is on, and say how to turn it off', () => {
+    const found = problems(production);
+    assert.ok(found.some((p) => /^SMTP_URL is required when NODE_ENV=production and EMAIL=on.*or set EMAIL=off/.test(p)), found.join('\n'));
+    assert.ok(found.some((p) => p.startsWith('MAIL_FROM is required when NODE_ENV=production and EMAIL=on')));
+    assert.doesNotThrow(() => loadConfig({ ...production, SMTP_URL: 'smtps://user:pass@smtp.example.com:465', MAIL_FROM: 'no-reply@example.com' }));
+    assert.doesNotThrow(() => loadConfig({ ...production, EMAIL: 'off' }));
+  });
+
+  it('refuse what is not an SMTP URL or an address, without repeating the value (it may hold a password)', () => {
+    const found = problems({ SMTP_URL: 'https://user:hunter2@mail.example.com', MAIL_FROM: 'nobody', EMAIL: 'yes' });
+    assert.equal(found.length, 3, found.join('\n'));
+    assert.ok(found.some((p) => p.startsWith('SMTP_URL must be a URL such as smtp://')));
+    assert.ok(found.some((p) => p.startsWith('MAIL_FROM must be an address')));
+    assert.ok(found.some((p) => p === 'EMAIL must be on or off'));
+    assert.ok(!found.join('\n').includes('hunter2'));
+  });
+
+  it('keep a reset link to 30 minutes at most', () => {
+    assert.equal(loadConfig({ PASSWORD_RESET_LINK_LIFETIME: '10m' }).mail.passwordResetLifetimeMs, 10 * 60_000);
+    assert.deepEqual(problems({ PASSWORD_RESET_LINK_LIFETIME: '31m' }), [
+      'PASSWORD_RESET_LINK_LIFETIME must be at most 30m: a reset link works like a password for as long as it lasts',
+    ]);
+  });
+});
