@@ -95,6 +95,9 @@ describe('docker-compose.yml', () => {
     // Docker's grace period outlasts the app's own
     const grace = Number(/^(\d+)s$/.exec(String(app?.stop_grace_period))?.[1]);
     assert.ok(grace * 1000 > config.shutdownGraceMs, 'stop_grace_period longer than SHUTDOWN_GRACE_SECONDS');
+    // the address Caddy serves, whatever SITE_ADDRESS says
+    assert.equal(config.publicUrl, 'https://localhost');
+    assert.equal(app?.environment?.PUBLIC_URL, `https://${proxy?.environment?.SITE_ADDRESS}`);
   });
 
   it('puts Caddy in front: HTTPS published, certificates kept in a volume, started once the app is healthy', () => {
