@@ -108,8 +108,8 @@ export function createApp(deps: AppDeps): Express {
     mailConfig: config.mail,
     publicUrl: config.publicUrl,
   });
-  // the login page links to "forgot password" where there is one
-  app.locals.forgotPasswordAvailable = config.mail.enabled && deps.mail !== undefined;
+  // the login page links to "forgot password", the dashboard to the email page, where there are those
+  app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;
   // the home page links to the lab where there is one (never in production)
   app.locals.labAvailable = routes.lab !== undefined;
   // behind a TLS-terminating proxy, Express must trust X-Forwarded-Proto to

@@ -147,9 +147,11 @@ describe('changing the address', () => {
     assert.equal(await confirmedOn(client), newEmail);
   });
 
-  it('removing it leaves the account without one', async () => {
-    const { client, username } = await accountWithAddress(t.app, 'remove');
+  it('removing it leaves the account without one, and tells the address', async () => {
+    const { client, username, email } = await accountWithAddress(t.app, 'remove');
+    const after = mailbox(t.app).lastId();
     const res = await client.post('/account/email/remove', {}, { formPage: '/account/email' });
+    assert.match((await mailbox(t.app).waitFor(email, { after })).subject, /was removed/);
     assert.equal(res.status, 303);
     assert.equal(await confirmedOn(client), 'none');
     const user = await t.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();

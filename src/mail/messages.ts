@@ -54,6 +54,14 @@ export function verificationMail(o: { to: string; username: string; link: string
   ]);
 }
 
+export function addressRemovedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
+  return compose(o.to, 'Your email address was removed from Cloakroom', [
+    { text: `Hello ${o.username},` },
+    { text: 'Someone logged in to your Cloakroom account removed this email address from it. Password-reset links can no longer be sent here, and this is the last mail it gets from us.' },
+    { text: 'If this was not you, log in, change your password (which signs everyone else out) and add your address again:', link: { href: o.accountUrl, label: 'Your email address settings' } },
+  ]);
+}
+
 export function addressChangedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
   return compose(o.to, 'Your Cloakroom email address is being changed', [
     { text: `Hello ${o.username},` },

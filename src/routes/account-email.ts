@@ -8,7 +8,7 @@ import { emailForm, emailKey } from '../auth/email-address.js';
 import { emailVerification } from '../auth/email-verification.js';
 import { fieldErrors } from '../auth/forms.js';
 import { linkTokenFrom } from '../auth/link-tokens.js';
-import { addressChangedMail, verificationMail } from '../mail/messages.js';
+import { addressChangedMail, addressRemovedMail, verificationMail } from '../mail/messages.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import type { MailPageDeps } from './forgot-password.js';
 
@@ -90,12 +90,23 @@ export function accountEmailPages(deps: MailPageDeps) {
 
   const remove: RequestHandler = async (req, res) => {
     const userId = req.session.userId ?? '';
+    const user = await users.findById(userId, { username: 1, email: 1 }).lean();
     await verification.remove(userId);
+    // the confirmed address hears of it, as it would of a change
+    if (user?.email) {
+      mail.outbox.send('email-removed-notice', addressRemovedMail({ to: user.email, username: user.username, accountUrl: `${deps.publicUrl}/account/email` }));
+    }
     logger.info({ event: 'email-removed', userId }, 'email address removed');
     res.redirect(303, '/account/email?done=removed');
   };
 
-  /** The link in the verification mail: used at once, then the clean URL says how it went. */
+  /**
+   * The link in the verification mail: used at once, then the clean URL says
+   * how it went. A GET that changes something, on purpose: the link has to
+   * work from any mail program, logged in or not. A mail scanner that
+   * follows it first confirms the address for its owner, which is harmless:
+   * only whoever received the mail has the link.
+   */
   const verify: RequestHandler = async (req, res) => {
     const token = linkTokenFrom(req.query.token);
     const { outcome, userId } = token ? await verification.confirm(token) : { outcome: 'invalid' as const, userId: undefined };
