@@ -68,6 +68,8 @@ export default defineConfig({
     env: {
       ...E2E_APP_ENV,
       PORT: port,
+      // links in mail lead to the address the browsers use
+      PUBLIC_URL: baseURL,
       // a fresh, temporary database for every run (unless MONGODB_URI is set)
       LOCAL_DB_DIR: '',
     },

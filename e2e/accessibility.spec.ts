@@ -46,6 +46,36 @@ test('dashboard and account pages', async ({ page, dashboardPage, loggedInUser }
   }
 });
 
+test('the mail pages: the account\'s address, the inbox, forgot and reset password', async ({
+  page,
+  accountEmailPage,
+  mailCatcherPage,
+  forgotPasswordPage,
+  loggedInUser,
+}) => {
+  test.setTimeout(120_000);
+  const email = `${loggedInUser.username.toLowerCase()}@example.test`;
+  await accountEmailPage.goto();
+  await accountEmailPage.add('not an address');
+  await expectNoSeriousViolations(page, '/account/email with errors');
+  await accountEmailPage.add(email);
+  await expectNoSeriousViolations(page, '/account/email, waiting for confirmation');
+  await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await expectNoSeriousViolations(page, '/verify-email/done');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await forgotPasswordPage.goto();
+  await forgotPasswordPage.submit.click();
+  await expectNoSeriousViolations(page, '/forgot-password with errors');
+  await forgotPasswordPage.ask(email);
+  await expectNoSeriousViolations(page, '/forgot-password/sent');
+  await mailCatcherPage.mail(email, 'Reset your Cloakroom password');
+  await expectNoSeriousViolations(page, '/dev/mail');
+  await mailCatcherPage.follow(email, 'Reset your Cloakroom password', '/reset-password');
+  await expectNoSeriousViolations(page, '/reset-password');
+  await page.goto('/reset-password?token=not-a-token');
+  await expectNoSeriousViolations(page, 'a reset link that no longer works');
+});
+
 test('the 429 page', async ({ page, loginPage, registeredUser }) => {
   for (let attempt = 0; attempt < 4; attempt += 1) {
     await loginPage.goto();

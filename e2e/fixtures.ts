@@ -7,6 +7,7 @@ import { ChangePasswordPage, ConfirmPage, DeleteAccountPage } from './pages/acco
 import { DashboardPage } from './pages/dashboard-page.js';
 import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage, TwoFactorShortcutPage } from './pages/lab-pages.js';
 import { LoginPage } from './pages/login-page.js';
+import { AccountEmailPage, ForgotPasswordPage, MailCatcherPage, ResetPasswordPage } from './pages/mail-pages.js';
 import { RegisterPage } from './pages/register-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
 import { RecoveryCodesPage, TwoFactorLoginPage, TwoFactorSettingsPage } from './pages/two-factor-pages.js';
@@ -34,6 +35,10 @@ interface Fixtures {
   recoveryCodesPage: RecoveryCodesPage;
   twoFactorLoginPage: TwoFactorLoginPage;
   twoFactorShortcutPage: TwoFactorShortcutPage;
+  forgotPasswordPage: ForgotPasswordPage;
+  resetPasswordPage: ResetPasswordPage;
+  accountEmailPage: AccountEmailPage;
+  mailCatcherPage: MailCatcherPage;
   /** Credentials for an account that does not exist yet. */
   newUser: Credentials;
   /** An account that exists (created over HTTP), not logged in anywhere. */
@@ -101,6 +106,18 @@ export const test = base.extend<Fixtures>({
   },
   twoFactorShortcutPage: async ({ page }, use) => {
     await use(new TwoFactorShortcutPage(page));
+  },
+  forgotPasswordPage: async ({ page }, use) => {
+    await use(new ForgotPasswordPage(page));
+  },
+  resetPasswordPage: async ({ page }, use) => {
+    await use(new ResetPasswordPage(page));
+  },
+  accountEmailPage: async ({ page }, use) => {
+    await use(new AccountEmailPage(page));
+  },
+  mailCatcherPage: async ({ page }, use) => {
+    await use(new MailCatcherPage(page));
   },
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the object pattern
   newUser: async ({}, use) => {

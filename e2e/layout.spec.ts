@@ -101,6 +101,39 @@ test('the two-factor pages fit a phone and log no errors', async ({ page, loginP
   expect(errors).toEqual([]);
 });
 
+test('the mail pages fit a phone and log no errors: the account\'s address, the inbox, forgot and reset password', async ({
+  page,
+  accountEmailPage,
+  mailCatcherPage,
+  forgotPasswordPage,
+  loggedInUser,
+}) => {
+  test.setTimeout(60_000);
+  const errors = watchConsole(page);
+  const email = `${loggedInUser.username.toLowerCase()}@example.test`;
+  await visit(page, '/account/email');
+  await accountEmailPage.add('not an address');
+  await expectNoHorizontalOverflow(page, '/account/email with errors');
+  await accountEmailPage.add(email);
+  await expectNoHorizontalOverflow(page, '/account/email, waiting for confirmation');
+  await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await expectNoHorizontalOverflow(page, '/verify-email/done');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await visit(page, '/forgot-password');
+  await forgotPasswordPage.submit.click();
+  await expectNoHorizontalOverflow(page, '/forgot-password with errors');
+  await forgotPasswordPage.ask(loggedInUser.username);
+  await expectNoHorizontalOverflow(page, '/forgot-password/sent');
+  await mailCatcherPage.mail(email, 'Reset your Cloakroom password');
+  await expectNoHorizontalOverflow(page, '/dev/mail');
+  await mailCatcherPage.follow(email, 'Reset your Cloakroom password', '/reset-password');
+  await expectNoHorizontalOverflow(page, '/reset-password');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expectNoHorizontalOverflow(page, '/reset-password with errors');
+  await visit(page, '/reset-password?token=not-a-token');
+  expect(errors).toEqual([]);
+});
+
 test('the lab fits a phone and logs no errors, logged in or not', async ({ page, loginPage, registeredUser }) => {
   const errors = watchConsole(page);
   for (const path of LAB_PAGES) await visit(page, path);

@@ -21,6 +21,7 @@ import { describeDuration } from './duration.js';
 import type { HealthChecks } from './routes/health.js';
 import { routeTable } from './routes/index.js';
 import type { LabDatabase } from './lab/lab-database.js';
+import type { AppMail } from './mail/app-mail.js';
 import { csrfProtection } from './security/csrf.js';
 import { requireSameOrigin } from './security/same-origin.js';
 import type { LoginThrottle } from './security/throttle.js';
@@ -40,6 +41,8 @@ export interface AppDeps {
   logger: Logger;
   /** what the lab's experiments store (development only; see lab/) */
   lab?: LabDatabase;
+  /** mail (mail/app-mail.ts): without it, or with EMAIL=off, no page sends any */
+  mail?: AppMail;
 }
 
 // form posts are a few hundred bytes; anything much larger is not a form of ours
@@ -107,7 +110,12 @@ export function createApp(deps: AppDeps): Express {
     lab: deps.lab,
     appSessionStore: sessionStore,
     isProduction: config.isProduction,
+    mail: config.mail.enabled ? deps.mail : undefined,
+    mailConfig: config.mail,
+    publicUrl: config.publicUrl,
   });
+  // the login page links to "forgot password", the dashboard to the email page, where there are those
+  app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;
   // the home page links to the lab where there is one (never in production)
   app.locals.labAvailable = routes.lab !== undefined;
   // behind a TLS-terminating proxy, Express must trust X-Forwarded-Proto to

@@ -92,6 +92,17 @@ export interface Config {
     enabled: boolean;
     accountTtlMs: number;
   };
+  // email addresses, their verification and "forgot password" (src/mail/)
+  mail: {
+    enabled: boolean;
+    // undefined: the local mail catcher (development and tests only)
+    smtpUrl: string | undefined;
+    from: string;
+    passwordResetLifetimeMs: number;
+    verificationLifetimeMs: number;
+    resetRequestsPerIpPerHour: number;
+    resetMailsPerAccountPerHour: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -207,6 +218,26 @@ const envSchema = z.object({
     .optional()
     .transform((v) => v === 'true'),
   DEMO_ACCOUNT_TTL: duration('DEMO_ACCOUNT_TTL', 1000, 365 * 86_400_000, '24h'),
+  EMAIL: z
+    .enum(['on', 'off'], { message: 'EMAIL must be on or off' })
+    .optional()
+    .transform((v) => v !== 'off'),
+  SMTP_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^smtps?$/, message: 'SMTP_URL must be a URL such as smtp://user:password@mail.example.com:587 (STARTTLS) or smtps://user:password@mail.example.com:465 (TLS)' })
+      .optional(),
+  ),
+  MAIL_FROM: optionalString.pipe(
+    z
+      .string()
+      .regex(/^([^<>@\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, 'MAIL_FROM must be an address, e.g. no-reply@example.com or "Cloakroom <no-reply@example.com>"')
+      .optional(),
+  ),
+  // at most 30 minutes (checked below): a reset link is a password for as long as it works
+  PASSWORD_RESET_LINK_LIFETIME: duration('PASSWORD_RESET_LINK_LIFETIME', 1000, 86_400_000, '30m'),
+  EMAIL_VERIFICATION_LINK_LIFETIME: duration('EMAIL_VERIFICATION_LINK_LIFETIME', 1000, 7 * 86_400_000, '24h'),
+  PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR: intInRange('PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR', 1, 1_000_000, 20),
+  PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR: intInRange('PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR', 1, 1000, 3),
 });
 
 /** Every environment variable the config reads (documented in .env.example). */
@@ -326,6 +357,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `TRUST_PROXY=true trusts every address, so any client can write its own X-Forwarded-For and dodge every per-address limit; it is refused when NODE_ENV=production: ${TRUST_PROXY_FIX}`,
     );
   }
+  if (isProduction && e.EMAIL && e.SMTP_URL === undefined) {
+    problems.push(
+      'SMTP_URL is required when NODE_ENV=production and EMAIL=on (the local mail catcher is for development only): set it to your mail provider, e.g. smtp://user:password@smtp.example.com:587, or set EMAIL=off',
+    );
+  }
+  if (e.PASSWORD_RESET_LINK_LIFETIME > 30 * 60_000) {
+    problems.push('PASSWORD_RESET_LINK_LIFETIME must be at most 30m: a reset link works like a password for as long as it lasts');
+  }
+  if (isProduction && e.EMAIL && e.MAIL_FROM === undefined) {
+    problems.push('MAIL_FROM is required when NODE_ENV=production and EMAIL=on: an address of your domain, e.g. "Cloakroom <no-reply@example.com>"');
+  }
   if (e.SESSION_ABSOLUTE_TIMEOUT < e.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
@@ -390,5 +432,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     demo: { enabled: e.DEMO_MODE, accountTtlMs: e.DEMO_ACCOUNT_TTL },
+    mail: {
+      enabled: e.EMAIL,
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM ?? 'Cloakroom <no-reply@localhost>',
+      passwordResetLifetimeMs: e.PASSWORD_RESET_LINK_LIFETIME,
+      verificationLifetimeMs: e.EMAIL_VERIFICATION_LINK_LIFETIME,
+      resetRequestsPerIpPerHour: e.PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR,
+      resetMailsPerAccountPerHour: e.PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR,
+    },
   };
 }

@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './logger.js';
 import { PROJECT_ROOT } from './paths.js';
 import { openAppServices } from './app-services.js';
 import { startDemoCleanup } from './demo.js';
+import { openAppMail } from './mail/app-mail.js';
 
 export interface RunningServer {
   url: string;
@@ -81,6 +82,8 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
 
   const services = await openAppServices(connection, config, logger);
   const { users, store, throttle, userSessions, passwordHashing, lab, pingDatabase } = services;
+  // mail: SMTP_URL, or a local catcher beside the local database (mail/app-mail.ts)
+  const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger) : undefined;
   const demo = config.demo.enabled ? await startDemoCleanup({ users, userSessions, config, logger }) : undefined;
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
@@ -98,7 +101,7 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
   const sessionStore = instrumentation.wrapSessionStore ? instrumentation.wrapSessionStore(store) : store;
   let shuttingDown = false;
   const health = { pingDatabase, isShuttingDown: () => shuttingDown };
-  const app = createApp({ config, users, sessionStore, throttle, userSessions, passwordHashing, health, logger, lab });
+  const app = createApp({ config, users, sessionStore, throttle, userSessions, passwordHashing, health, logger, lab, mail: mail?.mail });
   // with the limits of http-server.ts: slow clients cannot hold connections
   const server = createHttpServer(app);
   const address = await listen(server, config.port, config.host);
@@ -106,6 +109,13 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
   const url = `http://${shownHost}:${address.port}`;
   const database = redactUri(uri);
   logger.info({ url, database }, `Cloakroom is listening on ${url} (database ${database})`);
+  if (mail?.catcher) {
+    logger.info(`Mail catcher: mail goes to ${mail.destination}; read it at ${url}/dev/mail`);
+  } else if (mail) {
+    logger.info(`Mail: sent through ${mail.destination}`);
+  } else {
+    logger.info('Mail is off (EMAIL=off): no forgot-password or email pages');
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -125,6 +135,8 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
         await closed;
         clearInterval(closeIdle);
         await services.stop();
+        // mail still being sent goes out first
+        await mail?.close();
         demo?.stop();
         // the one MongoClient, shared by Mongoose, the session store and the throttle
         await connection.close();

@@ -56,6 +56,7 @@ describe('config', () => {
       PASSWORD_PEPPER: 'z'.repeat(40),
       TWO_FACTOR_KEY: 'k'.repeat(40),
       PUBLIC_URL: 'https://cloakroom.example.com',
+      EMAIL: 'off',
     });
     assert.equal(config.session.cookieName, '__Host-cloakroom.sid');
     assert.equal(config.session.secureCookie, true);
@@ -97,7 +98,7 @@ describe('config', () => {
   });
 
   it('trusts proxies by address: refuses TRUST_PROXY=true and warns about a hop count in production', () => {
-    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET, PUBLIC_URL: 'https://cloakroom.example.com', TWO_FACTOR_KEY: 'k'.repeat(40) };
+    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET, PUBLIC_URL: 'https://cloakroom.example.com', TWO_FACTOR_KEY: 'k'.repeat(40), EMAIL: 'off' };
     const refused = problems({ ...production, TRUST_PROXY: 'true' });
     assert.equal(refused.length, 1);
     assert.match(refused[0] ?? '', /^TRUST_PROXY=true trusts every address.*X-Forwarded-For.*loopback.*10\.0\.0\.0\/8/);
@@ -149,5 +150,46 @@ describe('config', () => {
 
   it('has no setting that slows the session store down (tools/instrumented-server.ts has one, for tests)', () => {
     assert.ok(!CONFIG_VARIABLES.includes('SESSION_STORE_DELAY_MS'));
+  });
+});
+
+describe('mail settings', () => {
+  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET, PUBLIC_URL: 'https://cloakroom.example.com' };
+
+  it('are on by default, with the local mail catcher and the documented lifetimes and limits', () => {
+    assert.deepEqual(loadConfig({}).mail, {
+      enabled: true,
+      smtpUrl: undefined,
+      from: 'Cloakroom <no-reply@localhost>',
+      passwordResetLifetimeMs: 30 * 60_000,
+      verificationLifetimeMs: 24 * 3_600_000,
+      resetRequestsPerIpPerHour: 20,
+      resetMailsPerAccountPerHour: 3,
+    });
+    assert.equal(loadConfig({ EMAIL: 'off' }).mail.enabled, false);
+  });
+
+  it('in production need an SMTP server and a sender while mail is on, and say how to turn it off', () => {
+    const found = problems(production);
+    assert.ok(found.some((p) => /^SMTP_URL is required when NODE_ENV=production and EMAIL=on.*or set EMAIL=off/.test(p)), found.join('\n'));
+    assert.ok(found.some((p) => p.startsWith('MAIL_FROM is required when NODE_ENV=production and EMAIL=on')));
+    assert.doesNotThrow(() => loadConfig({ ...production, SMTP_URL: 'smtps://user:pass@smtp.example.com:465', MAIL_FROM: 'no-reply@example.com' }));
+    assert.doesNotThrow(() => loadConfig({ ...production, EMAIL: 'off' }));
+  });
+
+  it('refuse what is not an SMTP URL or an address, without repeating the value (it may hold a password)', () => {
+    const found = problems({ SMTP_URL: 'https://user:hunter2@mail.example.com', MAIL_FROM: 'nobody', EMAIL: 'yes' });
+    assert.equal(found.length, 3, found.join('\n'));
+    assert.ok(found.some((p) => p.startsWith('SMTP_URL must be a URL such as smtp://')));
+    assert.ok(found.some((p) => p.startsWith('MAIL_FROM must be an address')));
+    assert.ok(found.some((p) => p === 'EMAIL must be on or off'));
+    assert.ok(!found.join('\n').includes('hunter2'));
+  });
+
+  it('keep a reset link to 30 minutes at most', () => {
+    assert.equal(loadConfig({ PASSWORD_RESET_LINK_LIFETIME: '10m' }).mail.passwordResetLifetimeMs, 10 * 60_000);
+    assert.deepEqual(problems({ PASSWORD_RESET_LINK_LIFETIME: '31m' }), [
+      'PASSWORD_RESET_LINK_LIFETIME must be at most 30m: a reset link works like a password for as long as it lasts',
+    ]);
   });
 });

@@ -54,7 +54,7 @@ describe('.env.example', () => {
 });
 
 describe('docker-compose.yml', () => {
-  const { mongo, app, proxy } = compose.services;
+  const { mongo, app, proxy, mailpit } = compose.services;
   // as Compose passes it with an empty .env: ${NAME:-default} is the default
   const withDefaults = (environment: Record<string, string> = {}) =>
     Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, value.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
@@ -119,6 +119,18 @@ describe('docker-compose.yml', () => {
     const subnet = compose.networks?.front?.ipam?.config?.[0]?.subnet ?? '';
     assert.ok(inSubnet(address, subnet), `${address} in ${subnet}`);
     assert.ok(Array.isArray(app?.networks) && app.networks.includes('front'), 'the app is on the front network');
+  });
+
+  it('sends the mail to a Mailpit catcher on the back network, its inbox on 127.0.0.1 only, unless .env names a provider', () => {
+    assert.ok(mailpit, 'a mailpit service');
+    assert.match(mailpit.image ?? '', /^axllent\/mailpit:v\d+(\.\d+)*$/, 'a pinned version');
+    assert.deepEqual(mailpit.networks, ['back']);
+    assert.deepEqual(mailpit.ports, ['127.0.0.1:8025:8025'], 'the web UI on this machine only; SMTP not published');
+    assert.equal(app?.depends_on?.mailpit?.condition, 'service_started');
+    assert.equal(app?.environment?.SMTP_URL, '${SMTP_URL:-smtp://mailpit:1025}', 'a real provider in .env wins');
+    const config = appConfig();
+    assert.equal(config.mail.enabled, true);
+    assert.equal(config.mail.smtpUrl, 'smtp://mailpit:1025');
   });
 
   it('points the proxy at the port the app listens on', () => {

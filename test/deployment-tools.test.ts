@@ -94,16 +94,17 @@ describe("Docker Compose's loader: docker-compose.yml", () => {
     return loaded.project;
   }
 
-  it('loads as `docker compose config` would, into the three services', () => {
+  it('loads as `docker compose config` would, into the four services', () => {
     const project = compose();
     assert.equal(project.name, 'cloakroom');
-    assert.deepEqual(Object.keys(project.services).sort(), ['app', 'mongo', 'proxy']);
+    assert.deepEqual(Object.keys(project.services).sort(), ['app', 'mailpit', 'mongo', 'proxy']);
   });
 
-  it('publishes only the proxy, on 80 and 443; MongoDB at most on 127.0.0.1', () => {
-    const { app, mongo, proxy } = compose().services;
+  it('publishes only the proxy, on 80 and 443; MongoDB and the mail catcher at most on 127.0.0.1', () => {
+    const { app, mongo, proxy, mailpit } = compose().services;
     assert.deepEqual(app?.ports ?? [], [], 'the app is not published');
     for (const port of mongo?.ports ?? []) assert.equal(port.host_ip, '127.0.0.1', `mongo publishes ${port.published}`);
+    for (const port of mailpit?.ports ?? []) assert.equal(port.host_ip, '127.0.0.1', `mailpit publishes ${port.published}`);
     const published = (proxy?.ports ?? []).map((port) => `${port.published}->${port.target}/${port.protocol}`);
     assert.ok(published.includes('443->443/tcp'), published.join(', '));
     assert.ok(published.includes('80->80/tcp'), 'port 80: HTTP redirects, and the ACME challenge for a real certificate');
@@ -125,6 +126,7 @@ describe("Docker Compose's loader: docker-compose.yml", () => {
     const { app, proxy } = compose().services;
     for (const name of Object.keys(app?.environment ?? {})) assert.ok(CONFIG_VARIABLES.includes(name), name);
     assert.equal(app?.environment?.SESSION_SECRET, secrets.SESSION_SECRET, 'interpolated from the environment');
+    assert.equal(app?.environment?.SMTP_URL, 'smtp://mailpit:1025', 'the mail catcher, when .env names no provider');
     assert.equal(proxy?.environment?.APP_UPSTREAM, `app:${app?.environment?.PORT}`);
     assert.equal(proxy?.environment?.SITE_ADDRESS, 'localhost', 'the default site');
     const mounts = Object.fromEntries((proxy?.volumes ?? []).map((volume) => [volume.target, volume]));

@@ -68,6 +68,7 @@ describe('error pages', () => {
         TWO_FACTOR_KEY: 'k'.repeat(40),
         PUBLIC_URL: 'https://cloakroom.test',
         BCRYPT_COST: '12',
+        EMAIL: 'off',
         // the cookie is Secure in production: say the request came over HTTPS
         TRUST_PROXY: 'loopback',
       },

@@ -2,7 +2,8 @@
 // Caddy and the repository's Caddyfile, over https, in Chromium. What only
 // shows in production: the __Host- Secure cookie, HSTS, no lab, no stack
 // traces, client addresses as the proxy reports them, and the pages for a
-// lockout and for a database that is down.
+// lockout and for a database that is down; forgot password, with the mail
+// read from the stack's mail catcher and its links built from PUBLIC_URL.
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { expect, test } from '../fixtures.js';
 import { LoginPage } from '../pages/login-page.js';
@@ -111,6 +112,49 @@ test('the lockout counts the address the proxy saw: a forged X-Forwarded-For doe
   await loginPage.login(registeredUser.username, registeredUser.password);
   expect((await response).status()).toBe(429);
   await expect(page.getByRole('heading', { name: 'Too many attempts' })).toBeVisible();
+});
+
+/** The link to `path` in the newest mail to `to` with this subject, from the stack's mail catcher. */
+async function linkInMail(to: string, subject: string, path: string): Promise<string> {
+  let link: string | undefined;
+  await expect(async () => {
+    const messages = (await (await fetch(stackState().mailUrl)).json()) as { to: string[]; subject: string; text: string }[];
+    const mail = messages.find((m) => m.to.includes(to) && m.subject === subject);
+    link = mail?.text.match(new RegExp(`https://\\S+${path.replace(/[/?]/g, '\\$&')}\\?token=[\\w-]+`))?.[0];
+    expect(link, `a mail "${subject}" to ${to}`).toBeDefined();
+  }).toPass({ timeout: 30_000 });
+  return link ?? '';
+}
+
+test('forgot password over https: the mailed link, built from PUBLIC_URL, sets a new password', async ({
+  page,
+  baseURL,
+  registerPage,
+  loginPage,
+  forgotPasswordPage,
+  resetPasswordPage,
+  newUser,
+}) => {
+  const email = `${newUser.username.toLowerCase()}@example.test`;
+  await registerPage.goto();
+  await registerPage.register(newUser.username, newUser.password, newUser.password, email);
+  await expect(page).toHaveURL('/dashboard');
+  const confirm = await linkInMail(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  expect(confirm.startsWith(`${baseURL}/verify-email?token=`), 'the link leads to the site as PUBLIC_URL names it').toBe(true);
+  await page.goto(confirm);
+  await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
+  await page.getByRole('button', { name: 'Log out' }).click();
+
+  await forgotPasswordPage.goto();
+  await forgotPasswordPage.ask(newUser.username);
+  await expect(page).toHaveURL('/forgot-password/sent');
+  await page.goto(await linkInMail(email, 'Reset your Cloakroom password', '/reset-password'));
+  await expect(page).toHaveURL('/reset-password');
+  const newPassword = 'a passphrase chosen in production';
+  await resetPasswordPage.choose(newPassword);
+  await expect(page).toHaveURL('/login?notice=password-reset');
+  await loginPage.login(newUser.username, newPassword);
+  await expect(page).toHaveURL('/dashboard');
 });
 
 test('no lab, and error pages without stack traces or library names', async ({ page, request }) => {

@@ -8,8 +8,11 @@
 // free ports (no containers, no fixed ports); so the app trusts the proxy at
 // 127.0.0.1 instead of the Compose network's fixed address; Caddy keeps its
 // certificates in a temporary folder and serves localhost:<port> with its
-// local CA, as Compose serves localhost.
+// local CA, as Compose serves localhost. Mail goes to a mail catcher in this
+// process (as Compose sends it to Mailpit), whose inbox the tests read at
+// the state's mailUrl.
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -19,6 +22,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { startLocalDatabase, type LocalDatabase } from '../../src/db/local/index.js';
+import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher.js';
 import { waitForListening } from '../../tools/listening.js';
 import { PRODUCTION_TEST_LIMITS, type ProductionStackState } from './state.js';
 
@@ -40,7 +44,10 @@ function composeAppEnvironment(): Record<string, string> {
   const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
     services: { app: { environment: Record<string, string> } };
   };
-  return compose.services.app.environment;
+  // ${NAME:-default}: Compose passes the default when .env does not set NAME
+  return Object.fromEntries(
+    Object.entries(compose.services.app.environment).map(([name, value]) => [name, value.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]),
+  );
 }
 
 /** Resolves once https://localhost:<port>/healthz answers 200 through the proxy. */
@@ -75,6 +82,8 @@ const statePath = process.env.E2E_PRODUCTION_STATE;
 const caddyHome = mkdtempSync(path.join(os.tmpdir(), 'cloakroom-caddy-'));
 const children: ChildProcess[] = [];
 let database: LocalDatabase | undefined;
+let mail: MailCatcher | undefined;
+let inbox: http.Server | undefined;
 
 async function stop(): Promise<void> {
   // the proxy first, then the app (it finishes requests in flight), then the database
@@ -83,6 +92,8 @@ async function stop(): Promise<void> {
     await exitOf(child);
   }
   await database?.stop();
+  await mail?.stop();
+  inbox?.close();
   rmSync(caddyHome, { recursive: true, force: true });
   if (statePath) rmSync(statePath, { force: true });
 }
@@ -108,6 +119,17 @@ try {
   database = await startLocalDatabase({ engine: 'auto', dataDir: undefined, logger });
   const mongodbUri = database.uri(`cloakroom_production_e2e_${randomBytes(4).toString('hex')}`);
 
+  // the mail catcher, and its inbox as JSON for the tests (Mailpit's part in Compose)
+  const catcher = await startMailCatcher();
+  mail = catcher;
+  const inboxServer = http.createServer((_req, res) => {
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(catcher.messages()));
+  });
+  inbox = inboxServer;
+  await new Promise<void>((resolve) => inboxServer.listen(0, '127.0.0.1', resolve));
+  const mailUrl = `http://127.0.0.1:${(inboxServer.address() as net.AddressInfo).port}/`;
+
   // the app, built, with Compose's environment
   const appPort = await freePort();
   const app = spawn(process.execPath, ['dist/server.js'], {
@@ -125,6 +147,7 @@ try {
       MONGODB_URI: mongodbUri,
       TRUST_PROXY: '127.0.0.1',
       PUBLIC_URL: `https://localhost:${httpsPort}`,
+      SMTP_URL: catcher.smtpUrl,
       ...PRODUCTION_TEST_LIMITS,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -183,7 +206,7 @@ try {
   process.on('SIGUSR2', () => {
     local.resume().then(() => console.log('database started'), (err: unknown) => console.error(err));
   });
-  const state: ProductionStackState = { httpsUrl, appUrl, stackPid: process.pid };
+  const state: ProductionStackState = { httpsUrl, appUrl, stackPid: process.pid, mailUrl };
   if (statePath) writeFileSync(statePath, JSON.stringify(state));
   console.log(`production stack ready at ${httpsUrl} (app ${appUrl}, through Caddy)`);
 } catch (err) {

@@ -9,6 +9,8 @@ export interface ProductionStackState {
   appUrl: string;
   /** the stack's process: SIGUSR1 stops its database, SIGUSR2 starts it again */
   stackPid: number;
+  /** the mail the app sent, newest first, as JSON (the stack's mail catcher) */
+  mailUrl: string;
 }
 
 /** Settings added to Compose's for the tests: a lockout reachable in a few attempts. */

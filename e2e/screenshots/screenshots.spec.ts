@@ -64,6 +64,22 @@ test('every page', async ({ page, browser, baseURL, registerPage, loginPage, das
   await page.screenshot(shot('not-found'));
 });
 
+test('forgot password, through the mail catcher', async ({ page, registerPage, forgotPasswordPage, mailCatcherPage, resetPasswordPage, newUser }) => {
+  const email = `${newUser.username.toLowerCase()}@example.test`;
+  await registerPage.goto();
+  await registerPage.register(newUser.username, newUser.password, newUser.password, email);
+  await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await forgotPasswordPage.goto();
+  await page.screenshot(shot('forgot-password'));
+  await forgotPasswordPage.ask(newUser.username);
+  await mailCatcherPage.mail(email, 'Reset your Cloakroom password');
+  await page.screenshot(shot('mail-catcher'));
+  await mailCatcherPage.follow(email, 'Reset your Cloakroom password', '/reset-password');
+  await expect(resetPasswordPage.heading).toBeVisible();
+  await page.screenshot(shot('reset-password'));
+});
+
 test('the lab', async ({ page, redirectRacePage, lostUpdatesPage }) => {
   await redirectRacePage.goto();
   await page.screenshot(shot('lab-redirect-race'));

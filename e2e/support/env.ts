@@ -15,6 +15,7 @@ export const E2E_APP_ENV = {
   LOGIN_CHECKS_AT_ONCE_PER_IP: '1000',
   REGISTRATIONS_PER_IP_PER_HOUR: '100000',
   ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: '100000',
+  PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR: '100000',
 } as const;
 
 /** What the app prints once it listens; the database URI is captured from it. */

@@ -27,6 +27,10 @@ const NOTICES: Record<string, Notice> = {
     shownWhen: 'logged-out',
     text: 'Your account and all its sessions have been deleted. Nothing of it is left here.',
   },
+  'password-reset': {
+    shownWhen: 'logged-out',
+    text: 'Your password has been changed, and every session of your account was signed out. Log in with the new password.',
+  },
   'session-ended-elsewhere': {
     shownWhen: 'logged-out',
     text: 'Your session was ended while this page was loading: signed out in another tab or on another device, or after a password change. Please log in again.',

@@ -8,6 +8,7 @@ const WHAT = {
   busy: 'Too many logins from your network are being checked at this moment.',
   register: 'Too many accounts have been created from your network in the last hour.',
   sessions: 'The login and registration forms have been opened too many times from your network in the last hour.',
+  reset: 'Too many password resets have been asked for from your network in the last hour.',
 } as const;
 
 export type TooManyKind = keyof typeof WHAT;

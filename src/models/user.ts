@@ -29,6 +29,15 @@ const userSchema = new Schema(
     // "sign out everywhere else", account deletion); see session/revocation.ts
     sessionGeneration: { type: Number, required: true, default: 0 },
     twoFactor: { type: twoFactorSchema, required: false, default: undefined },
+    // email (optional, mail/): a verified address only, as typed and
+    // normalised; the only fields forgot-password mail goes to
+    email: { type: String },
+    emailKey: { type: String },
+    // an address waiting for its verification link, with only the link's hash
+    pendingEmail: { address: String, key: String, tokenHash: String, expiresAt: Date },
+    // the password-reset link in force (a newer one replaces it): its hash,
+    // its end, and a fingerprint of the password hash it may replace
+    passwordReset: { tokenHash: String, expiresAt: Date, passwordFingerprint: String },
   },
   {
     timestamps: true,
@@ -38,6 +47,16 @@ const userSchema = new Schema(
 );
 
 userSchema.index({ usernameKey: 1 }, { unique: true, name: 'usernameKey_unique' });
+// unique among verified addresses: emailKey is set only once an address is
+// verified, and a sparse index leaves out the documents without it. (A
+// partial index, partialFilterExpression {emailKey: {$exists: true}}, says
+// the same; sparse is what every MongoDB-compatible server supports.) Two
+// accounts may both be waiting to verify one address: the first link
+// followed wins, the second gets "already in use".
+userSchema.index({ emailKey: 1 }, { unique: true, sparse: true, name: 'emailKey_unique_verified' });
+// links are looked up by the hash of their token
+userSchema.index({ 'pendingEmail.tokenHash': 1 }, { sparse: true, name: 'pendingEmail_tokenHash' });
+userSchema.index({ 'passwordReset.tokenHash': 1 }, { sparse: true, name: 'passwordReset_tokenHash' });
 
 export type User = InferSchemaType<typeof userSchema>;
 export type UserDocument = HydratedDocument<User>;

@@ -26,8 +26,14 @@ import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
 import { requireRecentAuth } from '../session/recent-auth.js';
 import type { UserSessions } from '../session/user-sessions.js';
+import type { Config } from '../config.js';
+import type { AppMail } from '../mail/app-mail.js';
 import { accountPages } from './account.js';
 import { confirmPage } from './confirm.js';
+import { accountEmailPages } from './account-email.js';
+import { devMailPage } from './dev-mail.js';
+import { forgotPasswordPage } from './forgot-password.js';
+import { resetPasswordPage } from './reset-password.js';
 import { dashboardPage } from './dashboard.js';
 import { healthChecks, type HealthChecks } from './health.js';
 import { homePage } from './home.js';
@@ -47,11 +53,17 @@ export interface RouteDeps extends AuthDeps {
   /** the app's session store, which the lab's header reads (read only) */
   appSessionStore: Store;
   isProduction: boolean;
+  /** mail (forgot password, the account's address); undefined: those pages are not there */
+  mail: AppMail | undefined;
+  mailConfig: Config['mail'];
+  publicUrl: string;
 }
 
 export function routeTable(deps: RouteDeps) {
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
-  const [home, register, login, logout] = [homePage(), registerPage(deps), loginPage(deps), logoutAction(deps)];
+  const email = deps.mail ? accountEmailPages({ ...deps, mail: deps.mail }) : undefined;
+  const register = registerPage({ ...deps, addEmail: email?.startVerification });
+  const [home, login, logout] = [homePage(), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
   const confirm = confirmPage(deps);
   const [twoFactor, twoFactorAccount] = [twoFactorLogin(deps), twoFactorSettings(deps)];
@@ -96,6 +108,26 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/account/two-factor',      noStore, requireLogin, recentAuth,    twoFactorAccount.enable);
   pages.post('/account/recovery-codes',  noStore, requireLogin, recentAuth,    twoFactorAccount.newRecoveryCodes);
   pages.post('/account/two-factor/off',  noStore, requireLogin, recentAuth,    twoFactorAccount.disable);
+
+  // mail: forgot password, the account's email address (routes/forgot-password.ts,
+  // reset-password.ts, account-email.ts), when EMAIL=on and the app has a mailer
+  if (deps.mail && email) {
+    const mailDeps = { ...deps, mail: deps.mail };
+    const [forgot, reset] = [forgotPasswordPage(mailDeps), resetPasswordPage(mailDeps)];
+    //         path                     guards                                handler
+    pages.get( '/forgot-password',      noStore, anonymousSessions,           forgot.form); //         routes/forgot-password.ts
+    pages.post('/forgot-password',      noStore,                              forgot.submit);
+    pages.get( '/forgot-password/sent', noStore,                              forgot.sent);
+    pages.get( '/reset-password',       noStore, anonymousSessions,           reset.open); //          routes/reset-password.ts
+    pages.post('/reset-password',       noStore,                              reset.submit);
+    pages.get( '/account/email',        noStore, requireLogin, recentAuth,    email.show); //          routes/account-email.ts
+    pages.post('/account/email',        noStore, requireLogin, recentAuth,    email.change);
+    pages.post('/account/email/remove', noStore, requireLogin, recentAuth,    email.remove);
+    pages.get( '/verify-email',         noStore,                              email.verify);
+    pages.get( '/verify-email/done',    noStore,                              email.verified);
+    // the local mail catcher's inbox: development and tests only (routes/dev-mail.ts)
+    if (!deps.isProduction && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);
+  }
 
   return { probes, lab, pages };
 }

@@ -1,5 +1,6 @@
 // register: create an account, then sign the new user in.
 import type { RequestHandler } from 'express';
+import { emailForm } from '../auth/email-address.js';
 import { fieldErrors, registerForm, typedUsername } from '../auth/forms.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { isDuplicateKeyError, usernameKey } from '../models/user.js';
@@ -9,7 +10,19 @@ import type { AuthDeps } from './login.js';
 
 const TAKEN = 'That username is already taken';
 
-export function registerPage(deps: AuthDeps) {
+export interface RegisterDeps extends AuthDeps {
+  /** sends the verification link to an address given at registration; undefined when mail is off */
+  addEmail?: (userId: string, username: string, address: string) => Promise<void>;
+}
+
+/** The optional address of the form: undefined when left empty, else parsed. */
+function typedEmail(body: unknown) {
+  const value = (body as { email?: unknown } | undefined)?.email;
+  if (value === undefined || (typeof value === 'string' && value.trim() === '')) return undefined;
+  return emailForm.safeParse({ email: value });
+}
+
+export function registerPage(deps: RegisterDeps) {
   const { users, passwords, throttle, logger } = deps;
 
   const form: RequestHandler = async (req, res) => {
@@ -20,16 +33,27 @@ export function registerPage(deps: AuthDeps) {
     res.render('register', {
       title: 'Create an account',
       username: '',
+      email: '',
+      withEmail: deps.addEmail !== undefined,
       errors: {},
       csrfToken: await csrfTokenForForm(req),
     });
   };
 
   const submit: RequestHandler = async (req, res) => {
-    const page = { title: 'Create an account', username: typedUsername(req.body), csrfToken: ensureCsrfToken(req) };
+    const typed = (req.body as { email?: unknown } | undefined)?.email;
+    const page = {
+      title: 'Create an account',
+      username: typedUsername(req.body),
+      email: typeof typed === 'string' ? typed.slice(0, 254) : '',
+      withEmail: deps.addEmail !== undefined,
+      csrfToken: ensureCsrfToken(req),
+    };
     const form = registerForm.safeParse(req.body ?? {});
-    if (!form.success) {
-      res.status(400).render('register', { ...page, errors: fieldErrors(form.error) });
+    const email = deps.addEmail ? typedEmail(req.body) : undefined;
+    if (!form.success || (email && !email.success)) {
+      const errors = { ...(form.success ? {} : fieldErrors(form.error)), ...(email && !email.success ? fieldErrors(email.error) : {}) };
+      res.status(400).render('register', { ...page, errors });
       return;
     }
 
@@ -58,6 +82,9 @@ export function registerPage(deps: AuthDeps) {
       return;
     }
     logger.info({ event: 'register', userId: user.id, ip: req.ip }, 'account created');
+    // the address joins the account once its link is followed; whether
+    // another account has it already is not said here (that would tell)
+    if (email?.success) await deps.addEmail?.(user.id, user.username, email.data.email);
 
     await signIn(req, { id: user.id, username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
     // 303: the browser follows with a GET, and Refresh will not re-post the form

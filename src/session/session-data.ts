@@ -38,5 +38,8 @@ declare module 'express-session' {
     pendingLogin: PendingLogin;
     // turning two-factor on: the new secret, encrypted, until a code confirms it
     twoFactorSetup: { sealedSecret: string; startedAt: number };
+    // the SHA-256 of a password-reset link's token, between following the
+    // link and choosing the new password (routes/reset-password.ts)
+    passwordResetTokenHash: string | undefined;
   }
 }

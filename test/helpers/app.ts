@@ -11,6 +11,8 @@ import type { UserModel } from '../../src/models/user.js';
 import type { Logger } from '../../src/logger.js';
 import type { LoginThrottle } from '../../src/security/throttle.js';
 import { openAppServices } from '../../src/app-services.js';
+import { openAppMail } from '../../src/mail/app-mail.js';
+import type { MailCatcher } from '../../src/mail/catcher.js';
 import type { MongoStore } from 'connect-mongo';
 import { after, before } from 'node:test';
 import { quietLogger, startTestDatabase, type TestDatabase } from './database.js';
@@ -34,6 +36,10 @@ export interface TestApp {
   throttle: LoginThrottle;
   /** Makes /readyz report a shutdown in progress, or replaces its database ping. */
   health: { shuttingDown: boolean; pingDatabase: () => Promise<void> };
+  /** the local mail catcher the app sends to (undefined with EMAIL=off or SMTP_URL) */
+  mail: MailCatcher | undefined;
+  /** Resolves when the mail work started so far has finished. */
+  mailSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,8 @@ export async function startTestApp(options: {
   // lets a test wrap the password-hashing threads, e.g. to count the checks
   wrapPasswordHashing?: (hashing: BcryptFunctions) => BcryptFunctions;
   logger?: Logger;
+  // the local mail catcher accepts each message this late, like a slow provider
+  mailDelayMs?: number;
 }): Promise<TestApp> {
   const logger = options.logger ?? quietLogger;
   const config = loadConfig({ ...TEST_ENV, ...options.env, MONGODB_URI: options.uri });
@@ -60,6 +68,7 @@ export async function startTestApp(options: {
   const services = await openAppServices(connection, config, logger);
   const { users, store, throttle, userSessions, passwordHashing, lab, pingDatabase } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
+  const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { delayMs: options.mailDelayMs }) : undefined;
   const app = createApp({
     config,
     users,
@@ -70,6 +79,7 @@ export async function startTestApp(options: {
     health,
     logger,
     lab,
+    mail: mail?.mail,
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,7 +92,10 @@ export async function startTestApp(options: {
     store,
     throttle,
     health,
+    mail: mail?.catcher,
+    mailSettled: async () => mail?.mail.outbox.drained(),
     async close() {
+      await mail?.close();
       await services.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -100,6 +113,9 @@ export const PRODUCTION_TEST_ENV = {
   BCRYPT_COST: '12',
   TRUST_PROXY: 'loopback',
   PUBLIC_URL: 'https://cloakroom.test',
+  // mail on, as production has it, through an SMTP server these tests never reach
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  MAIL_FROM: 'Cloakroom <no-reply@example.test>',
 } as const;
 
 /**

@@ -1,0 +1,90 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export class ForgotPasswordPage {
+  readonly identifier: Locator;
+  readonly submit: Locator;
+
+  constructor(readonly page: Page) {
+    this.identifier = page.getByLabel('Username or email address');
+    this.submit = page.getByRole('button', { name: 'Send me a link' });
+  }
+
+  async goto(): Promise<void> {
+    await this.page.goto('/forgot-password');
+  }
+
+  async ask(identifier: string): Promise<void> {
+    await this.identifier.fill(identifier);
+    await this.submit.click();
+  }
+}
+
+export class ResetPasswordPage {
+  readonly heading: Locator;
+  readonly newPassword: Locator;
+  readonly confirmPassword: Locator;
+  readonly submit: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { name: 'Choose a new password' });
+    this.newPassword = page.getByLabel('New password', { exact: true });
+    this.confirmPassword = page.getByLabel('Confirm new password');
+    this.submit = page.getByRole('button', { name: 'Change password' });
+  }
+
+  async choose(password: string): Promise<void> {
+    await this.newPassword.fill(password);
+    await this.confirmPassword.fill(password);
+    await this.submit.click();
+  }
+}
+
+export class AccountEmailPage {
+  readonly email: Locator;
+  readonly submit: Locator;
+  readonly confirmed: Locator;
+  readonly pending: Locator;
+  readonly status: Locator;
+
+  constructor(readonly page: Page) {
+    this.email = page.getByLabel(/^(New email address|Email address)$/);
+    this.submit = page.getByRole('button', { name: 'Send a confirmation link' });
+    this.confirmed = page.getByTestId('confirmed-email');
+    this.pending = page.getByTestId('pending-email');
+    this.status = page.getByRole('main').getByRole('status');
+  }
+
+  async goto(): Promise<void> {
+    await this.page.goto('/account/email');
+  }
+
+  async add(address: string): Promise<void> {
+    await this.email.fill(address);
+    await this.submit.click();
+  }
+}
+
+/** The local mail catcher's inbox (development and tests only). */
+export class MailCatcherPage {
+  constructor(readonly page: Page) {}
+
+  async goto(): Promise<void> {
+    await this.page.goto('/dev/mail');
+  }
+
+  /** The newest mail to `address` with this subject, waiting for it (it is sent after the page answered). */
+  async mail(address: string, subject: string): Promise<Locator> {
+    const mail = this.page.getByRole('article').filter({ has: this.page.getByRole('heading', { name: subject }) }).filter({ hasText: address }).first();
+    await expect(async () => {
+      await this.goto();
+      await expect(mail).toBeVisible({ timeout: 1000 });
+    }).toPass({ timeout: 30_000 });
+    return mail;
+  }
+
+  /** Opens the link in that mail that leads to `path`. */
+  async follow(address: string, subject: string, path: string): Promise<void> {
+    const mail = await this.mail(address, subject);
+    await mail.getByRole('link', { name: new RegExp(`${path.replace(/[/?]/g, '\\$&')}\\?token=`) }).click();
+  }
+}

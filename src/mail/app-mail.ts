@@ -1,0 +1,49 @@
+// app mail: what the mail pages need besides the users (routes/forgot-password.ts,
+// reset-password.ts, account-email.ts, dev-mail.ts), opened by server.ts and
+// the tests beside the database. Without SMTP_URL (development and tests
+// only, config.ts refuses it in production) the mail goes to a local catcher.
+import type { MongoClient } from 'mongodb';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createResetThrottle, type ResetThrottle } from '../security/reset-throttle.js';
+import { startMailCatcher, type CatcherOptions, type MailCatcher, type MailInbox } from './catcher.js';
+import { redactSmtpUrl, smtpMailer } from './mailer.js';
+import { createOutbox, type Outbox } from './outbox.js';
+
+export interface AppMail {
+  outbox: Outbox;
+  resetThrottle: ResetThrottle;
+  /** the local catcher's inbox, shown at /dev/mail; undefined with a real SMTP server */
+  inbox: MailInbox | undefined;
+}
+
+export interface OpenedMail {
+  mail: AppMail;
+  /** the local catcher, when there is one */
+  catcher: MailCatcher | undefined;
+  /** where mail goes, for the startup log (never with a password) */
+  destination: string;
+  /** Waits for mail still being sent, then stops the catcher. */
+  close(): Promise<void>;
+}
+
+export async function openAppMail(
+  client: MongoClient,
+  dbName: string,
+  config: Config,
+  logger: Logger,
+  catcherOptions: CatcherOptions = {},
+): Promise<OpenedMail> {
+  const catcher = config.mail.smtpUrl === undefined ? await startMailCatcher(catcherOptions) : undefined;
+  const smtpUrl = config.mail.smtpUrl ?? catcher?.smtpUrl ?? '';
+  const outbox = createOutbox(smtpMailer(smtpUrl, config.mail.from), logger);
+  return {
+    mail: { outbox, resetThrottle: createResetThrottle(client, dbName, config.mail), inbox: catcher },
+    catcher,
+    destination: catcher ? `the local mail catcher (${catcher.smtpUrl})` : redactSmtpUrl(smtpUrl),
+    async close() {
+      await outbox.close();
+      await catcher?.stop();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// messages: every mail Cloakroom sends, in plain text and simple HTML. Each
+// says what it is for, what to do, until when a link works, and what to do if
+// you did not ask for it (OWASP Forgot Password cheat sheet). Links are built
+// from PUBLIC_URL, never from the request's Host header: a forged Host would
+// otherwise send the victim a link to the attacker's site, token included.
+import type { MailMessage } from './mailer.js';
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+interface Part {
+  text: string;
+  link?: { href: string; label: string };
+}
+
+/** Paragraphs, one of which may be a button-like link, as text and as HTML. */
+function compose(to: string, subject: string, parts: Part[]): MailMessage {
+  const text = parts.map((p) => (p.link ? `${p.text}\n${p.link.href}` : p.text)).join('\n\n');
+  const html = [
+    '<!doctype html><html lang="en"><body style="font-family: sans-serif; line-height: 1.5; max-width: 36em">',
+    ...parts.map((p) =>
+      p.link
+        ? `<p>${escapeHtml(p.text)}</p><p><a href="${escapeHtml(p.link.href)}">${escapeHtml(p.link.label)}</a></p>`
+        : `<p>${escapeHtml(p.text)}</p>`,
+    ),
+    '</body></html>',
+  ].join('\n');
+  return { to, subject, text: `${text}\n\n-- \nCloakroom\n`, html };
+}
+
+export function passwordResetMail(o: { to: string; username: string; link: string; lifetime: string }): MailMessage {
+  return compose(o.to, 'Reset your Cloakroom password', [
+    { text: `Hello ${o.username},` },
+    { text: 'Someone (we hope you) asked to reset the password of your Cloakroom account. To choose a new password, open this link:', link: { href: o.link, label: 'Choose a new password' } },
+    { text: `The link works once, for ${o.lifetime}. Asking for another link, or changing your password, makes this one stop working.` },
+    { text: 'If you did not ask for this, you can ignore this mail: your password stays as it is, and nobody can use the link without this mail.' },
+  ]);
+}
+
+export function passwordChangedMail(o: { to: string; username: string; loginUrl: string; forgotUrl: string }): MailMessage {
+  return compose(o.to, 'Your Cloakroom password was changed', [
+    { text: `Hello ${o.username},` },
+    { text: 'The password of your Cloakroom account was just changed with a reset link, and every session of the account was signed out. Log in with the new password:', link: { href: o.loginUrl, label: 'Log in' } },
+    { text: `If this was not you, someone can read your mail: secure your mailbox first, then ask for a new reset link at ${o.forgotUrl}.` },
+  ]);
+}
+
+export function verificationMail(o: { to: string; username: string; link: string; lifetime: string }): MailMessage {
+  return compose(o.to, 'Confirm your email address for Cloakroom', [
+    { text: `Hello ${o.username},` },
+    { text: 'To confirm that this address belongs to your Cloakroom account, open this link:', link: { href: o.link, label: 'Confirm this address' } },
+    { text: `The link works once, for ${o.lifetime}. Until then this address receives nothing else from us; once it is confirmed, password-reset links can be sent here.` },
+    { text: 'If you did not add this address to an account, ignore this mail: without the link, the address stays unconfirmed and gets no more mail.' },
+  ]);
+}
+
+export function addressRemovedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
+  return compose(o.to, 'Your email address was removed from Cloakroom', [
+    { text: `Hello ${o.username},` },
+    { text: 'Someone logged in to your Cloakroom account removed this email address from it. Password-reset links can no longer be sent here, and this is the last mail it gets from us.' },
+    { text: 'If this was not you, log in, change your password (which signs everyone else out) and add your address again:', link: { href: o.accountUrl, label: 'Your email address settings' } },
+  ]);
+}
+
+export function addressChangedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
+  return compose(o.to, 'Your Cloakroom email address is being changed', [
+    { text: `Hello ${o.username},` },
+    { text: 'Someone logged in to your Cloakroom account asked to change its email address away from this one. Once the new address is confirmed, password-reset links go there instead of here.' },
+    { text: 'If this was not you, log in, change your password (which signs everyone else out) and put your address back:', link: { href: o.accountUrl, label: 'Your email address settings' } },
+  ]);
+}

@@ -1,0 +1,124 @@
+// account email: the optional address on the account, at /account/email. A
+// new address is verified by a link sent to it (auth/email-verification.ts)
+// and joins the account only then; until then the old one, if any, stays,
+// and is told of the change. The address is shown to its owner only.
+import type { RequestHandler } from 'express';
+import { describeDuration } from '../duration.js';
+import { emailForm, emailKey } from '../auth/email-address.js';
+import { emailVerification } from '../auth/email-verification.js';
+import { fieldErrors } from '../auth/forms.js';
+import { linkTokenFrom } from '../auth/link-tokens.js';
+import { addressChangedMail, addressRemovedMail, verificationMail } from '../mail/messages.js';
+import { ensureCsrfToken } from '../security/csrf.js';
+import type { MailPageDeps } from './forgot-password.js';
+
+const TITLE = 'Your email address';
+
+// what the page says after a redirect, chosen by key: never echoed from the URL
+const DONE: Record<string, string> = {
+  sent: 'We have sent a link to the new address. Open it to confirm the address; until then nothing else is sent there.',
+  removed: 'The email address has been removed from your account.',
+};
+
+const OUTCOMES: Record<string, { title: string; text: string }> = {
+  verified: { title: 'Email address confirmed', text: 'Your email address is confirmed. If you forget your password, a reset link can now be sent there.' },
+  taken: { title: 'Address already in use', text: 'Another account has confirmed this address in the meantime, so it cannot be added to yours.' },
+  invalid: { title: 'This link no longer works', text: 'The link was already used, has expired, or a newer one was sent. Ask for a new one on your account page.' },
+};
+
+export function accountEmailPages(deps: MailPageDeps) {
+  const { users, logger, mail, mailConfig } = deps;
+  const verification = emailVerification(users, mailConfig.verificationLifetimeMs);
+  const lifetime = describeDuration(mailConfig.verificationLifetimeMs);
+
+  async function render(userId: string, extra: { status?: number; errors?: Record<string, string | undefined>; typed?: string; done?: string; csrfToken: string }) {
+    const user = await users.findById(userId, { email: 1, pendingEmail: 1 }).lean();
+    return {
+      status: extra.status ?? 200,
+      locals: {
+        title: TITLE,
+        email: user?.email ?? undefined,
+        pending: user?.pendingEmail?.address ? { address: user.pendingEmail.address, expiresAt: user.pendingEmail.expiresAt } : undefined,
+        typed: extra.typed ?? '',
+        errors: extra.errors ?? {},
+        done: extra.done,
+        csrfToken: extra.csrfToken,
+      },
+    };
+  }
+
+  /** Sends the verification link, and tells the address being replaced (both in the background). */
+  async function startVerification(userId: string, username: string, address: string, replaced?: string) {
+    const started = await verification.start(userId, address);
+    if (!started) return;
+    const link = `${deps.publicUrl}/verify-email?token=${started.token}`;
+    mail.outbox.send('email-verification-mail', verificationMail({ to: address, username, link, lifetime }));
+    if (replaced && emailKey(replaced) !== emailKey(address)) {
+      mail.outbox.send('email-change-notice', addressChangedMail({ to: replaced, username, accountUrl: `${deps.publicUrl}/account/email` }));
+    }
+    logger.info({ event: 'email-verification-sent', userId }, 'verification link sent to a new address');
+  }
+
+  const show: RequestHandler = async (req, res) => {
+    const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
+    const page = await render(req.session.userId ?? '', { done, csrfToken: ensureCsrfToken(req) });
+    res.status(page.status).render('account-email', page.locals);
+  };
+
+  const change: RequestHandler = async (req, res) => {
+    const userId = req.session.userId ?? '';
+    const form = emailForm.safeParse(req.body ?? {});
+    const typed = typeof (req.body as { email?: unknown } | undefined)?.email === 'string' ? String((req.body as { email: string }).email).slice(0, 254) : '';
+    if (!form.success) {
+      const page = await render(userId, { status: 400, errors: fieldErrors(form.error), typed, csrfToken: ensureCsrfToken(req) });
+      res.status(page.status).render('account-email', page.locals);
+      return;
+    }
+    const user = await users.findById(userId, { username: 1, email: 1 }).lean();
+    if (!user) {
+      res.redirect(303, '/login');
+      return;
+    }
+    if (user.email && emailKey(user.email) === emailKey(form.data.email)) {
+      const page = await render(userId, { status: 400, errors: { email: 'That is already your confirmed address' }, typed, csrfToken: ensureCsrfToken(req) });
+      res.status(page.status).render('account-email', page.locals);
+      return;
+    }
+    await startVerification(userId, user.username, form.data.email, user.email ?? undefined);
+    res.redirect(303, '/account/email?done=sent');
+  };
+
+  const remove: RequestHandler = async (req, res) => {
+    const userId = req.session.userId ?? '';
+    const user = await users.findById(userId, { username: 1, email: 1 }).lean();
+    await verification.remove(userId);
+    // the confirmed address hears of it, as it would of a change
+    if (user?.email) {
+      mail.outbox.send('email-removed-notice', addressRemovedMail({ to: user.email, username: user.username, accountUrl: `${deps.publicUrl}/account/email` }));
+    }
+    logger.info({ event: 'email-removed', userId }, 'email address removed');
+    res.redirect(303, '/account/email?done=removed');
+  };
+
+  /**
+   * The link in the verification mail: used at once, then the clean URL says
+   * how it went. A GET that changes something, on purpose: the link has to
+   * work from any mail program, logged in or not. A mail scanner that
+   * follows it first confirms the address for its owner, which is harmless:
+   * only whoever received the mail has the link.
+   */
+  const verify: RequestHandler = async (req, res) => {
+    const token = linkTokenFrom(req.query.token);
+    const { outcome, userId } = token ? await verification.confirm(token) : { outcome: 'invalid' as const, userId: undefined };
+    if (outcome === 'verified') logger.info({ event: 'email-verified', userId, ip: req.ip }, 'email address verified');
+    else logger.info({ event: 'email-verify-failed', reason: outcome, userId, ip: req.ip }, 'email verification link refused');
+    res.redirect(303, `/verify-email/done?outcome=${outcome}`);
+  };
+
+  const verified: RequestHandler = (req, res) => {
+    const outcome = (typeof req.query.outcome === 'string' && OUTCOMES[req.query.outcome]) || OUTCOMES.invalid;
+    res.render('email-verified', { title: outcome?.title, text: outcome?.text, loggedIn: Boolean(req.session.userId) });
+  };
+
+  return { show, change, remove, verify, verified, startVerification };
+}

@@ -1,0 +1,109 @@
+// reset password: where the link in the mail leads. The token travels in the
+// URL only once: the first request moves its hash into the session and
+// redirects (303) to the same page without it, so the token is not left in
+// the browser's history, in a Referer, or in any log (the request log drops
+// query strings too: middleware/request-log.ts). The form then asks for a
+// new password under the registration's policy.
+import type { Request, RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import { fieldErrors, newPassword } from '../auth/forms.js';
+import { hashLinkToken, linkTokenFrom } from '../auth/link-tokens.js';
+import { passwordResets, type ResetTarget } from '../auth/password-reset.js';
+import { passwordChangedMail } from '../mail/messages.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import { endSession } from '../session/lifecycle.js';
+import { saveSession } from '../session/promises.js';
+import type { UserSessions } from '../session/user-sessions.js';
+import type { MailPageDeps } from './forgot-password.js';
+
+const resetForm = z
+  .object({ newPassword, confirmPassword: z.string({ error: 'Confirm your new password' }).min(1, 'Confirm your new password') })
+  .superRefine((form, ctx) => {
+    if (typeof form.newPassword === 'string' && form.newPassword !== form.confirmPassword) {
+      ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message: 'Passwords do not match' });
+    }
+  });
+
+const TITLE = 'Choose a new password';
+
+export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessions }) {
+  const { users, passwords, logger, mail, userSessions } = deps;
+  const resets = passwordResets(users, deps.mailConfig.passwordResetLifetimeMs);
+
+  /** The account this session's link may reset, or undefined (the page then says the link no longer works). */
+  async function target(req: Request): Promise<{ tokenHash: string; account: ResetTarget } | undefined> {
+    const tokenHash = req.session.passwordResetTokenHash;
+    const account = tokenHash ? await resets.find(tokenHash) : undefined;
+    return tokenHash && account ? { tokenHash, account } : undefined;
+  }
+
+  const linkGone = (res: Response) => res.status(400).render('reset-password-invalid', { title: 'This link no longer works' });
+
+  const open: RequestHandler = async (req, res) => {
+    if ('token' in req.query) {
+      // the link's first request: its hash into the session, then the clean URL
+      const token = linkTokenFrom(req.query.token);
+      req.session.passwordResetTokenHash = token ? hashLinkToken(token) : undefined;
+      await saveSession(req);
+      res.redirect(303, '/reset-password');
+      return;
+    }
+    const found = await target(req);
+    if (!found) {
+      linkGone(res);
+      return;
+    }
+    res.render('reset-password', { title: TITLE, username: found.account.username, errors: {}, csrfToken: await csrfTokenForForm(req) });
+  };
+
+  const submit: RequestHandler = async (req, res) => {
+    const found = await target(req);
+    if (!found) {
+      logger.info({ event: 'password-reset-failed', reason: 'link-gone', ip: req.ip }, 'password reset refused: the link no longer works');
+      linkGone(res);
+      return;
+    }
+    const { tokenHash, account } = found;
+    const form = resetForm.safeParse(req.body ?? {});
+    const errors = form.success ? {} : fieldErrors(form.error);
+    if (form.success && form.data.newPassword.normalize('NFKC').toLowerCase() === account.username.toLowerCase()) {
+      errors.newPassword = 'Password must not be your username';
+    }
+    if (!form.success || errors.newPassword) {
+      res.status(400).render('reset-password', { title: TITLE, username: account.username, errors, csrfToken: ensureCsrfToken(req) });
+      return;
+    }
+
+    const newHash = await passwords.hash(form.data.newPassword);
+    // one atomic update: the link is used up, the password replaced and the
+    // account's sessions revoked together; a second request with the same
+    // link (or one after the password changed) matches nothing
+    if (!(await resets.complete(tokenHash, account, newHash))) {
+      logger.info({ event: 'password-reset-failed', reason: 'used-meanwhile', userId: account.userId, ip: req.ip }, 'password reset refused: the link was used meanwhile');
+      linkGone(res);
+      return;
+    }
+    // every session of the account ends, logins running at this moment
+    // included (the generation is bumped before the documents go)...
+    const ended = await userSessions.endAll(account.userId);
+    // ...and this browser's own session too: it held the link
+    await endSession(req, res, deps.sessionConfig);
+    logger.info({ event: 'password-reset', userId: account.userId, sessionsEnded: ended, ip: req.ip }, 'password reset with a mailed link');
+    if (account.email) {
+      mail.outbox.send('password-reset-notice', passwordChangedMail({
+        to: account.email,
+        username: account.username,
+        loginUrl: `${deps.publicUrl}/login`,
+        forgotUrl: `${deps.publicUrl}/forgot-password`,
+      }));
+    }
+    // To the login page, not signed in: a reset link proves only that its
+    // holder can read the mailbox. Logging in afterwards takes every factor
+    // the account has, so an account with two-factor authentication still
+    // asks for its second factor after a reset, and a stolen mailbox alone
+    // does not open it.
+    res.redirect(303, '/login?notice=password-reset');
+  };
+
+  return { open, submit };
+}

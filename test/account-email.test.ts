@@ -1,0 +1,160 @@
+// The account's email address: optional, confirmed by a link mailed to it
+// (single use, hashed, expiring), unique among confirmed addresses, shown to
+// its owner only; a change tells the old address.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { useTestApp } from './helpers/app.js';
+import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
+import { accountWithAddress, linkIn, mailbox, PASSWORD, tokenIn, uniqueAddress } from './helpers/mail.js';
+
+const ROUNDS = 3;
+const t = useTestApp({ env: { SESSION_ABSOLUTE_TIMEOUT: '1h' } });
+
+async function registered(prefix: string) {
+  const username = uniqueUsername(prefix);
+  const client = new Client(t.app.baseUrl);
+  assert.equal((await client.register(username, PASSWORD)).status, 303);
+  return { username, client };
+}
+
+/** Asks for an address on the account page; returns the confirmation mail. */
+async function addAddress(client: Client, email: string) {
+  const after = mailbox(t.app).lastId();
+  const res = await client.post('/account/email', { email }, { formPage: '/account/email' });
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/account/email?done=sent');
+  return mailbox(t.app).waitFor(email, { after });
+}
+
+const confirmedOn = async (client: Client) => /data-testid="confirmed-email">([^<]*)</.exec(await (await client.get('/account/email')).text())?.[1];
+
+describe('adding an address', () => {
+  it('at registration: confirmed once the mailed link is followed', async () => {
+    const { client, email } = await accountWithAddress(t.app, 'at_register');
+    assert.equal(await confirmedOn(client), email);
+  });
+
+  it('later, on the account page: waiting until its link is followed, then confirmed', async () => {
+    const { client } = await registered('later');
+    const email = uniqueAddress('later');
+    const mail = await addAddress(client, email);
+    assert.match(mail.subject, /Confirm your email address/);
+    assert.match(mail.text, /works once, for 1 day/);
+    const page = await (await client.get('/account/email')).text();
+    assert.match(page, new RegExp(`data-testid="pending-email">${email.replace(/\./g, '\\.')}`));
+    assert.equal(await confirmedOn(client), 'none');
+    const res = await client.get(linkIn(mail, '/verify-email'));
+    assert.equal(res.headers.get('location'), '/verify-email/done?outcome=verified');
+    assert.equal(await confirmedOn(client), email);
+  });
+
+  it('refuses what is not an address, with a clear message', async () => {
+    const { client } = await registered('bad_address');
+    for (const email of ['', 'no-at-sign', 'two@@example.test', 'a b@example.test', 'x'.repeat(250) + '@example.test']) {
+      const res = await client.post('/account/email', { email }, { formPage: '/account/email' });
+      assert.equal(res.status, 400, email);
+    }
+    const crafted = await client.post('/account/email', { email: ['a@example.test', 'b@example.test'] }, { formPage: '/account/email' });
+    assert.equal(crafted.status, 400);
+    const atRegistration = await new Client(t.app.baseUrl).post('/register', { username: uniqueUsername('bad_reg'), password: PASSWORD, confirmPassword: PASSWORD, email: 'not an address' });
+    assert.equal(atRegistration.status, 400);
+    assert.match(await atRegistration.text(), /Enter an email address like name@example.com/);
+  });
+
+  it('is for logged-in visitors only, and the page shows nobody else\'s address', async () => {
+    assert.equal((await new Client(t.app.baseUrl).get('/account/email')).status, 302);
+    const { email } = await accountWithAddress(t.app, 'private');
+    const { client: other } = await registered('nosy');
+    assert.ok(!(await (await other.get('/account/email')).text()).includes(email));
+  });
+});
+
+describe('a confirmation link', () => {
+  it('works once, also when three browsers follow it at the same moment', async () => {
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const { client } = await registered('verify_parallel');
+      const mail = await addAddress(client, uniqueAddress('verify_parallel'));
+      const link = linkIn(mail, '/verify-email');
+      const results = await Promise.all([1, 2, 3].map(() => new Client(t.app.baseUrl).get(link)));
+      const outcomes = results.map((r) => r.headers.get('location')).sort();
+      assert.deepEqual(outcomes, ['/verify-email/done?outcome=invalid', '/verify-email/done?outcome=invalid', '/verify-email/done?outcome=verified'], `round ${round}`);
+    }
+  });
+
+  it('expires, and only the newest one works', async () => {
+    const { client, username } = await registered('verify_expiry');
+    const older = await addAddress(client, uniqueAddress('verify_first'));
+    const newer = await addAddress(client, uniqueAddress('verify_second'));
+    assert.equal((await client.get(linkIn(older, '/verify-email'))).headers.get('location'), '/verify-email/done?outcome=invalid', 'replaced');
+    await t.app.users.updateOne({ usernameKey: username.toLowerCase() }, { $set: { 'pendingEmail.expiresAt': new Date(Date.now() - 1000) } });
+    assert.equal((await client.get(linkIn(newer, '/verify-email'))).headers.get('location'), '/verify-email/done?outcome=invalid', 'expired');
+    assert.equal(await confirmedOn(client), 'none');
+  });
+
+  it('is stored only as a hash', async () => {
+    const { client } = await registered('verify_hash');
+    const token = tokenIn(await addAddress(client, uniqueAddress('verify_hash')), '/verify-email');
+    const users = await t.app.connection.getClient().db(t.app.connection.name).collection('users').find().toArray();
+    assert.ok(!JSON.stringify(users).includes(token));
+  });
+
+  it('cannot take an address another account has confirmed; several may wait for it, the first link followed wins', async () => {
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const email = uniqueAddress('contested');
+      const accounts = await Promise.all([1, 2, 3].map(() => registered('contested')));
+      const mails = [];
+      for (const { client } of accounts) mails.push(await addAddress(client, email));
+      const results = await Promise.all(mails.map((mail) => new Client(t.app.baseUrl).get(linkIn(mail, '/verify-email'))));
+      const outcomes = results.map((r) => r.headers.get('location')).sort();
+      assert.deepEqual(outcomes, ['/verify-email/done?outcome=taken', '/verify-email/done?outcome=taken', '/verify-email/done?outcome=verified'], `round ${round}`);
+      assert.equal(await t.app.users.countDocuments({ emailKey: email }), 1, `round ${round}`);
+    }
+  });
+});
+
+describe('changing the address', () => {
+  it('needs the password checked recently (sudo mode): an old login is asked for it first, and nothing is sent', async () => {
+    const { client } = await registered('sudo');
+    const sessions = t.app.connection.getClient().db(t.app.connection.name).collection<{ _id: string }>('sessions');
+    await sessions.updateOne(
+      { _id: storedIdFromCookie(client.cookies.get(t.app.config.session.cookieName)) },
+      { $set: { 'session.authenticatedAt': Date.now() - 11 * 60_000 } },
+    );
+    const page = await client.get('/account/email');
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get('location'), '/account/confirm?next=/account/email');
+    const csrf = await client.csrfToken('/account/password');
+    const after = mailbox(t.app).lastId();
+    const email = uniqueAddress('sudo');
+    for (const path of ['/account/email', '/account/email/remove']) {
+      const res = await client.post(path, { email, _csrf: csrf });
+      assert.equal(res.status, 303, path);
+      assert.match(res.headers.get('location') ?? '', /^\/account\/confirm\?next=/, path);
+    }
+    await t.app.mailSettled();
+    assert.equal(mailbox(t.app).lastId(), after, 'no mail was sent');
+  });
+
+  it('keeps the confirmed one until the new one is confirmed, and tells the old one', async () => {
+    const { client, email } = await accountWithAddress(t.app, 'change');
+    const after = mailbox(t.app).lastId();
+    const newEmail = uniqueAddress('changed');
+    const confirmation = await addAddress(client, newEmail);
+    const notice = await mailbox(t.app).waitFor(email, { after });
+    assert.match(notice.subject, /email address is being changed/);
+    assert.equal(await confirmedOn(client), email, 'the old address stays until the new one is confirmed');
+    await client.get(linkIn(confirmation, '/verify-email'));
+    assert.equal(await confirmedOn(client), newEmail);
+  });
+
+  it('removing it leaves the account without one, and tells the address', async () => {
+    const { client, username, email } = await accountWithAddress(t.app, 'remove');
+    const after = mailbox(t.app).lastId();
+    const res = await client.post('/account/email/remove', {}, { formPage: '/account/email' });
+    assert.match((await mailbox(t.app).waitFor(email, { after })).subject, /was removed/);
+    assert.equal(res.status, 303);
+    assert.equal(await confirmedOn(client), 'none');
+    const user = await t.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.equal(user?.emailKey, undefined);
+  });
+});

@@ -1,0 +1,51 @@
+// Mail delivery: a mail server that fails never fails a page (the failure is
+// logged, without SMTP_URL's password), and the catcher's inbox page exists
+// only outside production.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PRODUCTION_TEST_ENV, useTestApp } from './helpers/app.js';
+import { Client, uniqueUsername } from './helpers/client.js';
+import { captureLogs, eventually } from './helpers/logs.js';
+import { PASSWORD } from './helpers/mail.js';
+
+describe('a mail server that is down', () => {
+  const logs = captureLogs();
+  const SMTP_PASSWORD = 'smtp-password-never-logged';
+  // port 9 (discard) on this machine: nothing listens, every connection is refused
+  const broken = useTestApp({ env: { SMTP_URL: `smtp://mailer:${SMTP_PASSWORD}@127.0.0.1:9` }, logger: logs.logger });
+
+  it('fails no page: forgot password, registration with an address; each failure is logged without the password', async () => {
+    const app = broken.app;
+    const username = uniqueUsername('smtp_down');
+    const email = `${username.toLowerCase()}@example.test`;
+    const res = await new Client(app.baseUrl).post('/register', { username, password: PASSWORD, confirmPassword: PASSWORD, email });
+    assert.equal(res.status, 303, 'registered, though the confirmation mail cannot go out');
+    // a confirmed address, as if its link had been followed
+    await app.users.updateOne({ usernameKey: username.toLowerCase() }, { $set: { email, emailKey: email } });
+    for (const identifier of [username, email]) {
+      const asked = await new Client(app.baseUrl).post('/forgot-password', { identifier }, { formPage: '/forgot-password' });
+      assert.equal(asked.status, 303, identifier);
+      assert.equal(asked.headers.get('location'), '/forgot-password/sent');
+    }
+    await app.mailSettled();
+    await eventually(() => logs.events().filter((e) => e.event === 'password-reset-request').length === 2, 'two failed reset mails logged');
+    assert.ok(logs.events().some((e) => e.event === 'email-verification-mail' && e.level === 50), 'the failed confirmation mail is logged as an error');
+    assert.ok(!logs.lines.join('\n').includes(SMTP_PASSWORD), "SMTP_URL's password is in no log line");
+  });
+});
+
+describe('the inbox page', () => {
+  const dev = useTestApp();
+  const prod = useTestApp({ env: PRODUCTION_TEST_ENV });
+
+  it('shows the catcher\'s mail in development', async () => {
+    const res = await new Client(dev.app.baseUrl).get('/dev/mail');
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /<h1>Mail catcher<\/h1>/);
+  });
+
+  it('does not exist in production', async () => {
+    const res = await new Client(prod.app.baseUrl, { 'x-forwarded-proto': 'https' }).get('/dev/mail');
+    assert.equal(res.status, 404);
+  });
+});
