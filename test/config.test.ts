@@ -154,7 +154,7 @@ describe('config', () => {
 });
 
 describe('mail settings', () => {
-  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET, PUBLIC_URL: 'https://cloakroom.example.com' };
+  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET, PUBLIC_URL: 'https://cloakroom.example.com', TWO_FACTOR_KEY: 'k'.repeat(40) };
 
   it('are on by default, with the local mail catcher and the documented lifetimes and limits', () => {
     assert.deepEqual(loadConfig({}).mail, {
