@@ -68,8 +68,20 @@ export interface Config {
     anonymousSessionsPerIpPerHour: number;
   };
   trustProxy: boolean | number | string;
+  // the site's address as its visitors see it (https://example.com): links in
+  // mail, and the origin passkeys are bound to. Never the request's Host header
+  publicUrl: string;
   // how long a SIGTERM waits for requests in flight before exiting anyway
   shutdownGraceMs: number;
+  // passkeys (WebAuthn): the relying party a passkey is bound to (auth/passkeys.ts)
+  webauthn: {
+    // a domain name: PUBLIC_URL's host, or a parent domain of it (WEBAUTHN_RP_ID)
+    rpId: string;
+    // the origin browsers must report: PUBLIC_URL's
+    origin: string;
+    // shown by the browser when it asks to create a passkey
+    rpName: string;
+  };
   demo: {
     // a public demo: a banner on every page, accounts removed after accountTtlMs
     enabled: boolean;
@@ -179,6 +191,8 @@ const envSchema = z.object({
   REGISTRATIONS_PER_IP_PER_HOUR: intInRange('REGISTRATIONS_PER_IP_PER_HOUR', 1, 1_000_000, 10),
   ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: intInRange('ANONYMOUS_SESSIONS_PER_IP_PER_HOUR', 1, 10_000_000, 300),
   TRUST_PROXY: optionalString,
+  PUBLIC_URL: optionalString,
+  WEBAUTHN_RP_ID: optionalString,
   SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
   DEMO_MODE: z
     .enum(['true', 'false'], { message: 'DEMO_MODE must be true or false' })
@@ -214,6 +228,54 @@ export function trustProxyWarning(config: Pick<Config, 'isProduction' | 'trustPr
   }
   if (!config.isProduction || typeof hops !== 'number' || hops === 0) return undefined;
   return `TRUST_PROXY=${hops} trusts X-Forwarded-For from whoever connects: a client that can reach this port directly can forge its address and dodge every per-address limit; ${TRUST_PROXY_FIX}`;
+}
+
+/** PUBLIC_URL as an origin (no path, no trailing slash); http://localhost:<PORT> outside production. */
+function parsePublicUrl(raw: string | undefined, port: number, isProduction: boolean, problems: string[]): string {
+  if (raw === undefined) return `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`PUBLIC_URL must be an address such as https://example.com (got "${raw}")`);
+    return raw;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push('PUBLIC_URL must start with https:// (or http:// outside production)');
+  if (isProduction && url.protocol !== 'https:') problems.push('PUBLIC_URL must start with https:// when NODE_ENV=production');
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    problems.push('PUBLIC_URL must be an origin only, such as https://example.com: no path, query or credentials');
+  }
+  return url.origin;
+}
+
+// WebAuthn refuses IP addresses as a relying party: a passkey belongs to a domain name
+const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
+
+/**
+ * The relying-party ID passkeys are bound to: PUBLIC_URL's host, or a parent
+ * domain of it (WEBAUTHN_RP_ID=example.com for https://login.example.com, so
+ * that passkeys also work on other subdomains). Browsers refuse any other.
+ */
+function relyingPartyId(publicUrl: string, override: string | undefined, isProduction: boolean, problems: string[]): string {
+  let host: string;
+  try {
+    host = new URL(publicUrl).hostname;
+  } catch {
+    return '';
+  }
+  if (override === undefined) {
+    if (isProduction && IP_ADDRESS.test(host)) {
+      problems.push(`PUBLIC_URL's host ${host} is an IP address: passkeys need a domain name; serve the site under one`);
+    }
+    return host;
+  }
+  const rpId = override.toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rpId) || IP_ADDRESS.test(rpId)) {
+    problems.push(`WEBAUTHN_RP_ID must be a domain name such as example.com (got "${override}")`);
+  } else if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+    problems.push(`WEBAUTHN_RP_ID must be PUBLIC_URL's host (${host}) or a domain it is under; browsers refuse passkeys for any other`);
+  }
+  return rpId;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -271,6 +333,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
 
+  const publicUrl = parsePublicUrl(e.PUBLIC_URL, e.PORT, isProduction, problems);
+  const rpId = relyingPartyId(publicUrl, e.WEBAUTHN_RP_ID, isProduction, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const usingDevSecret = secrets.length === 0;
@@ -317,6 +382,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    publicUrl,
+    webauthn: { rpId, origin: publicUrl, rpName: 'Cloakroom' },
     demo: { enabled: e.DEMO_MODE, accountTtlMs: e.DEMO_ACCOUNT_TTL },
   };
 }
