@@ -1,6 +1,7 @@
 // session data: what Cloakroom keeps in the cloakroom (the session document).
 // Module augmentation gives req.session these typed fields everywhere.
 import 'express-session';
+import type { CeremonyPurpose, PendingCeremony } from '../auth/passkey-challenges.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -22,5 +23,8 @@ declare module 'express-session' {
     handle: string;
     // the browser that logged in (User-Agent, cut to 256 characters), to tell sessions apart
     userAgent: string;
+    // passkey ceremonies under way: the challenge each must sign, used once
+    // and for five minutes (auth/passkey-challenges.ts)
+    passkeyChallenges: Partial<Record<CeremonyPurpose, PendingCeremony>>;
   }
 }
