@@ -14,6 +14,7 @@ import { requestLogger } from './middleware/request-log.js';
 import { staticAssets } from './middleware/static-assets.js';
 import { sessionEndedElsewhere, templateLocals } from './middleware/locals.js';
 import { noStoreWhenLoggedIn } from './middleware/no-store.js';
+import { createPasskeyModel } from './models/passkey.js';
 import type { UserModel } from './models/user.js';
 import { VIEWS_DIR } from './paths.js';
 import { describeDuration } from './duration.js';
@@ -45,8 +46,8 @@ export interface AppDeps {
 const FORM_BODY_LIMIT = '8kb';
 
 // browser features this site never uses, refused to its pages and to anything
-// they might embed. Passkeys (WebAuthn), if added, need
-// publickey-credentials-get=(self) and publickey-credentials-create=(self).
+// they might embed; and passkeys (WebAuthn), allowed to this site's own pages
+// only, never to a frame from elsewhere
 const PERMISSIONS_POLICY = [
   'accelerometer',
   'autoplay',
@@ -64,14 +65,13 @@ const PERMISSIONS_POLICY = [
   'midi',
   'payment',
   'picture-in-picture',
-  'publickey-credentials-create',
-  'publickey-credentials-get',
   'screen-wake-lock',
   'serial',
   'usb',
   'xr-spatial-tracking',
 ]
   .map((feature) => `${feature}=()`)
+  .concat(['publickey-credentials-create=(self)', 'publickey-credentials-get=(self)'])
   .join(', ');
 
 export function createApp(deps: AppDeps): Express {
@@ -89,6 +89,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('view cache', config.isProduction);
   // the demo banner on every page (see DEMO_MODE)
   app.locals.demo = config.demo.enabled ? { ttl: describeDuration(config.demo.accountTtlMs) } : undefined;
+  // the origin passkeys work on: their pages say so when opened at another address
+  app.locals.passkeyOrigin = config.webauthn.origin;
   // every route, with its guards: routes/index.ts
   const routes = routeTable({
     users,
@@ -101,6 +103,9 @@ export function createApp(deps: AppDeps): Express {
     lab: deps.lab,
     appSessionStore: sessionStore,
     isProduction: config.isProduction,
+    // the users' connection: no I/O here, its indexes are made in app-services.ts
+    passkeys: createPasskeyModel(users.db),
+    relyingParty: config.webauthn,
   });
   // the home page links to the lab where there is one (never in production)
   app.locals.labAvailable = routes.lab !== undefined;

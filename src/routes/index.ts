@@ -26,6 +26,10 @@ import { healthChecks, type HealthChecks } from './health.js';
 import { homePage } from './home.js';
 import { loginPage, type AuthDeps } from './login.js';
 import { logoutAction } from './logout.js';
+import { passkeyCeremonies, type RelyingParty } from '../auth/passkeys.js';
+import type { PasskeyModel } from '../models/passkey.js';
+import { passkeyLogin } from './passkey-login.js';
+import { passkeyPages } from './passkeys.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
 
@@ -37,6 +41,9 @@ export interface RouteDeps extends AuthDeps {
   /** the app's session store, which the lab's header reads (read only) */
   appSessionStore: Store;
   isProduction: boolean;
+  passkeys: PasskeyModel;
+  /** who passkeys belong to: config.webauthn, from PUBLIC_URL (never the Host header) */
+  relyingParty: RelyingParty;
 }
 
 export function routeTable(deps: RouteDeps) {
@@ -44,6 +51,8 @@ export function routeTable(deps: RouteDeps) {
   const [home, register, login, logout] = [homePage(), registerPage(deps), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
   const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
+  const ceremonies = passkeyCeremonies(deps.passkeys, deps.relyingParty);
+  const [passkeySignIn, passkeys] = [passkeyLogin({ ...deps, ceremonies }), passkeyPages({ ...deps, ceremonies })];
 
   // mounted first, before the session and the HTTPS check: a load balancer
   // polls them over plain HTTP, and they never cost a session lookup
@@ -64,6 +73,8 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/register',               noStore,                          register.submit);
   pages.get( '/login',                  noStore, anonymousSessions,       login.form); //          routes/login.ts
   pages.post('/login',                  noStore,                          login.submit);
+  pages.get( '/login/passkey',          noStore, anonymousSessions,       passkeySignIn.options); // routes/passkey-login.ts
+  pages.post('/login/passkey',          noStore,                          passkeySignIn.submit);
   pages.post('/logout',                                                   logout.submit); //       routes/logout.ts
   pages.get( '/dashboard',              noStore, requireLogin,            dashboard.show); //      routes/dashboard.ts
   pages.get( '/dashboard/session.json', noStore, requireLogin,            dashboard.storedSession);
@@ -74,6 +85,12 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/account/password',       noStore, requireLogin,            account.changePassword);
   pages.get( '/account/delete',         noStore, requireLogin,            account.deleteForm);
   pages.post('/account/delete',         noStore, requireLogin,            account.deleteAccount);
+  pages.get( '/account/passkeys',       noStore, requireLogin,            passkeys.list); //       routes/passkeys.ts
+  pages.get( '/account/passkeys/new',   noStore, requireLogin,            passkeys.newForm);
+  pages.get( '/account/passkeys/new/options', noStore, requireLogin,      passkeys.newOptions);
+  pages.post('/account/passkeys',       noStore, requireLogin,            passkeys.add);
+  pages.post('/account/passkeys/rename', noStore, requireLogin,           passkeys.rename);
+  pages.post('/account/passkeys/remove', noStore, requireLogin,           passkeys.remove);
 
   return { probes, lab, pages };
 }
