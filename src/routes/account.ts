@@ -5,6 +5,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
+import type { PasskeyModel } from '../models/passkey.js';
 import { usernameKey } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
@@ -13,6 +14,7 @@ import type { AuthDeps } from './login.js';
 
 export interface AccountDeps extends AuthDeps {
   userSessions: UserSessions;
+  passkeys: PasskeyModel;
 }
 
 const WRONG_PASSWORD = 'That is not your current password';
@@ -125,6 +127,7 @@ export function accountPages(deps: AccountDeps) {
     // sessions first, then the user: if this stops halfway, the account is
     // still there to log in to and delete again, and nothing is orphaned
     await userSessions.endAll(userId);
+    await deps.passkeys.deleteMany({ userId: user._id });
     await users.deleteOne({ _id: user._id });
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');
