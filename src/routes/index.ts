@@ -73,8 +73,6 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/register',               noStore,                          register.submit);
   pages.get( '/login',                  noStore, anonymousSessions,       login.form); //          routes/login.ts
   pages.post('/login',                  noStore,                          login.submit);
-  pages.get( '/login/passkey',          noStore, anonymousSessions,       passkeySignIn.options); // routes/passkey-login.ts
-  pages.post('/login/passkey',          noStore,                          passkeySignIn.submit);
   pages.post('/logout',                                                   logout.submit); //       routes/logout.ts
   pages.get( '/dashboard',              noStore, requireLogin,            dashboard.show); //      routes/dashboard.ts
   pages.get( '/dashboard/session.json', noStore, requireLogin,            dashboard.storedSession);
@@ -85,6 +83,8 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/account/password',       noStore, requireLogin,            account.changePassword);
   pages.get( '/account/delete',         noStore, requireLogin,            account.deleteForm);
   pages.post('/account/delete',         noStore, requireLogin,            account.deleteAccount);
+  pages.get( '/login/passkey',          noStore, anonymousSessions,       passkeySignIn.options); // routes/passkey-login.ts
+  pages.post('/login/passkey',          noStore,                          passkeySignIn.submit);
   pages.get( '/account/passkeys',       noStore, requireLogin,            passkeys.list); //       routes/passkeys.ts
   pages.get( '/account/passkeys/new',   noStore, requireLogin,            passkeys.newForm);
   pages.get( '/account/passkeys/new/options', noStore, requireLogin,      passkeys.newOptions);
