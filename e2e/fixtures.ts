@@ -7,9 +7,11 @@ import { ChangePasswordPage, DeleteAccountPage } from './pages/account-pages.js'
 import { DashboardPage } from './pages/dashboard-page.js';
 import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage } from './pages/lab-pages.js';
 import { LoginPage } from './pages/login-page.js';
+import { AddPasskeyPage, PasskeysPage } from './pages/passkey-pages.js';
 import { RegisterPage } from './pages/register-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
 import { logInOverHttp, registerOverHttp } from './support/accounts.js';
+import { localhostURL } from './support/env.js';
 
 export interface Credentials {
   username: string;
@@ -27,6 +29,8 @@ interface Fixtures {
   lostUpdatesPage: LostUpdatesPage;
   saveUninitializedPage: SaveUninitializedPage;
   resurrectionPage: ResurrectionPage;
+  passkeysPage: PasskeysPage;
+  addPasskeyPage: AddPasskeyPage;
   /** Credentials for an account that does not exist yet. */
   newUser: Credentials;
   /** An account that exists (created over HTTP), not logged in anywhere. */
@@ -74,6 +78,12 @@ export const test = base.extend<Fixtures>({
   resurrectionPage: async ({ page }, use) => {
     await use(new ResurrectionPage(page));
   },
+  passkeysPage: async ({ page }, use) => {
+    await use(new PasskeysPage(page));
+  },
+  addPasskeyPage: async ({ page }, use) => {
+    await use(new AddPasskeyPage(page));
+  },
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the object pattern
   newUser: async ({}, use) => {
     await use({
@@ -107,6 +117,36 @@ export const test = base.extend<Fixtures>({
       return pages;
     });
     await Promise.all(contexts.map((context) => context.close()));
+  },
+});
+
+/** Chromium's virtual authenticator (over CDP), attached to the test's page. */
+export interface VirtualAuthenticator {
+  /** The passkeys it holds: how many, and each one's signature count. */
+  credentials(): Promise<{ credentialId: string; signCount: number; isResidentCredential: boolean }[]>;
+}
+
+/**
+ * For passkey journeys: the whole test at http://localhost:<port> (WebAuthn
+ * needs a domain name, see localhostURL), and a virtual authenticator in the
+ * test's browser: a platform authenticator that keeps discoverable passkeys
+ * and verifies its user (as a fingerprint would) without asking anyone.
+ */
+export const passkeyTest = test.extend<{ virtualAuthenticator: VirtualAuthenticator }>({
+  baseURL: async ({ baseURL }, use) => {
+    await use(localhostURL(baseURL ?? ''));
+  },
+  virtualAuthenticator: async ({ page }, use) => {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    });
+    await use({
+      credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    });
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    await cdp.detach();
   },
 });
 

@@ -6,6 +6,7 @@ export class LoginPage {
   readonly password: Locator;
   readonly submit: Locator;
   readonly error: Locator;
+  readonly passkey: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Log in' });
@@ -13,6 +14,7 @@ export class LoginPage {
     this.password = page.getByLabel('Password', { exact: true });
     this.submit = page.getByRole('main').getByRole('button', { name: 'Log in' });
     this.error = page.getByRole('alert');
+    this.passkey = page.getByRole('button', { name: 'Sign in with a passkey' });
   }
 
   async goto(): Promise<void> {

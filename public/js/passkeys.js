@@ -54,7 +54,8 @@ async function runCeremony(form, options) {
 
 /** The login page: passkeys offered in the username field's autofill, where the browser can. */
 async function offerInAutofill(form, options) {
-  if (!(await browserSupportsWebAuthnAutofill())) return;
+  // off on the page that says a passkey just failed: the button still works
+  if (form.dataset.autofill === 'off' || !(await browserSupportsWebAuthnAutofill())) return;
   try {
     submitWith(form, await startAuthentication({ optionsJSON: options, useBrowserAutofill: true }));
   } catch {

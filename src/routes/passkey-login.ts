@@ -47,6 +47,9 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
       errors: { form: message },
       next: next === DEFAULT_AFTER_LOGIN ? '' : next,
       csrfToken: ensureCsrfToken(req),
+      // not offered in the autofill again at once: an authenticator that
+      // answers by itself would send the same refused passkey in a loop
+      passkeyFailed: true,
     });
   }
 
