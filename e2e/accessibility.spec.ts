@@ -27,8 +27,8 @@ test('home, register, login and error pages', async ({ page, registerPage }) => 
 });
 
 test('dashboard and account pages', async ({ page, dashboardPage, loggedInUser }) => {
-  // six pages through axe, each a few seconds on a busy two-core machine
-  test.setTimeout(60_000);
+  // eight pages through axe, each a few seconds on a busy two-core machine
+  test.setTimeout(90_000);
   await dashboardPage.goto();
   await expect(dashboardPage.heading).toHaveText(`Hello, ${loggedInUser.username}`);
   // with the session inspector's document loaded
@@ -36,11 +36,11 @@ test('dashboard and account pages', async ({ page, dashboardPage, loggedInUser }
   await expectNoSeriousViolations(page, '/dashboard');
   await page.goto('/sessions');
   await expectNoSeriousViolations(page, '/sessions');
-  for (const path of ['/account/password', '/account/delete']) {
+  for (const path of ['/account/password', '/account/confirm', '/account/delete']) {
     await page.goto(path);
     await expectNoSeriousViolations(page, path);
     // and with errors showing
-    await page.getByRole('button', { name: /Change password|Delete my account/ }).click();
+    await page.getByRole('button', { name: /Change password|Confirm|Delete my account/ }).click();
     await expectNoSeriousViolations(page, `${path} with errors`);
   }
 });

@@ -1,4 +1,5 @@
 // Journey 13: the account lifecycle in the browser: change password, delete account, demo mode.
+// Journey 26: sudo mode: past REAUTH_WINDOW, deleting the account asks for the password once.
 import { expect, test } from './fixtures.js';
 import { ChangePasswordPage } from './pages/account-pages.js';
 import { DashboardPage } from './pages/dashboard-page.js';
@@ -27,7 +28,7 @@ test('changing the password in one browser signs the other one out', async ({ lo
 test('a deleted account cannot log in again', async ({ page, loginPage, dashboardPage, deleteAccountPage, loggedInUser }) => {
   await dashboardPage.goto();
   await page.getByRole('link', { name: 'Delete your account' }).click();
-  await deleteAccountPage.deleteWith(loggedInUser.password);
+  await deleteAccountPage.deleteAccount();
   await expect(page).toHaveURL('/?notice=account-deleted');
   await expect(page.getByRole('status')).toContainText('Your account and all its sessions have been deleted');
 
@@ -45,5 +46,28 @@ test('the demo banner shows only in demo mode', async ({ page }) => {
     await expect(page.getByRole('note')).toHaveText(/This is a public demo\. Accounts are deleted 1 day after they are created/);
   } finally {
     await demo.stop();
+  }
+});
+
+test('sudo mode: an older login confirms its password once, then deletes', async ({ page, dashboardPage, confirmPage, deleteAccountPage, loggedInUser }) => {
+  test.setTimeout(60_000);
+  // the same database and cookies (same host), with a 2-second window
+  const strict = await startInstance({ env: { REAUTH_WINDOW: '2s' } });
+  try {
+    await page.goto(`${strict.url}/dashboard`);
+    await expect(dashboardPage.heading).toBeVisible();
+    // the login is older than the window now
+    await page.waitForTimeout(2500);
+    await page.getByRole('link', { name: 'Delete your account' }).click();
+    await expect(confirmPage.heading).toBeVisible();
+    await expect(page).toHaveURL(`${strict.url}/account/confirm?next=/account/delete`);
+    await confirmPage.confirmWith('not the password');
+    await expect(confirmPage.password).toHaveAccessibleDescription(/That is not your password/);
+    await confirmPage.confirmWith(loggedInUser.password);
+    await expect(page).toHaveURL(`${strict.url}/account/delete`);
+    await deleteAccountPage.deleteAccount();
+    await expect(page).toHaveURL(`${strict.url}/?notice=account-deleted`);
+  } finally {
+    await strict.stop();
   }
 });

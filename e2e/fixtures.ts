@@ -3,7 +3,7 @@
 // server-side state, and almost every journey here logs out, signs sessions out, changes the password or deletes the account.
 import { randomBytes } from 'node:crypto';
 import { expect, test as base, type BrowserContext, type Page } from '@playwright/test';
-import { ChangePasswordPage, DeleteAccountPage } from './pages/account-pages.js';
+import { ChangePasswordPage, ConfirmPage, DeleteAccountPage } from './pages/account-pages.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage } from './pages/lab-pages.js';
 import { LoginPage } from './pages/login-page.js';
@@ -25,6 +25,7 @@ interface Fixtures {
   sessionsPage: SessionsPage;
   changePasswordPage: ChangePasswordPage;
   deleteAccountPage: DeleteAccountPage;
+  confirmPage: ConfirmPage;
   redirectRacePage: RedirectRacePage;
   lostUpdatesPage: LostUpdatesPage;
   saveUninitializedPage: SaveUninitializedPage;
@@ -62,6 +63,9 @@ export const test = base.extend<Fixtures>({
   },
   changePasswordPage: async ({ page }, use) => {
     await use(new ChangePasswordPage(page));
+  },
+  confirmPage: async ({ page }, use) => {
+    await use(new ConfirmPage(page));
   },
   deleteAccountPage: async ({ page }, use) => {
     await use(new DeleteAccountPage(page));

@@ -64,7 +64,7 @@ test('logged-in pages fit a phone and log no errors', async ({ page, dashboardPa
   await expect(page.getByTestId('session-document')).toContainText('"dashboardVisits"');
   await expectNoHorizontalOverflow(page, '/dashboard');
   for (const path of ['/', '/sessions', '/no/such/page']) await visit(page, path);
-  for (const path of ['/account/password', '/account/delete']) {
+  for (const path of ['/account/password', '/account/confirm', '/account/delete']) {
     await visit(page, path);
     // and with its errors showing
     await page.getByRole('main').getByRole('button').click();

@@ -16,6 +16,10 @@ export interface Config {
   isProduction: boolean;
   host: string;
   port: number;
+  // the address people use to reach the site (PUBLIC_URL), as an origin: the
+  // links in mail and the passkeys' relying party come from here, never from
+  // a request's Host header, which the client writes
+  publicUrl: string;
   logLevel: string;
   // undefined means "start the local database" (never in production)
   mongodbUri: string | undefined;
@@ -40,6 +44,12 @@ export interface Config {
     idleTimeoutMs: number;
     // logged out this long after login, however busy the session is
     absoluteTimeoutMs: number;
+    // "Keep me signed in on this device": a persistent cookie, and these
+    // longer timeouts instead of the two above
+    rememberMe: { idleTimeoutMs: number; absoluteTimeoutMs: number };
+    // sudo mode: how long a password (or passkey) check lets this session do
+    // what matters most (session/recent-auth.ts)
+    reauthWindowMs: number;
     secureCookie: boolean;
   };
   // how whatever expires leaves MongoDB: sessions, throttle counters, demo accounts
@@ -68,9 +78,6 @@ export interface Config {
     anonymousSessionsPerIpPerHour: number;
   };
   trustProxy: boolean | number | string;
-  // the site's address as its visitors see it (https://example.com): links in
-  // mail, and the origin passkeys are bound to. Never the request's Host header
-  publicUrl: string;
   // how long a SIGTERM waits for requests in flight before exiting anyway
   shutdownGraceMs: number;
   // passkeys (WebAuthn): the relying party a passkey is bound to (auth/passkeys.ts)
@@ -147,6 +154,8 @@ const envSchema = z.object({
     .transform((v) => v ?? 'development'),
   HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   PORT: intInRange('PORT', 0, 65535, 3000),
+  PUBLIC_URL: optionalString,
+  WEBAUTHN_RP_ID: optionalString,
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -176,6 +185,9 @@ const envSchema = z.object({
   ),
   SESSION_IDLE_TIMEOUT: duration('SESSION_IDLE_TIMEOUT', 1000, 30 * 86_400_000, '30m'),
   SESSION_ABSOLUTE_TIMEOUT: duration('SESSION_ABSOLUTE_TIMEOUT', 1000, 30 * 86_400_000, '12h'),
+  REMEMBER_ME_IDLE_TIMEOUT: duration('REMEMBER_ME_IDLE_TIMEOUT', 1000, 400 * 86_400_000, '7d'),
+  REMEMBER_ME_ABSOLUTE_TIMEOUT: duration('REMEMBER_ME_ABSOLUTE_TIMEOUT', 1000, 400 * 86_400_000, '30d'),
+  REAUTH_WINDOW: duration('REAUTH_WINDOW', 1000, 86_400_000, '10m'),
   SESSION_EXPIRY_MODE: z
     .enum(['auto', 'ttl', 'sweep'], { message: 'SESSION_EXPIRY_MODE must be auto, ttl or sweep' })
     .optional()
@@ -191,8 +203,6 @@ const envSchema = z.object({
   REGISTRATIONS_PER_IP_PER_HOUR: intInRange('REGISTRATIONS_PER_IP_PER_HOUR', 1, 1_000_000, 10),
   ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: intInRange('ANONYMOUS_SESSIONS_PER_IP_PER_HOUR', 1, 10_000_000, 300),
   TRUST_PROXY: optionalString,
-  PUBLIC_URL: optionalString,
-  WEBAUTHN_RP_ID: optionalString,
   SHUTDOWN_GRACE_SECONDS: intInRange('SHUTDOWN_GRACE_SECONDS', 1, 600, 10),
   DEMO_MODE: z
     .enum(['true', 'false'], { message: 'DEMO_MODE must be true or false' })
@@ -230,20 +240,30 @@ export function trustProxyWarning(config: Pick<Config, 'isProduction' | 'trustPr
   return `TRUST_PROXY=${hops} trusts X-Forwarded-For from whoever connects: a client that can reach this port directly can forge its address and dodge every per-address limit; ${TRUST_PROXY_FIX}`;
 }
 
-/** PUBLIC_URL as an origin (no path, no trailing slash); http://localhost:<PORT> outside production. */
-function parsePublicUrl(raw: string | undefined, port: number, isProduction: boolean, problems: string[]): string {
-  if (raw === undefined) return `http://localhost:${port}`;
+/**
+ * PUBLIC_URL as an origin ("https://example.com", no path). Required in
+ * production, where it must be https; elsewhere http://localhost:<PORT>.
+ */
+function parsePublicUrl(raw: string | undefined, isProduction: boolean, port: number, problems: string[]): string {
+  const fix = 'set it to the address people type to reach the site, e.g. PUBLIC_URL=https://cloakroom.example.com';
+  if (raw === undefined) {
+    if (isProduction) problems.push(`PUBLIC_URL is required when NODE_ENV=production: ${fix}`);
+    return `http://localhost:${port}`;
+  }
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    problems.push(`PUBLIC_URL must be an address such as https://example.com (got "${raw}")`);
+    problems.push(`PUBLIC_URL is not a URL: ${fix}`);
     return raw;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push('PUBLIC_URL must start with https:// (or http:// outside production)');
-  if (isProduction && url.protocol !== 'https:') problems.push('PUBLIC_URL must start with https:// when NODE_ENV=production');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    problems.push(`PUBLIC_URL must start with https:// (or http:// outside production): ${fix}`);
+  } else if (isProduction && url.protocol !== 'https:') {
+    problems.push(`PUBLIC_URL must start with https:// when NODE_ENV=production: ${fix}`);
+  }
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    problems.push('PUBLIC_URL must be an origin only, such as https://example.com: no path, query or credentials');
+    problems.push(`PUBLIC_URL must be an origin only (scheme, host and port), without a path, query or user: ${fix}`);
   }
   return url.origin;
 }
@@ -333,7 +353,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
 
-  const publicUrl = parsePublicUrl(e.PUBLIC_URL, e.PORT, isProduction, problems);
+  if (e.REMEMBER_ME_ABSOLUTE_TIMEOUT < e.REMEMBER_ME_IDLE_TIMEOUT) {
+    problems.push('REMEMBER_ME_ABSOLUTE_TIMEOUT must not be shorter than REMEMBER_ME_IDLE_TIMEOUT');
+  }
+  const publicUrl = parsePublicUrl(e.PUBLIC_URL, isProduction, e.PORT, problems);
   const rpId = relyingPartyId(publicUrl, e.WEBAUTHN_RP_ID, isProduction, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -344,6 +367,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     isProduction,
     host: e.HOST,
     port: e.PORT,
+    publicUrl,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     mongodbUri: e.MONGODB_URI,
     db: {
@@ -360,6 +384,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cookieName: `${isProduction ? '__Host-' : ''}${e.SESSION_COOKIE_NAME ?? 'cloakroom.sid'}`,
       idleTimeoutMs: e.SESSION_IDLE_TIMEOUT,
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_TIMEOUT,
+      // never shorter than a login without the box ticked
+      rememberMe: {
+        idleTimeoutMs: Math.max(e.REMEMBER_ME_IDLE_TIMEOUT, e.SESSION_IDLE_TIMEOUT),
+        absoluteTimeoutMs: Math.max(e.REMEMBER_ME_ABSOLUTE_TIMEOUT, e.SESSION_ABSOLUTE_TIMEOUT),
+      },
+      reauthWindowMs: e.REAUTH_WINDOW,
       // Secure cookies are only sent over HTTPS: on plain http://localhost the
       // browser would drop them and nobody could stay logged in.
       secureCookie: isProduction,
@@ -382,7 +412,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
-    publicUrl,
     webauthn: { rpId, origin: publicUrl, rpName: 'Cloakroom' },
     demo: { enabled: e.DEMO_MODE, accountTtlMs: e.DEMO_ACCOUNT_TTL },
   };

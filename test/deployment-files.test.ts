@@ -55,7 +55,10 @@ describe('.env.example', () => {
 
 describe('docker-compose.yml', () => {
   const { mongo, app, proxy } = compose.services;
-  const appConfig = () => loadConfig({ ...app?.environment, SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) });
+  // as Compose passes it with an empty .env: ${NAME:-default} is the default
+  const withDefaults = (environment: Record<string, string> = {}) =>
+    Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, value.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+  const appConfig = () => loadConfig({ ...withDefaults(app?.environment), SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) });
 
   it('runs an official mongo image with a pinned major version, a volume and a healthcheck', () => {
     assert.ok(mongo, 'a mongo service');
@@ -92,6 +95,9 @@ describe('docker-compose.yml', () => {
     // Docker's grace period outlasts the app's own
     const grace = Number(/^(\d+)s$/.exec(String(app?.stop_grace_period))?.[1]);
     assert.ok(grace * 1000 > config.shutdownGraceMs, 'stop_grace_period longer than SHUTDOWN_GRACE_SECONDS');
+    // the address Caddy serves, whatever SITE_ADDRESS says
+    assert.equal(config.publicUrl, 'https://localhost');
+    assert.equal(app?.environment?.PUBLIC_URL, `https://\${SITE_ADDRESS:-${proxy?.environment?.SITE_ADDRESS}}`);
   });
 
   it('puts Caddy in front: HTTPS published, certificates kept in a volume, started once the app is healthy', () => {

@@ -167,7 +167,8 @@ describe('login', () => {
     assert.equal(cookie.attributes.samesite, 'Lax');
     assert.equal(cookie.attributes.path, '/');
     assert.equal(cookie.attributes.secure, undefined, 'no Secure flag over plain HTTP outside production');
-    assert.ok(cookie.attributes.expires, 'the cookie expires with the session');
+    assert.equal(cookie.attributes.expires, undefined, 'a browser-session cookie: "Keep me signed in" was not ticked');
+    assert.equal(cookie.attributes['max-age'], undefined);
     assert.equal(cookie.attributes.domain, undefined);
     assert.match(decodeURIComponent(cookie.value), /^s:[\w-]+\.[\w+/=-]+$/, 'a signed session ID');
   });

@@ -138,7 +138,7 @@ describe('an ended session stays ended while requests of it are in flight', () =
     for (let round = 1; round <= ROUNDS; round += 1) {
       const { userId, victim, other } = await twoBrowsers('race_delete');
       const res = await endWhileInUse(victim, () =>
-        other.post('/account/delete', { password, confirm: 'yes' }, { formPage: '/account/delete' }),
+        other.post('/account/delete', { confirm: 'yes' }, { formPage: '/account/delete' }),
       );
       assert.equal(res.headers.get('location'), '/?notice=account-deleted');
       await assertEnded(victim, userId, 0, round);

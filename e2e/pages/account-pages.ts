@@ -28,12 +28,10 @@ export class ChangePasswordPage {
 }
 
 export class DeleteAccountPage {
-  readonly password: Locator;
   readonly confirm: Locator;
   readonly submit: Locator;
 
   constructor(readonly page: Page) {
-    this.password = page.getByLabel('Password', { exact: true });
     this.confirm = page.getByLabel('Yes, delete my account for good');
     this.submit = page.getByRole('button', { name: 'Delete my account' });
   }
@@ -42,9 +40,27 @@ export class DeleteAccountPage {
     await this.page.goto('/account/delete');
   }
 
-  async deleteWith(password: string): Promise<void> {
-    await this.password.fill(password);
+  /** Ticks the box and deletes (the password was checked recently: sudo mode, else ConfirmPage first). */
+  async deleteAccount(): Promise<void> {
     await this.confirm.check();
+    await this.submit.click();
+  }
+}
+
+/** Sudo mode's one prompt: the password again before what matters most. */
+export class ConfirmPage {
+  readonly heading: Locator;
+  readonly password: Locator;
+  readonly submit: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { name: 'Confirm it is you' });
+    this.password = page.getByLabel('Password', { exact: true });
+    this.submit = page.getByRole('button', { name: 'Confirm' });
+  }
+
+  async confirmWith(password: string): Promise<void> {
+    await this.password.fill(password);
     await this.submit.click();
   }
 }

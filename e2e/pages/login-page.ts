@@ -4,6 +4,7 @@ export class LoginPage {
   readonly heading: Locator;
   readonly username: Locator;
   readonly password: Locator;
+  readonly keepSignedIn: Locator;
   readonly submit: Locator;
   readonly error: Locator;
   readonly passkey: Locator;
@@ -12,6 +13,7 @@ export class LoginPage {
     this.heading = page.getByRole('heading', { name: 'Log in' });
     this.username = page.getByLabel('Username', { exact: true });
     this.password = page.getByLabel('Password', { exact: true });
+    this.keepSignedIn = page.getByLabel('Keep me signed in on this device');
     this.submit = page.getByRole('main').getByRole('button', { name: 'Log in' });
     this.error = page.getByRole('alert');
     this.passkey = page.getByRole('button', { name: 'Sign in with a passkey' });
@@ -21,9 +23,10 @@ export class LoginPage {
     await this.page.goto('/login');
   }
 
-  async login(username: string, password: string): Promise<void> {
+  async login(username: string, password: string, options: { keepSignedIn?: boolean } = {}): Promise<void> {
     await this.username.fill(username);
     await this.password.fill(password);
+    if (options.keepSignedIn) await this.keepSignedIn.check();
     await this.submit.click();
   }
 }

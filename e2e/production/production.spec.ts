@@ -85,7 +85,7 @@ test('"Your sessions", a password change that signs the other browser out, and a
   await other.context.close();
 
   await deleteAccountPage.goto();
-  await deleteAccountPage.deleteWith(newPassword);
+  await deleteAccountPage.deleteAccount();
   await expect(page).toHaveURL('/?notice=account-deleted');
   await loginPage.goto();
   await loginPage.login(loggedInUser.username, newPassword);

@@ -123,6 +123,7 @@ try {
       PORT: String(appPort),
       MONGODB_URI: mongodbUri,
       TRUST_PROXY: '127.0.0.1',
+      PUBLIC_URL: `https://localhost:${httpsPort}`,
       ...PRODUCTION_TEST_LIMITS,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,6 +28,9 @@ async function fetchOptions(form) {
 
 function submitWith(form, answer) {
   form.querySelector('input[name="response"]').value = JSON.stringify(answer);
+  // the login page's "Keep me signed in" box belongs to the password form
+  const keep = form.querySelector('input[name="rememberMe"]');
+  if (keep) keep.value = document.getElementById('rememberMe')?.checked ? 'on' : '';
   // submit() sends the form as it is, without running this script's submit handler again
   form.submit();
 }

@@ -56,7 +56,17 @@ export const registerForm = z
 export const loginForm = z.object({
   username: requiredString('Enter your username').transform((v) => v.trim()),
   password: requiredString('Enter your password'),
+  // a ticked checkbox sends "on"; an unticked one sends nothing
+  rememberMe: z
+    .literal('on', { error: 'Tick the box or leave it empty' })
+    .optional()
+    .transform((v) => v === 'on'),
 });
+
+/** Whether the form's "Keep me signed in" box was ticked, to show the form again as it was. */
+export function typedRememberMe(body: unknown): boolean {
+  return (body as { rememberMe?: unknown } | undefined)?.rememberMe === 'on';
+}
 
 export type FieldErrors = Partial<Record<string, string>>;
 
@@ -91,7 +101,10 @@ export const changePasswordForm = z
     }
   });
 
-export const deleteAccountForm = z.object({
+export const confirmPasswordForm = z.object({
   password: requiredString('Enter your password'),
+});
+
+export const deleteAccountForm = z.object({
   confirm: z.literal('yes', { error: 'Tick the box to confirm that the account should be deleted' }),
 });

@@ -1,14 +1,16 @@
-// account: change the password, delete the account. Both ask for the current
-// password again (re-authentication for what matters most), and both count a
-// wrong one toward the same throttling as the login form.
+// account: change the password, delete the account. Changing the password
+// asks for the current one (whoever holds only the cookie cannot set a new
+// one); deleting the account is behind sudo mode (requireRecentAuth in the
+// route table: the password checked within the last few minutes). A wrong
+// password counts toward the same throttling as the login form.
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
-import { renderTooManyRequests } from '../middleware/too-many.js';
+import { reauthenticate } from '../auth/reauthenticate.js';
 import type { PasskeyModel } from '../models/passkey.js';
-import { usernameKey } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
+import { markAuthenticated } from '../session/recent-auth.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import type { AuthDeps } from './login.js';
 
@@ -25,45 +27,10 @@ function signedOutMessage(count: number): string {
 }
 
 export function accountPages(deps: AccountDeps) {
-  const { users, passwords, throttle, userSessions, logger } = deps;
-
-  /** Checks the password of the logged-in user, with throttling; responds itself when it fails. */
-  async function reauthenticate(req: Request, res: Response, password: string, renderFailure: () => void) {
-    const userId = req.session.userId ?? '';
-    const key = usernameKey(req.session.username ?? '');
-    const ip = req.ip ?? 'unknown';
-    // counted before the password is checked, as on the login form
-    const attempt = await throttle.beginAttempt(ip, key);
-    if (attempt.blocked) {
-      logger.warn({ event: 'reauth-blocked', reason: attempt.reason, userId, ip }, 'password check refused: too many attempts');
-      renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
-      return undefined;
-    }
-    // if this throws, no password was checked: the attempt is given back
-    const { user, valid } = await attempt.checking(async () => {
-      const found = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();
-      return { user: found, valid: found !== null && (await passwords.verify(password, found.passwordHash)) };
-    });
-    if (!user) {
-      // the account went away under this session
-      await attempt.abandoned();
-      await endSession(req, res, deps.sessionConfig);
-      res.redirect(303, '/?notice=account-gone');
-      return undefined;
-    }
-    if (!valid) {
-      const { lockedOut } = await attempt.failed();
-      logger.info({ event: 'reauth-failed', userId, ip }, 'wrong current password');
-      if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
-      renderFailure();
-      return undefined;
-    }
-    await attempt.succeeded();
-    return user;
-  }
+  const { users, passwords, userSessions, logger } = deps;
 
   /**
-   * What both account forms do first: the form is valid and the current
+   * What the password form does first: the form is valid and the current
    * password (in `passwordField`) is right, with throttling. Otherwise the
    * form is shown again with what is wrong, and the result is undefined.
    */
@@ -81,7 +48,7 @@ export function accountPages(deps: AccountDeps) {
       again(fieldErrors(form.error));
       return undefined;
     }
-    const user = await reauthenticate(req, res, form.data[passwordField], () => again({ [passwordField]: WRONG_PASSWORD }));
+    const user = await reauthenticate(deps, req, res, form.data[passwordField], () => again({ [passwordField]: WRONG_PASSWORD }));
     return user ? { user, data: form.data } : undefined;
   }
 
@@ -108,6 +75,8 @@ export function accountPages(deps: AccountDeps) {
     const { ended: others, generation } = await userSessions.endOthers(userId, req.sessionID);
     // ...and this session gets a new ID and stays logged in
     req.session.generation = generation;
+    // the password was just checked: sudo mode starts again (recent-auth.ts)
+    markAuthenticated(req);
     await renewSession(req);
     logger.info({ event: 'password-changed', userId, otherSessionsEnded: others }, 'password changed');
     res.redirect(303, `/account/password?changed=${others}`);
@@ -118,17 +87,18 @@ export function accountPages(deps: AccountDeps) {
   };
 
   const deleteAccount: RequestHandler = async (req, res) => {
-    const page = { view: 'account-delete', title: 'Delete your account' };
-    const checked = await reauthenticatedForm(req, res, page, deleteAccountForm, 'password');
-    if (!checked) return;
-    const { user } = checked;
-
-    const userId = String(user._id);
+    // the password was checked a moment ago: requireRecentAuth (sudo mode)
+    const form = deleteAccountForm.safeParse(req.body ?? {});
+    if (!form.success) {
+      res.status(400).render('account-delete', { title: 'Delete your account', csrfToken: ensureCsrfToken(req), errors: fieldErrors(form.error) });
+      return;
+    }
+    const userId = req.session.userId ?? '';
     // sessions first, then the user: if this stops halfway, the account is
     // still there to log in to and delete again, and nothing is orphaned
     await userSessions.endAll(userId);
-    await deps.passkeys.deleteMany({ userId: user._id });
-    await users.deleteOne({ _id: user._id });
+    await deps.passkeys.deleteMany({ userId });
+    await users.deleteOne({ _id: userId });
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');
     res.redirect(303, '/?notice=account-deleted');

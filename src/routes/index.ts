@@ -5,6 +5,8 @@
 //   noStore            the browser and proxies keep no copy (Back after logout shows nothing)
 //   requireLogin       anonymous visitors go to the login page, and come back afterwards
 //   anonymousSessions  throttled: new sessions (for a form's CSRF token) per address per hour
+//   recentAuth         sudo mode: the password checked in the last REAUTH_WINDOW, or
+//                      the confirm page first (session/recent-auth.ts)
 //
 // Every POST has also passed two checks before it reaches this table: the
 // same-origin check and the CSRF token (security/same-origin.ts,
@@ -19,8 +21,10 @@ import { labRoutes } from '../lab/index.js';
 import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
+import { requireRecentAuth } from '../session/recent-auth.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import { accountPages } from './account.js';
+import { confirmPage } from './confirm.js';
 import { dashboardPage } from './dashboard.js';
 import { healthChecks, type HealthChecks } from './health.js';
 import { homePage } from './home.js';
@@ -50,16 +54,18 @@ export function routeTable(deps: RouteDeps) {
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   const [home, register, login, logout] = [homePage(), registerPage(deps), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
+  const confirm = confirmPage(deps);
   const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
   const ceremonies = passkeyCeremonies(deps.passkeys, deps.relyingParty);
   const [passkeySignIn, passkeys] = [passkeyLogin({ ...deps, ceremonies }), passkeyPages({ ...deps, ceremonies })];
+  const recentAuth = requireRecentAuth(deps.sessionConfig);
 
   // mounted first, before the session and the HTTPS check: a load balancer
   // polls them over plain HTTP, and they never cost a session lookup
   const probes = Router();
-  //         path                       guards                            handler
-  probes.get('/healthz',                                                  health.live); //         routes/health.ts
-  probes.get('/readyz',                                                   health.ready);
+  //         path                        guards                                 handler
+  probes.get('/healthz',                                                       health.live); //         routes/health.ts
+  probes.get('/readyz',                                                        health.ready);
 
   // development only; before the app's session middleware, since the lab's
   // experiments have sessions of their own (its own table: lab/index.ts)
@@ -67,30 +73,34 @@ export function routeTable(deps: RouteDeps) {
 
   // everything else, with the app's session
   const pages = Router();
-  //         path                       guards                            handler
-  pages.get( '/',                                                         home.show); //           routes/home.ts
-  pages.get( '/register',               noStore, anonymousSessions,       register.form); //       routes/register.ts
-  pages.post('/register',               noStore,                          register.submit);
-  pages.get( '/login',                  noStore, anonymousSessions,       login.form); //          routes/login.ts
-  pages.post('/login',                  noStore,                          login.submit);
-  pages.post('/logout',                                                   logout.submit); //       routes/logout.ts
-  pages.get( '/dashboard',              noStore, requireLogin,            dashboard.show); //      routes/dashboard.ts
-  pages.get( '/dashboard/session.json', noStore, requireLogin,            dashboard.storedSession);
-  pages.get( '/sessions',               noStore, requireLogin,            sessions.list); //       routes/sessions.ts
-  pages.post('/sessions/end',           noStore, requireLogin,            sessions.endOne);
-  pages.post('/sessions/end-others',    noStore, requireLogin,            sessions.endOthers);
-  pages.get( '/account/password',       noStore, requireLogin,            account.passwordForm); // routes/account.ts
-  pages.post('/account/password',       noStore, requireLogin,            account.changePassword);
-  pages.get( '/account/delete',         noStore, requireLogin,            account.deleteForm);
-  pages.post('/account/delete',         noStore, requireLogin,            account.deleteAccount);
-  pages.get( '/login/passkey',          noStore, anonymousSessions,       passkeySignIn.options); // routes/passkey-login.ts
-  pages.post('/login/passkey',          noStore,                          passkeySignIn.submit);
-  pages.get( '/account/passkeys',       noStore, requireLogin,            passkeys.list); //       routes/passkeys.ts
-  pages.get( '/account/passkeys/new',   noStore, requireLogin,            passkeys.newForm);
-  pages.get( '/account/passkeys/new/options', noStore, requireLogin,      passkeys.newOptions);
-  pages.post('/account/passkeys',       noStore, requireLogin,            passkeys.add);
-  pages.post('/account/passkeys/rename', noStore, requireLogin,           passkeys.rename);
-  pages.post('/account/passkeys/remove', noStore, requireLogin,           passkeys.remove);
+  //         path                        guards                                 handler
+  pages.get( '/',                                                              home.show); //           routes/home.ts
+  pages.get( '/register',                noStore, anonymousSessions,           register.form); //       routes/register.ts
+  pages.post('/register',                noStore,                              register.submit);
+  pages.get( '/login',                   noStore, anonymousSessions,           login.form); //          routes/login.ts
+  pages.post('/login',                   noStore,                              login.submit);
+  pages.post('/logout',                                                        logout.submit); //       routes/logout.ts
+  pages.get( '/dashboard',               noStore, requireLogin,                dashboard.show); //      routes/dashboard.ts
+  pages.get( '/dashboard/session.json',  noStore, requireLogin,                dashboard.storedSession);
+  pages.get( '/sessions',                noStore, requireLogin,                sessions.list); //       routes/sessions.ts
+  pages.post('/sessions/end',            noStore, requireLogin,                sessions.endOne);
+  pages.post('/sessions/end-others',     noStore, requireLogin,                sessions.endOthers);
+  pages.get( '/account/password',        noStore, requireLogin,                account.passwordForm); // routes/account.ts
+  pages.post('/account/password',        noStore, requireLogin,                account.changePassword);
+  pages.get( '/account/confirm',         noStore, requireLogin,                confirm.form); //        routes/confirm.ts
+  pages.post('/account/confirm',         noStore, requireLogin,                confirm.submit);
+  pages.get( '/account/delete',          noStore, requireLogin, recentAuth,    account.deleteForm);
+  pages.post('/account/delete',          noStore, requireLogin, recentAuth,    account.deleteAccount);
+  pages.get( '/login/passkey',           noStore, anonymousSessions,           passkeySignIn.options); // routes/passkey-login.ts
+  pages.post('/login/passkey',           noStore,                              passkeySignIn.submit);
+  pages.get( '/account/confirm/passkey', noStore, requireLogin,                passkeySignIn.confirmOptions);
+  pages.post('/account/confirm/passkey', noStore, requireLogin,                passkeySignIn.confirm);
+  pages.get( '/account/passkeys',        noStore, requireLogin,                passkeys.list); //       routes/passkeys.ts
+  pages.get( '/account/passkeys/new',    noStore, requireLogin, recentAuth,    passkeys.newForm);
+  pages.get( '/account/passkeys/new/options', noStore, requireLogin, recentAuth, passkeys.newOptions);
+  pages.post('/account/passkeys',        noStore, requireLogin, recentAuth,    passkeys.add);
+  pages.post('/account/passkeys/rename', noStore, requireLogin,                passkeys.rename);
+  pages.post('/account/passkeys/remove', noStore, requireLogin, recentAuth,    passkeys.remove);
 
   return { probes, lab, pages };
 }

@@ -2,7 +2,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import { describeDuration } from '../duration.js';
-import { fieldErrors, loginForm, typedUsername } from '../auth/forms.js';
+import { fieldErrors, loginForm, typedRememberMe, typedUsername } from '../auth/forms.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
@@ -26,11 +26,13 @@ export interface AuthDeps {
 }
 
 function expiryNotice(req: Request, sessionConfig: Config['session']): string | undefined {
+  // kept=1: the login had ticked "Keep me signed in", whose timeouts are longer
+  const timeouts = req.query.kept === '1' ? sessionConfig.rememberMe : sessionConfig;
   switch (req.query.expired) {
     case 'idle':
-      return `You were logged out after ${describeDuration(sessionConfig.idleTimeoutMs)} without activity. Please log in again.`;
+      return `You were logged out after ${describeDuration(timeouts.idleTimeoutMs)} without activity. Please log in again.`;
     case 'absolute':
-      return `For your security, a login lasts at most ${describeDuration(sessionConfig.absoluteTimeoutMs)}. Please log in again.`;
+      return `For your security, a login lasts at most ${describeDuration(timeouts.absoluteTimeoutMs)}. Please log in again.`;
     default:
       return undefined;
   }
@@ -48,7 +50,9 @@ export function loginPage(deps: AuthDeps) {
     res.render('login', {
       title: 'Log in',
       username: '',
+      rememberMe: false,
       errors: {},
+      rememberMeLifetime: describeDuration(deps.sessionConfig.rememberMe.absoluteTimeoutMs),
       next: next === DEFAULT_AFTER_LOGIN ? '' : next,
       expiredNotice: expiryNotice(req, deps.sessionConfig),
       csrfToken: await csrfTokenForForm(req),
@@ -61,6 +65,8 @@ export function loginPage(deps: AuthDeps) {
     const page = {
       title: 'Log in',
       username: typedUsername(body),
+      rememberMe: typedRememberMe(body),
+      rememberMeLifetime: describeDuration(deps.sessionConfig.rememberMe.absoluteTimeoutMs),
       next: next === DEFAULT_AFTER_LOGIN ? '' : next,
       csrfToken: ensureCsrfToken(req),
     };
@@ -97,7 +103,8 @@ export function loginPage(deps: AuthDeps) {
     }
 
     await attempt.succeeded();
-    await signIn(req, { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
+    const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
+    await signIn(req, account, deps.sessionConfig, { rememberMe: form.data.rememberMe });
     logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
     res.redirect(303, next);
   };

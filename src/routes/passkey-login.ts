@@ -16,7 +16,10 @@ import { renderTooManyRequests } from '../middleware/too-many.js';
 import type { UserModel } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
+import { describeDuration } from '../duration.js';
 import { signIn } from '../session/lifecycle.js';
+import { saveSession } from '../session/promises.js';
+import { markAuthenticated } from '../session/recent-auth.js';
 
 export interface PasskeyLoginDeps {
   users: UserModel;
@@ -27,6 +30,7 @@ export interface PasskeyLoginDeps {
 }
 
 export const PASSKEY_LOGIN_FAILED = 'That passkey did not sign you in. Try again, or use your password.';
+const PASSKEY_CONFIRM_FAILED = 'That passkey did not confirm it is you. Try again, or type your password.';
 const CHALLENGE_GONE = 'That took too long, or the page was used twice. Try again.';
 
 /**
@@ -44,6 +48,8 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
     res.status(status).render('login', {
       title: 'Log in',
       username: '',
+      rememberMe: false,
+      rememberMeLifetime: describeDuration(deps.sessionConfig.rememberMe.absoluteTimeoutMs),
       errors: { form: message },
       next: next === DEFAULT_AFTER_LOGIN ? '' : next,
       csrfToken: ensureCsrfToken(req),
@@ -103,10 +109,72 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
     }
 
     await attempt.succeeded();
-    await signIn(req, { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
+    // "Keep me signed in" applies to a passkey too (the script copies the box into this form)
+    const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
+    await signIn(req, account, deps.sessionConfig, { rememberMe: body.rememberMe === 'on' });
     logger.info({ event: 'login', method: 'passkey', userId: String(user._id), passkeyId: String(result.passkey._id), ip }, 'logged in with a passkey');
     res.redirect(303, next);
   };
 
-  return { options, submit };
+  // sudo mode's confirm page (routes/confirm.ts): "use a passkey instead".
+  // The same ceremony, with two differences: only this user's passkeys are
+  // offered and accepted, and success marks the session as recently
+  // authenticated instead of signing in.
+  function renderConfirmFailure(req: Request, res: Response, status: number, message: string, next: string) {
+    res.status(status).render('account-confirm', {
+      title: 'Confirm it is you',
+      username: req.session.username,
+      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
+      window: describeDuration(deps.sessionConfig.reauthWindowMs),
+      errors: { passkey: message },
+      csrfToken: ensureCsrfToken(req),
+    });
+  }
+
+  const confirmOptions: RequestHandler = async (req, res) => {
+    const found = await ceremonies.authenticationOptions(req.session.userId ?? '');
+    await rememberChallenge(req, 'confirm', found.challenge);
+    res.json(found);
+  };
+
+  const confirm: RequestHandler = async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const next = safeNextPath(body.next);
+    const userId = req.session.userId ?? '';
+    const response = credentialFromForm<AuthenticationResponseJSON>(body.response);
+    if (!response) {
+      renderConfirmFailure(req, res, 400, PASSKEY_CONFIRM_FAILED, next);
+      return;
+    }
+    const pending = await takeChallenge(req, 'confirm');
+    if (!pending) {
+      renderConfirmFailure(req, res, 400, CHALLENGE_GONE, next);
+      return;
+    }
+    const ip = req.ip ?? 'unknown';
+    const attempt = await throttle.beginAttempt(ip, passkeyThrottleKey(response.id));
+    if (attempt.blocked) {
+      logger.warn({ event: 'reauth-blocked', method: 'passkey', reason: attempt.reason, userId, ip }, 'passkey check refused: too many attempts');
+      renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
+      return;
+    }
+    // only a passkey of this session's user: another account's proves nothing here
+    const result = await attempt.checking(() => ceremonies.verifyAssertion(response, pending.challenge, userId));
+    if (!result.ok) {
+      await attempt.failed();
+      const log = { event: 'reauth-failed', method: 'passkey', reason: result.reason, userId, ip };
+      if (result.reason === 'counter-went-backwards') logger.warn(log, 'passkey refused: its signature counter went backwards (a cloned authenticator?)');
+      else logger.info(log, 'passkey confirmation failed');
+      renderConfirmFailure(req, res, 401, PASSKEY_CONFIRM_FAILED, next);
+      return;
+    }
+    await attempt.succeeded();
+    markAuthenticated(req);
+    // saved before the redirect: the next page checks it
+    await saveSession(req);
+    logger.info({ event: 'reauthenticated', method: 'passkey', userId, passkeyId: String(result.passkey._id), ip }, 'confirmed with a passkey for sudo mode');
+    res.redirect(303, next);
+  };
+
+  return { options, submit, confirmOptions, confirm };
 }

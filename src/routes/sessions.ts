@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import { describeBrowser } from '../session/describe-browser.js';
 import { endSession, SESSION_HANDLE_PATTERN } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
-import { expiredReason } from '../session/timeouts.js';
+import { expiredReason, timeoutsFor } from '../session/timeouts.js';
 import type { UserSessions } from '../session/user-sessions.js';
 
 const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
@@ -20,7 +20,7 @@ export function sessionsPage(deps: { userSessions: UserSessions; sessionConfig: 
     const now = Date.now();
     const list = (await userSessions.list(req.session.userId ?? '', req.sessionID))
       // timed out on the server, though not yet removed from the store
-      .filter((s) => s.current || !expiredReason(deps.sessionConfig, s, now))
+      .filter((s) => s.current || !expiredReason(timeoutsFor(deps.sessionConfig, s), s, now))
       // this browser first, then the others as list() gives them: the most recently seen first
       .sort((a, b) => Number(b.current) - Number(a.current));
     res.render('sessions', {

@@ -4,7 +4,7 @@
 // recognise them, never enough to use them.
 import type { Request } from 'express';
 import type { Config } from '../config.js';
-import { sessionDeadlines } from './timeouts.js';
+import { sessionDeadlines, timeoutsFor } from './timeouts.js';
 
 const SHOWN = 6;
 
@@ -29,8 +29,8 @@ export function browserHalf(req: Request, config: Config['session']) {
 
 /** The timeouts middleware's deadlines for this session, as dates. */
 export function serverDeadlines(req: Request, config: Config['session']) {
-  const { idle, absolute } = sessionDeadlines(config, req.session);
-  return { idle: new Date(idle), absolute: new Date(absolute) };
+  const { idle, absolute } = sessionDeadlines(timeoutsFor(config, req.session), req.session);
+  return { idle: new Date(idle), absolute: new Date(absolute), rememberMe: req.session.rememberMe === true };
 }
 
 /**

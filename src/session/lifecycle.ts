@@ -16,7 +16,8 @@ import { ensureCsrfToken } from '../security/csrf.js';
 import { skipUnchangedResave } from './library-workarounds.js';
 import { clearSessionCookie } from './middleware.js';
 import { destroySession, regenerateSession, saveSession } from './promises.js';
-import { cookieLifetimeMs } from './timeouts.js';
+import { markAuthenticated } from './recent-auth.js';
+import { setTicketLifetime } from './timeouts.js';
 
 /** What a session handle looks like: 9 random bytes in base64url (see newSessionHandle). */
 export const SESSION_HANDLE_PATTERN = /^[\w-]{12}$/;
@@ -31,7 +32,9 @@ export async function signIn(
   req: Request,
   // sessionGeneration read together with the password hash (see revocation.ts)
   user: { id: string; username: string; sessionGeneration: number | undefined },
-  config: Pick<Config['session'], 'idleTimeoutMs' | 'absoluteTimeoutMs'>,
+  config: Pick<Config['session'], 'idleTimeoutMs' | 'absoluteTimeoutMs' | 'rememberMe'>,
+  // "Keep me signed in on this device": a cookie that outlives the browser
+  options: { rememberMe?: boolean } = {},
 ): Promise<void> {
   // 1. a brand-new session ID: an ID an attacker planted or saw before login
   //    (session fixation) is thrown away with the old session
@@ -45,7 +48,11 @@ export async function signIn(
   req.session.lastSeenAt = now;
   req.session.handle = newSessionHandle();
   req.session.userAgent = (req.get('user-agent') ?? '').slice(0, 256);
-  req.session.cookie.maxAge = cookieLifetimeMs(config, now, now);
+  // the credentials were just checked: sudo mode starts now (recent-auth.ts)
+  markAuthenticated(req, now);
+  // a persistent cookie, or one that dies with the browser (timeouts.ts)
+  if (options.rememberMe) req.session.rememberMe = true;
+  setTicketLifetime(req.session, config, now);
   // 3. wait until the store has written it. Redirecting first lets the browser
   //    ask for /dashboard before the session exists in MongoDB, and the user
   //    lands on the login page again (the classic redirect race). If the
@@ -63,10 +70,11 @@ export async function signIn(
 export async function renewSession(req: Request): Promise<void> {
   // everything the session holds moves over, but its CSRF token
   const { cookie, csrfToken: _dead, ...data } = req.session;
-  const maxAge = cookie.maxAge;
+  const expires = cookie.expires ?? null;
   await regenerateSession(req);
   Object.assign(req.session, data);
-  if (maxAge !== null) req.session.cookie.maxAge = maxAge;
+  // the same kind of cookie: persistent with the same expiry, or a browser-session one
+  req.session.cookie.expires = expires;
   await saveRegenerated(req);
 }
 

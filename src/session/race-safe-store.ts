@@ -86,7 +86,11 @@ export class RaceSafeMongoStore extends MongoStore {
   async #save(sid: string, session: StoredSession): Promise<void> {
     const collection = (await this.collectionP) as unknown as Collection<SessionDocument>;
     const _id = storageId(sid);
-    const expires = session.cookie.expires ? new Date(session.cookie.expires) : new Date(Date.now() + this.#ttlMs);
+    // a browser-session cookie has no expiry date: the session says how long
+    // to keep it instead (keepUntil, see session/timeouts.ts)
+    const expires = session.cookie.expires
+      ? new Date(session.cookie.expires)
+      : new Date(session.keepUntil ?? Date.now() + this.#ttlMs);
     const fields = { session: toDocument(session), expires };
     if (this.#stored.has(session)) {
       // an existing session: update it if it is still there, never re-create it

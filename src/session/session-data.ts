@@ -21,6 +21,16 @@ declare module 'express-session' {
     // a public name for this session on the "Your sessions" page: the
     // session ID is the ticket itself and never appears on a page
     handle: string;
+    // "Keep me signed in on this device" was ticked: a persistent cookie and
+    // the longer REMEMBER_ME_ timeouts (session/timeouts.ts)
+    rememberMe: boolean;
+    // when the store deletes this session (ms since the epoch), for a
+    // browser-session cookie, which carries no expiry date of its own
+    keepUntil: number;
+    // the latest password (or passkey) check in this session, for sudo mode:
+    // what matters most asks again once it is older than REAUTH_WINDOW
+    // (session/recent-auth.ts)
+    authenticatedAt: number;
     // the browser that logged in (User-Agent, cut to 256 characters), to tell sessions apart
     userAgent: string;
     // passkey ceremonies under way: the challenge each must sign, used once

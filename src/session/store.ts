@@ -45,7 +45,7 @@ export async function createSessionStore(
       client,
       dbName,
       collectionName: SESSIONS_COLLECTION,
-      // only for a session whose cookie has no expiry date (ours always have one)
+      // only for a session that has neither a cookie expiry date nor keepUntil (ours always have one)
       ttl: Math.ceil(config.session.absoluteTimeoutMs / 1000),
       autoRemove: expiryMode === 'ttl' ? 'disabled' : 'interval',
       autoRemoveInterval: config.expiry.sweepIntervalMinutes,

@@ -2,6 +2,7 @@
 // request, and SESSION_ABSOLUTE_TIMEOUT after login however busy it is
 // (OWASP Session Management: both, enforced on the server, not by the cookie).
 import type { RequestHandler } from 'express';
+import type { Session, SessionData } from 'express-session';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { loginUrlFor } from '../auth/safe-next.js';
@@ -11,6 +12,12 @@ import { saveSession } from './promises.js';
 export type TimeoutReason = 'idle' | 'absolute';
 
 type Timeouts = Pick<Config['session'], 'idleTimeoutMs' | 'absoluteTimeoutMs'>;
+type SessionTimeouts = Timeouts & Pick<Config['session'], 'rememberMe'>;
+
+/** The two timeouts that apply to this session: longer for "Keep me signed in on this device". */
+export function timeoutsFor(config: SessionTimeouts, session: { rememberMe?: boolean }): Timeouts {
+  return session.rememberMe ? config.rememberMe : config;
+}
 
 /**
  * How long the browser should keep the cookie (and MongoDB the document). The
@@ -21,6 +28,24 @@ type Timeouts = Pick<Config['session'], 'idleTimeoutMs' | 'absoluteTimeoutMs'>;
 export function cookieLifetimeMs(config: Timeouts, loginAt: number, now: number): number {
   const untilDeadline = loginAt + config.absoluteTimeoutMs - now;
   return Math.max(0, Math.min(2 * config.idleTimeoutMs, untilDeadline + config.idleTimeoutMs));
+}
+
+/**
+ * Sets how long the ticket lives, from login or the latest refresh. "Keep me
+ * signed in" gets a persistent cookie (Expires: the browser keeps it across
+ * restarts). Otherwise it is a browser-session cookie (no Expires: closing
+ * the browser drops it), and keepUntil tells the store when to delete the
+ * document anyway: the server's timeouts never depend on the browser.
+ */
+export function setTicketLifetime(session: Session & Partial<SessionData>, config: SessionTimeouts, now: number): void {
+  const lifetimeMs = cookieLifetimeMs(timeoutsFor(config, session), session.loginAt ?? now, now);
+  if (session.rememberMe) {
+    session.cookie.maxAge = lifetimeMs;
+    delete session.keepUntil;
+  } else {
+    session.cookie.expires = null;
+    session.keepUntil = now + lifetimeMs;
+  }
 }
 
 /** When a logged-in session ends (ms since the epoch): if idle until then, and at the latest. */
@@ -63,12 +88,13 @@ export function enforceSessionTimeouts(
       return;
     }
     const now = Date.now();
-    const reason = expiredReason(config, session, now);
+    const reason = expiredReason(timeoutsFor(config, session), session, now);
     if (reason) {
+      const kept = session.rememberMe ? '&kept=1' : '';
       logger.info({ event: 'session-expired', reason, userId: session.userId }, 'session expired');
       await endSession(req, res, config);
       const target = req.method === 'GET' ? loginUrlFor(req.originalUrl) : '/login';
-      res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}expired=${reason}`);
+      res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}expired=${reason}${kept}`);
       return;
     }
     if (now - (session.lastSeenAt ?? 0) >= refreshEveryMs) {
@@ -79,7 +105,7 @@ export function enforceSessionTimeouts(
         return;
       }
       session.lastSeenAt = now;
-      session.cookie.maxAge = cookieLifetimeMs(config, session.loginAt ?? now, now);
+      setTicketLifetime(session, config, now);
       await saveSession(req);
     }
     next();

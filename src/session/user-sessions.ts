@@ -13,6 +13,8 @@ export interface SessionSummary {
   userAgent: string;
   loginAt: number | undefined;
   lastSeenAt: number | undefined;
+  /** "Keep me signed in on this device": a persistent cookie, longer timeouts */
+  rememberMe: boolean;
   /** the session the request came with */
   current: boolean;
 }
@@ -49,7 +51,7 @@ export function userSessions(client: MongoClient, dbName: string, revocation: Se
       const found = await sessions
         .find(
           { 'session.userId': userId, expires: { $gt: new Date() } },
-          { projection: { 'session.handle': 1, 'session.userAgent': 1, 'session.loginAt': 1, 'session.lastSeenAt': 1 } },
+          { projection: { 'session.handle': 1, 'session.userAgent': 1, 'session.loginAt': 1, 'session.lastSeenAt': 1, 'session.rememberMe': 1 } },
         )
         .toArray();
       return found
@@ -58,6 +60,7 @@ export function userSessions(client: MongoClient, dbName: string, revocation: Se
           userAgent: doc.session.userAgent ?? '',
           loginAt: doc.session.loginAt,
           lastSeenAt: doc.session.lastSeenAt,
+          rememberMe: doc.session.rememberMe === true,
           current: doc._id === current,
         }))
         .sort((a, b) => (b.lastSeenAt ?? 0) - (a.lastSeenAt ?? 0));

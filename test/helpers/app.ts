@@ -98,6 +98,7 @@ export const PRODUCTION_TEST_ENV = {
   PASSWORD_PEPPER: 'p'.repeat(40),
   BCRYPT_COST: '12',
   TRUST_PROXY: 'loopback',
+  PUBLIC_URL: 'https://cloakroom.test',
 } as const;
 
 /**

@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     PASSWORD_PEPPER: 'bench-pepper-'.padEnd(40, 'x'),
     BCRYPT_COST: '12',
     TRUST_PROXY: 'loopback',
+    PUBLIC_URL: 'https://localhost',
     // the load comes from one address: its per-address limits out of the way
     REGISTRATIONS_PER_IP_PER_HOUR: '1000000',
     LOGIN_MAX_FAILURES_PER_IP_PER_DAY: '1000000',

@@ -1,0 +1,119 @@
+// Sudo mode: deleting the account needs the password checked in the last
+// REAUTH_WINDOW, in this session; after that, one prompt (/account/confirm),
+// then the action. A stolen cookie, or a laptop left logged in, is not enough.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { useTestApp } from './helpers/app.js';
+import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
+
+const password = 'the original passphrase';
+
+const fixture = useTestApp({ env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '5', REAUTH_WINDOW: '10m' } });
+
+const sessions = () => fixture.app.connection.getClient().db(fixture.app.connection.name).collection<{ _id: string }>('sessions');
+const cookieOf = (client: Client) => client.cookies.get(fixture.app.config.session.cookieName);
+
+/** A logged-in client whose last password check is older than the window, as after a long coffee break. */
+async function loggedInLongAgo(prefix: string) {
+  const username = uniqueUsername(prefix);
+  const client = new Client(fixture.app.baseUrl);
+  assert.equal((await client.register(username, password)).status, 303);
+  const { modifiedCount } = await sessions().updateOne(
+    { _id: storedIdFromCookie(cookieOf(client)) },
+    { $set: { 'session.authenticatedAt': Date.now() - 11 * 60_000 } },
+  );
+  assert.equal(modifiedCount, 1);
+  return { username, client };
+}
+
+const accountExists = (username: string) => fixture.app.users.exists({ usernameKey: username.toLowerCase() });
+
+/** A form post as a browser sends it from `page`: its CSRF token, and Referer. */
+async function postFrom(client: Client, page: string, path: string, form: Record<string, string>) {
+  const _csrf = await client.csrfToken('/account/password');
+  return client.request(path, {
+    method: 'POST',
+    body: new URLSearchParams({ ...form, _csrf }),
+    headers: { referer: new URL(page, fixture.app.baseUrl).href },
+  });
+}
+
+describe('sudo mode', () => {
+  it('lets a fresh login delete its account without asking again', async () => {
+    const username = uniqueUsername('fresh');
+    const client = new Client(fixture.app.baseUrl);
+    await client.register(username, password);
+    assert.equal((await client.get('/account/delete')).status, 200);
+    const res = await client.post('/account/delete', { confirm: 'yes' }, { formPage: '/account/delete' });
+    assert.equal(res.headers.get('location'), '/?notice=account-deleted');
+    assert.equal(await accountExists(username), null);
+  });
+
+  it('sends an old login to the confirm page first, and back', async () => {
+    const { username, client } = await loggedInLongAgo('old');
+    const page = await client.get('/account/delete');
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get('location'), '/account/confirm?next=/account/delete');
+
+    const confirm = await client.get('/account/confirm?next=/account/delete');
+    assert.equal(confirm.status, 200);
+    assert.match(await confirm.text(), /Confirm it is you/);
+    const wrong = await client.post('/account/confirm', { password: 'not it', next: '/account/delete' }, { formPage: '/account/confirm' });
+    assert.equal(wrong.status, 400);
+    assert.match(await wrong.text(), /That is not your password/);
+    assert.equal((await client.get('/account/delete')).status, 303, 'a wrong password confirms nothing');
+
+    const right = await client.post('/account/confirm', { password, next: '/account/delete' }, { formPage: '/account/confirm' });
+    assert.equal(right.status, 303);
+    assert.equal(right.headers.get('location'), '/account/delete');
+    assert.equal((await client.get('/account/delete')).status, 200);
+    assert.ok(await accountExists(username));
+  });
+
+  it('refuses the action itself from tabs whose check is old, all at once', async () => {
+    for (let round = 1; round <= 3; round += 1) {
+      const { username, client } = await loggedInLongAgo(`tabs${round}`);
+      const tabs = await Promise.all(
+        Array.from({ length: 3 }, () => postFrom(client, '/account/delete', '/account/delete', { confirm: 'yes' })),
+      );
+      for (const res of tabs) {
+        assert.equal(res.status, 303);
+        // the form's data is not kept: back to the page the form was on, after confirming
+        assert.equal(res.headers.get('location'), '/account/confirm?next=/account/delete');
+      }
+      assert.ok(await accountExists(username), `round ${round}: the account is still there`);
+    }
+  });
+
+  it('never sends the user off-site after confirming', async () => {
+    const { client } = await loggedInLongAgo('offsite');
+    for (const next of ['https://evil.example/', '//evil.example', '/\\evil.example']) {
+      const res = await client.post('/account/confirm', { password, next }, { formPage: '/account/confirm' });
+      assert.equal(res.headers.get('location'), '/dashboard', next);
+    }
+  });
+
+  it('is for logged-in users only', async () => {
+    const res = await new Client(fixture.app.baseUrl).get('/account/confirm?next=/account/delete');
+    assert.equal(res.status, 302);
+    assert.match(res.headers.get('location') ?? '', /^\/login\?next=/);
+  });
+
+  it('counts wrong passwords on the confirm page toward the login lockout', async () => {
+    const { username, client } = await loggedInLongAgo('lockout');
+    for (let i = 0; i < 5; i += 1) {
+      const res = await client.post('/account/confirm', { password: `not it ${i}` }, { formPage: '/account/confirm' });
+      assert.equal(res.status, 400);
+    }
+    assert.equal((await client.post('/account/confirm', { password }, { formPage: '/account/confirm' })).status, 429);
+    assert.equal((await new Client(fixture.app.baseUrl).login(username, password)).status, 429);
+  });
+
+  it('starts again when the password is changed', async () => {
+    const { client } = await loggedInLongAgo('changed');
+    const newPassword = 'a brand new passphrase';
+    const res = await client.post('/account/password', { currentPassword: password, newPassword, confirmPassword: newPassword }, { formPage: '/account/password' });
+    assert.equal(res.status, 303);
+    assert.equal((await client.get('/account/delete')).status, 200);
+  });
+});
