@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
@@ -361,5 +362,99 @@ describe('the browser half', () => {
     assert.match(html, /autocomplete="username webauthn"/);
     assert.match(html, /<form class="passkey-login" method="post" action="\/login\/passkey"[^>]* hidden/);
     assert.match(html, /<script type="module" src="\/js\/passkeys.js">/);
+  });
+});
+
+describe('sudo mode', () => {
+  /** Makes this session's last authentication older than REAUTH_WINDOW (10 minutes). */
+  async function longAgo(client: Client) {
+    const { modifiedCount } = await db()
+      .collection('sessions')
+      .updateOne({ _id: storedIdFromCookie(cookieOf(client)) as never }, { $set: { 'session.authenticatedAt': Date.now() - 11 * 60_000 } });
+    assert.equal(modifiedCount, 1);
+  }
+
+  it('adding and removing a passkey need a recent authentication; renaming does not', async () => {
+    const { client, userId } = await accountWithPasskey('sudo');
+    const [stored] = await passkeysOf(userId);
+    await longAgo(client);
+    for (const path of ['/account/passkeys/new', '/account/passkeys/new/options']) {
+      const res = await client.get(path);
+      assert.equal(res.status, 303, path);
+      assert.match(res.headers.get('location') ?? '', /^\/account\/confirm\?next=/, path);
+    }
+    const remove = await client.post('/account/passkeys/remove', { id: String(stored?._id) }, { formPage: '/account/passkeys' });
+    assert.equal(remove.status, 303);
+    assert.match(remove.headers.get('location') ?? '', /^\/account\/confirm/);
+    assert.equal((await passkeysOf(userId)).length, 1, 'not removed');
+    const rename = await client.post('/account/passkeys/rename', { id: String(stored?._id), name: 'Still mine' }, { formPage: '/account/passkeys' });
+    assert.equal(rename.status, 303);
+  });
+
+  it('"use a passkey instead" on the confirm page: one of your own passkeys confirms, and back to where you were', async () => {
+    const { client, authenticator } = await accountWithPasskey('confirm');
+    await longAgo(client);
+    const _csrf = await client.csrfToken('/account/confirm?next=/account/passkeys/new');
+    const options = await json<PublicKeyCredentialRequestOptionsJSON>(await client.get('/account/confirm/passkey'));
+    assert.deepEqual(
+      options.allowCredentials?.map((c) => c.id),
+      [authenticator.passkeys[0]?.credentialId.toString('base64url')],
+      "only this user's passkeys are offered",
+    );
+    const res = await client.post('/account/confirm/passkey', { _csrf, next: '/account/passkeys/new', response: JSON.stringify(authenticator.get(options)) });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/account/passkeys/new');
+    assert.equal((await client.get('/account/passkeys/new')).status, 200);
+    assert.ok(logs.events().some((e) => e.event === 'reauthenticated' && e.method === 'passkey'));
+  });
+
+  it("another account's passkey does not confirm this session", async () => {
+    const victim = await accountWithPasskey('confirm-victim');
+    const attacker = await accountWithPasskey('confirm-attacker');
+    await longAgo(victim.client);
+    const _csrf = await victim.client.csrfToken('/account/confirm?next=/account/delete');
+    const options = await json<PublicKeyCredentialRequestOptionsJSON>(await victim.client.get('/account/confirm/passkey'));
+    // the attacker's own passkey, signing the challenge of the victim's session
+    const res = await victim.client.post('/account/confirm/passkey', { _csrf, next: '/account/delete', response: JSON.stringify(attacker.authenticator.get(options)) });
+    assert.equal(res.status, 401);
+    assert.match(await res.text(), /did not confirm it is you/);
+    assert.equal((await victim.client.get('/account/delete')).status, 303, 'still not recently authenticated');
+  });
+});
+
+describe('configuration', () => {
+  const base = { NODE_ENV: 'test' };
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.problems;
+    }
+  };
+
+  it("the RP ID is PUBLIC_URL's host, or a domain it is under", () => {
+    assert.deepEqual(loadConfig({ ...base, PUBLIC_URL: 'https://login.example.com' }).webauthn, {
+      rpId: 'login.example.com',
+      origin: 'https://login.example.com',
+      rpName: 'Cloakroom',
+    });
+    assert.equal(loadConfig({ ...base, PUBLIC_URL: 'https://login.example.com', WEBAUTHN_RP_ID: 'example.com' }).webauthn.rpId, 'example.com');
+    assert.equal(loadConfig({ ...base, PORT: '4000' }).webauthn.origin, 'http://localhost:4000');
+  });
+
+  it('refuses an RP ID the browser would refuse, naming the variable', () => {
+    for (const [env, message] of [
+      [{ PUBLIC_URL: 'https://login.example.com', WEBAUTHN_RP_ID: 'other.example' }, /WEBAUTHN_RP_ID must be PUBLIC_URL's host/],
+      [{ PUBLIC_URL: 'https://login.example.com', WEBAUTHN_RP_ID: 'ample.com' }, /WEBAUTHN_RP_ID must be PUBLIC_URL's host/],
+      [{ PUBLIC_URL: 'http://127.0.0.1:3000', WEBAUTHN_RP_ID: '127.0.0.1' }, /WEBAUTHN_RP_ID must be a domain name/],
+      [{ PUBLIC_URL: 'https://example.com', WEBAUTHN_RP_ID: 'https://example.com' }, /WEBAUTHN_RP_ID must be a domain name/],
+    ] as const) {
+      assert.ok(problems({ ...base, ...env }).some((p) => message.test(p)), JSON.stringify(env));
+    }
+    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/x', SESSION_SECRET: 's'.repeat(40), PASSWORD_PEPPER: 'p'.repeat(40) };
+    assert.ok(problems({ ...production, PUBLIC_URL: 'https://192.0.2.10' }).some((p) => /IP address: passkeys need a domain name/.test(p)));
+    assert.deepEqual(problems({ ...production, PUBLIC_URL: 'https://example.com' }), []);
   });
 });
