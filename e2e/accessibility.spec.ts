@@ -1,7 +1,7 @@
 // Journey 12: axe finds no serious or critical accessibility violations.
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures.js';
+import { expect, passkeyTest, test } from './fixtures.js';
 
 // an axe scan is seconds of CPU per page; several in one test need more than the default 30 s
 test.describe.configure({ timeout: 90_000 });
@@ -43,6 +43,28 @@ test('dashboard and account pages', async ({ page, dashboardPage, loggedInUser }
     await page.getByRole('button', { name: /Change password|Confirm|Delete my account/ }).click();
     await expectNoSeriousViolations(page, `${path} with errors`);
   }
+});
+
+// at localhost, where passkeys work (e2e/passkeys.spec.ts): their buttons showing
+passkeyTest('the passkey pages, and the login page with its passkey button', async ({ page, browser, baseURL, loggedInUser, addPasskeyPage, passkeysPage, virtualAuthenticator }) => {
+  await addPasskeyPage.goto();
+  await expect(addPasskeyPage.create).toBeVisible();
+  await expectNoSeriousViolations(page, '/account/passkeys/new');
+  await addPasskeyPage.addPasskey('Laptop');
+  await expect(passkeysPage.rows).toHaveCount(1);
+  await expectNoSeriousViolations(page, '/account/passkeys');
+  await page.goto('/account/confirm');
+  await expect(page.getByRole('button', { name: 'Use a passkey instead' })).toBeVisible();
+  await expectNoSeriousViolations(page, '/account/confirm with a passkey');
+  expect(await virtualAuthenticator.credentials()).toHaveLength(1);
+  expect(loggedInUser.username).not.toBe('');
+  // a browser without that passkey: the login page stays there, its button showing
+  const stranger = await browser.newContext({ baseURL });
+  const login = await stranger.newPage();
+  await login.goto('/login');
+  await expect(login.getByRole('button', { name: 'Sign in with a passkey' })).toBeEnabled();
+  await expectNoSeriousViolations(login, '/login with passkeys');
+  await stranger.close();
 });
 
 test('the 429 page', async ({ page, loginPage, registeredUser }) => {

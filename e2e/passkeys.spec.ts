@@ -2,7 +2,8 @@
 // sign in with it from the login page: through the username field's autofill,
 // and with the "Sign in with a passkey" button in a browser without passkey
 // autofill; the list shows when it was last used.
-// Journey 22: rename it, remove it: it no longer signs in, and the password still does.
+// Journey 22: confirm it is you with the passkey (sudo mode's confirm page),
+// rename it, remove it: it no longer signs in, and the password still does.
 // Both at http://localhost:<port>: passkeys need a domain name (see localhostURL).
 import { expect, passkeyTest as test } from './fixtures.js';
 
@@ -65,6 +66,11 @@ test('journey 22: rename and remove a passkey; a removed one no longer signs in'
   await addPasskeyPage.goto();
   await addPasskeyPage.addPasskey('Old name');
   await expect(passkeysPage.row('Old name')).toBeVisible();
+
+  // sudo mode's one prompt, answered with the passkey instead of the password
+  await page.goto('/account/confirm?next=/account/passkeys');
+  await page.getByRole('button', { name: 'Use a passkey instead' }).click();
+  await expect(page).toHaveURL('/account/passkeys');
 
   await passkeysPage.rename('Old name', 'Work phone');
   await expect(passkeysPage.status).toContainText('renamed');
