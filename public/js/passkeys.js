@@ -77,7 +77,12 @@ async function setUp(form) {
   // another one (127.0.0.1 instead of localhost) the browser would refuse
   if (form.dataset.origin && window.location.origin !== form.dataset.origin) {
     if (start) start.disabled = true;
-    say(form, `Passkeys work at ${form.dataset.origin} only.`);
+    // a note, not an alert: nothing went wrong yet
+    const note = form.querySelector('[data-passkey-note]');
+    if (note) {
+      note.textContent = `Passkeys work at ${form.dataset.origin} only (PUBLIC_URL).`;
+      note.hidden = false;
+    }
     return;
   }
 
