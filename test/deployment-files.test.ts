@@ -97,7 +97,7 @@ describe('docker-compose.yml', () => {
     assert.ok(grace * 1000 > config.shutdownGraceMs, 'stop_grace_period longer than SHUTDOWN_GRACE_SECONDS');
     // the address Caddy serves, whatever SITE_ADDRESS says
     assert.equal(config.publicUrl, 'https://localhost');
-    assert.equal(app?.environment?.PUBLIC_URL, `https://\${SITE_ADDRESS:-${proxy?.environment?.SITE_ADDRESS}}`);
+    assert.equal(app?.environment?.PUBLIC_URL, `https://${proxy?.environment?.SITE_ADDRESS}`);
   });
 
   it('puts Caddy in front: HTTPS published, certificates kept in a volume, started once the app is healthy', () => {
