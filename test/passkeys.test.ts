@@ -109,6 +109,20 @@ describe('adding a passkey and signing in with it', () => {
     assert.notEqual(cookieOf(client), before, 'session fixation: a new ID at login');
   });
 
+  it('"Keep me signed in" applies to a passkey login too', async () => {
+    const { authenticator } = await accountWithPasskey('remember');
+    const persistent = async (rememberMe: string) => {
+      const { client, _csrf, options } = await loginPage();
+      const res = await client.post('/login/passkey', { _csrf, rememberMe, response: JSON.stringify(authenticator.get(options)) });
+      assert.equal(res.status, 303);
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${fixture.app.config.session.cookieName}=`));
+      assert.ok(cookie);
+      return /; Expires=/i.test(cookie);
+    };
+    assert.equal(await persistent('on'), true, 'ticked: a persistent cookie');
+    assert.equal(await persistent(''), false, 'unticked: a browser-session cookie');
+  });
+
   it('names the passkey, and refuses an empty name or a response that is not one', async () => {
     const username = uniqueUsername('names');
     const client = new Client(fixture.app.baseUrl);
@@ -137,6 +151,28 @@ describe('adding a passkey and signing in with it', () => {
     const again = await client.post('/account/passkeys', { _csrf, name: 'Key', response: JSON.stringify(response) });
     assert.equal(again.status, 400);
     assert.equal((await passkeysOf(userId)).length, 2);
+  });
+});
+
+describe('the same registration, sent by several clients at once', () => {
+  it('stores one passkey', async () => {
+    const username = uniqueUsername('addrace');
+    const client = new Client(fixture.app.baseUrl);
+    await client.register(username);
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    for (let round = 0; round < 3; round += 1) {
+      const _csrf = await client.csrfToken('/account/passkeys/new');
+      const options = await json<PublicKeyCredentialCreationOptionsJSON>(await client.get('/account/passkeys/new/options'));
+      const response = JSON.stringify(new SoftAuthenticator(PUBLIC_URL).create(options).response);
+      const copies = [0, 1, 2].map(() => {
+        const copy = new Client(fixture.app.baseUrl);
+        for (const [name, value] of client.cookies) copy.cookies.set(name, value);
+        return copy;
+      });
+      const results = await Promise.all(copies.map((copy) => copy.post('/account/passkeys', { _csrf, name: `Key ${round}`, response })));
+      assert.ok(results.filter((res) => res.status === 303).length <= 1, `round ${round}: ${results.map((r) => r.status).join(', ')}`);
+      assert.equal((await passkeysOf(String(user?._id))).length, round + 1, `round ${round}: one passkey more`);
+    }
   });
 });
 
