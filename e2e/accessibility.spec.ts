@@ -2,6 +2,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, passkeyTest, test } from './fixtures.js';
+import { totpCode } from './support/two-factor.js';
 
 // an axe scan is seconds of CPU per page; several in one test need more than the default 30 s
 test.describe.configure({ timeout: 90_000 });
@@ -76,8 +77,29 @@ test('the 429 page', async ({ page, loginPage, registeredUser }) => {
   await expectNoSeriousViolations(page, '429');
 });
 
+test('two-factor pages', async ({ page, loginPage, twoFactorLoginPage, twoFactorSettingsPage, recoveryCodesPage, twoFactorUser }) => {
+  test.setTimeout(60_000);
+  await loginPage.goto();
+  await loginPage.login(twoFactorUser.username, twoFactorUser.password);
+  await expect(twoFactorLoginPage.heading).toBeVisible();
+  await twoFactorLoginPage.submit.click();
+  await expect(twoFactorLoginPage.error).toBeVisible();
+  await expectNoSeriousViolations(page, '/login/two-factor with errors');
+  await twoFactorLoginPage.enter(totpCode(twoFactorUser.secret));
+  await expect(page).toHaveURL('/dashboard');
+  await twoFactorSettingsPage.goto();
+  await expectNoSeriousViolations(page, '/account/two-factor (on)');
+  await twoFactorSettingsPage.newRecoveryCodes.click();
+  await expect(recoveryCodesPage.codes).toHaveCount(10);
+  await expectNoSeriousViolations(page, 'recovery codes');
+  await twoFactorSettingsPage.goto();
+  await twoFactorSettingsPage.turnOff.click();
+  await expect(twoFactorSettingsPage.qrCode).toBeVisible();
+  await expectNoSeriousViolations(page, '/account/two-factor (setup)');
+});
+
 // one test per page: an axe scan takes seconds on a busy machine
-for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right']) {
+for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right', '/lab/two-factor']) {
   test(`the lab: ${path}`, async ({ page }) => {
     await page.goto(path);
     await expectNoSeriousViolations(page, path);

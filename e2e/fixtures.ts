@@ -5,13 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { expect, test as base, type BrowserContext, type Page } from '@playwright/test';
 import { ChangePasswordPage, ConfirmPage, DeleteAccountPage } from './pages/account-pages.js';
 import { DashboardPage } from './pages/dashboard-page.js';
-import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage } from './pages/lab-pages.js';
+import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage, TwoFactorShortcutPage } from './pages/lab-pages.js';
 import { LoginPage } from './pages/login-page.js';
 import { AddPasskeyPage, PasskeysPage } from './pages/passkey-pages.js';
 import { RegisterPage } from './pages/register-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
+import { RecoveryCodesPage, TwoFactorLoginPage, TwoFactorSettingsPage } from './pages/two-factor-pages.js';
 import { logInOverHttp, registerOverHttp } from './support/accounts.js';
 import { localhostURL } from './support/env.js';
+import { turnOnTwoFactorOverHttp, type TwoFactorCredentials } from './support/two-factor.js';
 
 export interface Credentials {
   username: string;
@@ -32,6 +34,10 @@ interface Fixtures {
   resurrectionPage: ResurrectionPage;
   passkeysPage: PasskeysPage;
   addPasskeyPage: AddPasskeyPage;
+  twoFactorSettingsPage: TwoFactorSettingsPage;
+  recoveryCodesPage: RecoveryCodesPage;
+  twoFactorLoginPage: TwoFactorLoginPage;
+  twoFactorShortcutPage: TwoFactorShortcutPage;
   /** Credentials for an account that does not exist yet. */
   newUser: Credentials;
   /** An account that exists (created over HTTP), not logged in anywhere. */
@@ -41,6 +47,12 @@ interface Fixtures {
    * visited yet): for tests where being logged in is where they start.
    */
   loggedInUser: Credentials;
+  /**
+   * registeredUser with two-factor login turned on (over HTTP, with a code of
+   * the previous time step, so the current one is free to log in with), not
+   * logged in anywhere: its secret and recovery codes.
+   */
+  twoFactorUser: TwoFactorCredentials;
   /**
    * Opens separate browsers (one context each, so one session each), every one
    * logged in as registeredUser and on the dashboard; closed after the test.
@@ -88,6 +100,18 @@ export const test = base.extend<Fixtures>({
   addPasskeyPage: async ({ page }, use) => {
     await use(new AddPasskeyPage(page));
   },
+  twoFactorSettingsPage: async ({ page }, use) => {
+    await use(new TwoFactorSettingsPage(page));
+  },
+  recoveryCodesPage: async ({ page }, use) => {
+    await use(new RecoveryCodesPage(page));
+  },
+  twoFactorLoginPage: async ({ page }, use) => {
+    await use(new TwoFactorLoginPage(page));
+  },
+  twoFactorShortcutPage: async ({ page }, use) => {
+    await use(new TwoFactorShortcutPage(page));
+  },
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the object pattern
   newUser: async ({}, use) => {
     await use({
@@ -103,6 +127,13 @@ export const test = base.extend<Fixtures>({
     // page.request shares the page's cookies: the session cookie lands in its context
     await logInOverHttp(page.request, baseURL ?? '', registeredUser);
     await use(registeredUser);
+  },
+  twoFactorUser: async ({ playwright, baseURL, registeredUser }, use) => {
+    // a request context of its own: the test's browser stays logged out
+    const request = await playwright.request.newContext();
+    const credentials = await turnOnTwoFactorOverHttp(request, baseURL ?? '', registeredUser);
+    await request.dispose();
+    await use(credentials);
   },
   loggedInBrowsers: async ({ browser, baseURL, registeredUser }, use) => {
     const contexts: BrowserContext[] = [];

@@ -62,6 +62,7 @@ test('the header reaches every page once logged in, and tells where you are', as
   await expect(page).toHaveURL('/sessions');
   for (const [name, path] of [
     ['Change password', '/account/password'],
+    ['Two-factor login', '/account/two-factor'],
     ['Delete account', '/account/delete'],
     ['The lab', '/lab'],
     ['Your sessions', '/sessions'],

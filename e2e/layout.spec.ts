@@ -3,12 +3,13 @@
 // to the console as an error.
 import type { Page } from '@playwright/test';
 import { expect, passkeyTest, test } from './fixtures.js';
+import { totpCode } from './support/two-factor.js';
 
 const PHONE = { width: 390, height: 844 };
 test.use({ viewport: PHONE });
 passkeyTest.use({ viewport: PHONE });
 
-const LAB_PAGES = ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right'];
+const LAB_PAGES = ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right', '/lab/two-factor'];
 
 /**
  * Collects the console errors and uncaught exceptions of every page the test
@@ -87,6 +88,32 @@ passkeyTest('the passkey pages fit a phone and log no errors, a passkey listed',
   await visit(page, `/account/confirm?next=/account/passkeys`);
   await expect(page.getByRole('button', { name: 'Use a passkey instead' })).toBeVisible();
   expect(loggedInUser.username).not.toBe('');
+  expect(errors).toEqual([]);
+});
+
+test('the two-factor pages fit a phone and log no errors', async ({ page, loginPage, twoFactorLoginPage, twoFactorSettingsPage, recoveryCodesPage, twoFactorUser }) => {
+  const errors = watchConsole(page);
+  await loginPage.goto();
+  await loginPage.login(twoFactorUser.username, twoFactorUser.password);
+  await expect(twoFactorLoginPage.heading).toBeVisible();
+  await expectNoHorizontalOverflow(page, '/login/two-factor');
+  await twoFactorLoginPage.submit.click();
+  await expect(twoFactorLoginPage.error).toBeVisible();
+  await expectNoHorizontalOverflow(page, '/login/two-factor with errors');
+  await twoFactorLoginPage.enter(totpCode(twoFactorUser.secret));
+  await expect(page).toHaveURL('/dashboard');
+  await visit(page, '/account/two-factor');
+  await twoFactorSettingsPage.newRecoveryCodes.click();
+  await expect(recoveryCodesPage.codes).toHaveCount(10);
+  await expectNoHorizontalOverflow(page, 'recovery codes');
+  // and the setup page, with its QR code and secret
+  await twoFactorSettingsPage.goto();
+  await twoFactorSettingsPage.turnOff.click();
+  await expect(twoFactorSettingsPage.qrCode).toBeVisible();
+  await expectNoHorizontalOverflow(page, '/account/two-factor (setup)');
+  await twoFactorSettingsPage.turnOn.click();
+  await expect(page.locator('#code-error')).toBeVisible();
+  await expectNoHorizontalOverflow(page, '/account/two-factor with errors');
   expect(errors).toEqual([]);
 });
 

@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createPasswordHasher, type BcryptFunctions } from './auth/passwords.js';
+import { secondFactor } from './auth/second-factor.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { formBodiesOnly } from './middleware/form-only.js';
 import { httpsRequired } from './middleware/https-required.js';
@@ -97,6 +98,11 @@ export function createApp(deps: AppDeps): Express {
     passwords,
     throttle,
     userSessions,
+    // authenticator secrets are decrypted with TWO_FACTOR_KEY; one that no
+    // longer opens means the key was changed: say so, never the secret
+    secondFactor: secondFactor(users, config.twoFactor.key, (userId) => {
+      logger.error({ event: 'two-factor-secret-unreadable', userId }, 'a two-factor secret does not decrypt: was TWO_FACTOR_KEY changed?');
+    }),
     sessionConfig: config.session,
     logger,
     health,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 export const DEV_SESSION_SECRET = 'dev-only-secret-never-use-in-production';
 export const DEV_PASSWORD_PEPPER = 'dev-only-pepper-never-use-in-production';
+export const DEV_TWO_FACTOR_KEY = 'dev-only-two-factor-key-never-use-in-production';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export type ExpiryMode = 'auto' | 'ttl' | 'sweep';
@@ -65,6 +66,12 @@ export interface Config {
     // the key of the HMAC applied before bcrypt (see auth/passwords.ts)
     pepper: string;
     usingDevPepper: boolean;
+  };
+  twoFactor: {
+    // encrypts authenticator secrets at rest and keys the recovery-code
+    // hashes (see auth/secret-box.ts, auth/recovery-codes.ts)
+    key: string;
+    usingDevKey: boolean;
   };
   throttle: {
     maxConsecutiveFailures: number;
@@ -196,6 +203,7 @@ const envSchema = z.object({
   BCRYPT_COST: intInRange('BCRYPT_COST', 10, 16, 12),
   PASSWORD_HASH_THREADS: intInRange('PASSWORD_HASH_THREADS', 1, 256, 0),
   PASSWORD_PEPPER: optionalString,
+  TWO_FACTOR_KEY: optionalString,
   LOGIN_MAX_CONSECUTIVE_FAILURES: intInRange('LOGIN_MAX_CONSECUTIVE_FAILURES', 1, 1000, 10),
   LOGIN_LOCKOUT: duration('LOGIN_LOCKOUT', 1000, 7 * 86_400_000, '15m'),
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: intInRange('LOGIN_MAX_FAILURES_PER_IP_PER_DAY', 1, 1_000_000, 100),
@@ -340,6 +348,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     } else if (pepper.length < 32 || pepper === DEV_PASSWORD_PEPPER || pepper.startsWith('change-me')) {
       problems.push('PASSWORD_PEPPER must be at least 32 random characters, not the example value');
     }
+    if (e.TWO_FACTOR_KEY === undefined) {
+      problems.push(
+        'TWO_FACTOR_KEY is required when NODE_ENV=production (32+ random characters; keep it: changing it turns off every two-factor login and recovery code)',
+      );
+    } else if (e.TWO_FACTOR_KEY.length < 32 || e.TWO_FACTOR_KEY === DEV_TWO_FACTOR_KEY || e.TWO_FACTOR_KEY.startsWith('change-me')) {
+      problems.push('TWO_FACTOR_KEY must be at least 32 random characters, not the example value');
+    } else if (e.TWO_FACTOR_KEY === pepper) {
+      problems.push('TWO_FACTOR_KEY must differ from PASSWORD_PEPPER (one leaked key must not give away both)');
+    }
     // OWASP and NIST: a work factor that costs an attacker real time per guess
     if (e.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 when NODE_ENV=production');
   }
@@ -402,6 +419,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pepper: pepper ?? DEV_PASSWORD_PEPPER,
       usingDevPepper: pepper === undefined,
     },
+    twoFactor: { key: e.TWO_FACTOR_KEY ?? DEV_TWO_FACTOR_KEY, usingDevKey: e.TWO_FACTOR_KEY === undefined },
     throttle: {
       maxConsecutiveFailures: e.LOGIN_MAX_CONSECUTIVE_FAILURES,
       lockoutMs: e.LOGIN_LOCKOUT,

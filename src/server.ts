@@ -88,6 +88,9 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
   if (config.passwords.usingDevPepper) {
     logger.warn('PASSWORD_PEPPER is not set: using the development pepper (production refuses to start without one)');
   }
+  if (config.twoFactor.usingDevKey) {
+    logger.warn('TWO_FACTOR_KEY is not set: using the development key (production refuses to start without one)');
+  }
 
   const proxyWarning = trustProxyWarning(config);
   if (proxyWarning) logger.warn(proxyWarning);

@@ -54,6 +54,7 @@ describe('config', () => {
       MONGODB_URI: 'mongodb://db/cloakroom',
       SESSION_SECRET: `${SECRET}, ${'y'.repeat(40)}`,
       PASSWORD_PEPPER: 'z'.repeat(40),
+      TWO_FACTOR_KEY: 'k'.repeat(40),
       PUBLIC_URL: 'https://cloakroom.example.com',
     });
     assert.equal(config.session.cookieName, '__Host-cloakroom.sid');
@@ -96,7 +97,7 @@ describe('config', () => {
   });
 
   it('trusts proxies by address: refuses TRUST_PROXY=true and warns about a hop count in production', () => {
-    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET, PUBLIC_URL: 'https://cloakroom.example.com' };
+    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET, PUBLIC_URL: 'https://cloakroom.example.com', TWO_FACTOR_KEY: 'k'.repeat(40) };
     const refused = problems({ ...production, TRUST_PROXY: 'true' });
     assert.equal(refused.length, 1);
     assert.match(refused[0] ?? '', /^TRUST_PROXY=true trusts every address.*X-Forwarded-For.*loopback.*10\.0\.0\.0\/8/);

@@ -58,7 +58,7 @@ describe('docker-compose.yml', () => {
   // as Compose passes it with an empty .env: ${NAME:-default} is the default
   const withDefaults = (environment: Record<string, string> = {}) =>
     Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, value.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
-  const appConfig = () => loadConfig({ ...withDefaults(app?.environment), SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) });
+  const appConfig = () => loadConfig({ ...withDefaults(app?.environment), SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40), TWO_FACTOR_KEY: 'z'.repeat(40) });
 
   it('runs an official mongo image with a pinned major version, a volume and a healthcheck', () => {
     assert.ok(mongo, 'a mongo service');

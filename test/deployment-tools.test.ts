@@ -84,7 +84,7 @@ describe("Docker Compose's loader: docker-compose.yml", () => {
     COMPOSE_DISABLE_ENV_FILE: '1',
     ...extra,
   });
-  const secrets = { SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) };
+  const secrets = { SESSION_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40), TWO_FACTOR_KEY: 'z'.repeat(40) };
   let loaded: ComposeResult | undefined;
   // loaded once, by the first test that asks (the first run builds
   // tools/compose-check with Go: about half a minute)

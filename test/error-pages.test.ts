@@ -65,6 +65,7 @@ describe('error pages', () => {
         MONGODB_URI: 'mongodb://db/cloakroom',
         SESSION_SECRET: 'p'.repeat(40),
         PASSWORD_PEPPER: 'q'.repeat(40),
+        TWO_FACTOR_KEY: 'k'.repeat(40),
         PUBLIC_URL: 'https://cloakroom.test',
         BCRYPT_COST: '12',
         // the cookie is Secure in production: say the request came over HTTPS

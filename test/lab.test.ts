@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SLOW_REQUEST_MS } from '../src/lab/resurrection.js';
+import { LAB_CODE } from '../src/lab/two-factor.js';
 import { PRODUCTION_TEST_ENV, useTestApp } from './helpers/app.js';
 import { Client, testIdText, uniqueUsername } from './helpers/client.js';
 
@@ -13,16 +14,16 @@ describe('the lab index', () => {
     assert.match(await (await new Client(fixture.app.baseUrl).get('/')).text(), /href="\/lab"/);
   });
 
-  it('lists the three experiments', async () => {
+  it('lists the experiments', async () => {
     const res = await new Client(fixture.app.baseUrl).get('/lab');
     assert.equal(res.status, 200);
     const html = await res.text();
-    for (const path of ['/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong']) assert.ok(html.includes(`href="${path}"`), path);
+    for (const path of ['/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/two-factor']) assert.ok(html.includes(`href="${path}"`), path);
   });
 });
 
 describe('the lab header', () => {
-  const PAGES = ['/lab', '/lab/redirect-race', '/lab/redirect-race/landing?way=right', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right'];
+  const PAGES = ['/lab', '/lab/redirect-race', '/lab/redirect-race/landing?way=right', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right', '/lab/two-factor', '/lab/two-factor/code?way=right', '/lab/two-factor/dashboard?way=wrong'];
 
   it('offers to log in to a visitor who is not logged in', async () => {
     const client = new Client(fixture.app.baseUrl);
@@ -96,6 +97,34 @@ describe('the redirect race', () => {
     const client = new Client(fixture.app.baseUrl);
     await client.get('/lab/redirect-race');
     assert.equal((await client.post('/lab/redirect-race/right', { name: 'Ada' }, { csrf: false })).status, 403);
+  });
+});
+
+describe('the two-factor shortcut', () => {
+  // the password step, then straight to the dashboard: the code page skipped
+  async function skipTheCode(way: 'wrong' | 'right') {
+    const client = new Client(fixture.app.baseUrl);
+    const token = await client.csrfToken('/lab/two-factor');
+    const res = await client.post(`/lab/two-factor/${way}/password`, { _csrf: token });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), `/lab/two-factor/code?way=${way}`);
+    const dashboard = await (await client.get(`/lab/two-factor/dashboard?way=${way}`)).text();
+    return { client, result: testIdText(dashboard, 'two-factor-result') };
+  }
+
+  it('the wrong way: the password alone reaches the dashboard', async () => {
+    assert.equal((await skipTheCode('wrong')).result, 'This page knows you: welcome, lab visitor.');
+  });
+
+  it('the right way: without the code the dashboard does not know you, with it it does', async () => {
+    const { client, result } = await skipTheCode('right');
+    assert.equal(result, 'This page does not know you.');
+    const token = await client.csrfToken('/lab/two-factor/code?way=right');
+    assert.equal((await client.post('/lab/two-factor/code', { _csrf: token, way: 'right', code: '000000' })).status, 401);
+    const res = await client.post('/lab/two-factor/code', { _csrf: token, way: 'right', code: LAB_CODE });
+    assert.equal(res.status, 303);
+    const dashboard = await (await client.get(res.headers.get('location') ?? '')).text();
+    assert.equal(testIdText(dashboard, 'two-factor-result'), 'This page knows you: welcome, lab visitor.');
   });
 });
 
@@ -187,7 +216,7 @@ describe('in production', () => {
   it('the lab is not there at all', async () => {
     const client = new Client(prod.app.baseUrl, { 'x-forwarded-proto': 'https' });
     assert.doesNotMatch(await (await client.get('/')).text(), /href="\/lab"/, 'no link to the lab');
-    for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized/visit/true', '/lab/save-uninitialized/count']) {
+    for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized/visit/true', '/lab/save-uninitialized/count', '/lab/two-factor']) {
       const res = await client.get(path);
       assert.equal(res.status, 404, path);
       await res.arrayBuffer();

@@ -89,7 +89,7 @@ describe('the common-password list', () => {
 });
 
 describe('bcrypt cost', () => {
-  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/x', SESSION_SECRET: 's'.repeat(40), PASSWORD_PEPPER: PEPPER, PUBLIC_URL: 'https://cloakroom.test' };
+  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/x', SESSION_SECRET: 's'.repeat(40), PASSWORD_PEPPER: PEPPER, PUBLIC_URL: 'https://cloakroom.test', TWO_FACTOR_KEY: 'k'.repeat(40) };
 
   it('is at least 12 in production and never below 10 anywhere', () => {
     assert.throws(() => loadConfig({ ...production, BCRYPT_COST: '11' }), ConfigError);

@@ -78,7 +78,7 @@ describe('the server process', () => {
   });
 
   it('has no slow session store in production: the instrumented server refuses one, the server has none', async () => {
-    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1:1/cloakroom', SESSION_SECRET: 's'.repeat(40), PASSWORD_PEPPER: 'p'.repeat(40), PUBLIC_URL: 'https://cloakroom.test', SESSION_STORE_DELAY_MS: '300' };
+    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1:1/cloakroom', SESSION_SECRET: 's'.repeat(40), PASSWORD_PEPPER: 'p'.repeat(40), PUBLIC_URL: 'https://cloakroom.test', TWO_FACTOR_KEY: 'k'.repeat(40), SESSION_STORE_DELAY_MS: '300' };
     const { code, output } = await startServer(production, { instrumented: true }).exited;
     assert.equal(code, 1);
     assert.match(output, /SESSION_STORE_DELAY_MS slows every login down on purpose, for tests; it is refused when NODE_ENV=production/);
@@ -91,6 +91,7 @@ describe('the server process', () => {
       LOG_LEVEL: 'info',
       SESSION_SECRET: 's'.repeat(40),
       PASSWORD_PEPPER: 'p'.repeat(40),
+      TWO_FACTOR_KEY: 'k'.repeat(40),
       PUBLIC_URL: 'https://cloakroom.test',
     };
     const refused = await startServer({ ...production, MONGODB_URI: 'mongodb://127.0.0.1:1/cloakroom', TRUST_PROXY: 'true' }).exited;

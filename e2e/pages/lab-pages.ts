@@ -72,3 +72,25 @@ export class ResurrectionPage {
     await this.page.goto(`/lab/resurrection/${way}`);
   }
 }
+
+export class TwoFactorShortcutPage {
+  readonly wrongWay: Locator;
+  readonly rightWay: Locator;
+  readonly skipTheCode: Locator;
+  readonly code: Locator;
+  readonly checkCode: Locator;
+  readonly result: Locator;
+
+  constructor(readonly page: Page) {
+    this.wrongWay = page.getByRole('button', { name: 'Enter the password the wrong way' });
+    this.rightWay = page.getByRole('button', { name: 'Enter the password the right way' });
+    this.skipTheCode = page.getByRole('link', { name: 'Skip the code: ask for the dashboard now' });
+    this.code = page.getByLabel('Code', { exact: true });
+    this.checkCode = page.getByRole('button', { name: 'Check the code' });
+    this.result = page.getByTestId('two-factor-result');
+  }
+
+  async goto(): Promise<void> {
+    await this.page.goto('/lab/two-factor');
+  }
+}

@@ -118,6 +118,7 @@ try {
       // what Compose takes from .env
       SESSION_SECRET: randomBytes(32).toString('base64url'),
       PASSWORD_PEPPER: randomBytes(32).toString('base64url'),
+      TWO_FACTOR_KEY: randomBytes(32).toString('base64url'),
       // what differs without containers (see the top of this file)
       HOST: '127.0.0.1',
       PORT: String(appPort),

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { expect, passkeyTest, test } from '../fixtures.js';
 import { LoginPage } from '../pages/login-page.js';
+import { totpCode } from '../support/two-factor.js';
 
 const DIR = path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 const shot = (name: string) => ({ path: path.join(DIR, `${name}.png`), fullPage: true });
@@ -76,6 +77,23 @@ test('the lab', async ({ page, redirectRacePage, lostUpdatesPage }) => {
   await lostUpdatesPage.burst.click();
   await expect(lostUpdatesPage.databaseHits).toHaveText('50');
   await page.screenshot(shot('lab-lost-updates'));
+});
+
+test('two-factor login', async ({ page, loginPage, twoFactorLoginPage, twoFactorSettingsPage, recoveryCodesPage, twoFactorUser }) => {
+  await loginPage.goto();
+  await loginPage.login(twoFactorUser.username, twoFactorUser.password);
+  await expect(twoFactorLoginPage.heading).toBeVisible();
+  await page.screenshot(shot('two-factor-login'));
+  await twoFactorLoginPage.enter(totpCode(twoFactorUser.secret));
+  await expect(page).toHaveURL('/dashboard');
+  await twoFactorSettingsPage.goto();
+  await twoFactorSettingsPage.newRecoveryCodes.click();
+  await expect(recoveryCodesPage.codes).toHaveCount(10);
+  await page.screenshot(shot('two-factor-recovery-codes'));
+  await twoFactorSettingsPage.goto();
+  await twoFactorSettingsPage.turnOff.click();
+  await expect(twoFactorSettingsPage.qrCode).toBeVisible();
+  await page.screenshot(shot('two-factor-setup'));
 });
 
 // at localhost, where passkeys work (e2e/passkeys.spec.ts)

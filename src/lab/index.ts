@@ -16,6 +16,7 @@ import { lostUpdatesRoutes } from './lost-updates.js';
 import { redirectRaceRoutes } from './redirect-race.js';
 import { resurrectionRoutes, WAYS } from './resurrection.js';
 import { saveUninitializedRoutes } from './save-uninitialized.js';
+import { twoFactorRoutes } from './two-factor.js';
 import { LAB_COLLECTIONS, type LabDatabase } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
 
@@ -57,6 +58,7 @@ export function labRoutes(deps: LabDeps): Router {
   // the experiments that need a session set up differently mount theirs first
   // (express-session leaves req.session alone once one is there)
   router.use('/redirect-race', redirectRaceRoutes.sessionFor(deps, sessionsStore));
+  router.use('/two-factor', twoFactorRoutes.sessionFor(deps, sessionsStore));
   for (const way of WAYS) router.use(`/resurrection/${way}`, resurrectionRoutes.sessionFor(deps, way));
   router.use(saveUninitializedRoutes.visits(deps));
   router.use(sessionOfTheLab, csrfProtection, async (req, res, next) => {
@@ -78,5 +80,6 @@ export function labRoutes(deps: LabDeps): Router {
     res.redirect('/lab/resurrection/wrong');
   });
   for (const way of WAYS) router.use(`/resurrection/${way}`, resurrectionRoutes.pages(way));
+  router.use('/two-factor', twoFactorRoutes.pages());
   return router;
 }

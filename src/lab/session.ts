@@ -36,6 +36,11 @@ export interface LabSessionData {
   // lost updates: this lab session's key in lab_counters, and its own counter
   labId?: string;
   labHits?: number;
+  // the two-factor shortcut: the wrong way's user (set at the password
+  // step), whether its code was ever entered, and the right way's pending login
+  labTwoFactorUser?: string;
+  labTwoFactorCodeChecked?: boolean;
+  labTwoFactorPending?: string;
 }
 
 /** This request's lab session, with the lab's fields. */

@@ -2,6 +2,22 @@
 // normalized copy carries the unique index, so "Alice" and "alice" are one name.
 import { Schema, type Connection, type HydratedDocument, type InferSchemaType, type Model } from 'mongoose';
 
+// two-factor login with an authenticator app; absent while it is off. Its
+// fields change together, each change one atomic update (routes/two-factor.ts)
+const twoFactorSchema = new Schema(
+  {
+    // the TOTP secret, encrypted (auth/secret-box.ts): never stored in the clear
+    secret: { type: String, required: true },
+    enabledAt: { type: Date, required: true },
+    // the time step of the last code accepted: only a later step is accepted
+    // next, so a code seen over someone's shoulder cannot be used again
+    lastUsedStep: { type: Number, required: true },
+    // HMAC-SHA-256 of each recovery code not used yet; a used one is pulled out
+    recoveryCodes: { type: [String], required: true, default: undefined },
+  },
+  { _id: false },
+);
+
 const userSchema = new Schema(
   {
     username: { type: String, required: true },
@@ -12,6 +28,7 @@ const userSchema = new Schema(
     // bumped whenever all the user's sessions are revoked (password change,
     // "sign out everywhere else", account deletion); see session/revocation.ts
     sessionGeneration: { type: Number, required: true, default: 0 },
+    twoFactor: { type: twoFactorSchema, required: false, default: undefined },
   },
   {
     timestamps: true,

@@ -8,6 +8,9 @@
 //   recentAuth         sudo mode: the password checked in the last REAUTH_WINDOW, or
 //                      the confirm page first (session/recent-auth.ts)
 //
+// A pending login (password right, second factor to come) has no userId:
+// requireLogin treats it as anonymous, and only /login/two-factor reads it.
+//
 // Every POST has also passed two checks before it reaches this table: the
 // same-origin check and the CSRF token (security/same-origin.ts,
 // security/csrf.ts). app.ts runs them on every request, so a route added here
@@ -36,9 +39,12 @@ import { passkeyLogin } from './passkey-login.js';
 import { passkeyPages } from './passkeys.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
+import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
+import type { SecondFactor } from '../auth/second-factor.js';
 
 export interface RouteDeps extends AuthDeps {
   userSessions: UserSessions;
+  secondFactor: SecondFactor;
   health: HealthChecks;
   /** what the lab's experiments store; ignored in production */
   lab: LabDatabase | undefined;
@@ -55,6 +61,7 @@ export function routeTable(deps: RouteDeps) {
   const [home, register, login, logout] = [homePage(), registerPage(deps), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
   const confirm = confirmPage(deps);
+  const [twoFactor, twoFactorAccount] = [twoFactorLogin(deps), twoFactorSettings(deps)];
   const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
   const ceremonies = passkeyCeremonies(deps.passkeys, deps.relyingParty);
   const [passkeySignIn, passkeys] = [passkeyLogin({ ...deps, ceremonies }), passkeyPages({ ...deps, ceremonies })];
@@ -79,6 +86,9 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/register',                noStore,                              register.submit);
   pages.get( '/login',                   noStore, anonymousSessions,           login.form); //          routes/login.ts
   pages.post('/login',                   noStore,                              login.submit);
+  pages.get( '/login/two-factor',        noStore, anonymousSessions,           twoFactor.form); //      routes/two-factor.ts
+  pages.post('/login/two-factor',        noStore,                              twoFactor.submit);
+  pages.post('/login/start-again',       noStore,                              twoFactor.startAgain);
   pages.post('/logout',                                                        logout.submit); //       routes/logout.ts
   pages.get( '/dashboard',               noStore, requireLogin,                dashboard.show); //      routes/dashboard.ts
   pages.get( '/dashboard/session.json',  noStore, requireLogin,                dashboard.storedSession);
@@ -91,6 +101,10 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/account/confirm',         noStore, requireLogin,                confirm.submit);
   pages.get( '/account/delete',          noStore, requireLogin, recentAuth,    account.deleteForm);
   pages.post('/account/delete',          noStore, requireLogin, recentAuth,    account.deleteAccount);
+  pages.get( '/account/two-factor',      noStore, requireLogin,                twoFactorAccount.show); // routes/two-factor.ts
+  pages.post('/account/two-factor',      noStore, requireLogin, recentAuth,    twoFactorAccount.enable);
+  pages.post('/account/recovery-codes',  noStore, requireLogin, recentAuth,    twoFactorAccount.newRecoveryCodes);
+  pages.post('/account/two-factor/off',  noStore, requireLogin, recentAuth,    twoFactorAccount.disable);
   pages.get( '/login/passkey',           noStore, anonymousSessions,           passkeySignIn.options); // routes/passkey-login.ts
   pages.post('/login/passkey',           noStore,                              passkeySignIn.submit);
   pages.get( '/account/confirm/passkey', noStore, requireLogin,                passkeySignIn.confirmOptions);

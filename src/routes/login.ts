@@ -11,6 +11,7 @@ import { usernameKey, type UserModel } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
 import { signIn } from '../session/lifecycle.js';
+import { beginPendingLogin, PENDING_LOGIN_MAX_AGE_MS } from '../session/pending-login.js';
 
 // one message for both "no such user" and "wrong password": telling them
 // apart would let anyone find out which usernames exist
@@ -33,6 +34,8 @@ function expiryNotice(req: Request, sessionConfig: Config['session']): string | 
       return `You were logged out after ${describeDuration(timeouts.idleTimeoutMs)} without activity. Please log in again.`;
     case 'absolute':
       return `For your security, a login lasts at most ${describeDuration(timeouts.absoluteTimeoutMs)}. Please log in again.`;
+    case 'two-factor':
+      return `The second step of a login must be done within ${describeDuration(PENDING_LOGIN_MAX_AGE_MS)}, and the account must not change meanwhile. Please log in again.`;
     default:
       return undefined;
   }
@@ -91,7 +94,7 @@ export function loginPage(deps: AuthDeps) {
     // if this throws (the hashing queue is full, the database is down), no
     // password was checked: the attempt is given back, the error page says why
     const { user, valid } = await attempt.checking(async () => {
-      const found = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1, sessionGeneration: 1 }).lean();
+      const found = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1, sessionGeneration: 1, twoFactor: 1 }).lean();
       return { user: found, valid: await passwords.verify(form.data.password, found?.passwordHash) };
     });
     if (!user || !valid) {
@@ -99,6 +102,18 @@ export function loginPage(deps: AuthDeps) {
       logger.info({ event: 'login-failed', reason: user ? 'bad-password' : 'unknown-user', ip }, 'login failed');
       if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
       res.status(401).render('login', { ...page, errors: { form: LOGIN_FAILED } });
+      return;
+    }
+
+    if (user.twoFactor) {
+      // a second factor to come: the session becomes a pending login, with
+      // no userId in it, and the failures in a row are not reset yet
+      // (session/pending-login.ts, routes/two-factor.ts)
+      await attempt.passwordOnly();
+      const userId = String(user._id);
+      await beginPendingLogin(req, { id: userId, username: user.username, sessionGeneration: user.sessionGeneration }, { next, rememberMe: form.data.rememberMe });
+      logger.info({ event: 'login-password-ok', userId, ip }, 'password right: second factor next');
+      res.redirect(303, '/login/two-factor');
       return;
     }
 

@@ -67,6 +67,13 @@ export type LoginAttempt =
       failed(): Promise<{ lockedOut: boolean }>;
       /** No password was checked (the hashing queue was full, the database failed): the attempt is given back. */
       abandoned(): Promise<void>;
+      /**
+       * The password was right, but a second factor is still to come: the
+       * attempt is given back, and the failures in a row are *not* reset. Only
+       * a complete login resets them; otherwise typing the right password
+       * again would buy another round of guesses at the code.
+       */
+      passwordOnly(): Promise<void>;
       /** Runs the password check; if it throws, no password was checked: abandoned(), and the error goes on. */
       checking<T>(check: () => Promise<T>): Promise<T>;
     };
@@ -237,6 +244,10 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
             return { lockedOut: true };
           }),
         abandoned,
+        passwordOnly: () =>
+          settle(async () => {
+            await Promise.all([giveBack(consecutive, pair), giveBack(perAddress, address)]);
+          }),
         async checking(check) {
           try {
             return await check();

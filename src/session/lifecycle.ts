@@ -79,7 +79,7 @@ export async function renewSession(req: Request): Promise<void> {
 }
 
 /** The end of every regenerate: a new CSRF token (the old one is dead), saved once, awaited. */
-async function saveRegenerated(req: Request): Promise<void> {
+export async function saveRegenerated(req: Request): Promise<void> {
   ensureCsrfToken(req);
   await saveSession(req);
   // express-session would save it again as the response ends (library-workarounds.ts)

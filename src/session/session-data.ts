@@ -2,6 +2,7 @@
 // Module augmentation gives req.session these typed fields everywhere.
 import 'express-session';
 import type { CeremonyPurpose, PendingCeremony } from '../auth/passkey-challenges.js';
+import type { PendingLogin } from './pending-login.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -33,6 +34,11 @@ declare module 'express-session' {
     authenticatedAt: number;
     // the browser that logged in (User-Agent, cut to 256 characters), to tell sessions apart
     userAgent: string;
+    // halfway through a login: the password was right, the second factor is
+    // still to come. Never together with userId (session/pending-login.ts)
+    pendingLogin: PendingLogin;
+    // turning two-factor on: the new secret, encrypted, until a code confirms it
+    twoFactorSetup: { sealedSecret: string; startedAt: number };
     // passkey ceremonies under way: the challenge each must sign, used once
     // and for five minutes (auth/passkey-challenges.ts)
     passkeyChallenges: Partial<Record<CeremonyPurpose, PendingCeremony>>;

@@ -96,6 +96,7 @@ export const PRODUCTION_TEST_ENV = {
   NODE_ENV: 'production',
   SESSION_SECRET: 's'.repeat(40),
   PASSWORD_PEPPER: 'p'.repeat(40),
+  TWO_FACTOR_KEY: 'k'.repeat(40),
   BCRYPT_COST: '12',
   TRUST_PROXY: 'loopback',
   PUBLIC_URL: 'https://cloakroom.test',

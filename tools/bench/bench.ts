@@ -178,6 +178,7 @@ async function main(): Promise<void> {
     MONGODB_URI: db.uri('bench'),
     SESSION_SECRET: 'bench-secret-'.padEnd(40, 'x'),
     PASSWORD_PEPPER: 'bench-pepper-'.padEnd(40, 'x'),
+    TWO_FACTOR_KEY: 'bench-two-factor-key-'.padEnd(40, 'x'),
     BCRYPT_COST: '12',
     TRUST_PROXY: 'loopback',
     PUBLIC_URL: 'https://localhost',

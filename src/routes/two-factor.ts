@@ -1,0 +1,205 @@
+// two-factor: the second step of a login, and turning two-factor on and off.
+//
+//   /login/two-factor    the code page of a pending login (session/pending-login.ts):
+//                        a right code signs in through signIn(), like a password does
+//   /account/two-factor  set up an authenticator app, make new recovery codes, turn it off
+//
+// Code guesses count toward the same lockout as password guesses (the
+// username's failures in a row from this address, security/throttle.ts), and
+// are counted before they are checked, like passwords on the login form.
+import type { Request, RequestHandler, Response } from 'express';
+import QRCode from 'qrcode';
+import { SETUP_MAX_AGE_MS, type SecondFactor } from '../auth/second-factor.js';
+import { otpauthUri } from '../auth/totp.js';
+import { renderTooManyRequests } from '../middleware/too-many.js';
+import { usernameKey } from '../models/user.js';
+import { ensureCsrfToken } from '../security/csrf.js';
+import { endSession, signIn } from '../session/lifecycle.js';
+import { freshPendingLogin } from '../session/pending-login.js';
+import { saveSession } from '../session/promises.js';
+import type { AuthDeps } from './login.js';
+
+export const TWO_FACTOR_LOGIN_PATH = '/login/two-factor';
+
+const WRONG_CODE = 'That code is not right, or it has been used already. Try the next code your app shows.';
+
+export interface TwoFactorDeps extends AuthDeps {
+  secondFactor: SecondFactor;
+}
+
+/** The QR code of the otpauth:// URI as an SVG image in a data: URL (CSP allows img-src data:, and it needs no inline style). */
+async function qrCodeImage(uri: string): Promise<string> {
+  const svg = await QRCode.toString(uri, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+}
+
+export function twoFactorLogin(deps: TwoFactorDeps) {
+  const { secondFactor, throttle, logger } = deps;
+
+  /** A pending login that is too old (or whose account changed) starts again at the login form. */
+  const loginAgain = async (req: Request, res: Response) => {
+    await endSession(req, res, deps.sessionConfig);
+    res.redirect(303, '/login?expired=two-factor');
+  };
+
+  const form: RequestHandler = async (req, res) => {
+    if (req.session.userId) {
+      res.redirect('/dashboard');
+      return;
+    }
+    if (!freshPendingLogin(req)) {
+      if (req.session.pendingLogin) await loginAgain(req, res);
+      else res.redirect('/login');
+      return;
+    }
+    res.render('login-two-factor', { title: 'Two-factor check', errors: {}, csrfToken: ensureCsrfToken(req) });
+  };
+
+  const submit: RequestHandler = async (req, res) => {
+    const pending = freshPendingLogin(req);
+    if (!pending) {
+      if (req.session.pendingLogin) await loginAgain(req, res);
+      else res.redirect(303, req.session.userId ? '/dashboard' : '/login');
+      return;
+    }
+    const ip = req.ip ?? 'unknown';
+    const page = { title: 'Two-factor check', csrfToken: ensureCsrfToken(req) };
+    const typed: unknown = (req.body as { code?: unknown } | undefined)?.code;
+    if (typeof typed !== 'string' || typed.trim() === '') {
+      res.status(400).render('login-two-factor', { ...page, errors: { code: 'Enter the code from your app, or a recovery code' } });
+      return;
+    }
+
+    // counted before it is checked, in the same counter as the password
+    const attempt = await throttle.beginAttempt(ip, usernameKey(pending.username));
+    if (attempt.blocked) {
+      logger.warn({ event: 'two-factor-blocked', reason: attempt.reason, userId: pending.userId, ip }, 'code refused: too many attempts');
+      renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
+      return;
+    }
+    const result = await attempt.checking(() => secondFactor.check(pending, typed, Date.now()));
+    if (result.outcome === 'gone') {
+      // nothing was checked: the account changed under this login
+      await attempt.abandoned();
+      logger.info({ event: 'pending-login-ended', userId: pending.userId, ip }, 'pending login ended: the account changed');
+      await loginAgain(req, res);
+      return;
+    }
+    if (result.outcome === 'wrong') {
+      const { lockedOut } = await attempt.failed();
+      logger.info({ event: 'two-factor-failed', userId: pending.userId, ip }, 'wrong or used second-factor code');
+      if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
+      res.status(401).render('login-two-factor', { ...page, errors: { code: WRONG_CODE } });
+      return;
+    }
+
+    await attempt.succeeded();
+    // the generation read at the password step: if the user's sessions were
+    // revoked since, the save inside signIn() fails (session/revocation.ts)
+    await signIn(req, { id: pending.userId, username: pending.username, sessionGeneration: pending.generation }, deps.sessionConfig, {
+      rememberMe: pending.rememberMe,
+    });
+    logger.info({ event: 'login', userId: pending.userId, ip, secondFactor: result.outcome }, 'logged in with a second factor');
+    if (result.outcome === 'recovery') {
+      logger.info({ event: 'recovery-code-used', userId: pending.userId, ip, recoveryCodesLeft: result.recoveryCodesLeft }, 'a recovery code was used');
+    }
+    res.redirect(303, pending.next);
+  };
+
+  /** "Start again": the pending login is thrown away with its session. */
+  const startAgain: RequestHandler = async (req, res) => {
+    if (req.session.pendingLogin && !req.session.userId) await endSession(req, res, deps.sessionConfig);
+    res.redirect(303, '/login');
+  };
+
+  return { form, submit, startAgain };
+}
+
+export function twoFactorSettings(deps: TwoFactorDeps) {
+  const { secondFactor, logger } = deps;
+
+  /** The setup page: a secret kept (encrypted) in the session until a code confirms it. */
+  async function renderSetup(req: Request, res: Response, status: number, error?: string) {
+    const userId = req.session.userId ?? '';
+    const now = Date.now();
+    const kept = req.session.twoFactorSetup;
+    let secret = kept && now - kept.startedAt < SETUP_MAX_AGE_MS ? secondFactor.openSetup(userId, kept.sealedSecret) : undefined;
+    if (secret === undefined) {
+      const setup = secondFactor.newSetup(userId);
+      secret = setup.secret;
+      req.session.twoFactorSetup = { sealedSecret: setup.sealed, startedAt: now };
+      // saved before the page shows the secret: the code typed next is checked against this one
+      await saveSession(req);
+    }
+    const uri = otpauthUri(secret, req.session.username ?? '');
+    res.status(status).render('account-two-factor', {
+      title: 'Two-factor login',
+      enabled: false,
+      secret,
+      qrCode: await qrCodeImage(uri),
+      errors: error ? { code: error } : {},
+      csrfToken: ensureCsrfToken(req),
+    });
+  }
+
+  const show: RequestHandler = async (req, res) => {
+    const status = await secondFactor.status(req.session.userId ?? '');
+    if (!status.enabled) {
+      await renderSetup(req, res, 200);
+      return;
+    }
+    res.render('account-two-factor', {
+      title: 'Two-factor login',
+      enabled: true,
+      enabledAt: status.enabledAt,
+      recoveryCodesLeft: status.recoveryCodesLeft,
+      csrfToken: ensureCsrfToken(req),
+    });
+  };
+
+  const enable: RequestHandler = async (req, res) => {
+    const userId = req.session.userId ?? '';
+    const kept = req.session.twoFactorSetup;
+    const secret = kept && Date.now() - kept.startedAt < SETUP_MAX_AGE_MS ? secondFactor.openSetup(userId, kept.sealedSecret) : undefined;
+    if (secret === undefined) {
+      // the page was open too long: a new secret, to scan again
+      delete req.session.twoFactorSetup;
+      await renderSetup(req, res, 400, 'This setup took too long and has been renewed: scan the new code and enter a code from it.');
+      return;
+    }
+    const result = await secondFactor.enable(userId, secret, (req.body as { code?: unknown } | undefined)?.code, Date.now());
+    if (result.outcome === 'wrong-code') {
+      await renderSetup(req, res, 400, 'That code is not right. Check the time on your phone, and enter the code your app shows now.');
+      return;
+    }
+    delete req.session.twoFactorSetup;
+    await saveSession(req);
+    if (result.outcome !== 'enabled') {
+      // turned on meanwhile, in another tab
+      res.redirect(303, '/account/two-factor');
+      return;
+    }
+    logger.info({ event: 'two-factor-enabled', userId, ip: req.ip }, 'two-factor login turned on');
+    // shown once, in this response, and never stored where they could be read back
+    res.render('account-recovery-codes', { title: 'Your recovery codes', codes: result.recoveryCodes, justEnabled: true });
+  };
+
+  const newRecoveryCodes: RequestHandler = async (req, res) => {
+    const userId = req.session.userId ?? '';
+    const codes = await secondFactor.replaceRecoveryCodes(userId);
+    if (!codes) {
+      res.redirect(303, '/account/two-factor');
+      return;
+    }
+    logger.info({ event: 'recovery-codes-replaced', userId, ip: req.ip }, 'new recovery codes; the old ones no longer work');
+    res.render('account-recovery-codes', { title: 'Your recovery codes', codes, justEnabled: false });
+  };
+
+  const disable: RequestHandler = async (req, res) => {
+    const userId = req.session.userId ?? '';
+    if (await secondFactor.disable(userId)) logger.info({ event: 'two-factor-disabled', userId, ip: req.ip }, 'two-factor login turned off');
+    res.redirect(303, '/account/two-factor');
+  };
+
+  return { show, enable, newRecoveryCodes, disable };
+}

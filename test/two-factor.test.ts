@@ -1,0 +1,385 @@
+// Two-factor login (TOTP, RFC 6238) through the app: turning it on, the
+// pending session between password and code, replay, recovery codes, the
+// lockout, revocation during the 5 minutes. Codes are computed here with the
+// same TOTP module, at Date.now().
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import mongoose from 'mongoose';
+import { codeAt, TOTP_PERIOD_S } from '../src/auth/totp.js';
+import { PENDING_LOGIN_MAX_AGE_MS } from '../src/session/pending-login.js';
+import { useTestApp } from './helpers/app.js';
+import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
+import { captureLogs } from './helpers/logs.js';
+
+const password = 'the right passphrase';
+const PERIOD_MS = TOTP_PERIOD_S * 1000;
+
+const logs = captureLogs();
+// every secret and recovery code this file sees: none may ever reach the log
+const secrets: string[] = [];
+
+const fixture = useTestApp({
+  logger: logs.logger,
+  // the lockout's limit, and no cap on checks at once: the parallel attacks meet the counters only
+  env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '10', LOGIN_CHECKS_AT_ONCE_PER_IP: '1000' },
+});
+
+const db = () => fixture.app.connection.getClient().db(fixture.app.connection.name);
+const cookieOf = (client: Client) => client.cookies.get(fixture.app.config.session.cookieName);
+const storedSession = async (client: Client) => db().collection('sessions').findOne({ _id: storedIdFromCookie(cookieOf(client)) as never });
+
+interface TwoFactorUser {
+  username: string;
+  secret: string;
+  recoveryCodes: string[];
+  /** the browser that registered and turned two-factor on, still logged in */
+  owner: Client;
+}
+
+/** The recovery codes on a page that shows them. */
+function recoveryCodesIn(html: string): string[] {
+  return [...html.matchAll(/<li><code>([a-z2-9]{6}(?:-[a-z2-9]{6}){3})<\/code><\/li>/g)].map((m) => m[1] ?? '');
+}
+
+/** Registers an account and turns two-factor on, reading the secret from the page as a person would. */
+async function twoFactorUser(prefix = 'tf'): Promise<TwoFactorUser> {
+  const username = uniqueUsername(prefix);
+  const owner = new Client(fixture.app.baseUrl);
+  assert.equal((await owner.register(username, password)).status, 303);
+  const setup = await owner.get('/account/two-factor');
+  assert.equal(setup.status, 200);
+  const secret = testIdText(await setup.text(), 'totp-secret');
+  const res = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
+  assert.equal(res.status, 200);
+  const recoveryCodes = recoveryCodesIn(await res.text());
+  assert.equal(recoveryCodes.length, 10);
+  secrets.push(secret, ...recoveryCodes);
+  // the setup code's step counts as used; logins in these tests may use any step in the window
+  await allowAnyStep(username);
+  return { username, secret, recoveryCodes, owner };
+}
+
+/** Forgets the last step used, so that a test can log in again within one 30-second step. */
+async function allowAnyStep(username: string): Promise<void> {
+  await fixture.app.users.updateOne({ usernameKey: username.toLowerCase() }, { $set: { 'twoFactor.lastUsedStep': 0 } });
+}
+
+/** A new browser with the right password in: a pending login. */
+async function pendingLogin(username: string, next?: string): Promise<Client> {
+  const client = new Client(fixture.app.baseUrl);
+  const res = await client.login(username, password, next);
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/login/two-factor');
+  return client;
+}
+
+function sendCode(client: Client, code: string, _csrf?: string): Promise<Response> {
+  return client.post('/login/two-factor', _csrf === undefined ? { code } : { code, _csrf }, { formPage: '/login/two-factor' });
+}
+
+function statusCounts(responses: Response[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const res of responses) counts[res.status] = (counts[res.status] ?? 0) + 1;
+  return counts;
+}
+
+describe('turning two-factor on', () => {
+  it('shows a QR code and the secret, keeps the secret out of the session in the clear, and needs one right code', async () => {
+    const username = uniqueUsername('setup');
+    const owner = new Client(fixture.app.baseUrl);
+    await owner.register(username, password);
+    const html = await (await owner.get('/account/two-factor')).text();
+    const secret = testIdText(html, 'totp-secret');
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    assert.match(html, /<img class="qr-code" src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+"/);
+    assert.doesNotMatch(html, /style=/, 'no inline style (CSP)');
+    assert.equal(testIdText(await (await owner.get('/account/two-factor')).text(), 'totp-secret'), secret, 'the same secret on reload');
+
+    const stored = JSON.stringify(await storedSession(owner));
+    assert.ok(!stored.includes(secret), 'the session document holds the secret encrypted only');
+    assert.match(stored, /"sealedSecret":"v1\./);
+
+    const wrong = await owner.post('/account/two-factor', { code: String((Number(codeAt(secret, Date.now())) + 1) % 1_000_000).padStart(6, '0') }, { formPage: '/account/two-factor' });
+    assert.equal(wrong.status, 400);
+    assert.match(await wrong.text(), /That code is not right/);
+    assert.equal((await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean())?.twoFactor, undefined, 'still off');
+
+    const right = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
+    assert.equal(right.status, 200);
+    const codes = recoveryCodesIn(await right.text());
+    assert.equal(codes.length, 10);
+
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    const document = JSON.stringify(user);
+    assert.match(user?.twoFactor?.secret ?? '', /^v1\./);
+    assert.ok(!document.includes(secret), 'the user document holds the secret encrypted only');
+    assert.equal(user?.twoFactor?.recoveryCodes.length, 10);
+    for (const code of codes) assert.ok(!document.includes(code) && !document.includes(code.replaceAll('-', '')), 'codes stored hashed');
+    assert.ok(!JSON.stringify(await storedSession(owner)).includes('sealedSecret'), 'the setup is gone from the session');
+
+    const after = await (await owner.get('/account/two-factor')).text();
+    assert.match(after, /Two-factor login is on/);
+    assert.ok(!after.includes(secret) && !after.includes('totp-secret'), 'the secret is never shown again');
+    assert.match(testIdText(after, 'recovery-codes-left'), /^Recovery codes left:/);
+  });
+
+  it('is only for a logged-in user', async () => {
+    const anonymous = new Client(fixture.app.baseUrl);
+    assert.equal((await anonymous.get('/account/two-factor')).status, 302);
+  });
+});
+
+describe('the pending session', () => {
+  it('after the right password holds who and since when, with no userId, in a new session', async () => {
+    const { username } = await twoFactorUser('pending');
+    const client = new Client(fixture.app.baseUrl);
+    await client.get('/login');
+    const before = cookieOf(client);
+    const res = await client.login(username, password);
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/login/two-factor');
+    assert.notEqual(cookieOf(client), before, 'a new session ID');
+    const stored = (await storedSession(client)) as { session: Record<string, unknown> } | null;
+    assert.ok(stored);
+    assert.equal(stored.session.userId, undefined);
+    const pending = stored.session.pendingLogin as { username: string; startedAt: number };
+    assert.equal(pending.username, username);
+    assert.ok(Math.abs(Date.now() - pending.startedAt) < 60_000);
+    const page = await client.get('/login/two-factor');
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /Two-factor check/);
+  });
+
+  it('is anonymous on every page that needs a login', async () => {
+    const { username } = await twoFactorUser('anonymous');
+    const client = await pendingLogin(username);
+    for (const path of ['/dashboard', '/dashboard/session.json', '/sessions', '/account/password', '/account/confirm', '/account/delete', '/account/two-factor']) {
+      const res = await client.get(path);
+      assert.equal(res.status, 302, path);
+      assert.match(res.headers.get('location') ?? '', /^\/login\?next=/, path);
+    }
+    for (const path of ['/sessions/end-others', '/account/password', '/account/confirm', '/account/delete', '/account/two-factor', '/account/recovery-codes', '/account/two-factor/off']) {
+      const res = await client.post(path, { currentPassword: password, password, confirm: 'yes', newPassword: 'another passphrase 1', confirmPassword: 'another passphrase 1' }, { formPage: '/login/two-factor' });
+      assert.equal(res.status, 302, path);
+    }
+    const home = await (await client.get('/')).text();
+    assert.doesNotMatch(home, /Signed in as/);
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.ok(user?.twoFactor, 'nothing was changed');
+    assert.equal(user.sessionGeneration, 0);
+  });
+
+  it('becomes a login only with a right code: a new session, saved, then the redirect to next', async () => {
+    const { username, secret } = await twoFactorUser('next');
+    const client = await pendingLogin(username, '/sessions');
+    const pendingCookie = cookieOf(client);
+    const res = await sendCode(client, codeAt(secret, Date.now()));
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/sessions');
+    assert.notEqual(cookieOf(client), pendingCookie, 'a new session ID at login');
+    const stored = (await storedSession(client)) as { session: Record<string, unknown> } | null;
+    assert.equal(typeof stored?.session.userId, 'string');
+    assert.equal(stored?.session.pendingLogin, undefined);
+    assert.equal((await client.get('/sessions')).status, 200);
+    // the pending session is gone with its ID
+    const replay = new Client(fixture.app.baseUrl);
+    replay.cookies.set(fixture.app.config.session.cookieName, pendingCookie ?? '');
+    assert.equal((await replay.get('/login/two-factor')).status, 302);
+  });
+
+  it('carries "Keep me signed in" through to the login', async () => {
+    const { username, secret } = await twoFactorUser('kept');
+    const client = new Client(fixture.app.baseUrl);
+    assert.equal((await client.post('/login', { username, password, rememberMe: 'on' })).headers.get('location'), '/login/two-factor');
+    assert.equal((await sendCode(client, codeAt(secret, Date.now()))).status, 303);
+    const stored = (await storedSession(client)) as { session: Record<string, unknown> } | null;
+    assert.equal(stored?.session.rememberMe, true);
+  });
+
+  it('ends after 5 minutes', async () => {
+    const { username, secret } = await twoFactorUser('late');
+    const client = await pendingLogin(username);
+    const _csrf = await client.csrfToken('/login/two-factor');
+    await db().collection('sessions').updateOne({ _id: storedIdFromCookie(cookieOf(client)) as never }, { $set: { 'session.pendingLogin.startedAt': Date.now() - PENDING_LOGIN_MAX_AGE_MS - 1 } });
+    const res = await sendCode(client, codeAt(secret, Date.now()), _csrf);
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/login?expired=two-factor');
+    assert.equal((await client.get('/dashboard')).status, 302);
+    assert.match(await (await client.get('/login?expired=two-factor')).text(), /within 5 minutes/);
+  });
+
+  it('can be abandoned, and a new login afterwards is clean', async () => {
+    const { username, secret } = await twoFactorUser('abandon');
+    const other = await twoFactorUser('other');
+    const client = await pendingLogin(username);
+    const abandoned = storedIdFromCookie(cookieOf(client));
+    const res = await client.post('/login/start-again', {}, { formPage: '/login/two-factor' });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/login');
+    assert.equal(await db().collection('sessions').countDocuments({ _id: abandoned as never }), 0, 'the pending session is deleted');
+
+    // halfway as one user, then the login form again as another: the first is gone
+    const halfway = await client.login(username, password);
+    assert.equal(halfway.status, 303);
+    const first = storedIdFromCookie(cookieOf(client));
+    assert.equal((await client.get('/login')).status, 200, 'the login form is shown to a pending session');
+    assert.equal((await client.login(other.username, password)).status, 303);
+    assert.equal(await db().collection('sessions').countDocuments({ _id: first as never }), 0);
+    assert.equal((await sendCode(client, codeAt(secret, Date.now()))).status, 401, "the first user's code is not asked for any more");
+    assert.equal((await sendCode(client, codeAt(other.secret, Date.now()))).status, 303);
+    assert.match(await (await client.get('/dashboard')).text(), new RegExp(`Hello, ${other.username}`));
+  });
+
+  it('dies with a password change during the 5 minutes', async () => {
+    const { username, secret, owner } = await twoFactorUser('revoked');
+    const client = await pendingLogin(username);
+    const changed = await owner.post('/account/password', { currentPassword: password, newPassword: 'a brand new passphrase', confirmPassword: 'a brand new passphrase' }, { formPage: '/account/password' });
+    assert.equal(changed.status, 303);
+    const res = await sendCode(client, codeAt(secret, Date.now()));
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/login?expired=two-factor');
+    assert.equal((await client.get('/dashboard')).status, 302, 'not logged in');
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.equal(user?.twoFactor?.lastUsedStep, 0, 'and the code was not used up');
+  });
+});
+
+describe('codes', () => {
+  it('a used code cannot be used again, nor one of an earlier step in the window', async () => {
+    const { username, secret } = await twoFactorUser('replay');
+    const now = Date.now();
+    const code = codeAt(secret, now);
+    assert.equal((await sendCode(await pendingLogin(username), code)).status, 303);
+    const again = await sendCode(await pendingLogin(username), code);
+    assert.equal(again.status, 401);
+    assert.match(await again.text(), /used already/);
+    assert.equal((await sendCode(await pendingLogin(username), codeAt(secret, now - PERIOD_MS))).status, 401, 'the step before');
+    // the next step's code is still good
+    assert.equal((await sendCode(await pendingLogin(username), codeAt(secret, now + PERIOD_MS))).status, 303);
+  });
+
+  it('the same code sent by several logins at once signs in one of them', async () => {
+    const { username, secret } = await twoFactorUser('replay-parallel');
+    for (let round = 1; round <= 3; round += 1) {
+      await allowAnyStep(username);
+      const clients = await Promise.all(Array.from({ length: 5 }, () => pendingLogin(username)));
+      const tokens = await Promise.all(clients.map((client) => client.csrfToken('/login/two-factor')));
+      const code = codeAt(secret, Date.now());
+      const responses = await Promise.all(clients.map((client, i) => sendCode(client, code, tokens[i])));
+      assert.deepEqual(statusCounts(responses), { 303: 1, 401: 4 }, `round ${round}`);
+    }
+  });
+
+  it('takes a recovery code once, typed any way', async () => {
+    const { username, recoveryCodes } = await twoFactorUser('recovery');
+    const [code = ''] = recoveryCodes;
+    const res = await sendCode(await pendingLogin(username, '/account/two-factor'), ` ${code.toUpperCase()} `);
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/account/two-factor');
+    assert.equal((await sendCode(await pendingLogin(username), code)).status, 401, 'used once');
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.equal(user?.twoFactor?.recoveryCodes.length, 9);
+  });
+
+  it('the same recovery code sent by several logins at once signs in one of them', async () => {
+    const { username, recoveryCodes } = await twoFactorUser('recovery-parallel');
+    for (const code of recoveryCodes.slice(0, 3)) {
+      const clients = await Promise.all(Array.from({ length: 5 }, () => pendingLogin(username)));
+      const tokens = await Promise.all(clients.map((client) => client.csrfToken('/login/two-factor')));
+      const responses = await Promise.all(clients.map((client, i) => sendCode(client, code, tokens[i])));
+      assert.deepEqual(statusCounts(responses), { 303: 1, 401: 4 });
+    }
+  });
+
+  it('new recovery codes replace the old ones', async () => {
+    const { username, recoveryCodes, owner } = await twoFactorUser('new-codes');
+    const res = await owner.post('/account/recovery-codes', {}, { formPage: '/account/two-factor' });
+    assert.equal(res.status, 200);
+    const fresh = recoveryCodesIn(await res.text());
+    assert.equal(fresh.length, 10);
+    assert.equal((await sendCode(await pendingLogin(username), recoveryCodes[0] ?? '')).status, 401, 'an old code is dead');
+    assert.equal((await sendCode(await pendingLogin(username), fresh[0] ?? '')).status, 303);
+  });
+
+  it('turning it on or off and new recovery codes need a recent password check (sudo mode)', async () => {
+    const { username, owner } = await twoFactorUser('sudo');
+    const setupUser = new Client(fixture.app.baseUrl);
+    await setupUser.register(uniqueUsername('sudo-setup'), password);
+    const tokens = { owner: await owner.csrfToken('/account/two-factor'), setupUser: await setupUser.csrfToken('/account/two-factor') };
+    // as if the login were older than REAUTH_WINDOW
+    for (const client of [owner, setupUser]) {
+      await db().collection('sessions').updateOne({ _id: storedIdFromCookie(cookieOf(client)) as never }, { $set: { 'session.authenticatedAt': 0 } });
+    }
+    for (const path of ['/account/two-factor/off', '/account/recovery-codes']) {
+      const res = await owner.post(path, { _csrf: tokens.owner });
+      assert.equal(res.status, 303, path);
+      assert.match(res.headers.get('location') ?? '', /^\/account\/confirm\?next=/, path);
+    }
+    const enable = await setupUser.post('/account/two-factor', { _csrf: tokens.setupUser, code: '123456' });
+    assert.match(enable.headers.get('location') ?? '', /^\/account\/confirm\?next=/);
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.ok(user?.twoFactor, 'still on');
+  });
+
+  it('turned off, the password alone logs in again', async () => {
+    const { username, owner } = await twoFactorUser('off');
+    assert.equal((await owner.post('/account/two-factor/off', {}, { formPage: '/account/two-factor' })).status, 303);
+    const client = new Client(fixture.app.baseUrl);
+    const res = await client.login(username, password);
+    assert.equal(res.headers.get('location'), '/dashboard');
+    assert.equal((await client.get('/dashboard')).status, 200);
+  });
+});
+
+describe('code guessing', () => {
+  it('counts one by one: of 40 wrong codes sent at once, at most 10 are checked, and then the right one is refused', async (t) => {
+    for (let round = 1; round <= 2; round += 1) {
+      const { username, secret } = await twoFactorUser('guess');
+      const client = await pendingLogin(username);
+      const _csrf = await client.csrfToken('/login/two-factor');
+      const right = codeAt(secret, Date.now());
+      const wrong = Array.from({ length: 40 }, (_, i) => String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0'));
+      // a code is checked against the account's secret, read from the users
+      // collection: only the burst's checks read it meanwhile
+      let checked = 0;
+      mongoose.set('debug', (collection: string, method: string) => {
+        if (collection === 'users' && method === 'findOne') checked += 1;
+      });
+      const responses = await Promise.all(wrong.map((code) => sendCode(client, code, _csrf))).finally(() => mongoose.set('debug', false));
+      const statuses = statusCounts(responses);
+      t.diagnostic(`round ${round}: ${checked} of 40 checked; statuses ${JSON.stringify(statuses)}`);
+      assert.ok(checked <= 10, `${checked} codes were checked (limit 10)`);
+      assert.deepEqual(statuses, { 401: checked, 429: 40 - checked });
+      assert.equal((await sendCode(client, right, _csrf)).status, 429, 'locked: even the right code');
+      // the password is locked too: the same counter
+      assert.equal((await new Client(fixture.app.baseUrl).login(username, password)).status, 429);
+    }
+  });
+
+  it('typing the right password again does not reset the count of wrong codes', async () => {
+    const { username, secret } = await twoFactorUser('again');
+    const wrong = String((Number(codeAt(secret, Date.now())) + 500_000) % 1_000_000).padStart(6, '0');
+    const first = await pendingLogin(username);
+    for (let i = 0; i < 6; i += 1) assert.equal((await sendCode(first, wrong)).status, 401);
+    const second = await pendingLogin(username);
+    for (let i = 0; i < 4; i += 1) assert.equal((await sendCode(second, wrong)).status, 401);
+    assert.equal((await sendCode(second, codeAt(secret, Date.now()))).status, 429, 'ten wrong codes in a row: locked');
+  });
+});
+
+describe('the log', () => {
+  it('tells what happened, and never a secret, a recovery code or its hash', async () => {
+    const { username, secret, recoveryCodes } = await twoFactorUser('logged');
+    assert.equal((await sendCode(await pendingLogin(username), '000000' === codeAt(secret, Date.now()) ? '111111' : '000000')).status, 401);
+    assert.equal((await sendCode(await pendingLogin(username), recoveryCodes[0] ?? '')).status, 303);
+    const events = logs.events().map((entry) => entry.event);
+    for (const event of ['two-factor-enabled', 'login-password-ok', 'two-factor-failed', 'recovery-code-used']) assert.ok(events.includes(event), event);
+    assert.ok(logs.events().some((entry) => entry.event === 'login' && entry.secondFactor === 'recovery'));
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    const stored = [user?.twoFactor?.secret ?? '', ...(user?.twoFactor?.recoveryCodes ?? [])];
+    for (const line of logs.lines) {
+      for (const value of [...secrets, ...stored]) assert.ok(!line.includes(value), 'a secret in the log');
+      assert.doesNotMatch(line, /"code"/, 'a code field in the log');
+    }
+  });
+});
