@@ -123,6 +123,22 @@ describe('adding a passkey and signing in with it', () => {
     assert.equal(await persistent(''), false, 'unticked: a browser-session cookie');
   });
 
+  it('counts as both factors: an account with two-factor on signs in with a passkey without the code step', async () => {
+    const { authenticator, username, userId } = await accountWithPasskey('both');
+    // two-factor on, as routes/two-factor.ts leaves it (the secret is never read here)
+    await fixture.app.users.collection.updateOne(
+      { _id: new Types.ObjectId(userId) },
+      { $set: { twoFactor: { secret: 'sealed', enabledAt: new Date(), lastUsedStep: 0, recoveryCodes: ['x'] } } },
+    );
+    const password = await new Client(fixture.app.baseUrl).login(username);
+    assert.equal(password.status, 303);
+    assert.notEqual(password.headers.get('location'), '/dashboard', 'the password alone goes on to the code step');
+    const { client, res } = await signInWithPasskey(authenticator);
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/dashboard');
+    assert.equal((await client.get('/dashboard')).status, 200);
+  });
+
   it('names the passkey, and refuses an empty name or a response that is not one', async () => {
     const username = uniqueUsername('names');
     const client = new Client(fixture.app.baseUrl);
