@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
-import { E2E_APP_ENV, LISTENING_LINE } from './e2e/support/env.js';
+import { E2E_APP_ENV, LISTENING_LINE, localhostURL } from './e2e/support/env.js';
 
 // Workers load this file too; they inherit the environment, so the port is
 // chosen once, by the first process, and shared through E2E_PORT.
@@ -68,8 +68,10 @@ export default defineConfig({
     env: {
       ...E2E_APP_ENV,
       PORT: port,
-      // links in mail lead to the address the browsers use
-      PUBLIC_URL: baseURL,
+      // links in mail, and passkeys, are made for PUBLIC_URL. Passkeys belong
+      // to a domain name, never an IP address: journeys that need them browse
+      // this same server at localhost (e2e/support/env.ts)
+      PUBLIC_URL: localhostURL(baseURL),
       // a fresh, temporary database for every run (unless MONGODB_URI is set)
       LOCAL_DB_DIR: '',
     },

@@ -1,7 +1,7 @@
 // Journey 12: axe finds no serious or critical accessibility violations.
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures.js';
+import { expect, passkeyTest, test } from './fixtures.js';
 import { totpCode } from './support/two-factor.js';
 
 // an axe scan is seconds of CPU per page; several in one test need more than the default 30 s
@@ -74,6 +74,28 @@ test('the mail pages: the account\'s address, the inbox, forgot and reset passwo
   await expectNoSeriousViolations(page, '/reset-password');
   await page.goto('/reset-password?token=not-a-token');
   await expectNoSeriousViolations(page, 'a reset link that no longer works');
+});
+
+// at localhost, where passkeys work (e2e/passkeys.spec.ts): their buttons showing
+passkeyTest('the passkey pages, and the login page with its passkey button', async ({ page, browser, baseURL, loggedInUser, addPasskeyPage, passkeysPage, virtualAuthenticator }) => {
+  await addPasskeyPage.goto();
+  await expect(addPasskeyPage.create).toBeVisible();
+  await expectNoSeriousViolations(page, '/account/passkeys/new');
+  await addPasskeyPage.addPasskey('Laptop');
+  await expect(passkeysPage.rows).toHaveCount(1);
+  await expectNoSeriousViolations(page, '/account/passkeys');
+  await page.goto('/account/confirm');
+  await expect(page.getByRole('button', { name: 'Use a passkey instead' })).toBeVisible();
+  await expectNoSeriousViolations(page, '/account/confirm with a passkey');
+  expect(await virtualAuthenticator.credentials()).toHaveLength(1);
+  expect(loggedInUser.username).not.toBe('');
+  // a browser without that passkey: the login page stays there, its button showing
+  const stranger = await browser.newContext({ baseURL });
+  const login = await stranger.newPage();
+  await login.goto('/login');
+  await expect(login.getByRole('button', { name: 'Sign in with a passkey' })).toBeEnabled();
+  await expectNoSeriousViolations(login, '/login with passkeys');
+  await stranger.close();
 });
 
 test('the 429 page', async ({ page, loginPage, registeredUser }) => {

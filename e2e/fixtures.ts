@@ -8,10 +8,12 @@ import { DashboardPage } from './pages/dashboard-page.js';
 import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage, TwoFactorShortcutPage } from './pages/lab-pages.js';
 import { LoginPage } from './pages/login-page.js';
 import { AccountEmailPage, ForgotPasswordPage, MailCatcherPage, ResetPasswordPage } from './pages/mail-pages.js';
+import { AddPasskeyPage, PasskeysPage } from './pages/passkey-pages.js';
 import { RegisterPage } from './pages/register-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
 import { RecoveryCodesPage, TwoFactorLoginPage, TwoFactorSettingsPage } from './pages/two-factor-pages.js';
 import { logInOverHttp, registerOverHttp } from './support/accounts.js';
+import { localhostURL } from './support/env.js';
 import { turnOnTwoFactorOverHttp, type TwoFactorCredentials } from './support/two-factor.js';
 
 export interface Credentials {
@@ -31,6 +33,8 @@ interface Fixtures {
   lostUpdatesPage: LostUpdatesPage;
   saveUninitializedPage: SaveUninitializedPage;
   resurrectionPage: ResurrectionPage;
+  passkeysPage: PasskeysPage;
+  addPasskeyPage: AddPasskeyPage;
   twoFactorSettingsPage: TwoFactorSettingsPage;
   recoveryCodesPage: RecoveryCodesPage;
   twoFactorLoginPage: TwoFactorLoginPage;
@@ -94,6 +98,12 @@ export const test = base.extend<Fixtures>({
   },
   resurrectionPage: async ({ page }, use) => {
     await use(new ResurrectionPage(page));
+  },
+  passkeysPage: async ({ page }, use) => {
+    await use(new PasskeysPage(page));
+  },
+  addPasskeyPage: async ({ page }, use) => {
+    await use(new AddPasskeyPage(page));
   },
   twoFactorSettingsPage: async ({ page }, use) => {
     await use(new TwoFactorSettingsPage(page));
@@ -159,6 +169,36 @@ export const test = base.extend<Fixtures>({
       return pages;
     });
     await Promise.all(contexts.map((context) => context.close()));
+  },
+});
+
+/** Chromium's virtual authenticator (over CDP), attached to the test's page. */
+export interface VirtualAuthenticator {
+  /** The passkeys it holds: how many, and each one's signature count. */
+  credentials(): Promise<{ credentialId: string; signCount: number; isResidentCredential: boolean }[]>;
+}
+
+/**
+ * For passkey journeys: the whole test at http://localhost:<port> (WebAuthn
+ * needs a domain name, see localhostURL), and a virtual authenticator in the
+ * test's browser: a platform authenticator that keeps discoverable passkeys
+ * and verifies its user (as a fingerprint would) without asking anyone.
+ */
+export const passkeyTest = test.extend<{ virtualAuthenticator: VirtualAuthenticator }>({
+  baseURL: async ({ baseURL }, use) => {
+    await use(localhostURL(baseURL ?? ''));
+  },
+  virtualAuthenticator: async ({ page }, use) => {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    });
+    await use({
+      credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    });
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    await cdp.detach();
   },
 });
 

@@ -58,12 +58,13 @@ test('a wrong password and an unknown user get the same message', async ({ page,
 });
 
 test('username fields take the name as typed: no capital first letter, no spelling fixes', async ({ registerPage, loginPage }) => {
-  for (const [form, username] of [
-    [registerPage, registerPage.username],
-    [loginPage, loginPage.username],
+  for (const [form, username, autocomplete] of [
+    [registerPage, registerPage.username, 'username'],
+    // the login form's also offers passkeys in the browser's autofill (conditional mediation)
+    [loginPage, loginPage.username, 'username webauthn'],
   ] as const) {
     await form.goto();
-    await expect(username).toHaveAttribute('autocomplete', 'username');
+    await expect(username).toHaveAttribute('autocomplete', autocomplete);
     await expect(username).toHaveAttribute('autocapitalize', 'none');
     await expect(username).toHaveAttribute('spellcheck', 'false');
   }

@@ -2,11 +2,12 @@
 // and a logged-in one: nothing is wider than the screen, and nothing is logged
 // to the console as an error.
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures.js';
+import { expect, passkeyTest, test } from './fixtures.js';
 import { totpCode } from './support/two-factor.js';
 
 const PHONE = { width: 390, height: 844 };
 test.use({ viewport: PHONE });
+passkeyTest.use({ viewport: PHONE });
 
 const LAB_PAGES = ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right', '/lab/two-factor'];
 
@@ -67,11 +68,26 @@ test('logged-in pages fit a phone and log no errors', async ({ page, dashboardPa
   for (const path of ['/', '/sessions', '/no/such/page']) await visit(page, path);
   for (const path of ['/account/password', '/account/confirm', '/account/delete']) {
     await visit(page, path);
-    // and with its errors showing
-    await page.getByRole('main').getByRole('button').click();
+    // and with its errors showing (the form's own button: the confirm page also has a passkey's)
+    await page.getByRole('main').getByRole('button').first().click();
     await expect(page.getByRole('main').locator('.field-error').first()).toBeVisible();
     await expectNoHorizontalOverflow(page, `${path} with errors`);
   }
+  expect(errors).toEqual([]);
+});
+
+// at localhost, with a virtual authenticator: passkeys need a domain name (e2e/passkeys.spec.ts)
+passkeyTest('the passkey pages fit a phone and log no errors, a passkey listed', async ({ page, loggedInUser, addPasskeyPage, passkeysPage, virtualAuthenticator }) => {
+  const errors = watchConsole(page);
+  await visit(page, '/account/passkeys');
+  await visit(page, '/account/passkeys/new');
+  await addPasskeyPage.addPasskey('The laptop on the kitchen table, by the window');
+  await expect(passkeysPage.rows).toHaveCount(1);
+  await expectNoHorizontalOverflow(page, '/account/passkeys with a passkey');
+  expect(await virtualAuthenticator.credentials()).toHaveLength(1);
+  await visit(page, `/account/confirm?next=/account/passkeys`);
+  await expect(page.getByRole('button', { name: 'Use a passkey instead' })).toBeVisible();
+  expect(loggedInUser.username).not.toBe('');
   expect(errors).toEqual([]);
 });
 

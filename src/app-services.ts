@@ -6,6 +6,7 @@ import { createBcryptPool, type BcryptPool } from './auth/bcrypt-pool.js';
 import type { Config } from './config.js';
 import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
+import { createPasskeyModel } from './models/passkey.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
 import type { RaceSafeMongoStore } from './session/race-safe-store.js';
@@ -34,6 +35,8 @@ export async function openAppServices(connection: Connection, config: Config, lo
   // indexes exist before the first request: the unique username index is what
   // makes "taken" reliable when two people register the same name at once
   await users.createIndexes();
+  // passkeys by user, and one per credential ID
+  await createPasskeyModel(connection).createIndexes();
   const revocation = sessionRevocation(users);
   const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);

@@ -15,6 +15,7 @@ import { requestLogger } from './middleware/request-log.js';
 import { staticAssets } from './middleware/static-assets.js';
 import { sessionEndedElsewhere, templateLocals } from './middleware/locals.js';
 import { noStoreWhenLoggedIn } from './middleware/no-store.js';
+import { createPasskeyModel } from './models/passkey.js';
 import type { UserModel } from './models/user.js';
 import { VIEWS_DIR } from './paths.js';
 import { describeDuration } from './duration.js';
@@ -49,8 +50,8 @@ export interface AppDeps {
 const FORM_BODY_LIMIT = '8kb';
 
 // browser features this site never uses, refused to its pages and to anything
-// they might embed. Passkeys (WebAuthn), if added, need
-// publickey-credentials-get=(self) and publickey-credentials-create=(self).
+// they might embed; and passkeys (WebAuthn), allowed to this site's own pages
+// only, never to a frame from elsewhere
 const PERMISSIONS_POLICY = [
   'accelerometer',
   'autoplay',
@@ -68,14 +69,13 @@ const PERMISSIONS_POLICY = [
   'midi',
   'payment',
   'picture-in-picture',
-  'publickey-credentials-create',
-  'publickey-credentials-get',
   'screen-wake-lock',
   'serial',
   'usb',
   'xr-spatial-tracking',
 ]
   .map((feature) => `${feature}=()`)
+  .concat(['publickey-credentials-create=(self)', 'publickey-credentials-get=(self)'])
   .join(', ');
 
 export function createApp(deps: AppDeps): Express {
@@ -93,6 +93,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('view cache', config.isProduction);
   // the demo banner on every page (see DEMO_MODE)
   app.locals.demo = config.demo.enabled ? { ttl: describeDuration(config.demo.accountTtlMs) } : undefined;
+  // the origin passkeys work on: their pages say so when opened at another address
+  app.locals.passkeyOrigin = config.webauthn.origin;
   // every route, with its guards: routes/index.ts
   const routes = routeTable({
     users,
@@ -113,6 +115,9 @@ export function createApp(deps: AppDeps): Express {
     mail: config.mail.enabled ? deps.mail : undefined,
     mailConfig: config.mail,
     publicUrl: config.publicUrl,
+    // the users' connection: no I/O here, its indexes are made in app-services.ts
+    passkeys: createPasskeyModel(users.db),
+    relyingParty: config.webauthn,
   });
   // the login page links to "forgot password", the dashboard to the email page, where there are those
   app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;

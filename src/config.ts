@@ -87,6 +87,15 @@ export interface Config {
   trustProxy: boolean | number | string;
   // how long a SIGTERM waits for requests in flight before exiting anyway
   shutdownGraceMs: number;
+  // passkeys (WebAuthn): the relying party a passkey is bound to (auth/passkeys.ts)
+  webauthn: {
+    // a domain name: PUBLIC_URL's host, or a parent domain of it (WEBAUTHN_RP_ID)
+    rpId: string;
+    // the origin browsers must report: PUBLIC_URL's
+    origin: string;
+    // shown by the browser when it asks to create a passkey
+    rpName: string;
+  };
   demo: {
     // a public demo: a banner on every page, accounts removed after accountTtlMs
     enabled: boolean;
@@ -164,6 +173,7 @@ const envSchema = z.object({
   HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   PORT: intInRange('PORT', 0, 65535, 3000),
   PUBLIC_URL: optionalString,
+  WEBAUTHN_RP_ID: optionalString,
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -297,6 +307,36 @@ function parsePublicUrl(raw: string | undefined, isProduction: boolean, port: nu
   return url.origin;
 }
 
+// WebAuthn refuses IP addresses as a relying party: a passkey belongs to a domain name
+const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
+
+/**
+ * The relying-party ID passkeys are bound to: PUBLIC_URL's host, or a parent
+ * domain of it (WEBAUTHN_RP_ID=example.com for https://login.example.com, so
+ * that passkeys also work on other subdomains). Browsers refuse any other.
+ */
+function relyingPartyId(publicUrl: string, override: string | undefined, isProduction: boolean, problems: string[]): string {
+  let host: string;
+  try {
+    host = new URL(publicUrl).hostname;
+  } catch {
+    return '';
+  }
+  if (override === undefined) {
+    if (isProduction && IP_ADDRESS.test(host)) {
+      problems.push(`PUBLIC_URL's host ${host} is an IP address: passkeys need a domain name; serve the site under one`);
+    }
+    return host;
+  }
+  const rpId = override.toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rpId) || IP_ADDRESS.test(rpId)) {
+    problems.push(`WEBAUTHN_RP_ID must be a domain name such as example.com (got "${override}")`);
+  } else if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+    problems.push(`WEBAUTHN_RP_ID must be PUBLIC_URL's host (${host}) or a domain it is under; browsers refuse passkeys for any other`);
+  }
+  return rpId;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -376,6 +416,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('REMEMBER_ME_ABSOLUTE_TIMEOUT must not be shorter than REMEMBER_ME_IDLE_TIMEOUT');
   }
   const publicUrl = parsePublicUrl(e.PUBLIC_URL, isProduction, e.PORT, problems);
+  const rpId = relyingPartyId(publicUrl, e.WEBAUTHN_RP_ID, isProduction, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -431,6 +472,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    webauthn: { rpId, origin: publicUrl, rpName: 'Cloakroom' },
     demo: { enabled: e.DEMO_MODE, accountTtlMs: e.DEMO_ACCOUNT_TTL },
     mail: {
       enabled: e.EMAIL,

@@ -7,6 +7,7 @@ import { trusted } from 'mongoose';
 import type { Config } from './config.js';
 import { ensureExpiryIndex, type ActiveExpiryMode } from './db/expiry.js';
 import type { Logger } from './logger.js';
+import { createPasskeyModel } from './models/passkey.js';
 import type { UserModel } from './models/user.js';
 import type { UserSessions } from './session/user-sessions.js';
 
@@ -18,9 +19,13 @@ export async function removeExpiredDemoAccounts(
   now = Date.now(),
 ): Promise<number> {
   // trusted(): sanitizeFilter is on, so an operator we write ourselves must say so
+  // (where a TTL index removes accounts instead, their passkeys stay behind,
+  // harmless: a passkey signs in only to an account that exists)
+  const passkeys = createPasskeyModel(users.db);
   const expired = await users.find({ createdAt: trusted({ $lt: new Date(now - ttlMs) }) }, { _id: 1 }).lean();
   for (const { _id } of expired) {
     await userSessions.endAll(String(_id));
+    await passkeys.deleteMany({ userId: _id });
     await users.deleteOne({ _id });
   }
   return expired.length;

@@ -56,15 +56,20 @@ describe('other headers', () => {
     assert.equal(headers.get('strict-transport-security'), null, 'no HSTS over plain HTTP in development');
   });
 
-  it('Permissions-Policy on every response refuses the features this site never uses', async () => {
+  it('Permissions-Policy on every response refuses the features this site never uses, and allows passkeys to itself only', async () => {
     const client = new Client(dev.app.baseUrl);
+    const passkeys = ['publickey-credentials-create', 'publickey-credentials-get'];
     for (const path of ['/', '/login', '/nowhere', '/healthz', '/css/site.css']) {
       const policy = (await client.get(path)).headers.get('permissions-policy') ?? '';
       const features = new Map(policy.split(',').map((entry) => entry.trim().split('=') as [string, string]));
       for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb', 'serial', 'hid', 'display-capture']) {
         assert.equal(features.get(feature), '()', `${feature} on ${path}`);
       }
-      for (const [feature, allowlist] of features) assert.equal(allowlist, '()', `${feature} on ${path}: nothing allowed`);
+      // WebAuthn: this site's own pages, never a frame from another
+      for (const feature of passkeys) assert.equal(features.get(feature), '(self)', `${feature} on ${path}`);
+      for (const [feature, allowlist] of features) {
+        if (!passkeys.includes(feature)) assert.equal(allowlist, '()', `${feature} on ${path}: nothing allowed`);
+      }
     }
   });
 

@@ -7,6 +7,7 @@ export class LoginPage {
   readonly keepSignedIn: Locator;
   readonly submit: Locator;
   readonly error: Locator;
+  readonly passkey: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Log in' });
@@ -15,6 +16,7 @@ export class LoginPage {
     this.keepSignedIn = page.getByLabel('Keep me signed in on this device');
     this.submit = page.getByRole('main').getByRole('button', { name: 'Log in' });
     this.error = page.getByRole('alert');
+    this.passkey = page.getByRole('button', { name: 'Sign in with a passkey' });
   }
 
   async goto(): Promise<void> {

@@ -82,9 +82,19 @@ export class MailCatcherPage {
     return mail;
   }
 
-  /** Opens the link in that mail that leads to `path`. */
+  /**
+   * Opens the link in that mail that leads to `path`. Links are made for
+   * PUBLIC_URL, which the browser tests set to http://localhost:<port> (passkeys
+   * need a domain name); this browser is at http://127.0.0.1:<port>, the same
+   * server under its other name. The link's path and token are followed here,
+   * so that this browser's cookies go with it; the production journey follows
+   * links whole, where PUBLIC_URL is the address the browser uses.
+   */
   async follow(address: string, subject: string, path: string): Promise<void> {
     const mail = await this.mail(address, subject);
-    await mail.getByRole('link', { name: new RegExp(`${path.replace(/[/?]/g, '\\$&')}\\?token=`) }).click();
+    const link = mail.getByRole('link', { name: new RegExp(`${path.replace(/[/?]/g, '\\$&')}\\?token=`) });
+    const href = new URL((await link.getAttribute('href')) ?? '');
+    expect(href.hostname).toBe('localhost');
+    await this.page.goto(`${href.pathname}${href.search}`);
   }
 }

@@ -1,6 +1,6 @@
 // npm run screenshots: a picture of each page for the README, in docs/screenshots/.
 import path from 'node:path';
-import { expect, test } from '../fixtures.js';
+import { expect, passkeyTest, test } from '../fixtures.js';
 import { LoginPage } from '../pages/login-page.js';
 import { totpCode } from '../support/two-factor.js';
 
@@ -8,6 +8,7 @@ const DIR = path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
 const shot = (name: string) => ({ path: path.join(DIR, `${name}.png`), fullPage: true });
 
 test.use({ viewport: { width: 1000, height: 700 } });
+passkeyTest.use({ viewport: { width: 1000, height: 700 } });
 
 const FIREFOX = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:140.0) Gecko/20100101 Firefox/140.0';
 
@@ -109,6 +110,30 @@ test('two-factor login', async ({ page, loginPage, twoFactorLoginPage, twoFactor
   await twoFactorSettingsPage.turnOff.click();
   await expect(twoFactorSettingsPage.qrCode).toBeVisible();
   await page.screenshot(shot('two-factor-setup'));
+});
+
+// at localhost, where passkeys work (e2e/passkeys.spec.ts)
+passkeyTest('passkeys', async ({ page, browser, baseURL, loggedInUser, addPasskeyPage, passkeysPage, dashboardPage, virtualAuthenticator }) => {
+  await addPasskeyPage.goto();
+  await addPasskeyPage.addPasskey('Laptop');
+  await expect(passkeysPage.rows).toHaveCount(1);
+  expect(await virtualAuthenticator.credentials()).toHaveLength(1);
+  // used once: log out, and the login page's autofill signs in with it
+  await dashboardPage.logout();
+  await page.goto('/login');
+  await expect(page).toHaveURL('/dashboard');
+  await passkeysPage.goto();
+  await expect(passkeysPage.status).toHaveCount(0);
+  await page.screenshot(shot('passkeys'));
+  expect(loggedInUser.username).not.toBe('');
+
+  // the login page of a browser with no passkey yet: the button under the form
+  const stranger = await browser.newContext({ baseURL, viewport: { width: 1000, height: 700 } });
+  const login = await stranger.newPage();
+  await login.goto('/login');
+  await expect(login.getByRole('button', { name: 'Sign in with a passkey' })).toBeEnabled();
+  await login.screenshot(shot('login-passkey'));
+  await stranger.close();
 });
 
 test.describe('on a phone', () => {

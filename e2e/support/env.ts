@@ -20,3 +20,17 @@ export const E2E_APP_ENV = {
 
 /** What the app prints once it listens; the database URI is captured from it. */
 export const LISTENING_LINE = /listening on (?<url>\S+) \(database (?<e2e_mongodb_uri>mongodb:\/\/[^)\s]+)\)/;
+
+/**
+ * The same server under a domain name. WebAuthn refuses IP addresses, so
+ * passkeys cannot work at the suite's http://127.0.0.1:<port>; the browser
+ * tests of passkeys browse http://localhost:<port> instead, the app's
+ * PUBLIC_URL (playwright.config.ts). Chromium treats localhost as a secure
+ * context, as it would https. Cookies are per host: a browser logged in at
+ * one is a stranger at the other.
+ */
+export function localhostURL(baseURL: string): string {
+  const url = new URL(baseURL);
+  url.hostname = 'localhost';
+  return url.origin;
+}

@@ -7,6 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
 import { reauthenticate } from '../auth/reauthenticate.js';
+import type { PasskeyModel } from '../models/passkey.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
 import { markAuthenticated } from '../session/recent-auth.js';
@@ -15,6 +16,7 @@ import type { AuthDeps } from './login.js';
 
 export interface AccountDeps extends AuthDeps {
   userSessions: UserSessions;
+  passkeys: PasskeyModel;
 }
 
 const WRONG_PASSWORD = 'That is not your current password';
@@ -95,6 +97,7 @@ export function accountPages(deps: AccountDeps) {
     // sessions first, then the user: if this stops halfway, the account is
     // still there to log in to and delete again, and nothing is orphaned
     await userSessions.endAll(userId);
+    await deps.passkeys.deleteMany({ userId });
     await users.deleteOne({ _id: userId });
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');

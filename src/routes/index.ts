@@ -39,6 +39,10 @@ import { healthChecks, type HealthChecks } from './health.js';
 import { homePage } from './home.js';
 import { loginPage, type AuthDeps } from './login.js';
 import { logoutAction } from './logout.js';
+import { passkeyCeremonies, type RelyingParty } from '../auth/passkeys.js';
+import type { PasskeyModel } from '../models/passkey.js';
+import { passkeyLogin } from './passkey-login.js';
+import { passkeyPages } from './passkeys.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
 import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
@@ -57,6 +61,9 @@ export interface RouteDeps extends AuthDeps {
   mail: AppMail | undefined;
   mailConfig: Config['mail'];
   publicUrl: string;
+  passkeys: PasskeyModel;
+  /** who passkeys belong to: config.webauthn, from PUBLIC_URL (never the Host header) */
+  relyingParty: RelyingParty;
 }
 
 export function routeTable(deps: RouteDeps) {
@@ -68,6 +75,8 @@ export function routeTable(deps: RouteDeps) {
   const confirm = confirmPage(deps);
   const [twoFactor, twoFactorAccount] = [twoFactorLogin(deps), twoFactorSettings(deps)];
   const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
+  const ceremonies = passkeyCeremonies(deps.passkeys, deps.relyingParty);
+  const [passkeySignIn, passkeys] = [passkeyLogin({ ...deps, ceremonies }), passkeyPages({ ...deps, ceremonies })];
   const recentAuth = requireRecentAuth(deps.sessionConfig);
 
   // mounted first, before the session and the HTTPS check: a load balancer
@@ -108,6 +117,16 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/account/two-factor',      noStore, requireLogin, recentAuth,    twoFactorAccount.enable);
   pages.post('/account/recovery-codes',  noStore, requireLogin, recentAuth,    twoFactorAccount.newRecoveryCodes);
   pages.post('/account/two-factor/off',  noStore, requireLogin, recentAuth,    twoFactorAccount.disable);
+  pages.get( '/login/passkey',           noStore, anonymousSessions,           passkeySignIn.options); // routes/passkey-login.ts
+  pages.post('/login/passkey',           noStore,                              passkeySignIn.submit);
+  pages.get( '/account/confirm/passkey', noStore, requireLogin,                passkeySignIn.confirmOptions);
+  pages.post('/account/confirm/passkey', noStore, requireLogin,                passkeySignIn.confirm);
+  pages.get( '/account/passkeys',        noStore, requireLogin,                passkeys.list); //       routes/passkeys.ts
+  pages.get( '/account/passkeys/new',    noStore, requireLogin, recentAuth,    passkeys.newForm);
+  pages.get( '/account/passkeys/new/options', noStore, requireLogin, recentAuth, passkeys.newOptions);
+  pages.post('/account/passkeys',        noStore, requireLogin, recentAuth,    passkeys.add);
+  pages.post('/account/passkeys/rename', noStore, requireLogin,                passkeys.rename);
+  pages.post('/account/passkeys/remove', noStore, requireLogin, recentAuth,    passkeys.remove);
 
   // mail: forgot password, the account's email address (routes/forgot-password.ts,
   // reset-password.ts, account-email.ts), when EMAIL=on and the app has a mailer

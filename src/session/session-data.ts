@@ -1,6 +1,7 @@
 // session data: what Cloakroom keeps in the cloakroom (the session document).
 // Module augmentation gives req.session these typed fields everywhere.
 import 'express-session';
+import type { CeremonyPurpose, PendingCeremony } from '../auth/passkey-challenges.js';
 import type { PendingLogin } from './pending-login.js';
 
 declare module 'express-session' {
@@ -41,5 +42,8 @@ declare module 'express-session' {
     // the SHA-256 of a password-reset link's token, between following the
     // link and choosing the new password (routes/reset-password.ts)
     passwordResetTokenHash: string | undefined;
+    // passkey ceremonies under way: the challenge each must sign, used once
+    // and for five minutes (auth/passkey-challenges.ts)
+    passkeyChallenges: Partial<Record<CeremonyPurpose, PendingCeremony>>;
   }
 }

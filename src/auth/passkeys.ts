@@ -1,0 +1,205 @@
+// passkeys: the two WebAuthn ceremonies, over @simplewebauthn/server.
+//
+//   registration   options (a challenge, who the user is, the passkeys they
+//                  already have) -> the browser creates a key pair -> verify
+//                  the attestation -> store the public key and its counter
+//   authentication options (a challenge) -> the browser signs it with a
+//                  passkey -> look the passkey up by its credential ID ->
+//                  verify the signature with the stored public key
+//
+// The relying party (the domain a passkey belongs to, and the origin the
+// browser must report) comes from the configuration (PUBLIC_URL,
+// WEBAUTHN_RP_ID), never from the request's Host header: a proxy or an
+// attacker's hostname must not decide what a signature is valid for.
+import { randomBytes } from 'node:crypto';
+import type { Types } from 'mongoose';
+import { trusted } from 'mongoose';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import type { Config } from '../config.js';
+import { isDuplicateKeyError } from '../models/user.js';
+import type { Passkey, PasskeyModel } from '../models/passkey.js';
+import { CHALLENGE_LIFETIME_MS } from './passkey-challenges.js';
+
+export type RelyingParty = Config['webauthn'];
+
+// a browser's JSON answer is a few hundred bytes; the form body limit is 8 kB
+const MAX_RESPONSE_LENGTH = 6000;
+export const MAX_PASSKEY_NAME_LENGTH = 64;
+
+/** The browser's answer from a form field (JSON), or undefined if it is not one. */
+export function credentialFromForm<T extends RegistrationResponseJSON | AuthenticationResponseJSON>(value: unknown): T | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RESPONSE_LENGTH) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { id, rawId, type, response } = parsed as Record<string, unknown>;
+  const isId = (v: unknown) => typeof v === 'string' && /^[\w-]{1,1400}$/.test(v);
+  if (!isId(id) || rawId !== id || type !== 'public-key' || typeof response !== 'object' || response === null) return undefined;
+  // the rest is checked field by field by the library, which throws on anything malformed
+  return parsed as T;
+}
+
+/** The signature counter in authenticator data: 4 bytes after the RP ID hash (32) and the flags (1). */
+function signatureCounter(authenticatorData: string): number | undefined {
+  const bytes = Buffer.from(authenticatorData, 'base64url');
+  return bytes.length >= 37 ? bytes.readUInt32BE(33) : undefined;
+}
+
+/** A stored binary field as bytes: lean() reads it as BSON Binary, not as a Buffer. */
+function bytesOf(stored: Buffer | { buffer: Uint8Array }): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(stored instanceof Uint8Array ? stored : stored.buffer);
+}
+
+export type AssertionResult =
+  | { ok: true; passkey: Passkey & { _id: Types.ObjectId } }
+  | { ok: false; reason: 'unknown-passkey' | 'invalid' | 'counter-went-backwards' | 'already-used' };
+
+export type RegistrationResult = { ok: true; passkeyId: Types.ObjectId } | { ok: false; reason: 'invalid' | 'already-registered' };
+
+export function passkeyCeremonies(passkeys: PasskeyModel, rp: RelyingParty) {
+  return {
+    /** Options to create a passkey for this user; the user handle goes with the challenge. */
+    async registrationOptions(user: { id: string; username: string }): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; userHandle: string }> {
+      const existing = await passkeys.find({ userId: user.id }, { credentialId: 1, transports: 1, userHandle: 1 }).lean();
+      // one random handle per account, reused by its later passkeys, so an
+      // authenticator replaces its passkey for this account instead of adding
+      // a second; never the user ID, which a passkey would carry everywhere
+      const userHandle = existing[0]?.userHandle ?? randomBytes(32).toString('base64url');
+      const options = await generateRegistrationOptions({
+        rpName: rp.rpName,
+        rpID: rp.rpId,
+        userName: user.username,
+        userID: Buffer.from(userHandle, 'base64url'),
+        timeout: CHALLENGE_LIFETIME_MS,
+        // no attestation: which make of authenticator it is does not matter here
+        attestationType: 'none',
+        // the authenticators that already hold a passkey for this account say so
+        excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransport[] })),
+        // a discoverable credential (it can sign in without a username) that
+        // checks who is holding the device (PIN, fingerprint, face)
+        authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      });
+      return { options, userHandle };
+    },
+
+    async verifyRegistration(
+      response: RegistrationResponseJSON,
+      expected: { challenge: string; userHandle: string },
+      owner: { userId: string; name: string },
+    ): Promise<RegistrationResult> {
+      let info;
+      try {
+        const verification = await verifyRegistrationResponse({
+          response,
+          expectedChallenge: expected.challenge,
+          expectedOrigin: rp.origin,
+          expectedRPID: rp.rpId,
+          requireUserVerification: true,
+        });
+        if (!verification.verified) return { ok: false, reason: 'invalid' };
+        info = verification.registrationInfo;
+      } catch {
+        return { ok: false, reason: 'invalid' };
+      }
+      try {
+        const created = await passkeys.create({
+          userId: owner.userId,
+          credentialId: info.credential.id,
+          publicKey: Buffer.from(info.credential.publicKey),
+          counter: info.credential.counter,
+          transports: info.credential.transports ?? [],
+          userHandle: expected.userHandle,
+          name: owner.name,
+          deviceType: info.credentialDeviceType,
+          backedUp: info.credentialBackedUp,
+        });
+        return { ok: true, passkeyId: created._id };
+      } catch (err) {
+        // the unique credential ID: registered already (by anyone), or the same response twice
+        if (isDuplicateKeyError(err)) return { ok: false, reason: 'already-registered' };
+        throw err;
+      }
+    },
+
+    /** Options to sign in with a passkey: any of this site's (login), or one of the user's (confirm). */
+    async authenticationOptions(userId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      const allowed = userId === undefined ? [] : await passkeys.find({ userId }, { credentialId: 1, transports: 1 }).lean();
+      return generateAuthenticationOptions({
+        rpID: rp.rpId,
+        // empty: the browser offers the user's discoverable passkeys for this site
+        allowCredentials: allowed.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransport[] })),
+        userVerification: 'required',
+        timeout: CHALLENGE_LIFETIME_MS,
+      });
+    },
+
+    /**
+     * Checks a signed challenge. The passkey is found by its credential ID
+     * (only among one user's, when `userId` is given); the signature, the
+     * origin, the RP ID, user verification and the counter are checked; then
+     * the passkey's counter, last use and last challenge are updated in one
+     * conditional write, so that the same response sent several times at once
+     * is accepted once.
+     */
+    async verifyAssertion(response: AuthenticationResponseJSON, challenge: string, userId?: string): Promise<AssertionResult> {
+      const passkey = await passkeys.findOne(userId === undefined ? { credentialId: response.id } : { credentialId: response.id, userId }).lean();
+      if (!passkey) return { ok: false, reason: 'unknown-passkey' };
+      // the user handle the authenticator returns must be the one it was created with
+      if (response.response.userHandle !== undefined && response.response.userHandle !== passkey.userHandle) return { ok: false, reason: 'invalid' };
+      let newCounter: number;
+      try {
+        const verification = await verifyAuthenticationResponse({
+          response,
+          expectedChallenge: challenge,
+          expectedOrigin: rp.origin,
+          expectedRPID: rp.rpId,
+          requireUserVerification: true,
+          credential: {
+            id: passkey.credentialId,
+            publicKey: bytesOf(passkey.publicKey),
+            counter: passkey.counter,
+            transports: passkey.transports,
+          },
+        });
+        if (!verification.verified) return { ok: false, reason: 'invalid' };
+        newCounter = verification.authenticationInfo.newCounter;
+      } catch {
+        // the library refuses a counter that did not grow; say which it was
+        const counter = typeof response.response.authenticatorData === 'string' ? signatureCounter(response.response.authenticatorData) : undefined;
+        const wentBackwards = counter !== undefined && (counter > 0 || passkey.counter > 0) && counter <= passkey.counter;
+        return { ok: false, reason: wentBackwards ? 'counter-went-backwards' : 'invalid' };
+      }
+      // one atomic write, conditional on what was checked: not this challenge
+      // already, and a counter still below the new one (0 stays 0: synced
+      // passkeys do not count). Two requests with the same response both pass
+      // the checks above; only one of them matches here.
+      // trusted(): sanitizeFilter is on, so operators we write ourselves must say so
+      const { modifiedCount } = await passkeys.updateOne(
+        {
+          _id: passkey._id,
+          lastChallenge: trusted({ $ne: challenge }),
+          counter: newCounter > 0 ? trusted({ $lt: newCounter }) : 0,
+        },
+        { $set: { counter: newCounter, lastUsedAt: new Date(), lastChallenge: challenge } },
+      );
+      if (modifiedCount !== 1) return { ok: false, reason: 'already-used' };
+      return { ok: true, passkey };
+    },
+  };
+}
+
+export type PasskeyCeremonies = ReturnType<typeof passkeyCeremonies>;
