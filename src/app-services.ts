@@ -6,7 +6,7 @@ import { createBcryptPool, type BcryptPool } from './auth/bcrypt-pool.js';
 import type { Config } from './config.js';
 import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
-import { createPasskeyModel } from './models/passkey.js';
+import { createPasskeyModel, type PasskeyModel } from './models/passkey.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
 import type { RaceSafeMongoStore } from './session/race-safe-store.js';
@@ -16,6 +16,7 @@ import { userSessions, type UserSessions } from './session/user-sessions.js';
 
 export interface AppServices {
   users: UserModel;
+  passkeys: PasskeyModel;
   store: RaceSafeMongoStore;
   revocation: SessionRevocation;
   throttle: LoginThrottle;
@@ -36,13 +37,15 @@ export async function openAppServices(connection: Connection, config: Config, lo
   // makes "taken" reliable when two people register the same name at once
   await users.createIndexes();
   // passkeys by user, and one per credential ID
-  await createPasskeyModel(connection).createIndexes();
+  const passkeys = createPasskeyModel(connection);
+  await passkeys.createIndexes();
   const revocation = sessionRevocation(users);
   const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
   const passwordHashing = createBcryptPool({ threads: config.passwords.hashThreads });
   return {
     users,
+    passkeys,
     store,
     revocation,
     throttle,

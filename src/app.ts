@@ -15,7 +15,7 @@ import { requestLogger } from './middleware/request-log.js';
 import { staticAssets } from './middleware/static-assets.js';
 import { sessionEndedElsewhere, templateLocals } from './middleware/locals.js';
 import { noStoreWhenLoggedIn } from './middleware/no-store.js';
-import { createPasskeyModel } from './models/passkey.js';
+import type { PasskeyModel } from './models/passkey.js';
 import type { UserModel } from './models/user.js';
 import { VIEWS_DIR } from './paths.js';
 import { describeDuration } from './duration.js';
@@ -33,6 +33,7 @@ import type { UserSessions } from './session/user-sessions.js';
 export interface AppDeps {
   config: Config;
   users: UserModel;
+  passkeys: PasskeyModel;
   sessionStore: Store;
   throttle: LoginThrottle;
   userSessions: UserSessions;
@@ -115,8 +116,7 @@ export function createApp(deps: AppDeps): Express {
     mail: config.mail.enabled ? deps.mail : undefined,
     mailConfig: config.mail,
     publicUrl: config.publicUrl,
-    // the users' connection: no I/O here, its indexes are made in app-services.ts
-    passkeys: createPasskeyModel(users.db),
+    passkeys: deps.passkeys,
     relyingParty: config.webauthn,
   });
   // the login page links to "forgot password", the dashboard to the email page, where there are those

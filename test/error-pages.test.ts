@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import session from 'express-session';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import type { PasskeyModel } from '../src/models/passkey.js';
 import type { UserModel } from '../src/models/user.js';
 import { createMemoryThrottle } from '../src/security/throttle.js';
 import { Client } from './helpers/client.js';
@@ -24,6 +25,8 @@ const brokenUsers = new Proxy(
     },
   },
 ) as UserModel;
+// no page of these tests reaches passkeys
+const noPasskeys = {} as PasskeyModel;
 
 async function withApp(
   env: Record<string, string>,
@@ -34,6 +37,7 @@ async function withApp(
   const app = createApp({
     config,
     users: brokenUsers,
+    passkeys: noPasskeys,
     sessionStore: new session.MemoryStore(),
     throttle: createMemoryThrottle(config.throttle, quietLogger),
     health: { pingDatabase: () => Promise.resolve(), isShuttingDown: () => false },

@@ -66,12 +66,13 @@ export async function startTestApp(options: {
     onCommand: options.onDatabaseCommand,
   });
   const services = await openAppServices(connection, config, logger);
-  const { users, store, throttle, userSessions, passwordHashing, lab, pingDatabase } = services;
+  const { users, passkeys, store, throttle, userSessions, passwordHashing, lab, pingDatabase } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { delayMs: options.mailDelayMs }) : undefined;
   const app = createApp({
     config,
     users,
+    passkeys,
     sessionStore: options.wrapStore ? options.wrapStore(store) : store,
     throttle,
     userSessions,
