@@ -20,6 +20,18 @@ describe('the lab index', () => {
     const html = await res.text();
     for (const path of ['/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/two-factor']) assert.ok(html.includes(`href="${path}"`), path);
   });
+  it('gives each session its own cookie path: the lab\'s /lab, each experiment\'s its own', async () => {
+    const cookiePath = async (page: string) => {
+      const res = await new Client(fixture.app.baseUrl).get(page);
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('cloakroom.lab'));
+      return /^([^=]+)=.*; Path=([^;]+)/.exec(cookie ?? '')?.slice(1).join(' ');
+    };
+    // a browser sends a cookie only below its path: the lab's own forms need theirs at /lab
+    assert.equal(await cookiePath('/lab/save-uninitialized'), 'cloakroom.lab /lab');
+    assert.equal(await cookiePath('/lab/lost-updates'), 'cloakroom.lab /lab');
+    assert.equal(await cookiePath('/lab/redirect-race'), 'cloakroom.lab-race /lab/redirect-race');
+    assert.equal(await cookiePath('/lab/two-factor'), 'cloakroom.lab-2fa /lab/two-factor');
+  });
 });
 
 describe('the lab header', () => {

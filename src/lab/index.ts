@@ -58,7 +58,7 @@ export function labRoutes(deps: LabDeps): Router {
   // the experiments that need a session set up differently mount theirs first
   // (express-session leaves req.session alone once one is there)
   router.use('/redirect-race', redirectRaceRoutes.sessionFor(deps, sessionsStore));
-  router.use('/two-factor', twoFactorRoutes.sessionFor(deps, sessionsStore));
+  router.use('/two-factor', twoFactorRoutes.sessionFor(deps));
   for (const way of WAYS) router.use(`/resurrection/${way}`, resurrectionRoutes.sessionFor(deps, way));
   router.use(saveUninitializedRoutes.visits(deps));
   router.use(sessionOfTheLab, csrfProtection, async (req, res, next) => {

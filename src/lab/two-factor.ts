@@ -11,9 +11,9 @@
 // login apart, under a field no guard reads, and puts the user in only when
 // the code is right. Skipping the code page then gets you nowhere.
 import { Router, type RequestHandler } from 'express';
-import type { Store } from 'express-session';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
+import { LAB_COLLECTIONS } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
 import type { LabDeps } from './index.js';
 
@@ -25,8 +25,15 @@ const LAB_USER = 'lab visitor';
 
 const wayOf = (value: unknown): Way => (value === 'right' ? 'right' : 'wrong');
 
-/** Sessions for this experiment only (cookie path /lab/two-factor): it regenerates them, as a login does. */
-function sessionFor(deps: LabDeps, store: Store): RequestHandler {
+/**
+ * Sessions for this experiment only (cookie path /lab/two-factor): it
+ * regenerates them, as a login does. A store object of its own, on the lab's
+ * sessions collection: express-session makes new sessions with the cookie
+ * options of the last session middleware given that store object, so sharing
+ * the lab's would give the lab's own cookie this experiment's path.
+ */
+function sessionFor(deps: LabDeps): RequestHandler {
+  const store = deps.lab.store(LAB_COLLECTIONS.sessions);
   return labSession(deps.sessionConfig, { store, name: 'cloakroom.lab-2fa', path: '/lab/two-factor', maxAgeMs: LAB_SESSION_MAX_AGE_MS });
 }
 
