@@ -331,6 +331,30 @@ describe('managing passkeys', () => {
     assert.equal((await signInWithPasskey(authenticator)).res.status, 401, 'a removed passkey signs nobody in');
   });
 
+  it('removing one signs out every other session of the account (the passkey may have signed one in), and says so', async () => {
+    const { client, username, userId, authenticator } = await accountWithPasskey('remove-others');
+    // the passkey's own session (whoever holds the lost device), and a password login
+    const { client: byPasskey, res } = await signInWithPasskey(authenticator);
+    assert.equal(res.status, 303);
+    const byPassword = new Client(fixture.app.baseUrl);
+    assert.equal((await byPassword.login(username)).status, 303);
+    const before = cookieOf(client);
+
+    const [stored] = await passkeysOf(userId);
+    const removed = await client.post('/account/passkeys/remove', { id: String(stored?._id) }, { formPage: '/account/passkeys' });
+    assert.equal(removed.status, 303);
+    assert.equal(removed.headers.get('location'), '/account/passkeys?done=removed&ended=2');
+    assert.match(await (await client.get('/account/passkeys?done=removed&ended=2')).text(), /2 other sessions were signed out/);
+    for (const other of [byPasskey, byPassword]) assert.equal((await other.get('/dashboard')).status, 302, 'the other session is over');
+    // this one stays logged in, under a new session ID and the new generation
+    assert.notEqual(cookieOf(client), before);
+    assert.equal((await client.get('/dashboard')).status, 200);
+    const user = await fixture.app.users.findById(userId, { sessionGeneration: 1 }).lean();
+    const session = await db().collection('sessions').findOne({ _id: storedIdFromCookie(cookieOf(client)) as never });
+    assert.equal((session?.session as { generation?: number } | undefined)?.generation, user?.sessionGeneration);
+    assert.ok(logs.events().some((e) => e.event === 'passkey-removed' && e.otherSessionsEnded === 2));
+  });
+
   it("another account's passkey ID finds nothing: not renamed, not removed, by several attackers at once", async () => {
     const victim = await accountWithPasskey('victim');
     const [stored] = await passkeysOf(victim.userId);
