@@ -262,6 +262,64 @@ describe('one response, sent by several clients at once', () => {
   }
 });
 
+describe('one response, on one session, with the same synced passkey signing in elsewhere meanwhile', () => {
+  // a synced passkey's counter stays 0, so the counter cannot tell a response
+  // used already from a new one: only the challenge can
+  const synced = { counter: 0 };
+
+  /** Several copies of one browser (its cookie). */
+  function copiesOf(client: Client, count: number) {
+    return Array.from({ length: count }, () => {
+      const copy = new Client(fixture.app.baseUrl);
+      for (const [name, value] of client.cookies) copy.cookies.set(name, value);
+      return copy;
+    });
+  }
+
+  it('is accepted once, even when the session is written back with the challenge still in it', async () => {
+    const { authenticator, client } = await accountWithPasskey('written-back');
+    const _csrf = await client.csrfToken('/account/confirm?next=/account/passkeys/new');
+    const options = await json<PublicKeyCredentialRequestOptionsJSON>(await client.get('/account/confirm/passkey'));
+    const response = JSON.stringify(authenticator.get(options, undefined, synced));
+    // the session as a request that read it now would save it at its end
+    const sessions = db().collection('sessions');
+    const _id = storedIdFromCookie(cookieOf(client)) as never;
+    const readEarlier = await sessions.findOne({ _id });
+    assert.ok(readEarlier);
+
+    const first = await client.post('/account/confirm/passkey', { _csrf, next: '/account/passkeys/new', response });
+    assert.equal(first.status, 303, 'the response is accepted once');
+    // the same passkey signs in somewhere else meanwhile (its counter still 0)
+    assert.equal((await signInWithPasskey(authenticator, synced)).res.status, 303);
+    // ...and that slower request saves the session it read: the challenge is back in it
+    await sessions.updateOne({ _id }, { $set: { session: readEarlier.session } });
+
+    const again = await client.post('/account/confirm/passkey', { _csrf, next: '/account/passkeys/new', response });
+    assert.equal(again.status, 401, 'the same response is refused the second time');
+    assert.ok(logs.events().some((e) => e.event === 'reauth-failed' && e.reason === 'already-used'));
+  });
+
+  it('signs in at most once when copies of one browser post it together while other logins of the passkey run', async () => {
+    const { authenticator } = await accountWithPasskey('parallel-synced');
+    for (let round = 0; round < 8; round += 1) {
+      const { client, _csrf, options } = await loginPage();
+      const response = JSON.stringify(authenticator.get(options, undefined, synced));
+      // four at once: the most logins one address may have in progress
+      const others = [await loginPage()];
+      const copies = copiesOf(client, 3);
+      const [results] = await Promise.all([
+        Promise.all(copies.map((copy) => copy.post('/login/passkey', { _csrf, response }))),
+        // other logins of the same passkey, each with a challenge of its own
+        Promise.all(others.map((other) => other.client.post('/login/passkey', { _csrf: other._csrf, response: JSON.stringify(authenticator.get(other.options, undefined, synced)) }))),
+      ]);
+      const signedIn = results.filter((res) => res.status === 303).length;
+      assert.ok(signedIn <= 1, `round ${round}: ${signedIn} sign-ins from one response (${results.map((r) => r.status).join(', ')})`);
+      const dashboards = await Promise.all(copies.map(async (copy) => (await copy.get('/dashboard')).status));
+      assert.ok(dashboards.filter((status) => status === 200).length <= 1, `round ${round}: ${dashboards.join(', ')}`);
+    }
+  });
+});
+
 describe('what a response must match', () => {
   it('a counter that goes backwards is refused, and logged', async () => {
     const { authenticator, userId } = await accountWithPasskey('counter');
