@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { codeAt } from '../src/auth/totp.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { useTestApp } from './helpers/app.js';
-import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
+import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
 import { SoftAuthenticator, type Tampering } from './helpers/soft-authenticator.js';
 
@@ -540,6 +541,20 @@ describe('sudo mode', () => {
     assert.equal(res.headers.get('location'), '/account/passkeys/new');
     assert.equal((await client.get('/account/passkeys/new')).status, 200);
     assert.ok(logs.events().some((e) => e.event === 'reauthenticated' && e.method === 'passkey'));
+  });
+
+  it('a passkey alone confirms an account with two-factor on: it is both factors', async () => {
+    const { client, authenticator } = await accountWithPasskey('confirm-2fa');
+    const secret = testIdText(await (await client.get('/account/two-factor')).text(), 'totp-secret');
+    assert.equal((await client.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' })).status, 200);
+    await longAgo(client);
+    const page = await (await client.get('/account/confirm?next=/account/passkeys/new')).text();
+    assert.match(page, /name="code"/, 'the password form asks for the code too');
+    const _csrf = await client.csrfToken('/account/confirm?next=/account/passkeys/new');
+    const options = await json<PublicKeyCredentialRequestOptionsJSON>(await client.get('/account/confirm/passkey'));
+    const res = await client.post('/account/confirm/passkey', { _csrf, next: '/account/passkeys/new', response: JSON.stringify(authenticator.get(options)) });
+    assert.equal(res.status, 303);
+    assert.equal((await client.get('/account/passkeys/new')).status, 200);
   });
 
   it("another account's passkey does not confirm this session", async () => {
