@@ -84,8 +84,7 @@ export function confirmPage(deps: ConfirmDeps) {
     markAuthenticated(req);
     // saved before the redirect: the next page checks it
     await saveSession(req);
-    const secondFactorUsed = used?.outcome;
-    logger.info({ event: 'reauthenticated', userId: String(user._id), secondFactor: secondFactorUsed }, 'password confirmed for sudo mode');
+    logger.info({ event: 'reauthenticated', userId: String(user._id), secondFactor: used?.outcome }, 'password confirmed for sudo mode');
     if (used?.outcome === 'recovery') {
       logger.info({ event: 'recovery-code-used', userId, ip: req.ip, recoveryCodesLeft: used.recoveryCodesLeft }, 'a recovery code was used');
     }
