@@ -3,6 +3,7 @@
 // the password-hashing threads. server.ts and the tests build the app on these.
 import type { Connection } from 'mongoose';
 import { createBcryptPool, type BcryptPool } from './auth/bcrypt-pool.js';
+import { ensureUsedChallengesExpiry, USED_CHALLENGES_COLLECTION } from './auth/used-challenges.js';
 import type { Config } from './config.js';
 import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
@@ -39,6 +40,8 @@ export async function openAppServices(connection: Connection, config: Config, lo
   // passkeys by user, and one per credential ID
   const passkeys = createPasskeyModel(connection);
   await passkeys.createIndexes();
+  // each passkey challenge used once: the records go when the challenge would have expired
+  const stopChallengeSweep = await ensureUsedChallengesExpiry(client.db(connection.name).collection(USED_CHALLENGES_COLLECTION), config, logger);
   const revocation = sessionRevocation(users);
   const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
@@ -57,6 +60,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
     },
     async stop() {
       throttle.stop();
+      stopChallengeSweep();
       await passwordHashing.close();
     },
   };

@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { codeAt } from '../src/auth/totp.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { useTestApp } from './helpers/app.js';
-import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
+import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
 import { SoftAuthenticator, type Tampering } from './helpers/soft-authenticator.js';
 
@@ -262,6 +263,64 @@ describe('one response, sent by several clients at once', () => {
   }
 });
 
+describe('one response, on one session, with the same synced passkey signing in elsewhere meanwhile', () => {
+  // a synced passkey's counter stays 0, so the counter cannot tell a response
+  // used already from a new one: only the challenge can
+  const synced = { counter: 0 };
+
+  /** Several copies of one browser (its cookie). */
+  function copiesOf(client: Client, count: number) {
+    return Array.from({ length: count }, () => {
+      const copy = new Client(fixture.app.baseUrl);
+      for (const [name, value] of client.cookies) copy.cookies.set(name, value);
+      return copy;
+    });
+  }
+
+  it('is accepted once, even when the session is written back with the challenge still in it', async () => {
+    const { authenticator, client } = await accountWithPasskey('written-back');
+    const _csrf = await client.csrfToken('/account/confirm?next=/account/passkeys/new');
+    const options = await json<PublicKeyCredentialRequestOptionsJSON>(await client.get('/account/confirm/passkey'));
+    const response = JSON.stringify(authenticator.get(options, undefined, synced));
+    // the session as a request that read it now would save it at its end
+    const sessions = db().collection('sessions');
+    const _id = storedIdFromCookie(cookieOf(client)) as never;
+    const readEarlier = await sessions.findOne({ _id });
+    assert.ok(readEarlier);
+
+    const first = await client.post('/account/confirm/passkey', { _csrf, next: '/account/passkeys/new', response });
+    assert.equal(first.status, 303, 'the response is accepted once');
+    // the same passkey signs in somewhere else meanwhile (its counter still 0)
+    assert.equal((await signInWithPasskey(authenticator, synced)).res.status, 303);
+    // ...and that slower request saves the session it read: the challenge is back in it
+    await sessions.updateOne({ _id }, { $set: { session: readEarlier.session } });
+
+    const again = await client.post('/account/confirm/passkey', { _csrf, next: '/account/passkeys/new', response });
+    assert.equal(again.status, 401, 'the same response is refused the second time');
+    assert.ok(logs.events().some((e) => e.event === 'reauth-failed' && e.reason === 'already-used'));
+  });
+
+  it('signs in at most once when copies of one browser post it together while other logins of the passkey run', async () => {
+    const { authenticator } = await accountWithPasskey('parallel-synced');
+    for (let round = 0; round < 8; round += 1) {
+      const { client, _csrf, options } = await loginPage();
+      const response = JSON.stringify(authenticator.get(options, undefined, synced));
+      // four at once: the most logins one address may have in progress
+      const others = [await loginPage()];
+      const copies = copiesOf(client, 3);
+      const [results] = await Promise.all([
+        Promise.all(copies.map((copy) => copy.post('/login/passkey', { _csrf, response }))),
+        // other logins of the same passkey, each with a challenge of its own
+        Promise.all(others.map((other) => other.client.post('/login/passkey', { _csrf: other._csrf, response: JSON.stringify(authenticator.get(other.options, undefined, synced)) }))),
+      ]);
+      const signedIn = results.filter((res) => res.status === 303).length;
+      assert.ok(signedIn <= 1, `round ${round}: ${signedIn} sign-ins from one response (${results.map((r) => r.status).join(', ')})`);
+      const dashboards = await Promise.all(copies.map(async (copy) => (await copy.get('/dashboard')).status));
+      assert.ok(dashboards.filter((status) => status === 200).length <= 1, `round ${round}: ${dashboards.join(', ')}`);
+    }
+  });
+});
+
 describe('what a response must match', () => {
   it('a counter that goes backwards is refused, and logged', async () => {
     const { authenticator, userId } = await accountWithPasskey('counter');
@@ -329,6 +388,30 @@ describe('managing passkeys', () => {
     assert.equal(removed.status, 303);
     assert.equal((await passkeysOf(userId)).length, 0);
     assert.equal((await signInWithPasskey(authenticator)).res.status, 401, 'a removed passkey signs nobody in');
+  });
+
+  it('removing one signs out every other session of the account (the passkey may have signed one in), and says so', async () => {
+    const { client, username, userId, authenticator } = await accountWithPasskey('remove-others');
+    // the passkey's own session (whoever holds the lost device), and a password login
+    const { client: byPasskey, res } = await signInWithPasskey(authenticator);
+    assert.equal(res.status, 303);
+    const byPassword = new Client(fixture.app.baseUrl);
+    assert.equal((await byPassword.login(username)).status, 303);
+    const before = cookieOf(client);
+
+    const [stored] = await passkeysOf(userId);
+    const removed = await client.post('/account/passkeys/remove', { id: String(stored?._id) }, { formPage: '/account/passkeys' });
+    assert.equal(removed.status, 303);
+    assert.equal(removed.headers.get('location'), '/account/passkeys?done=removed&ended=2');
+    assert.match(await (await client.get('/account/passkeys?done=removed&ended=2')).text(), /2 other sessions were signed out/);
+    for (const other of [byPasskey, byPassword]) assert.equal((await other.get('/dashboard')).status, 302, 'the other session is over');
+    // this one stays logged in, under a new session ID and the new generation
+    assert.notEqual(cookieOf(client), before);
+    assert.equal((await client.get('/dashboard')).status, 200);
+    const user = await fixture.app.users.findById(userId, { sessionGeneration: 1 }).lean();
+    const session = await db().collection('sessions').findOne({ _id: storedIdFromCookie(cookieOf(client)) as never });
+    assert.equal((session?.session as { generation?: number } | undefined)?.generation, user?.sessionGeneration);
+    assert.ok(logs.events().some((e) => e.event === 'passkey-removed' && e.otherSessionsEnded === 2));
   });
 
   it("another account's passkey ID finds nothing: not renamed, not removed, by several attackers at once", async () => {
@@ -458,6 +541,20 @@ describe('sudo mode', () => {
     assert.equal(res.headers.get('location'), '/account/passkeys/new');
     assert.equal((await client.get('/account/passkeys/new')).status, 200);
     assert.ok(logs.events().some((e) => e.event === 'reauthenticated' && e.method === 'passkey'));
+  });
+
+  it('a passkey alone confirms an account with two-factor on: it is both factors', async () => {
+    const { client, authenticator } = await accountWithPasskey('confirm-2fa');
+    const secret = testIdText(await (await client.get('/account/two-factor')).text(), 'totp-secret');
+    assert.equal((await client.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' })).status, 200);
+    await longAgo(client);
+    const page = await (await client.get('/account/confirm?next=/account/passkeys/new')).text();
+    assert.match(page, /name="code"/, 'the password form asks for the code too');
+    const _csrf = await client.csrfToken('/account/confirm?next=/account/passkeys/new');
+    const options = await json<PublicKeyCredentialRequestOptionsJSON>(await client.get('/account/confirm/passkey'));
+    const res = await client.post('/account/confirm/passkey', { _csrf, next: '/account/passkeys/new', response: JSON.stringify(authenticator.get(options)) });
+    assert.equal(res.status, 303);
+    assert.equal((await client.get('/account/passkeys/new')).status, 200);
   });
 
   it("another account's passkey does not confirm this session", async () => {

@@ -3,8 +3,9 @@
 // then the action. A stolen cookie, or a laptop left logged in, is not enough.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { codeAt } from '../src/auth/totp.js';
 import { useTestApp } from './helpers/app.js';
-import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
+import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
 
 const password = 'the original passphrase';
 
@@ -115,5 +116,84 @@ describe('sudo mode', () => {
     const res = await client.post('/account/password', { currentPassword: password, newPassword, confirmPassword: newPassword }, { formPage: '/account/password' });
     assert.equal(res.status, 303);
     assert.equal((await client.get('/account/delete')).status, 200);
+  });
+});
+
+describe('sudo mode for an account with two-factor on', () => {
+  /** A logged-in account with two-factor on, its last authentication older than the window. */
+  async function twoFactorLongAgo(prefix: string) {
+    const username = uniqueUsername(prefix);
+    const client = new Client(fixture.app.baseUrl);
+    assert.equal((await client.register(username, password)).status, 303);
+    const secret = testIdText(await (await client.get('/account/two-factor')).text(), 'totp-secret');
+    const on = await client.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
+    assert.equal(on.status, 200);
+    const recoveryCodes = [...(await on.text()).matchAll(/<li><code>([a-z2-9-]+)<\/code><\/li>/g)].map((m) => m[1] ?? '');
+    assert.equal(recoveryCodes.length, 10);
+    await longAgo(client);
+    await anyStepAgain(username);
+    return { username, client, secret, recoveryCodes };
+  }
+  async function longAgo(client: Client) {
+    const { modifiedCount } = await sessions().updateOne({ _id: storedIdFromCookie(cookieOf(client)) }, { $set: { 'session.authenticatedAt': Date.now() - 11 * 60_000 } });
+    assert.equal(modifiedCount, 1);
+  }
+  /** Forgets the last time step used, so that the current code is new again (the setup used it). */
+  const anyStepAgain = (username: string) => fixture.app.users.updateOne({ usernameKey: username.toLowerCase() }, { $set: { 'twoFactor.lastUsedStep': 0 } });
+  const confirm = (client: Client, form: Record<string, string>) => client.post('/account/confirm', { next: '/account/delete', ...form }, { formPage: '/account/confirm' });
+  const inSudo = async (client: Client) => (await client.get('/account/delete')).status === 200;
+
+  it('asks for the code as well as the password; the password alone is not enough', async () => {
+    const { client, secret } = await twoFactorLongAgo('tf-confirm');
+    const page = await (await client.get('/account/confirm?next=/account/delete')).text();
+    assert.match(page, /name="code"/);
+    const noCode = await confirm(client, { password });
+    assert.equal(noCode.status, 400);
+    assert.match(await noCode.text(), /Enter the code from your app/);
+    assert.equal(await inSudo(client), false);
+    // a code of ten minutes from now: not one the window accepts
+    const wrongCode = await confirm(client, { password, code: codeAt(secret, Date.now() + 10 * 60_000) });
+    assert.equal(wrongCode.status, 401);
+    assert.equal(await inSudo(client), false);
+    const right = await confirm(client, { password, code: codeAt(secret, Date.now()) });
+    assert.equal(right.status, 303);
+    assert.equal(right.headers.get('location'), '/account/delete');
+    assert.equal(await inSudo(client), true);
+  });
+
+  it('each code confirms once, even sent by several copies of the browser at once; a recovery code works, once', async () => {
+    const { username, client, secret, recoveryCodes } = await twoFactorLongAgo('tf-once');
+    for (let round = 0; round < 3; round += 1) {
+      // as if the next 30-second step had come
+      await anyStepAgain(username);
+      await longAgo(client);
+      const code = codeAt(secret, Date.now());
+      const _csrf = await client.csrfToken('/account/confirm');
+      const copies = [0, 1, 2].map(() => {
+        const copy = new Client(fixture.app.baseUrl);
+        for (const [name, value] of client.cookies) copy.cookies.set(name, value);
+        return copy;
+      });
+      const results = await Promise.all(copies.map((copy) => copy.post('/account/confirm', { _csrf, password, code, next: '/account/delete' })));
+      const confirmed = results.filter((res) => res.status === 303).length;
+      assert.ok(confirmed <= 1, `round ${round}: one code confirmed ${confirmed} times (${results.map((r) => r.status).join(', ')})`);
+      // the same code again, later: used
+      await longAgo(client);
+      assert.equal((await confirm(client, { password, code })).status, 401, `round ${round}: a used code`);
+    }
+    const [recovery] = recoveryCodes;
+    assert.ok(recovery);
+    assert.equal((await confirm(client, { password, code: recovery })).status, 303);
+    await longAgo(client);
+    assert.equal((await confirm(client, { password, code: recovery })).status, 401, 'a recovery code works once');
+  });
+
+  it('a right password with wrong codes counts toward the lockout: the password alone never resets it', async () => {
+    const { username, client, secret } = await twoFactorLongAgo('tf-lockout');
+    const wrong = codeAt(secret, Date.now() + 10 * 60_000);
+    for (let i = 0; i < 5; i += 1) assert.equal((await confirm(client, { password, code: wrong })).status, 401, `guess ${i}`);
+    assert.equal((await confirm(client, { password, code: codeAt(secret, Date.now()) })).status, 429);
+    assert.equal(await inSudo(client), false);
+    assert.equal((await new Client(fixture.app.baseUrl).login(username, password)).status, 429);
   });
 });

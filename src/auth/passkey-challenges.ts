@@ -1,7 +1,10 @@
 // passkey challenges: the random challenge a passkey must sign lives in the
 // session of the browser it was given to, for five minutes, and is taken out
-// (and the session saved) before the answer is checked: a response can only
-// ever be checked against the challenge once, so replaying it fails.
+// (and the session saved) before the answer is checked, so a response sent
+// again later finds none. Requests of one browser that arrive together all
+// read the session before any of them saves it, though, and all find the
+// challenge: the one-use rule itself is the insert in used-challenges.ts,
+// which only one of them can make.
 import type { Request } from 'express';
 import { saveSession } from '../session/promises.js';
 

@@ -29,6 +29,7 @@ import type { Config } from '../config.js';
 import { isDuplicateKeyError } from '../models/user.js';
 import type { Passkey, PasskeyModel } from '../models/passkey.js';
 import { CHALLENGE_LIFETIME_MS } from './passkey-challenges.js';
+import { USED_CHALLENGES_COLLECTION, usedChallenges } from './used-challenges.js';
 
 export type RelyingParty = Config['webauthn'];
 
@@ -71,6 +72,13 @@ export type AssertionResult =
 export type RegistrationResult = { ok: true; passkeyId: Types.ObjectId } | { ok: false; reason: 'invalid' | 'already-registered' };
 
 export function passkeyCeremonies(passkeys: PasskeyModel, rp: RelyingParty) {
+  // next to the passkeys, on the same connection (its expiry is set up at start: app-services.ts)
+  const connection = passkeys.db;
+  const challenges = usedChallenges(connection.getClient().db(connection.name).collection(USED_CHALLENGES_COLLECTION));
+  // a challenge lives 5 minutes from when it was given out, so a record kept
+  // 5 minutes from its use outlives it
+  const claim = (challenge: string) => challenges.claim(challenge, new Date(Date.now() + CHALLENGE_LIFETIME_MS));
+
   return {
     /** Options to create a passkey for this user; the user handle goes with the challenge. */
     async registrationOptions(user: { id: string; username: string }): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; userHandle: string }> {
@@ -101,6 +109,9 @@ export function passkeyCeremonies(passkeys: PasskeyModel, rp: RelyingParty) {
       expected: { challenge: string; userHandle: string },
       owner: { userId: string; name: string },
     ): Promise<RegistrationResult> {
+      // used once, before anything else (a registration sent twice would also
+      // meet the unique credential ID below)
+      if (!(await claim(expected.challenge))) return { ok: false, reason: 'invalid' };
       let info;
       try {
         const verification = await verifyRegistrationResponse({
@@ -151,11 +162,15 @@ export function passkeyCeremonies(passkeys: PasskeyModel, rp: RelyingParty) {
      * Checks a signed challenge. The passkey is found by its credential ID
      * (only among one user's, when `userId` is given); the signature, the
      * origin, the RP ID, user verification and the counter are checked; then
-     * the passkey's counter, last use and last challenge are updated in one
-     * conditional write, so that the same response sent several times at once
-     * is accepted once.
+     * the passkey's counter and last use are updated in one conditional
+     * write. The challenge is claimed first (used-challenges.ts), so that the
+     * same response sent several times at once is accepted once, by a synced
+     * passkey too, whose counter stays 0 and so cannot tell.
      */
     async verifyAssertion(response: AuthenticationResponseJSON, challenge: string, userId?: string): Promise<AssertionResult> {
+      // one insert with the challenge as its _id: of the requests that carry
+      // it, whichever session they came with, exactly one gets past this line
+      if (!(await claim(challenge))) return { ok: false, reason: 'already-used' };
       const passkey = await passkeys.findOne(userId === undefined ? { credentialId: response.id } : { credentialId: response.id, userId }).lean();
       if (!passkey) return { ok: false, reason: 'unknown-passkey' };
       // the user handle the authenticator returns must be the one it was created with
@@ -183,18 +198,13 @@ export function passkeyCeremonies(passkeys: PasskeyModel, rp: RelyingParty) {
         const wentBackwards = counter !== undefined && (counter > 0 || passkey.counter > 0) && counter <= passkey.counter;
         return { ok: false, reason: wentBackwards ? 'counter-went-backwards' : 'invalid' };
       }
-      // one atomic write, conditional on what was checked: not this challenge
-      // already, and a counter still below the new one (0 stays 0: synced
-      // passkeys do not count). Two requests with the same response both pass
-      // the checks above; only one of them matches here.
+      // one atomic write, conditional on what was checked: a counter still
+      // below the new one (0 stays 0: synced passkeys do not count), so two
+      // responses of one authenticator, racing, cannot both move it.
       // trusted(): sanitizeFilter is on, so operators we write ourselves must say so
       const { modifiedCount } = await passkeys.updateOne(
-        {
-          _id: passkey._id,
-          lastChallenge: trusted({ $ne: challenge }),
-          counter: newCounter > 0 ? trusted({ $lt: newCounter }) : 0,
-        },
-        { $set: { counter: newCounter, lastUsedAt: new Date(), lastChallenge: challenge } },
+        { _id: passkey._id, counter: newCounter > 0 ? trusted({ $lt: newCounter }) : 0 },
+        { $set: { counter: newCounter, lastUsedAt: new Date() } },
       );
       if (modifiedCount !== 1) return { ok: false, reason: 'already-used' };
       return { ok: true, passkey };

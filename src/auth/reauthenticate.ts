@@ -13,13 +13,20 @@ import type { AuthDeps } from '../routes/login.js';
  * user when it is right; otherwise it has responded itself (429, or the
  * account is gone) or called renderFailure (a wrong password), and returns
  * undefined.
+ *
+ * `secondFactor`, when given, is checked too, after a right password and in
+ * the same attempt (sudo mode for an account with two-factor on): it must
+ * say true as well, or renderFailure('code') is called. One attempt, one
+ * point in the lockout: a right password with a wrong code is a failure, so
+ * the right password alone never buys another round of guesses at the code.
  */
 export async function reauthenticate(
   deps: AuthDeps,
   req: Request,
   res: Response,
   password: string,
-  renderFailure: () => void,
+  renderFailure: (wrong: 'password' | 'code') => void | Promise<void>,
+  secondFactor?: () => Promise<boolean>,
 ) {
   const { users, passwords, throttle, logger } = deps;
   const userId = req.session.userId ?? '';
@@ -33,9 +40,11 @@ export async function reauthenticate(
     return undefined;
   }
   // if this throws, no password was checked: the attempt is given back
-  const { user, valid } = await attempt.checking(async () => {
+  const { user, valid, codeValid } = await attempt.checking(async () => {
     const found = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();
-    return { user: found, valid: found !== null && (await passwords.verify(password, found.passwordHash)) };
+    const passwordValid = found !== null && (await passwords.verify(password, found.passwordHash));
+    // the code only after a right password: a wrong one must not use a code up
+    return { user: found, valid: passwordValid, codeValid: passwordValid && secondFactor ? await secondFactor() : true };
   });
   if (!user) {
     // the account went away under this session
@@ -48,7 +57,14 @@ export async function reauthenticate(
     const { lockedOut } = await attempt.failed();
     logger.info({ event: 'reauth-failed', userId, ip }, 'wrong current password');
     if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
-    renderFailure();
+    await renderFailure('password');
+    return undefined;
+  }
+  if (!codeValid) {
+    const { lockedOut } = await attempt.failed();
+    logger.info({ event: 'reauth-failed', reason: 'second-factor', userId, ip }, 'wrong or used second-factor code');
+    if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
+    await renderFailure('code');
     return undefined;
   }
   await attempt.succeeded();

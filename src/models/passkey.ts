@@ -23,10 +23,6 @@ const passkeySchema = new Schema(
     deviceType: { type: String, required: true },
     backedUp: { type: Boolean, required: true, default: false },
     lastUsedAt: { type: Date, default: null },
-    // the challenge of the last assertion accepted: the same signed response
-    // cannot be accepted twice, even by requests running at the same moment
-    // (see auth/passkeys.ts)
-    lastChallenge: { type: String, default: null },
   },
   { timestamps: true, strictQuery: true },
 );

@@ -14,6 +14,7 @@ import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import type { UserModel } from '../models/user.js';
+import type { SecondFactor } from '../auth/second-factor.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
 import { describeDuration } from '../duration.js';
@@ -23,6 +24,7 @@ import { markAuthenticated } from '../session/recent-auth.js';
 
 export interface PasskeyLoginDeps {
   users: UserModel;
+  secondFactor: SecondFactor;
   ceremonies: PasskeyCeremonies;
   throttle: LoginThrottle;
   sessionConfig: Config['session'];
@@ -120,12 +122,15 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
   // The same ceremony, with two differences: only this user's passkeys are
   // offered and accepted, and success marks the session as recently
   // authenticated instead of signing in.
-  function renderConfirmFailure(req: Request, res: Response, status: number, message: string, next: string) {
+  async function renderConfirmFailure(req: Request, res: Response, status: number, message: string, next: string) {
+    // the password form beside it asks for the code too when two-factor is on (routes/confirm.ts)
+    const { enabled } = await deps.secondFactor.status(req.session.userId ?? '');
     res.status(status).render('account-confirm', {
       title: 'Confirm it is you',
       username: req.session.username,
       next: next === DEFAULT_AFTER_LOGIN ? '' : next,
       window: describeDuration(deps.sessionConfig.reauthWindowMs),
+      twoFactor: enabled,
       errors: { passkey: message },
       csrfToken: ensureCsrfToken(req),
     });
@@ -143,12 +148,12 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
     const userId = req.session.userId ?? '';
     const response = credentialFromForm<AuthenticationResponseJSON>(body.response);
     if (!response) {
-      renderConfirmFailure(req, res, 400, PASSKEY_CONFIRM_FAILED, next);
+      await renderConfirmFailure(req, res, 400, PASSKEY_CONFIRM_FAILED, next);
       return;
     }
     const pending = await takeChallenge(req, 'confirm');
     if (!pending) {
-      renderConfirmFailure(req, res, 400, CHALLENGE_GONE, next);
+      await renderConfirmFailure(req, res, 400, CHALLENGE_GONE, next);
       return;
     }
     const ip = req.ip ?? 'unknown';
@@ -165,7 +170,7 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
       const log = { event: 'reauth-failed', method: 'passkey', reason: result.reason, userId, ip };
       if (result.reason === 'counter-went-backwards') logger.warn(log, 'passkey refused: its signature counter went backwards (a cloned authenticator?)');
       else logger.info(log, 'passkey confirmation failed');
-      renderConfirmFailure(req, res, 401, PASSKEY_CONFIRM_FAILED, next);
+      await renderConfirmFailure(req, res, 401, PASSKEY_CONFIRM_FAILED, next);
       return;
     }
     await attempt.succeeded();

@@ -15,11 +15,14 @@ import { passkeyIdFrom, type PasskeyModel } from '../models/passkey.js';
 import type { UserModel } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { describeBrowser } from '../session/describe-browser.js';
+import { renewSession } from '../session/lifecycle.js';
+import type { UserSessions } from '../session/user-sessions.js';
 
 export interface PasskeyPageDeps {
   users: UserModel;
   passkeys: PasskeyModel;
   ceremonies: PasskeyCeremonies;
+  userSessions: UserSessions;
   logger: Logger;
 }
 
@@ -29,6 +32,14 @@ const DONE: Record<string, string> = {
   renamed: 'The passkey has been renamed.',
   removed: 'The passkey has been removed. It can no longer sign in to this account.',
 };
+
+/** After a removal: how many other sessions ended with it (the count comes from the URL, so only a number is used). */
+function removedMessage(ended: unknown): string {
+  const count = Number(ended);
+  if (typeof ended !== 'string' || !Number.isInteger(count) || count < 0 || count >= 10_000) return DONE.removed ?? '';
+  if (count === 0) return `${DONE.removed} You were not signed in anywhere else.`;
+  return `${DONE.removed} ${count} other session${count === 1 ? ' was' : 's were'} signed out, in case one of them used it.`;
+}
 
 /** A passkey's name from a form: trimmed, 1 to 64 characters, no control characters. */
 function passkeyName(value: unknown): { name: string } | { error: string } {
@@ -58,7 +69,7 @@ export function passkeyPages(deps: PasskeyPageDeps) {
   }
 
   const list: RequestHandler = async (req, res) => {
-    const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
+    const done = req.query.done === 'removed' ? removedMessage(req.query.ended) : typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
     await renderList(req, res, 200, { done });
   };
 
@@ -139,8 +150,15 @@ export function passkeyPages(deps: PasskeyPageDeps) {
       await renderList(req, res, 409, { error: 'This passkey is the only way left to sign in to your account, so it stays.' });
       return;
     }
-    logger.info({ event: 'passkey-removed', userId, passkeyId: String(id), ip: req.ip }, 'passkey removed');
-    res.redirect(303, '/account/passkeys?done=removed');
+    // a lost or stolen passkey may already have signed someone in: every
+    // other session of the account ends, logins still running included, as
+    // after a password change (routes/account.ts)...
+    const { ended, generation } = await deps.userSessions.endOthers(userId, req.sessionID);
+    // ...and this one carries the new generation, under a new session ID
+    req.session.generation = generation;
+    await renewSession(req);
+    logger.info({ event: 'passkey-removed', userId, passkeyId: String(id), otherSessionsEnded: ended, ip: req.ip }, 'passkey removed');
+    res.redirect(303, `/account/passkeys?done=removed&ended=${ended}`);
   };
 
   return { list, newForm, newOptions, add, rename, remove };
