@@ -8,7 +8,7 @@ import mongoose from 'mongoose';
 import { codeAt, TOTP_PERIOD_S } from '../src/auth/totp.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../src/session/pending-login.js';
 import { useTestApp } from './helpers/app.js';
-import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
+import { Client, parseSetCookie, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
 
 const password = 'the right passphrase';
@@ -185,6 +185,24 @@ describe('the pending session', () => {
     const replay = new Client(fixture.app.baseUrl);
     replay.cookies.set(fixture.app.config.session.cookieName, pendingCookie ?? '');
     assert.equal((await replay.get('/login/two-factor')).status, 302);
+  });
+
+  it('lives in a browser-session cookie, which closing the browser drops, and is stored for 5 minutes at most', async () => {
+    const { username } = await twoFactorUser('browser-session');
+    for (const rememberMe of [false, true]) {
+      const client = new Client(fixture.app.baseUrl);
+      const res = await client.post('/login', rememberMe ? { username, password, rememberMe: 'on' } : { username, password });
+      assert.equal(res.headers.get('location'), '/login/two-factor');
+      const cookie = res.headers.getSetCookie().map(parseSetCookie).find((c) => c.name === fixture.app.config.session.cookieName);
+      assert.ok(cookie);
+      assert.equal(cookie.attributes.expires, undefined, `no Expires (rememberMe ${rememberMe})`);
+      assert.equal(cookie.attributes['max-age'], undefined, `no Max-Age (rememberMe ${rememberMe})`);
+      // and it stays one while the code page is used
+      const page = await client.get('/login/two-factor');
+      for (const raw of page.headers.getSetCookie()) assert.equal(parseSetCookie(raw).attributes.expires, undefined);
+      const stored = (await storedSession(client)) as { expires: Date } | null;
+      assert.ok(stored && stored.expires.getTime() <= Date.now() + PENDING_LOGIN_MAX_AGE_MS, `stored until ${stored?.expires.toISOString()}`);
+    }
   });
 
   it('carries "Keep me signed in" through to the login', async () => {
