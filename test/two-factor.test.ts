@@ -123,6 +123,21 @@ describe('turning two-factor on', () => {
     assert.match(testIdText(after, 'recovery-codes-left'), /^Recovery codes left:/);
   });
 
+  it('shows the setup page (and makes its secret) only after a recent password check (sudo mode)', async () => {
+    const owner = new Client(fixture.app.baseUrl);
+    await owner.register(uniqueUsername('setup-sudo'), password);
+    // as if the login were older than REAUTH_WINDOW
+    await db().collection('sessions').updateOne({ _id: storedIdFromCookie(cookieOf(owner)) as never }, { $set: { 'session.authenticatedAt': 0 } });
+    const res = await owner.get('/account/two-factor');
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/account/confirm?next=/account/two-factor');
+    assert.doesNotMatch(await res.text(), /totp-secret/);
+    assert.ok(!JSON.stringify(await storedSession(owner)).includes('sealedSecret'), 'no setup secret in the session');
+    const confirmed = await owner.post('/account/confirm', { password, next: '/account/two-factor' }, { formPage: '/account/confirm' });
+    assert.equal(confirmed.headers.get('location'), '/account/two-factor');
+    assert.equal((await owner.get('/account/two-factor')).status, 200);
+  });
+
   it('is only for a logged-in user', async () => {
     const anonymous = new Client(fixture.app.baseUrl);
     assert.equal((await anonymous.get('/account/two-factor')).status, 302);
