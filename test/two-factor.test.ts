@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mongoose from 'mongoose';
 import { codeAt, TOTP_PERIOD_S } from '../src/auth/totp.js';
+import { SECOND_FACTOR_FAILURES_PER_ACCOUNT } from '../src/security/throttle.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../src/session/pending-login.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, parseSetCookie, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
@@ -21,8 +22,15 @@ const secrets: string[] = [];
 const fixture = useTestApp({
   logger: logs.logger,
   // the lockout's limit, and no cap on checks at once: the parallel attacks meet the counters only
-  env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '10', LOGIN_CHECKS_AT_ONCE_PER_IP: '1000' },
+  env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '10', LOGIN_CHECKS_AT_ONCE_PER_IP: '1000', TRUST_PROXY: 'loopback' },
 });
+
+// one address per client, for the attacks that come from many (X-Forwarded-For, trusted from loopback)
+let addresses = 0;
+function freshAddress(): string {
+  addresses += 1;
+  return `198.51.${Math.floor(addresses / 250)}.${(addresses % 250) + 1}`;
+}
 
 const db = () => fixture.app.connection.getClient().db(fixture.app.connection.name);
 const cookieOf = (client: Client) => client.cookies.get(fixture.app.config.session.cookieName);
@@ -65,8 +73,8 @@ async function allowAnyStep(username: string): Promise<void> {
 }
 
 /** A new browser with the right password in: a pending login. */
-async function pendingLogin(username: string, next?: string): Promise<Client> {
-  const client = new Client(fixture.app.baseUrl);
+async function pendingLogin(username: string, next?: string, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client(fixture.app.baseUrl, headers);
   const res = await client.login(username, password, next);
   assert.equal(res.status, 303);
   assert.equal(res.headers.get('location'), '/login/two-factor');
@@ -373,10 +381,11 @@ describe('code guessing', () => {
       const right = codeAt(secret, Date.now());
       const wrong = Array.from({ length: 40 }, (_, i) => String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0'));
       // a code is checked against the account's secret, read from the users
-      // collection: only the burst's checks read it meanwhile
+      // collection: only the burst's checks read it meanwhile (the notice
+      // to the owner reads the user too, but not the secret)
       let checked = 0;
-      mongoose.set('debug', (collection: string, method: string) => {
-        if (collection === 'users' && method === 'findOne') checked += 1;
+      mongoose.set('debug', (collection: string, method: string, ...args: unknown[]) => {
+        if (collection === 'users' && method === 'findOne' && JSON.stringify(args).includes('twoFactor')) checked += 1;
       });
       const responses = await Promise.all(wrong.map((code) => sendCode(client, code, _csrf))).finally(() => mongoose.set('debug', false));
       const statuses = statusCounts(responses);
@@ -397,6 +406,68 @@ describe('code guessing', () => {
     const second = await pendingLogin(username);
     for (let i = 0; i < 4; i += 1) assert.equal((await sendCode(second, wrong)).status, 401);
     assert.equal((await sendCode(second, codeAt(secret, Date.now()))).status, 429, 'ten wrong codes in a row: locked');
+  });
+});
+
+describe('code guessing from many addresses', () => {
+  /** Gives the account a confirmed address, as the verification link would. */
+  async function confirmAddress(username: string): Promise<string> {
+    const email = `${username.toLowerCase()}@example.test`;
+    await fixture.app.users.updateOne({ usernameKey: username.toLowerCase() }, { $set: { email, emailKey: email } });
+    return email;
+  }
+  const fromAnywhere = (username: string) => pendingLogin(username, undefined, { 'x-forwarded-for': freshAddress() });
+  const wrongCodeFor = (secret: string) => String((Number(codeAt(secret, Date.now())) + 500_000) % 1_000_000).padStart(6, '0');
+  const noticesTo = (email: string) => (mailbox().messages() ?? []).filter((m) => m.to.includes(email) && /has your Cloakroom password/.test(m.subject));
+  const mailbox = () => {
+    assert.ok(fixture.app.mail);
+    return fixture.app.mail;
+  };
+
+  it(`closes the account's code step after ${SECOND_FACTOR_FAILURES_PER_ACCOUNT} wrong codes, wherever they come from, and mails the owner once`, async (t) => {
+    for (let round = 1; round <= 2; round += 1) {
+      const { username, secret } = await twoFactorUser('spread');
+      const email = await confirmAddress(username);
+      const userId = String((await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }, { _id: 1 }).lean())?._id);
+      // thirty pending logins, each from an address of its own, each with one wrong code at once
+      // (logged in five at a time: the password hashing queue is not what this test is about)
+      const clients: Client[] = [];
+      while (clients.length < 30) clients.push(...(await Promise.all(Array.from({ length: 5 }, () => fromAnywhere(username)))));
+      const tokens = await Promise.all(clients.map((client) => client.csrfToken('/login/two-factor')));
+      const wrong = wrongCodeFor(secret);
+      const responses = await Promise.all(clients.map((client, i) => sendCode(client, wrong, tokens[i])));
+      const statuses = statusCounts(responses);
+      t.diagnostic(`round ${round}: statuses ${JSON.stringify(statuses)}`);
+      assert.deepEqual(statuses, { 401: SECOND_FACTOR_FAILURES_PER_ACCOUNT, 429: 30 - SECOND_FACTOR_FAILURES_PER_ACCOUNT }, `round ${round}`);
+      const refused = responses.find((res) => res.status === 429);
+      assert.match(await (refused?.text() ?? Promise.resolve('')), /too many wrong codes for this account/);
+
+      // a new address with the right password and the right code: still closed
+      const late = await fromAnywhere(username);
+      assert.equal((await sendCode(late, codeAt(secret, Date.now()))).status, 429, 'the right code, from a new address');
+      assert.equal((await late.get('/dashboard')).status, 302, 'not logged in');
+
+      await fixture.app.mailSettled();
+      const notices = noticesTo(email);
+      assert.equal(notices.length, 1, 'one notice');
+      assert.match(notices[0]?.text ?? '', new RegExp(`wrong two-factor code ${SECOND_FACTOR_FAILURES_PER_ACCOUNT} times`));
+      assert.match(notices[0]?.text ?? '', /\/forgot-password/);
+      assert.equal(logs.events().filter((e) => e.event === 'two-factor-account-locked' && e.userId === userId).length, 1, 'one warning in the log');
+    }
+  });
+
+  it('starts counting again only after a complete login: the right password alone does not', async () => {
+    const { username, secret } = await twoFactorUser('spread-reset');
+    const wrong = wrongCodeFor(secret);
+    const wrongFromAnywhere = async (times: number) => {
+      for (let i = 0; i < times; i += 1) assert.equal((await sendCode(await fromAnywhere(username), wrong)).status, 401);
+    };
+    await wrongFromAnywhere(SECOND_FACTOR_FAILURES_PER_ACCOUNT - 1);
+    // a complete login: the count starts again
+    assert.equal((await sendCode(await fromAnywhere(username), codeAt(secret, Date.now()))).status, 303);
+    await wrongFromAnywhere(SECOND_FACTOR_FAILURES_PER_ACCOUNT);
+    // every one of those logins typed the right password: the count went on
+    assert.equal((await sendCode(await fromAnywhere(username), codeAt(secret, Date.now() + PERIOD_MS))).status, 429);
   });
 });
 

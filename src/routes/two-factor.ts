@@ -6,7 +6,10 @@
 //
 // Code guesses count toward the same lockout as password guesses (the
 // username's failures in a row from this address, security/throttle.ts), and
-// are counted before they are checked, like passwords on the login form.
+// toward the account's own limit of wrong codes from every address together;
+// both are counted before the code is checked, like passwords on the login
+// form. Whoever reaches this page knows the password: at the account's limit
+// its owner is told by mail to change it.
 import type { Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
 import { SETUP_MAX_AGE_MS, type SecondFactor } from '../auth/second-factor.js';
@@ -18,6 +21,8 @@ import { endSession, signIn } from '../session/lifecycle.js';
 import { freshPendingLogin } from '../session/pending-login.js';
 import { saveSession } from '../session/promises.js';
 import type { AuthDeps } from './login.js';
+import type { AppMail } from '../mail/app-mail.js';
+import { twoFactorNotices } from '../mail/two-factor-notices.js';
 
 export const TWO_FACTOR_LOGIN_PATH = '/login/two-factor';
 
@@ -25,6 +30,9 @@ const WRONG_CODE = 'That code is not right, or it has been used already. Try the
 
 export interface TwoFactorDeps extends AuthDeps {
   secondFactor: SecondFactor;
+  /** mail to the account's confirmed address; undefined with EMAIL=off */
+  mail: AppMail | undefined;
+  publicUrl: string;
 }
 
 /** The QR code of the otpauth:// URI as an SVG image in a data: URL (CSP allows img-src data:, and it needs no inline style). */
@@ -35,6 +43,7 @@ async function qrCodeImage(uri: string): Promise<string> {
 
 export function twoFactorLogin(deps: TwoFactorDeps) {
   const { secondFactor, throttle, logger } = deps;
+  const notices = twoFactorNotices(deps);
 
   /** A pending login that is too old (or whose account changed) starts again at the login form. */
   const loginAgain = async (req: Request, res: Response) => {
@@ -70,30 +79,49 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       return;
     }
 
-    // counted before it is checked, in the same counter as the password
+    // counted before it is checked, in the same counter as the password...
     const attempt = await throttle.beginAttempt(ip, usernameKey(pending.username));
     if (attempt.blocked) {
       logger.warn({ event: 'two-factor-blocked', reason: attempt.reason, userId: pending.userId, ip }, 'code refused: too many attempts');
       renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
       return;
     }
-    const result = await attempt.checking(() => secondFactor.check(pending, typed, Date.now()));
+    // ...and against the account, from every address together
+    const accountAttempt = await attempt.checking(() => throttle.beginSecondFactorAttempt(pending.userId));
+    if (accountAttempt.blocked) {
+      await attempt.abandoned();
+      logger.warn({ event: 'two-factor-blocked', reason: 'account', userId: pending.userId, ip }, 'code refused: too many wrong codes for this account');
+      renderTooManyRequests(res, accountAttempt.retryAfterSeconds, 'second-factor');
+      return;
+    }
+    let result;
+    try {
+      result = await attempt.checking(() => secondFactor.check(pending, typed, Date.now()));
+    } catch (err) {
+      await accountAttempt.abandoned();
+      throw err;
+    }
     if (result.outcome === 'gone') {
       // nothing was checked: the account changed under this login
-      await attempt.abandoned();
+      await Promise.all([attempt.abandoned(), accountAttempt.abandoned()]);
       logger.info({ event: 'pending-login-ended', userId: pending.userId, ip }, 'pending login ended: the account changed');
       await loginAgain(req, res);
       return;
     }
     if (result.outcome === 'wrong') {
-      const { lockedOut } = await attempt.failed();
+      const [{ lockedOut }, { failures, limitReached }] = await Promise.all([attempt.failed(), accountAttempt.failed()]);
       logger.info({ event: 'two-factor-failed', userId: pending.userId, ip }, 'wrong or used second-factor code');
       if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
+      if (limitReached) {
+        // the password is known to someone: the owner is told to change it
+        logger.warn({ event: 'two-factor-account-locked', userId: pending.userId, ip, failures }, 'too many wrong codes for this account: its code step is closed');
+        notices.codeFailures(pending.userId, failures);
+      }
       res.status(401).render('login-two-factor', { ...page, errors: { code: WRONG_CODE } });
       return;
     }
 
-    await attempt.succeeded();
+    await Promise.all([attempt.succeeded(), accountAttempt.succeeded()]);
     // the generation read at the password step: if the user's sessions were
     // revoked since, the save inside signIn() fails (session/revocation.ts)
     await signIn(req, { id: pending.userId, username: pending.username, sessionGeneration: pending.generation }, deps.sessionConfig, {
