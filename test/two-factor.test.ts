@@ -372,6 +372,54 @@ describe('codes', () => {
   });
 });
 
+describe('turning two-factor on or off', () => {
+  const signedIn = async (client: Client) => (await client.get('/dashboard')).status === 200;
+
+  it('on: ends every other session of the account; this one stays, with a new ID', async () => {
+    const username = uniqueUsername('on-ends');
+    const owner = new Client(fixture.app.baseUrl);
+    await owner.register(username, password);
+    const others = [new Client(fixture.app.baseUrl), new Client(fixture.app.baseUrl), new Client(fixture.app.baseUrl)];
+    for (const other of others) assert.equal((await other.login(username, password)).status, 303);
+    assert.ok((await Promise.all(others.map(signedIn))).every(Boolean));
+    const secret = testIdText(await (await owner.get('/account/two-factor')).text(), 'totp-secret');
+    const before = cookieOf(owner);
+    const res = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
+    assert.equal(res.status, 200);
+    for (const other of others) assert.equal(await signedIn(other), false, 'another session survived');
+    assert.ok(await signedIn(owner), 'this session stays');
+    assert.notEqual(cookieOf(owner), before, 'with a new ID');
+  });
+
+  it('off: ends every other session of the account, and tells a confirmed address', async () => {
+    const { username, secret, owner } = await twoFactorUser('off-ends');
+    const email = `${username.toLowerCase()}@example.test`;
+    await fixture.app.users.updateOne({ usernameKey: username.toLowerCase() }, { $set: { email, emailKey: email } });
+    const others: Client[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      await allowAnyStep(username);
+      const client = await pendingLogin(username);
+      assert.equal((await sendCode(client, codeAt(secret, Date.now()))).status, 303);
+      others.push(client);
+    }
+    // and one halfway through its login
+    const halfway = await pendingLogin(username);
+    const before = cookieOf(owner);
+    assert.equal((await owner.post('/account/two-factor/off', {}, { formPage: '/account/two-factor' })).status, 303);
+    for (const other of others) assert.equal(await signedIn(other), false, 'another session survived');
+    await allowAnyStep(username);
+    assert.equal((await sendCode(halfway, codeAt(secret, Date.now()))).headers.get('location'), '/login?expired=two-factor', 'a login halfway through cannot finish');
+    assert.equal(await signedIn(halfway), false);
+    assert.ok(await signedIn(owner), 'this session stays');
+    assert.notEqual(cookieOf(owner), before, 'with a new ID');
+
+    await fixture.app.mailSettled();
+    const notices = (fixture.app.mail?.messages() ?? []).filter((m) => m.to.includes(email) && /turned off/.test(m.subject));
+    assert.equal(notices.length, 1, 'one notice to the confirmed address');
+    assert.match(notices[0]?.text ?? '', /\/account\/two-factor/);
+  });
+});
+
 describe('code guessing', () => {
   it('counts one by one: of 40 wrong codes sent at once, at most 10 are checked, and then the right one is refused', async (t) => {
     for (let round = 1; round <= 2; round += 1) {

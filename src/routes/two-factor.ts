@@ -17,9 +17,10 @@ import { otpauthUri } from '../auth/totp.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
-import { endSession, signIn } from '../session/lifecycle.js';
+import { endSession, renewSession, signIn } from '../session/lifecycle.js';
 import { freshPendingLogin } from '../session/pending-login.js';
 import { saveSession } from '../session/promises.js';
+import type { UserSessions } from '../session/user-sessions.js';
 import type { AuthDeps } from './login.js';
 import type { AppMail } from '../mail/app-mail.js';
 import { twoFactorNotices } from '../mail/two-factor-notices.js';
@@ -33,6 +34,7 @@ export interface TwoFactorDeps extends AuthDeps {
   /** mail to the account's confirmed address; undefined with EMAIL=off */
   mail: AppMail | undefined;
   publicUrl: string;
+  userSessions: UserSessions;
 }
 
 /** The QR code of the otpauth:// URI as an SVG image in a data: URL (CSP allows img-src data:, and it needs no inline style). */
@@ -144,7 +146,21 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
 }
 
 export function twoFactorSettings(deps: TwoFactorDeps) {
-  const { secondFactor, logger } = deps;
+  const { secondFactor, logger, userSessions } = deps;
+  const notices = twoFactorNotices(deps);
+
+  /**
+   * A factor of the account changed: every other session ends, logins still
+   * running included (whoever held a cookie, or had typed the password a
+   * moment before, is out), as after a password change (routes/account.ts).
+   * This one carries the new generation and gets a new ID.
+   */
+  async function endOtherSessions(req: Request): Promise<number> {
+    const { ended, generation } = await userSessions.endOthers(req.session.userId ?? '', req.sessionID);
+    req.session.generation = generation;
+    await renewSession(req);
+    return ended;
+  }
 
   /** The setup page: a secret kept (encrypted) in the session until a code confirms it. */
   async function renderSetup(req: Request, res: Response, status: number, error?: string) {
@@ -201,13 +217,14 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       return;
     }
     delete req.session.twoFactorSetup;
-    await saveSession(req);
     if (result.outcome !== 'enabled') {
+      await saveSession(req);
       // turned on meanwhile, in another tab
       res.redirect(303, '/account/two-factor');
       return;
     }
-    logger.info({ event: 'two-factor-enabled', userId, ip: req.ip }, 'two-factor login turned on');
+    const otherSessionsEnded = await endOtherSessions(req);
+    logger.info({ event: 'two-factor-enabled', userId, ip: req.ip, otherSessionsEnded }, 'two-factor login turned on');
     // shown once, in this response, and never stored where they could be read back
     res.render('account-recovery-codes', { title: 'Your recovery codes', codes: result.recoveryCodes, justEnabled: true });
   };
@@ -225,7 +242,12 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
 
   const disable: RequestHandler = async (req, res) => {
     const userId = req.session.userId ?? '';
-    if (await secondFactor.disable(userId)) logger.info({ event: 'two-factor-disabled', userId, ip: req.ip }, 'two-factor login turned off');
+    if (await secondFactor.disable(userId)) {
+      const otherSessionsEnded = await endOtherSessions(req);
+      logger.info({ event: 'two-factor-disabled', userId, ip: req.ip, otherSessionsEnded }, 'two-factor login turned off');
+      // the owner hears of it, as of an email change: the password alone logs in now
+      notices.turnedOff(userId);
+    }
     res.redirect(303, '/account/two-factor');
   };
 
