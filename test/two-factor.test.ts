@@ -49,6 +49,15 @@ function recoveryCodesIn(html: string): string[] {
   return [...html.matchAll(/<li><code>([a-z2-9]{6}(?:-[a-z2-9]{6}){3})<\/code><\/li>/g)].map((m) => m[1] ?? '');
 }
 
+/** The codes page a form that makes recovery codes redirects to (POST, 303, GET): the codes on it. */
+async function recoveryCodesAfter(client: Client, res: Response): Promise<string[]> {
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/account/recovery-codes');
+  const page = await client.get('/account/recovery-codes');
+  assert.equal(page.status, 200);
+  return recoveryCodesIn(await page.text());
+}
+
 /** Registers an account and turns two-factor on, reading the secret from the page as a person would. */
 async function twoFactorUser(prefix = 'tf'): Promise<TwoFactorUser> {
   const username = uniqueUsername(prefix);
@@ -58,8 +67,7 @@ async function twoFactorUser(prefix = 'tf'): Promise<TwoFactorUser> {
   assert.equal(setup.status, 200);
   const secret = testIdText(await setup.text(), 'totp-secret');
   const res = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
-  assert.equal(res.status, 200);
-  const recoveryCodes = recoveryCodesIn(await res.text());
+  const recoveryCodes = await recoveryCodesAfter(owner, res);
   assert.equal(recoveryCodes.length, 10);
   secrets.push(secret, ...recoveryCodes);
   // the setup code's step counts as used; logins in these tests may use any step in the window
@@ -113,8 +121,7 @@ describe('turning two-factor on', () => {
     assert.equal((await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean())?.twoFactor, undefined, 'still off');
 
     const right = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
-    assert.equal(right.status, 200);
-    const codes = recoveryCodesIn(await right.text());
+    const codes = await recoveryCodesAfter(owner, right);
     assert.equal(codes.length, 10);
 
     const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
@@ -336,11 +343,34 @@ describe('codes', () => {
   it('new recovery codes replace the old ones', async () => {
     const { username, recoveryCodes, owner } = await twoFactorUser('new-codes');
     const res = await owner.post('/account/recovery-codes', {}, { formPage: '/account/two-factor' });
-    assert.equal(res.status, 200);
-    const fresh = recoveryCodesIn(await res.text());
+    const fresh = await recoveryCodesAfter(owner, res);
     assert.equal(fresh.length, 10);
     assert.equal((await sendCode(await pendingLogin(username), recoveryCodes[0] ?? '')).status, 401, 'an old code is dead');
     assert.equal((await sendCode(await pendingLogin(username), fresh[0] ?? '')).status, 303);
+  });
+
+  it('are shown on a page of their own, once: the form redirects there, and the session holds them for that one view', async () => {
+    const { owner } = await twoFactorUser('shown-once');
+    for (let round = 1; round <= 3; round += 1) {
+      const made = await owner.post('/account/recovery-codes', {}, { formPage: '/account/two-factor' });
+      // a 303, not the codes: reloading what the browser shows next never posts the form again
+      assert.equal(made.status, 303, `round ${round}`);
+      assert.equal(made.headers.get('location'), '/account/recovery-codes');
+      assert.doesNotMatch(await made.text(), /<code>/);
+      // waiting in the session, and kept out of the inspector meanwhile
+      const inspected = await (await owner.get('/dashboard/session.json')).text();
+      assert.doesNotMatch(inspected, /[a-z2-9]{6}-[a-z2-9]{6}-[a-z2-9]{6}-[a-z2-9]{6}/, 'a recovery code in the inspector');
+      const stored = JSON.stringify(await storedSession(owner));
+      assert.match(stored, /recoveryCodesToShow/);
+      // the one view: several requests at once, as a double reload makes, and then none
+      const pages = await Promise.all([owner.get('/account/recovery-codes'), owner.get('/account/recovery-codes')]);
+      const shown = await Promise.all(pages.map(async (page) => recoveryCodesIn(await page.text())));
+      assert.ok(shown.some((codes) => codes.length === 10), `round ${round}: the codes were shown`);
+      assert.ok(!JSON.stringify(await storedSession(owner)).includes('recoveryCodesToShow'), 'deleted from the session once shown');
+      const again = await owner.get('/account/recovery-codes');
+      assert.equal(again.status, 303);
+      assert.equal(again.headers.get('location'), '/account/two-factor');
+    }
   });
 
   it('turning it on or off and new recovery codes need a recent password check (sudo mode)', async () => {
@@ -386,7 +416,7 @@ describe('turning two-factor on or off', () => {
     const secret = testIdText(await (await owner.get('/account/two-factor')).text(), 'totp-secret');
     const before = cookieOf(owner);
     const res = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 303);
     for (const other of others) assert.equal(await signedIn(other), false, 'another session survived');
     assert.ok(await signedIn(owner), 'this session stays');
     assert.notEqual(cookieOf(owner), before, 'with a new ID');

@@ -26,6 +26,7 @@ import type { AppMail } from '../mail/app-mail.js';
 import { twoFactorNotices } from '../mail/two-factor-notices.js';
 
 export const TWO_FACTOR_LOGIN_PATH = '/login/two-factor';
+export const RECOVERY_CODES_PATH = '/account/recovery-codes';
 
 const WRONG_CODE = 'That code is not right, or it has been used already. Try the next code your app shows.';
 
@@ -223,10 +224,11 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       res.redirect(303, '/account/two-factor');
       return;
     }
+    // kept for the one page that shows them, saved with the new session ID
+    req.session.recoveryCodesToShow = { codes: result.recoveryCodes, justEnabled: true };
     const otherSessionsEnded = await endOtherSessions(req);
     logger.info({ event: 'two-factor-enabled', userId, ip: req.ip, otherSessionsEnded }, 'two-factor login turned on');
-    // shown once, in this response, and never stored where they could be read back
-    res.render('account-recovery-codes', { title: 'Your recovery codes', codes: result.recoveryCodes, justEnabled: true });
+    res.redirect(303, RECOVERY_CODES_PATH);
   };
 
   const newRecoveryCodes: RequestHandler = async (req, res) => {
@@ -236,8 +238,28 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       res.redirect(303, '/account/two-factor');
       return;
     }
+    req.session.recoveryCodesToShow = { codes, justEnabled: false };
+    await saveSession(req);
     logger.info({ event: 'recovery-codes-replaced', userId, ip: req.ip }, 'new recovery codes; the old ones no longer work');
-    res.render('account-recovery-codes', { title: 'Your recovery codes', codes, justEnabled: false });
+    res.redirect(303, RECOVERY_CODES_PATH);
+  };
+
+  /**
+   * The new codes, shown once. The forms that make them redirect here (POST,
+   * then 303, then GET) so that reloading this page, or going Back to it,
+   * never posts the form again and silently replaces the codes just written
+   * down. They wait in the session for this one view and are deleted from it,
+   * and saved so, before the page is sent: a reload finds them gone.
+   */
+  const showRecoveryCodes: RequestHandler = async (req, res) => {
+    const kept = req.session.recoveryCodesToShow;
+    if (!kept) {
+      res.redirect(303, '/account/two-factor');
+      return;
+    }
+    delete req.session.recoveryCodesToShow;
+    await saveSession(req);
+    res.render('account-recovery-codes', { title: 'Your recovery codes', codes: kept.codes, justEnabled: kept.justEnabled });
   };
 
   const disable: RequestHandler = async (req, res) => {
@@ -251,5 +273,5 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
     res.redirect(303, '/account/two-factor');
   };
 
-  return { show, enable, newRecoveryCodes, disable };
+  return { show, enable, newRecoveryCodes, showRecoveryCodes, disable };
 }
