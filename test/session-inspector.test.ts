@@ -2,6 +2,7 @@
 // user visible and revocable, and never a whole session ID on a page.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { redactedDocument } from '../src/session/inspector.js';
 import { storageId } from '../src/session/race-safe-store.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, sessionIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
@@ -54,6 +55,32 @@ describe('the session inspector', () => {
     assert.equal(doc.session.dashboardVisits, 2, 'the save of the last dashboard view is in it');
     assert.ok(typeof doc.session.userId === 'string' && typeof doc.session.loginAt === 'number');
     assert.ok(!Number.isNaN(Date.parse(doc.expires)));
+  });
+
+  it('cuts short the two-factor setup secret, a reset token hash and the passkey challenges too', async () => {
+    const client = browser(CHROME);
+    await client.register(uniqueUsername('secrets'));
+    // the setup page keeps its secret, sealed, in the session
+    assert.equal((await client.get('/account/two-factor')).status, 200);
+    const text = await (await client.get('/dashboard/session.json')).text();
+    const doc = JSON.parse(text) as { session: { twoFactorSetup?: { sealedSecret: string; startedAt: number } } };
+    assert.match(String(doc.session.twoFactorSetup?.sealedSecret), /^.{6}…$/);
+    assert.equal(typeof doc.session.twoFactorSetup?.startedAt, 'number');
+
+    // the fields no page of a logged-in user puts in the session at once: straight through the function
+    const redacted = redactedDocument({
+      _id: 'hash',
+      session: {
+        passwordResetTokenHash: 'a'.repeat(64),
+        passkeyChallenges: { register: { challenge: 'c'.repeat(43), expiresAt: 1, userHandle: 'handle' } },
+        twoFactorSetup: { sealedSecret: `v1.${'s'.repeat(80)}`, startedAt: 1 },
+      },
+    });
+    assert.deepEqual(redacted.session, {
+      passwordResetTokenHash: 'aaaaaa…',
+      passkeyChallenges: { register: { challenge: 'cccccc…', expiresAt: 1, userHandle: 'handle' } },
+      twoFactorSetup: { sealedSecret: 'v1.sss…', startedAt: 1 },
+    });
   });
 
   it('is for logged-in users only', async () => {

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mongoose from 'mongoose';
 import { codeAt, TOTP_PERIOD_S } from '../src/auth/totp.js';
+import { SECOND_FACTOR_FAILURES_PER_ACCOUNT } from '../src/security/throttle.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../src/session/pending-login.js';
 import { useTestApp } from './helpers/app.js';
-import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
+import { Client, parseSetCookie, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
 
 const password = 'the right passphrase';
@@ -21,8 +22,15 @@ const secrets: string[] = [];
 const fixture = useTestApp({
   logger: logs.logger,
   // the lockout's limit, and no cap on checks at once: the parallel attacks meet the counters only
-  env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '10', LOGIN_CHECKS_AT_ONCE_PER_IP: '1000' },
+  env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '10', LOGIN_CHECKS_AT_ONCE_PER_IP: '1000', TRUST_PROXY: 'loopback' },
 });
+
+// one address per client, for the attacks that come from many (X-Forwarded-For, trusted from loopback)
+let addresses = 0;
+function freshAddress(): string {
+  addresses += 1;
+  return `198.51.${Math.floor(addresses / 250)}.${(addresses % 250) + 1}`;
+}
 
 const db = () => fixture.app.connection.getClient().db(fixture.app.connection.name);
 const cookieOf = (client: Client) => client.cookies.get(fixture.app.config.session.cookieName);
@@ -41,6 +49,15 @@ function recoveryCodesIn(html: string): string[] {
   return [...html.matchAll(/<li><code>([a-z2-9]{6}(?:-[a-z2-9]{6}){3})<\/code><\/li>/g)].map((m) => m[1] ?? '');
 }
 
+/** The codes page a form that makes recovery codes redirects to (POST, 303, GET): the codes on it. */
+async function recoveryCodesAfter(client: Client, res: Response): Promise<string[]> {
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/account/recovery-codes');
+  const page = await client.get('/account/recovery-codes');
+  assert.equal(page.status, 200);
+  return recoveryCodesIn(await page.text());
+}
+
 /** Registers an account and turns two-factor on, reading the secret from the page as a person would. */
 async function twoFactorUser(prefix = 'tf'): Promise<TwoFactorUser> {
   const username = uniqueUsername(prefix);
@@ -50,8 +67,7 @@ async function twoFactorUser(prefix = 'tf'): Promise<TwoFactorUser> {
   assert.equal(setup.status, 200);
   const secret = testIdText(await setup.text(), 'totp-secret');
   const res = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
-  assert.equal(res.status, 200);
-  const recoveryCodes = recoveryCodesIn(await res.text());
+  const recoveryCodes = await recoveryCodesAfter(owner, res);
   assert.equal(recoveryCodes.length, 10);
   secrets.push(secret, ...recoveryCodes);
   // the setup code's step counts as used; logins in these tests may use any step in the window
@@ -65,8 +81,8 @@ async function allowAnyStep(username: string): Promise<void> {
 }
 
 /** A new browser with the right password in: a pending login. */
-async function pendingLogin(username: string, next?: string): Promise<Client> {
-  const client = new Client(fixture.app.baseUrl);
+async function pendingLogin(username: string, next?: string, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client(fixture.app.baseUrl, headers);
   const res = await client.login(username, password, next);
   assert.equal(res.status, 303);
   assert.equal(res.headers.get('location'), '/login/two-factor');
@@ -105,8 +121,7 @@ describe('turning two-factor on', () => {
     assert.equal((await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean())?.twoFactor, undefined, 'still off');
 
     const right = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
-    assert.equal(right.status, 200);
-    const codes = recoveryCodesIn(await right.text());
+    const codes = await recoveryCodesAfter(owner, right);
     assert.equal(codes.length, 10);
 
     const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
@@ -121,6 +136,21 @@ describe('turning two-factor on', () => {
     assert.match(after, /Two-factor login is on/);
     assert.ok(!after.includes(secret) && !after.includes('totp-secret'), 'the secret is never shown again');
     assert.match(testIdText(after, 'recovery-codes-left'), /^Recovery codes left:/);
+  });
+
+  it('shows the setup page (and makes its secret) only after a recent password check (sudo mode)', async () => {
+    const owner = new Client(fixture.app.baseUrl);
+    await owner.register(uniqueUsername('setup-sudo'), password);
+    // as if the login were older than REAUTH_WINDOW
+    await db().collection('sessions').updateOne({ _id: storedIdFromCookie(cookieOf(owner)) as never }, { $set: { 'session.authenticatedAt': 0 } });
+    const res = await owner.get('/account/two-factor');
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/account/confirm?next=/account/two-factor');
+    assert.doesNotMatch(await res.text(), /totp-secret/);
+    assert.ok(!JSON.stringify(await storedSession(owner)).includes('sealedSecret'), 'no setup secret in the session');
+    const confirmed = await owner.post('/account/confirm', { password, next: '/account/two-factor' }, { formPage: '/account/confirm' });
+    assert.equal(confirmed.headers.get('location'), '/account/two-factor');
+    assert.equal((await owner.get('/account/two-factor')).status, 200);
   });
 
   it('is only for a logged-in user', async () => {
@@ -152,6 +182,7 @@ describe('the pending session', () => {
 
   it('is anonymous on every page that needs a login', async () => {
     const { username } = await twoFactorUser('anonymous');
+    const generation = (await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean())?.sessionGeneration;
     const client = await pendingLogin(username);
     for (const path of ['/dashboard', '/dashboard/session.json', '/sessions', '/account/password', '/account/confirm', '/account/delete', '/account/two-factor']) {
       const res = await client.get(path);
@@ -166,7 +197,7 @@ describe('the pending session', () => {
     assert.doesNotMatch(home, /Signed in as/);
     const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
     assert.ok(user?.twoFactor, 'nothing was changed');
-    assert.equal(user.sessionGeneration, 0);
+    assert.equal(user.sessionGeneration, generation, 'no session was revoked');
   });
 
   it('becomes a login only with a right code: a new session, saved, then the redirect to next', async () => {
@@ -185,6 +216,24 @@ describe('the pending session', () => {
     const replay = new Client(fixture.app.baseUrl);
     replay.cookies.set(fixture.app.config.session.cookieName, pendingCookie ?? '');
     assert.equal((await replay.get('/login/two-factor')).status, 302);
+  });
+
+  it('lives in a browser-session cookie, which closing the browser drops, and is stored for 5 minutes at most', async () => {
+    const { username } = await twoFactorUser('browser-session');
+    for (const rememberMe of [false, true]) {
+      const client = new Client(fixture.app.baseUrl);
+      const res = await client.post('/login', rememberMe ? { username, password, rememberMe: 'on' } : { username, password });
+      assert.equal(res.headers.get('location'), '/login/two-factor');
+      const cookie = res.headers.getSetCookie().map(parseSetCookie).find((c) => c.name === fixture.app.config.session.cookieName);
+      assert.ok(cookie);
+      assert.equal(cookie.attributes.expires, undefined, `no Expires (rememberMe ${rememberMe})`);
+      assert.equal(cookie.attributes['max-age'], undefined, `no Max-Age (rememberMe ${rememberMe})`);
+      // and it stays one while the code page is used
+      const page = await client.get('/login/two-factor');
+      for (const raw of page.headers.getSetCookie()) assert.equal(parseSetCookie(raw).attributes.expires, undefined);
+      const stored = (await storedSession(client)) as { expires: Date } | null;
+      assert.ok(stored && stored.expires.getTime() <= Date.now() + PENDING_LOGIN_MAX_AGE_MS, `stored until ${stored?.expires.toISOString()}`);
+    }
   });
 
   it('carries "Keep me signed in" through to the login', async () => {
@@ -294,11 +343,34 @@ describe('codes', () => {
   it('new recovery codes replace the old ones', async () => {
     const { username, recoveryCodes, owner } = await twoFactorUser('new-codes');
     const res = await owner.post('/account/recovery-codes', {}, { formPage: '/account/two-factor' });
-    assert.equal(res.status, 200);
-    const fresh = recoveryCodesIn(await res.text());
+    const fresh = await recoveryCodesAfter(owner, res);
     assert.equal(fresh.length, 10);
     assert.equal((await sendCode(await pendingLogin(username), recoveryCodes[0] ?? '')).status, 401, 'an old code is dead');
     assert.equal((await sendCode(await pendingLogin(username), fresh[0] ?? '')).status, 303);
+  });
+
+  it('are shown on a page of their own, once: the form redirects there, and the session holds them for that one view', async () => {
+    const { owner } = await twoFactorUser('shown-once');
+    for (let round = 1; round <= 3; round += 1) {
+      const made = await owner.post('/account/recovery-codes', {}, { formPage: '/account/two-factor' });
+      // a 303, not the codes: reloading what the browser shows next never posts the form again
+      assert.equal(made.status, 303, `round ${round}`);
+      assert.equal(made.headers.get('location'), '/account/recovery-codes');
+      assert.doesNotMatch(await made.text(), /<code>/);
+      // waiting in the session, and kept out of the inspector meanwhile
+      const inspected = await (await owner.get('/dashboard/session.json')).text();
+      assert.doesNotMatch(inspected, /[a-z2-9]{6}-[a-z2-9]{6}-[a-z2-9]{6}-[a-z2-9]{6}/, 'a recovery code in the inspector');
+      const stored = JSON.stringify(await storedSession(owner));
+      assert.match(stored, /recoveryCodesToShow/);
+      // the one view: several requests at once, as a double reload makes, and then none
+      const pages = await Promise.all([owner.get('/account/recovery-codes'), owner.get('/account/recovery-codes')]);
+      const shown = await Promise.all(pages.map(async (page) => recoveryCodesIn(await page.text())));
+      assert.ok(shown.some((codes) => codes.length === 10), `round ${round}: the codes were shown`);
+      assert.ok(!JSON.stringify(await storedSession(owner)).includes('recoveryCodesToShow'), 'deleted from the session once shown');
+      const again = await owner.get('/account/recovery-codes');
+      assert.equal(again.status, 303);
+      assert.equal(again.headers.get('location'), '/account/two-factor');
+    }
   });
 
   it('turning it on or off and new recovery codes need a recent password check (sudo mode)', async () => {
@@ -331,6 +403,54 @@ describe('codes', () => {
   });
 });
 
+describe('turning two-factor on or off', () => {
+  const signedIn = async (client: Client) => (await client.get('/dashboard')).status === 200;
+
+  it('on: ends every other session of the account; this one stays, with a new ID', async () => {
+    const username = uniqueUsername('on-ends');
+    const owner = new Client(fixture.app.baseUrl);
+    await owner.register(username, password);
+    const others = [new Client(fixture.app.baseUrl), new Client(fixture.app.baseUrl), new Client(fixture.app.baseUrl)];
+    for (const other of others) assert.equal((await other.login(username, password)).status, 303);
+    assert.ok((await Promise.all(others.map(signedIn))).every(Boolean));
+    const secret = testIdText(await (await owner.get('/account/two-factor')).text(), 'totp-secret');
+    const before = cookieOf(owner);
+    const res = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
+    assert.equal(res.status, 303);
+    for (const other of others) assert.equal(await signedIn(other), false, 'another session survived');
+    assert.ok(await signedIn(owner), 'this session stays');
+    assert.notEqual(cookieOf(owner), before, 'with a new ID');
+  });
+
+  it('off: ends every other session of the account, and tells a confirmed address', async () => {
+    const { username, secret, owner } = await twoFactorUser('off-ends');
+    const email = `${username.toLowerCase()}@example.test`;
+    await fixture.app.users.updateOne({ usernameKey: username.toLowerCase() }, { $set: { email, emailKey: email } });
+    const others: Client[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      await allowAnyStep(username);
+      const client = await pendingLogin(username);
+      assert.equal((await sendCode(client, codeAt(secret, Date.now()))).status, 303);
+      others.push(client);
+    }
+    // and one halfway through its login
+    const halfway = await pendingLogin(username);
+    const before = cookieOf(owner);
+    assert.equal((await owner.post('/account/two-factor/off', {}, { formPage: '/account/two-factor' })).status, 303);
+    for (const other of others) assert.equal(await signedIn(other), false, 'another session survived');
+    await allowAnyStep(username);
+    assert.equal((await sendCode(halfway, codeAt(secret, Date.now()))).headers.get('location'), '/login?expired=two-factor', 'a login halfway through cannot finish');
+    assert.equal(await signedIn(halfway), false);
+    assert.ok(await signedIn(owner), 'this session stays');
+    assert.notEqual(cookieOf(owner), before, 'with a new ID');
+
+    await fixture.app.mailSettled();
+    const notices = (fixture.app.mail?.messages() ?? []).filter((m) => m.to.includes(email) && /turned off/.test(m.subject));
+    assert.equal(notices.length, 1, 'one notice to the confirmed address');
+    assert.match(notices[0]?.text ?? '', /\/account\/two-factor/);
+  });
+});
+
 describe('code guessing', () => {
   it('counts one by one: of 40 wrong codes sent at once, at most 10 are checked, and then the right one is refused', async (t) => {
     for (let round = 1; round <= 2; round += 1) {
@@ -340,10 +460,11 @@ describe('code guessing', () => {
       const right = codeAt(secret, Date.now());
       const wrong = Array.from({ length: 40 }, (_, i) => String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0'));
       // a code is checked against the account's secret, read from the users
-      // collection: only the burst's checks read it meanwhile
+      // collection: only the burst's checks read it meanwhile (the notice
+      // to the owner reads the user too, but not the secret)
       let checked = 0;
-      mongoose.set('debug', (collection: string, method: string) => {
-        if (collection === 'users' && method === 'findOne') checked += 1;
+      mongoose.set('debug', (collection: string, method: string, ...args: unknown[]) => {
+        if (collection === 'users' && method === 'findOne' && JSON.stringify(args).includes('twoFactor')) checked += 1;
       });
       const responses = await Promise.all(wrong.map((code) => sendCode(client, code, _csrf))).finally(() => mongoose.set('debug', false));
       const statuses = statusCounts(responses);
@@ -364,6 +485,68 @@ describe('code guessing', () => {
     const second = await pendingLogin(username);
     for (let i = 0; i < 4; i += 1) assert.equal((await sendCode(second, wrong)).status, 401);
     assert.equal((await sendCode(second, codeAt(secret, Date.now()))).status, 429, 'ten wrong codes in a row: locked');
+  });
+});
+
+describe('code guessing from many addresses', () => {
+  /** Gives the account a confirmed address, as the verification link would. */
+  async function confirmAddress(username: string): Promise<string> {
+    const email = `${username.toLowerCase()}@example.test`;
+    await fixture.app.users.updateOne({ usernameKey: username.toLowerCase() }, { $set: { email, emailKey: email } });
+    return email;
+  }
+  const fromAnywhere = (username: string) => pendingLogin(username, undefined, { 'x-forwarded-for': freshAddress() });
+  const wrongCodeFor = (secret: string) => String((Number(codeAt(secret, Date.now())) + 500_000) % 1_000_000).padStart(6, '0');
+  const noticesTo = (email: string) => (mailbox().messages() ?? []).filter((m) => m.to.includes(email) && /has your Cloakroom password/.test(m.subject));
+  const mailbox = () => {
+    assert.ok(fixture.app.mail);
+    return fixture.app.mail;
+  };
+
+  it(`closes the account's code step after ${SECOND_FACTOR_FAILURES_PER_ACCOUNT} wrong codes, wherever they come from, and mails the owner once`, async (t) => {
+    for (let round = 1; round <= 2; round += 1) {
+      const { username, secret } = await twoFactorUser('spread');
+      const email = await confirmAddress(username);
+      const userId = String((await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }, { _id: 1 }).lean())?._id);
+      // thirty pending logins, each from an address of its own, each with one wrong code at once
+      // (logged in five at a time: the password hashing queue is not what this test is about)
+      const clients: Client[] = [];
+      while (clients.length < 30) clients.push(...(await Promise.all(Array.from({ length: 5 }, () => fromAnywhere(username)))));
+      const tokens = await Promise.all(clients.map((client) => client.csrfToken('/login/two-factor')));
+      const wrong = wrongCodeFor(secret);
+      const responses = await Promise.all(clients.map((client, i) => sendCode(client, wrong, tokens[i])));
+      const statuses = statusCounts(responses);
+      t.diagnostic(`round ${round}: statuses ${JSON.stringify(statuses)}`);
+      assert.deepEqual(statuses, { 401: SECOND_FACTOR_FAILURES_PER_ACCOUNT, 429: 30 - SECOND_FACTOR_FAILURES_PER_ACCOUNT }, `round ${round}`);
+      const refused = responses.find((res) => res.status === 429);
+      assert.match(await (refused?.text() ?? Promise.resolve('')), /too many wrong codes for this account/);
+
+      // a new address with the right password and the right code: still closed
+      const late = await fromAnywhere(username);
+      assert.equal((await sendCode(late, codeAt(secret, Date.now()))).status, 429, 'the right code, from a new address');
+      assert.equal((await late.get('/dashboard')).status, 302, 'not logged in');
+
+      await fixture.app.mailSettled();
+      const notices = noticesTo(email);
+      assert.equal(notices.length, 1, 'one notice');
+      assert.match(notices[0]?.text ?? '', new RegExp(`wrong two-factor code ${SECOND_FACTOR_FAILURES_PER_ACCOUNT} times`));
+      assert.match(notices[0]?.text ?? '', /\/forgot-password/);
+      assert.equal(logs.events().filter((e) => e.event === 'two-factor-account-locked' && e.userId === userId).length, 1, 'one warning in the log');
+    }
+  });
+
+  it('starts counting again only after a complete login: the right password alone does not', async () => {
+    const { username, secret } = await twoFactorUser('spread-reset');
+    const wrong = wrongCodeFor(secret);
+    const wrongFromAnywhere = async (times: number) => {
+      for (let i = 0; i < times; i += 1) assert.equal((await sendCode(await fromAnywhere(username), wrong)).status, 401);
+    };
+    await wrongFromAnywhere(SECOND_FACTOR_FAILURES_PER_ACCOUNT - 1);
+    // a complete login: the count starts again
+    assert.equal((await sendCode(await fromAnywhere(username), codeAt(secret, Date.now()))).status, 303);
+    await wrongFromAnywhere(SECOND_FACTOR_FAILURES_PER_ACCOUNT);
+    // every one of those logins typed the right password: the count went on
+    assert.equal((await sendCode(await fromAnywhere(username), codeAt(secret, Date.now() + PERIOD_MS))).status, 429);
   });
 });
 

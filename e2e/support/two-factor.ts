@@ -25,9 +25,13 @@ export async function turnOnTwoFactorOverHttp(request: APIRequestContext, baseUR
   if (!secret || !_csrf) throw new Error('no secret or form on /account/two-factor');
   // the previous step: a login right after may use the current one (a used step cannot be used again)
   const res = await request.post(`${baseURL}/account/two-factor`, { form: { code: totpCode(secret, -1), _csrf }, maxRedirects: 0 });
-  if (res.status() !== 200) throw new Error(`turning two-factor on answered ${res.status()}`);
-  const recoveryCodes = [...(await res.text()).matchAll(/<li><code>([a-z2-9-]+)<\/code><\/li>/g)].map((m) => m[1] ?? '');
-  const logout = await request.post(`${baseURL}/logout`, { form: { _csrf }, maxRedirects: 0 });
+  if (res.status() !== 303) throw new Error(`turning two-factor on answered ${res.status()}`);
+  // the codes are shown once, on the page the form redirects to
+  const shown = await request.get(`${baseURL}/account/recovery-codes`, { maxRedirects: 0 });
+  const recoveryCodes = [...(await shown.text()).matchAll(/<li><code>([a-z2-9-]+)<\/code><\/li>/g)].map((m) => m[1] ?? '');
+  // the session got a new ID, and a new CSRF token with it
+  const logoutToken = /name="_csrf" value="([^"]+)"/.exec(await (await request.get(`${baseURL}/dashboard`)).text())?.[1] ?? '';
+  const logout = await request.post(`${baseURL}/logout`, { form: { _csrf: logoutToken }, maxRedirects: 0 });
   if (logout.status() !== 303) throw new Error(`logout answered ${logout.status()}`);
   return { ...user, secret, recoveryCodes };
 }

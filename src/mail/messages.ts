@@ -69,3 +69,20 @@ export function addressChangedMail(o: { to: string; username: string; accountUrl
     { text: 'If this was not you, log in, change your password (which signs everyone else out) and put your address back:', link: { href: o.accountUrl, label: 'Your email address settings' } },
   ]);
 }
+
+export function secondFactorFailuresMail(o: { to: string; username: string; failures: number; forgotUrl: string; lockout: string }): MailMessage {
+  return compose(o.to, 'Someone has your Cloakroom password', [
+    { text: `Hello ${o.username},` },
+    { text: `Someone typed the right password for your Cloakroom account, then a wrong two-factor code ${o.failures} times. Your second factor kept them out, but they know your password. Change it now:`, link: { href: o.forgotUrl, label: 'Choose a new password' } },
+    { text: `To stop the guessing, the code step of a login to your account is closed for up to ${o.lockout}, for everyone, you included. A new password ends every login the old one started.` },
+    { text: 'If it was you, mistyping, you can ignore this mail and log in again later.' },
+  ]);
+}
+
+export function twoFactorOffMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
+  return compose(o.to, 'Two-factor login was turned off for your Cloakroom account', [
+    { text: `Hello ${o.username},` },
+    { text: 'Someone logged in to your Cloakroom account turned two-factor login off: from now on the password alone logs in. Every other session of the account was signed out.' },
+    { text: 'If this was not you, log in, change your password (which signs everyone else out) and turn two-factor login on again:', link: { href: o.accountUrl, label: 'Your two-factor settings' } },
+  ]);
+}

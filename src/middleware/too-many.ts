@@ -6,6 +6,8 @@ const WHAT = {
   // the kinds of refusal of a login (security/throttle.ts)
   locked: 'There have been too many failed attempts to log in to this account from your network.',
   busy: 'Too many logins from your network are being checked at this moment.',
+  // the account's second step, from every address (security/throttle.ts)
+  'second-factor': 'There have been too many wrong codes for this account: its code step is closed for now, wherever the login comes from.',
   register: 'Too many accounts have been created from your network in the last hour.',
   sessions: 'The login and registration forms have been opened too many times from your network in the last hour.',
   reset: 'Too many password resets have been asked for from your network in the last hour.',

@@ -113,8 +113,9 @@ export function routeTable(deps: RouteDeps) {
   pages.post('/account/confirm',         noStore, requireLogin,                confirm.submit);
   pages.get( '/account/delete',          noStore, requireLogin, recentAuth,    account.deleteForm);
   pages.post('/account/delete',          noStore, requireLogin, recentAuth,    account.deleteAccount);
-  pages.get( '/account/two-factor',      noStore, requireLogin,                twoFactorAccount.show); // routes/two-factor.ts
+  pages.get( '/account/two-factor',      noStore, requireLogin, recentAuth,    twoFactorAccount.show); // routes/two-factor.ts
   pages.post('/account/two-factor',      noStore, requireLogin, recentAuth,    twoFactorAccount.enable);
+  pages.get( '/account/recovery-codes',  noStore, requireLogin, recentAuth,    twoFactorAccount.showRecoveryCodes);
   pages.post('/account/recovery-codes',  noStore, requireLogin, recentAuth,    twoFactorAccount.newRecoveryCodes);
   pages.post('/account/two-factor/off',  noStore, requireLogin, recentAuth,    twoFactorAccount.disable);
   pages.get( '/login/passkey',           noStore, anonymousSessions,           passkeySignIn.options); // routes/passkey-login.ts

@@ -6,7 +6,10 @@
 //
 // Code guesses count toward the same lockout as password guesses (the
 // username's failures in a row from this address, security/throttle.ts), and
-// are counted before they are checked, like passwords on the login form.
+// toward the account's own limit of wrong codes from every address together;
+// both are counted before the code is checked, like passwords on the login
+// form. Whoever reaches this page knows the password: at the account's limit
+// its owner is told by mail to change it.
 import type { Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
 import { SETUP_MAX_AGE_MS, type SecondFactor } from '../auth/second-factor.js';
@@ -14,17 +17,25 @@ import { otpauthUri } from '../auth/totp.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
-import { endSession, signIn } from '../session/lifecycle.js';
+import { endSession, renewSession, signIn } from '../session/lifecycle.js';
 import { freshPendingLogin } from '../session/pending-login.js';
 import { saveSession } from '../session/promises.js';
+import type { UserSessions } from '../session/user-sessions.js';
 import type { AuthDeps } from './login.js';
+import type { AppMail } from '../mail/app-mail.js';
+import { twoFactorNotices } from '../mail/two-factor-notices.js';
 
 export const TWO_FACTOR_LOGIN_PATH = '/login/two-factor';
+export const RECOVERY_CODES_PATH = '/account/recovery-codes';
 
 const WRONG_CODE = 'That code is not right, or it has been used already. Try the next code your app shows.';
 
 export interface TwoFactorDeps extends AuthDeps {
   secondFactor: SecondFactor;
+  /** mail to the account's confirmed address; undefined with EMAIL=off */
+  mail: AppMail | undefined;
+  publicUrl: string;
+  userSessions: UserSessions;
 }
 
 /** The QR code of the otpauth:// URI as an SVG image in a data: URL (CSP allows img-src data:, and it needs no inline style). */
@@ -35,6 +46,7 @@ async function qrCodeImage(uri: string): Promise<string> {
 
 export function twoFactorLogin(deps: TwoFactorDeps) {
   const { secondFactor, throttle, logger } = deps;
+  const notices = twoFactorNotices(deps);
 
   /** A pending login that is too old (or whose account changed) starts again at the login form. */
   const loginAgain = async (req: Request, res: Response) => {
@@ -70,30 +82,49 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       return;
     }
 
-    // counted before it is checked, in the same counter as the password
+    // counted before it is checked, in the same counter as the password...
     const attempt = await throttle.beginAttempt(ip, usernameKey(pending.username));
     if (attempt.blocked) {
       logger.warn({ event: 'two-factor-blocked', reason: attempt.reason, userId: pending.userId, ip }, 'code refused: too many attempts');
       renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
       return;
     }
-    const result = await attempt.checking(() => secondFactor.check(pending, typed, Date.now()));
+    // ...and against the account, from every address together
+    const accountAttempt = await attempt.checking(() => throttle.beginSecondFactorAttempt(pending.userId));
+    if (accountAttempt.blocked) {
+      await attempt.abandoned();
+      logger.warn({ event: 'two-factor-blocked', reason: 'account', userId: pending.userId, ip }, 'code refused: too many wrong codes for this account');
+      renderTooManyRequests(res, accountAttempt.retryAfterSeconds, 'second-factor');
+      return;
+    }
+    let result;
+    try {
+      result = await attempt.checking(() => secondFactor.check(pending, typed, Date.now()));
+    } catch (err) {
+      await accountAttempt.abandoned();
+      throw err;
+    }
     if (result.outcome === 'gone') {
       // nothing was checked: the account changed under this login
-      await attempt.abandoned();
+      await Promise.all([attempt.abandoned(), accountAttempt.abandoned()]);
       logger.info({ event: 'pending-login-ended', userId: pending.userId, ip }, 'pending login ended: the account changed');
       await loginAgain(req, res);
       return;
     }
     if (result.outcome === 'wrong') {
-      const { lockedOut } = await attempt.failed();
+      const [{ lockedOut }, { failures, limitReached }] = await Promise.all([attempt.failed(), accountAttempt.failed()]);
       logger.info({ event: 'two-factor-failed', userId: pending.userId, ip }, 'wrong or used second-factor code');
       if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
+      if (limitReached) {
+        // the password is known to someone: the owner is told to change it
+        logger.warn({ event: 'two-factor-account-locked', userId: pending.userId, ip, failures }, 'too many wrong codes for this account: its code step is closed');
+        notices.codeFailures(pending.userId, failures);
+      }
       res.status(401).render('login-two-factor', { ...page, errors: { code: WRONG_CODE } });
       return;
     }
 
-    await attempt.succeeded();
+    await Promise.all([attempt.succeeded(), accountAttempt.succeeded()]);
     // the generation read at the password step: if the user's sessions were
     // revoked since, the save inside signIn() fails (session/revocation.ts)
     await signIn(req, { id: pending.userId, username: pending.username, sessionGeneration: pending.generation }, deps.sessionConfig, {
@@ -116,7 +147,21 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
 }
 
 export function twoFactorSettings(deps: TwoFactorDeps) {
-  const { secondFactor, logger } = deps;
+  const { secondFactor, logger, userSessions } = deps;
+  const notices = twoFactorNotices(deps);
+
+  /**
+   * A factor of the account changed: every other session ends, logins still
+   * running included (whoever held a cookie, or had typed the password a
+   * moment before, is out), as after a password change (routes/account.ts).
+   * This one carries the new generation and gets a new ID.
+   */
+  async function endOtherSessions(req: Request): Promise<number> {
+    const { ended, generation } = await userSessions.endOthers(req.session.userId ?? '', req.sessionID);
+    req.session.generation = generation;
+    await renewSession(req);
+    return ended;
+  }
 
   /** The setup page: a secret kept (encrypted) in the session until a code confirms it. */
   async function renderSetup(req: Request, res: Response, status: number, error?: string) {
@@ -173,15 +218,17 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       return;
     }
     delete req.session.twoFactorSetup;
-    await saveSession(req);
     if (result.outcome !== 'enabled') {
+      await saveSession(req);
       // turned on meanwhile, in another tab
       res.redirect(303, '/account/two-factor');
       return;
     }
-    logger.info({ event: 'two-factor-enabled', userId, ip: req.ip }, 'two-factor login turned on');
-    // shown once, in this response, and never stored where they could be read back
-    res.render('account-recovery-codes', { title: 'Your recovery codes', codes: result.recoveryCodes, justEnabled: true });
+    // kept for the one page that shows them, saved with the new session ID
+    req.session.recoveryCodesToShow = { codes: result.recoveryCodes, justEnabled: true };
+    const otherSessionsEnded = await endOtherSessions(req);
+    logger.info({ event: 'two-factor-enabled', userId, ip: req.ip, otherSessionsEnded }, 'two-factor login turned on');
+    res.redirect(303, RECOVERY_CODES_PATH);
   };
 
   const newRecoveryCodes: RequestHandler = async (req, res) => {
@@ -191,15 +238,40 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       res.redirect(303, '/account/two-factor');
       return;
     }
+    req.session.recoveryCodesToShow = { codes, justEnabled: false };
+    await saveSession(req);
     logger.info({ event: 'recovery-codes-replaced', userId, ip: req.ip }, 'new recovery codes; the old ones no longer work');
-    res.render('account-recovery-codes', { title: 'Your recovery codes', codes, justEnabled: false });
+    res.redirect(303, RECOVERY_CODES_PATH);
+  };
+
+  /**
+   * The new codes, shown once. The forms that make them redirect here (POST,
+   * then 303, then GET) so that reloading this page, or going Back to it,
+   * never posts the form again and silently replaces the codes just written
+   * down. They wait in the session for this one view and are deleted from it,
+   * and saved so, before the page is sent: a reload finds them gone.
+   */
+  const showRecoveryCodes: RequestHandler = async (req, res) => {
+    const kept = req.session.recoveryCodesToShow;
+    if (!kept) {
+      res.redirect(303, '/account/two-factor');
+      return;
+    }
+    delete req.session.recoveryCodesToShow;
+    await saveSession(req);
+    res.render('account-recovery-codes', { title: 'Your recovery codes', codes: kept.codes, justEnabled: kept.justEnabled });
   };
 
   const disable: RequestHandler = async (req, res) => {
     const userId = req.session.userId ?? '';
-    if (await secondFactor.disable(userId)) logger.info({ event: 'two-factor-disabled', userId, ip: req.ip }, 'two-factor login turned off');
+    if (await secondFactor.disable(userId)) {
+      const otherSessionsEnded = await endOtherSessions(req);
+      logger.info({ event: 'two-factor-disabled', userId, ip: req.ip, otherSessionsEnded }, 'two-factor login turned off');
+      // the owner hears of it, as of an email change: the password alone logs in now
+      notices.turnedOff(userId);
+    }
     res.redirect(303, '/account/two-factor');
   };
 
-  return { show, enable, newRecoveryCodes, disable };
+  return { show, enable, newRecoveryCodes, showRecoveryCodes, disable };
 }

@@ -14,6 +14,13 @@
 // - logins in progress at once per address (in this process): past
 //   LOGIN_CHECKS_AT_ONCE_PER_IP, refused at once, so that one address cannot
 //   fill the hashing queue and make everyone else wait;
+// - wrong second-factor codes per account, from every address together:
+//   past SECOND_FACTOR_FAILURES_PER_ACCOUNT in an hour, the account's code
+//   step is closed for the rest of the hour. The password form keys by
+//   address so that an attacker cannot lock a victim out; whoever reaches the
+//   code step knows the password already, and an account-wide limit is what
+//   stops them guessing codes from thousands of addresses (NIST SP 800-63B
+//   5.2.2). Only a complete login resets it;
 // - registrations per address per hour: stops account farming;
 // - new anonymous sessions per address per hour: the login and register
 //   forms store a session for their CSRF token, and these stop one address
@@ -78,9 +85,33 @@ export type LoginAttempt =
       checking<T>(check: () => Promise<T>): Promise<T>;
     };
 
+/**
+ * Wrong codes an account's second step may take in an hour, from all
+ * addresses together: about 240 guesses a day at most, where each wins with
+ * a chance of about 3 in a million (a code and the one either side).
+ */
+export const SECOND_FACTOR_FAILURES_PER_ACCOUNT = 10;
+/** ...counted from the first of them: past the limit, the code step is closed until this has passed. */
+export const SECOND_FACTOR_FAILURES_WINDOW_MS = HOUR_S * 1000;
+
+/** A code attempt, counted against the account before it is checked. One of failed(), succeeded(), abandoned() follows. */
+export type SecondFactorAttempt =
+  | { blocked: true; retryAfterSeconds: number }
+  | {
+      blocked: false;
+      /** The code was wrong: the account's count of wrong codes, and whether this one reached the limit. */
+      failed(): Promise<{ failures: number; limitReached: boolean }>;
+      /** A complete login: the count starts again from zero. */
+      succeeded(): Promise<void>;
+      /** No code was checked: the attempt is given back. */
+      abandoned(): Promise<void>;
+    };
+
 export interface LoginThrottle {
   /** Counts an attempt to log in (or re-authenticate) before its password is checked. */
   beginAttempt(ip: string, usernameKey: string): Promise<LoginAttempt>;
+  /** Counts a second-factor code against its account (every address together), before it is checked. */
+  beginSecondFactorAttempt(userId: string): Promise<SecondFactorAttempt>;
   /** Counts a registration attempt from this address, refusing it past the hourly limit. */
   consumeRegistration(ip: string): Promise<ThrottleVerdict>;
   /** Counts a new session stored for an anonymous form page, refusing it past the hourly limit. */
@@ -164,6 +195,11 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
     keyPrefix: 'login_fail_ip_day',
     points: limits.maxFailuresPerIpPerDay,
     duration: DAY_S,
+  });
+  const secondFactorFailures = make({
+    keyPrefix: 'login_2fa_fail_user',
+    points: SECOND_FACTOR_FAILURES_PER_ACCOUNT,
+    duration: SECOND_FACTOR_FAILURES_WINDOW_MS / 1000,
   });
   const registrations = make({
     keyPrefix: 'register_ip_hour',
@@ -254,6 +290,33 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
           } catch (err) {
             await abandoned();
             throw err;
+          }
+        },
+      };
+    },
+
+    async beginSecondFactorAttempt(userId) {
+      // counted first, with an atomic $inc: a burst of codes from many
+      // addresses cannot all be checked before the first is counted
+      const failures = await count(secondFactorFailures, userId);
+      if (failures.consumedPoints > SECOND_FACTOR_FAILURES_PER_ACCOUNT) {
+        // refused without a check: not a failure
+        await giveBack(secondFactorFailures, userId);
+        return { blocked: true, retryAfterSeconds: retryAfter(failures) };
+      }
+      return {
+        blocked: false,
+        // the failure stays counted; exactly one request sees the count reach the limit ($inc is atomic)
+        failed: () => Promise.resolve({ failures: failures.consumedPoints, limitReached: failures.consumedPoints === SECOND_FACTOR_FAILURES_PER_ACCOUNT }),
+        succeeded: async () => {
+          await secondFactorFailures.delete(userId);
+        },
+        abandoned: async () => {
+          try {
+            await giveBack(secondFactorFailures, userId);
+          } catch (err) {
+            // the attempt then stays counted: the safe side
+            logger.warn({ err }, 'could not give back an unchecked second-factor attempt');
           }
         },
       };

@@ -50,8 +50,12 @@ export async function beginPendingLogin(
     next: carried.next,
     rememberMe: carried.rememberMe,
   };
-  // the cookie and the stored document go when the pending login does
-  req.session.cookie.maxAge = PENDING_LOGIN_MAX_AGE_MS;
+  // a browser-session cookie (no Expires: closing the browser drops the
+  // halfway login, whether or not "keep me signed in" was ticked), and the
+  // store deletes the document when the pending login ends anyway: keepUntil,
+  // as for a login without "keep me signed in" (session/timeouts.ts)
+  req.session.cookie.expires = null;
+  req.session.keepUntil = now + PENDING_LOGIN_MAX_AGE_MS;
   await saveRegenerated(req);
 }
 

@@ -39,6 +39,9 @@ declare module 'express-session' {
     pendingLogin: PendingLogin;
     // turning two-factor on: the new secret, encrypted, until a code confirms it
     twoFactorSetup: { sealedSecret: string; startedAt: number };
+    // new recovery codes, between the form that made them and the one page
+    // that shows them, which deletes them (routes/two-factor.ts)
+    recoveryCodesToShow: { codes: string[]; justEnabled: boolean };
     // the SHA-256 of a password-reset link's token, between following the
     // link and choosing the new password (routes/reset-password.ts)
     passwordResetTokenHash: string | undefined;
