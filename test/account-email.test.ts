@@ -3,6 +3,8 @@
 // its owner only; a change tells the old address.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import addressparser from 'nodemailer/lib/addressparser/index.js';
+import { PLAIN_ADDRESS } from '../src/auth/email-address.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
 import { accountWithAddress, linkIn, mailbox, PASSWORD, tokenIn, uniqueAddress } from './helpers/mail.js';
@@ -54,11 +56,26 @@ describe('adding an address', () => {
       const res = await client.post('/account/email', { email }, { formPage: '/account/email' });
       assert.equal(res.status, 400, email);
     }
+    // what a mail library reads as a display name, a comment or a list: the
+    // stored string would not be the mailbox the mail goes to
+    const victim = uniqueAddress('plain');
+    for (const email of [`a<${victim}>`, `b <${victim}>`, `x(note)@example.test`, `"a b"@example.test`, `a,${victim}`, `a;${victim}`, `a:b@example.test`, 'a@[127.0.0.1]', 'a@exa_mple.test', 'a..b@example.test', 'a@example']) {
+      const res = await client.post('/account/email', { email }, { formPage: '/account/email' });
+      assert.equal(res.status, 400, email);
+      assert.match(await res.text(), /Enter an email address like name@example.com/, email);
+    }
     const crafted = await client.post('/account/email', { email: ['a@example.test', 'b@example.test'] }, { formPage: '/account/email' });
     assert.equal(crafted.status, 400);
     const atRegistration = await new Client(t.app.baseUrl).post('/register', { username: uniqueUsername('bad_reg'), password: PASSWORD, confirmPassword: PASSWORD, email: 'not an address' });
     assert.equal(atRegistration.status, 400);
     assert.match(await atRegistration.text(), /Enter an email address like name@example.com/);
+  });
+
+  it('accepts a plain address, which a mail library reads as exactly that one address', () => {
+    for (const email of ['name@example.com', 'first.last+tag@mail.example.co.uk', "o'brien@example.test", 'x-y_z@sub-domain.example']) {
+      assert.match(email, PLAIN_ADDRESS);
+      assert.deepEqual(addressparser(email), [{ address: email, name: '' }], email);
+    }
   });
 
   it('is for logged-in visitors only, and the page shows nobody else\'s address', async () => {
