@@ -57,7 +57,7 @@ export function verificationMail(o: { to: string; username: string; link: string
 export function addressRemovedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
   return compose(o.to, 'Your email address was removed from Cloakroom', [
     { text: `Hello ${o.username},` },
-    { text: 'Someone logged in to your Cloakroom account removed this email address from it. Password-reset links can no longer be sent here, and this is the last mail it gets from us.' },
+    { text: 'Someone logged in to your Cloakroom account removed this email address from it. Password-reset links can no longer be sent here, any already sent here stop working, and this is the last mail it gets from us.' },
     { text: 'If this was not you, log in, change your password (which signs everyone else out) and add your address again:', link: { href: o.accountUrl, label: 'Your email address settings' } },
   ]);
 }
@@ -65,7 +65,7 @@ export function addressRemovedMail(o: { to: string; username: string; accountUrl
 export function addressChangedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
   return compose(o.to, 'Your Cloakroom email address is being changed', [
     { text: `Hello ${o.username},` },
-    { text: 'Someone logged in to your Cloakroom account asked to change its email address away from this one. Once the new address is confirmed, password-reset links go there instead of here.' },
+    { text: 'Someone logged in to your Cloakroom account asked to change its email address away from this one. Once the new address is confirmed, password-reset links go there instead of here, and any sent here stop working.' },
     { text: 'If this was not you, log in, change your password (which signs everyone else out) and put your address back:', link: { href: o.accountUrl, label: 'Your email address settings' } },
   ]);
 }
