@@ -251,6 +251,26 @@ describe('a reset link', () => {
     }
   });
 
+  it('gets a new session ID when opened: a session ID someone planted beforehand gains nothing (session fixation)', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const { username, email } = await accountWithAddress(t.app, `fixed${round}`);
+      const { link } = await mailedLink(t.app, username, email);
+      // the attacker starts a session, knows its ID and its CSRF token...
+      const attacker = new Client(t.app.baseUrl);
+      const csrf = await attacker.csrfToken('/login');
+      // ...and plants that cookie in the victim's browser, who then opens the link
+      const victim = new Client(t.app.baseUrl);
+      for (const [name, value] of attacker.cookies) victim.cookies.set(name, value);
+      assert.equal((await victim.get(link)).headers.get('location'), '/reset-password');
+      assert.notEqual(victim.cookieHeader(), attacker.cookieHeader(), 'the link gave the victim a new session ID');
+      assert.equal((await victim.get('/reset-password')).status, 200, 'the victim can go on');
+      const res = await attacker.post('/reset-password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, _csrf: csrf });
+      assert.notEqual(res.headers.get('location'), '/login?notice=password-reset', `round ${round}: the planted session cannot reset`);
+      assert.equal((await new Client(t.app.baseUrl).login(username, PASSWORD)).status, 303, 'the password is unchanged');
+      assert.equal((await choose(victim)).status, 303, 'the victim resets it');
+    }
+  });
+
   it('is stored only as a hash, and never logged', async () => {
     const { username, email } = await accountWithAddress(t.app, 'athash');
     const { link, token } = await mailedLink(t.app, username, email);
