@@ -26,7 +26,7 @@ test('forgot password: the mailed link sets a new password, signs every browser 
   await registerPage.goto();
   await registerPage.register(newUser.username, newUser.password, newUser.password, email);
   await expect(page).toHaveURL('/dashboard');
-  await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await mailCatcherPage.confirmAddress(email);
   await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
 
   // another browser, logged in
@@ -82,7 +82,7 @@ test('an email address added on the account page is confirmed through the mailed
   await expect(accountEmailPage.status).toContainText('We have sent a link to the new address');
   await expect(accountEmailPage.pending).toContainText(email);
 
-  await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await mailCatcherPage.confirmAddress(email);
   await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
   await page.getByRole('link', { name: 'Your email address' }).click();
   await expect(accountEmailPage.confirmed).toHaveText(email);

@@ -7,7 +7,7 @@ import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { PLAIN_ADDRESS } from '../src/auth/email-address.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
-import { accountWithAddress, linkIn, mailbox, PASSWORD, tokenIn, uniqueAddress } from './helpers/mail.js';
+import { accountWithAddress, confirmAddress, linkIn, mailbox, PASSWORD, tokenIn, uniqueAddress } from './helpers/mail.js';
 
 const ROUNDS = 3;
 const t = useTestApp({ env: { SESSION_ABSOLUTE_TIMEOUT: '1h' } });
@@ -45,8 +45,7 @@ describe('adding an address', () => {
     const page = await (await client.get('/account/email')).text();
     assert.match(page, new RegExp(`data-testid="pending-email">${email.replace(/\./g, '\\.')}`));
     assert.equal(await confirmedOn(client), 'none');
-    const res = await client.get(linkIn(mail, '/verify-email'));
-    assert.equal(res.headers.get('location'), '/verify-email/done?outcome=verified');
+    assert.equal(await confirmAddress(client, linkIn(mail, '/verify-email')), '/verify-email/done?outcome=verified');
     assert.equal(await confirmedOn(client), email);
   });
 
@@ -92,19 +91,38 @@ describe('a confirmation link', () => {
       const { client } = await registered('verify_parallel');
       const mail = await addAddress(client, uniqueAddress('verify_parallel'));
       const link = linkIn(mail, '/verify-email');
-      const results = await Promise.all([1, 2, 3].map(() => new Client(t.app.baseUrl).get(link)));
-      const outcomes = results.map((r) => r.headers.get('location')).sort();
+      const outcomes = (await Promise.all([1, 2, 3].map(() => confirmAddress(new Client(t.app.baseUrl), link)))).sort();
       assert.deepEqual(outcomes, ['/verify-email/done?outcome=invalid', '/verify-email/done?outcome=invalid', '/verify-email/done?outcome=verified'], `round ${round}`);
     }
+  });
+
+  it('changes nothing when opened, as a mail scanner does: only the page\'s button (a POST with its CSRF token) confirms', async () => {
+    const { client, username } = await registered('verify_scanner');
+    const email = uniqueAddress('verify_scanner');
+    const link = linkIn(await addAddress(client, email), '/verify-email');
+    // a gateway opens the link, several times, from browsers of its own
+    for (const res of await Promise.all([1, 2, 3].map(() => new Client(t.app.baseUrl).get(link)))) {
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /Confirm this address/);
+    }
+    assert.equal(await confirmedOn(client), 'none', 'opening the link confirmed nothing');
+    assert.ok((await t.app.users.findOne({ usernameKey: username.toLowerCase() }, { pendingEmail: 1 }).lean())?.pendingEmail?.address, 'still waiting');
+    // the button without the page's CSRF token is refused, and confirms nothing
+    const token = tokenIn(await mailbox(t.app).waitFor(email), '/verify-email');
+    const forged = await new Client(t.app.baseUrl).post('/verify-email', { token }, { csrf: false });
+    assert.equal(forged.status, 403);
+    assert.equal(await confirmedOn(client), 'none');
+    assert.equal(await confirmAddress(new Client(t.app.baseUrl), link), '/verify-email/done?outcome=verified');
+    assert.equal(await confirmedOn(client), email);
   });
 
   it('expires, and only the newest one works', async () => {
     const { client, username } = await registered('verify_expiry');
     const older = await addAddress(client, uniqueAddress('verify_first'));
     const newer = await addAddress(client, uniqueAddress('verify_second'));
-    assert.equal((await client.get(linkIn(older, '/verify-email'))).headers.get('location'), '/verify-email/done?outcome=invalid', 'replaced');
+    assert.equal(await confirmAddress(client, linkIn(older, '/verify-email')), '/verify-email/done?outcome=invalid', 'replaced');
     await t.app.users.updateOne({ usernameKey: username.toLowerCase() }, { $set: { 'pendingEmail.expiresAt': new Date(Date.now() - 1000) } });
-    assert.equal((await client.get(linkIn(newer, '/verify-email'))).headers.get('location'), '/verify-email/done?outcome=invalid', 'expired');
+    assert.equal(await confirmAddress(client, linkIn(newer, '/verify-email')), '/verify-email/done?outcome=invalid', 'expired');
     assert.equal(await confirmedOn(client), 'none');
   });
 
@@ -121,8 +139,7 @@ describe('a confirmation link', () => {
       const accounts = await Promise.all([1, 2, 3].map(() => registered('contested')));
       const mails = [];
       for (const { client } of accounts) mails.push(await addAddress(client, email));
-      const results = await Promise.all(mails.map((mail) => new Client(t.app.baseUrl).get(linkIn(mail, '/verify-email'))));
-      const outcomes = results.map((r) => r.headers.get('location')).sort();
+      const outcomes = (await Promise.all(mails.map((mail) => confirmAddress(new Client(t.app.baseUrl), linkIn(mail, '/verify-email'))))).sort();
       assert.deepEqual(outcomes, ['/verify-email/done?outcome=taken', '/verify-email/done?outcome=taken', '/verify-email/done?outcome=verified'], `round ${round}`);
       assert.equal(await t.app.users.countDocuments({ emailKey: email }), 1, `round ${round}`);
     }
@@ -160,7 +177,7 @@ describe('changing the address', () => {
     const notice = await mailbox(t.app).waitFor(email, { after });
     assert.match(notice.subject, /email address is being changed/);
     assert.equal(await confirmedOn(client), email, 'the old address stays until the new one is confirmed');
-    await client.get(linkIn(confirmation, '/verify-email'));
+    await confirmAddress(client, linkIn(confirmation, '/verify-email'));
     assert.equal(await confirmedOn(client), newEmail);
   });
 

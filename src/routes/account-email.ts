@@ -9,7 +9,7 @@ import { emailVerification } from '../auth/email-verification.js';
 import { fieldErrors } from '../auth/forms.js';
 import { linkTokenFrom } from '../auth/link-tokens.js';
 import { addressChangedMail, addressRemovedMail, verificationMail } from '../mail/messages.js';
-import { ensureCsrfToken } from '../security/csrf.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const TITLE = 'Your email address';
@@ -101,14 +101,29 @@ export function accountEmailPages(deps: MailPageDeps) {
   };
 
   /**
-   * The link in the verification mail: used at once, then the clean URL says
-   * how it went. A GET that changes something, on purpose: the link has to
-   * work from any mail program, logged in or not. A mail scanner that
-   * follows it first confirms the address for its owner, which is harmless:
-   * only whoever received the mail has the link.
+   * The link in the verification mail shows a page with one button, and
+   * changes nothing. Mail gateways (Safe Links, Proofpoint, Mimecast) open
+   * every link in incoming mail: if opening it confirmed the address, anyone
+   * could add a victim's address to their own account and let the victim's
+   * gateway confirm it. The token goes into the page's form as a hidden
+   * field, not into the session: the confirmation then needs no state kept
+   * between the two requests, and a session someone planted in the browser
+   * beforehand never holds it. (It stays in the address bar and history,
+   * which show what the mailbox already holds, and is sent nowhere else:
+   * Referrer-Policy is same-origin and the page has no other site's links.)
    */
-  const verify: RequestHandler = async (req, res) => {
+  const verifyForm: RequestHandler = async (req, res) => {
     const token = linkTokenFrom(req.query.token);
+    if (!token) {
+      res.redirect(303, '/verify-email/done?outcome=invalid');
+      return;
+    }
+    res.render('verify-email', { title: 'Confirm your email address', token, csrfToken: await csrfTokenForForm(req) });
+  };
+
+  /** The page's button: the address is confirmed here, by a POST with the CSRF token as every form. */
+  const verify: RequestHandler = async (req, res) => {
+    const token = linkTokenFrom((req.body as { token?: unknown } | undefined)?.token);
     const { outcome, userId } = token ? await verification.confirm(token) : { outcome: 'invalid' as const, userId: undefined };
     if (outcome === 'verified') logger.info({ event: 'email-verified', userId, ip: req.ip }, 'email address verified');
     else logger.info({ event: 'email-verify-failed', reason: outcome, userId, ip: req.ip }, 'email verification link refused');
@@ -120,5 +135,5 @@ export function accountEmailPages(deps: MailPageDeps) {
     res.render('email-verified', { title: outcome?.title, text: outcome?.text, loggedIn: Boolean(req.session.userId) });
   };
 
-  return { show, change, remove, verify, verified, startVerification };
+  return { show, change, remove, verifyForm, verify, verified, startVerification };
 }
