@@ -192,3 +192,42 @@ describe('changing the address', () => {
     assert.equal(user?.emailKey, undefined);
   });
 });
+
+describe('verification mails', () => {
+  const limited = useTestApp({ env: { SESSION_ABSOLUTE_TIMEOUT: '1h', EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR: '3', EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR: '2' } });
+
+  async function loggedIn(prefix: string) {
+    const client = new Client(limited.app.baseUrl);
+    assert.equal((await client.register(uniqueUsername(prefix), PASSWORD)).status, 303);
+    return client;
+  }
+  const ask = async (client: Client, email: string) => {
+    const csrf = await client.csrfToken('/account/email');
+    return (await client.post('/account/email', { email, _csrf: csrf })).status;
+  };
+  const mailsTo = (addresses: string[]) => mailbox(limited.app).messages().filter((m) => m.to.some((to) => addresses.includes(to))).length;
+
+  it('go out at most the hourly number per account, also when asked for all at once; past it a 429 and nothing sent', async () => {
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const client = await loggedIn('verify_flood');
+      const addresses = Array.from({ length: 8 }, () => uniqueAddress('flooded'));
+      const statuses = await Promise.all(addresses.map((email) => ask(client, email)));
+      assert.deepEqual(statuses.filter((s) => s === 303).length, 3, `round ${round}: ${statuses.join(',')}`);
+      assert.deepEqual(statuses.filter((s) => s === 429).length, 5, `round ${round}`);
+      await limited.app.mailSettled();
+      assert.equal(mailsTo(addresses), 3, `round ${round}: three mails, no more`);
+    }
+  });
+
+  it('reach one address at most its hourly number, whichever accounts ask, all at once', async () => {
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const victim = uniqueAddress('victim');
+      const clients = await Promise.all([1, 2, 3, 4, 5].map(() => loggedIn('verify_victim')));
+      const statuses = await Promise.all(clients.map((client) => ask(client, victim)));
+      assert.equal(statuses.filter((s) => s === 303).length, 2, `round ${round}: ${statuses.join(',')}`);
+      assert.equal(statuses.filter((s) => s === 429).length, 3, `round ${round}`);
+      await limited.app.mailSettled();
+      assert.equal(mailsTo([victim]), 2, `round ${round}: two mails, no more`);
+    }
+  });
+});

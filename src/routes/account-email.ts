@@ -9,7 +9,9 @@ import { emailVerification } from '../auth/email-verification.js';
 import { fieldErrors } from '../auth/forms.js';
 import { linkTokenFrom } from '../auth/link-tokens.js';
 import { addressChangedMail, addressRemovedMail, verificationMail } from '../mail/messages.js';
+import { renderTooManyRequests } from '../middleware/too-many.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import type { ThrottleVerdict } from '../security/throttle.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const TITLE = 'Your email address';
@@ -47,16 +49,28 @@ export function accountEmailPages(deps: MailPageDeps) {
     };
   }
 
-  /** Sends the verification link, and tells the address being replaced (both in the background). */
-  async function startVerification(userId: string, username: string, address: string, replaced?: string) {
+  /**
+   * Sends the verification link, and tells the address being replaced (both
+   * in the background). Counted first, per account and per recipient
+   * (security/verification-throttle.ts): past either limit nothing is stored
+   * or sent, and the verdict says so.
+   */
+  async function startVerification(userId: string, username: string, address: string, replaced?: string): Promise<ThrottleVerdict> {
+    const verdict = await mail.verificationThrottle.consumeMail(userId, emailKey(address));
+    if (verdict.blocked) {
+      // the address is not logged: it may be anyone's
+      logger.warn({ event: 'email-verification-throttled', userId }, 'verification mail refused: too many this hour');
+      return verdict;
+    }
     const started = await verification.start(userId, address);
-    if (!started) return;
+    if (!started) return verdict;
     const link = `${deps.publicUrl}/verify-email?token=${started.token}`;
     mail.outbox.send('email-verification-mail', verificationMail({ to: address, username, link, lifetime }));
     if (replaced && emailKey(replaced) !== emailKey(address)) {
       mail.outbox.send('email-change-notice', addressChangedMail({ to: replaced, username, accountUrl: `${deps.publicUrl}/account/email` }));
     }
     logger.info({ event: 'email-verification-sent', userId }, 'verification link sent to a new address');
+    return verdict;
   }
 
   const show: RequestHandler = async (req, res) => {
@@ -84,7 +98,11 @@ export function accountEmailPages(deps: MailPageDeps) {
       res.status(page.status).render('account-email', page.locals);
       return;
     }
-    await startVerification(userId, user.username, form.data.email, user.email ?? undefined);
+    const verdict = await startVerification(userId, user.username, form.data.email, user.email ?? undefined);
+    if (verdict.blocked) {
+      renderTooManyRequests(res, verdict.retryAfterSeconds, 'verification');
+      return;
+    }
     res.redirect(303, '/account/email?done=sent');
   };
 
