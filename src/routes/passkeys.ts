@@ -15,8 +15,9 @@ import { passkeyIdFrom, type PasskeyModel } from '../models/passkey.js';
 import type { UserModel } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { describeBrowser } from '../session/describe-browser.js';
+import { mailPasskeyAdded, type PasskeyNoticeDeps } from '../mail/passkey-notices.js';
 
-export interface PasskeyPageDeps {
+export interface PasskeyPageDeps extends PasskeyNoticeDeps {
   users: UserModel;
   passkeys: PasskeyModel;
   ceremonies: PasskeyCeremonies;
@@ -106,6 +107,7 @@ export function passkeyPages(deps: PasskeyPageDeps) {
       return;
     }
     logger.info({ event: 'passkey-added', userId, passkeyId: String(result.passkeyId), ip: req.ip }, 'passkey added');
+    await mailPasskeyAdded(deps, userId, named.name);
     res.redirect(303, '/account/passkeys?done=added');
   };
 

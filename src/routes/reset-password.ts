@@ -15,6 +15,7 @@ import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { endSession, saveRegenerated } from '../session/lifecycle.js';
 import { regenerateSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
+import type { PasskeyModel } from '../models/passkey.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const resetForm = z
@@ -27,7 +28,7 @@ const resetForm = z
 
 const TITLE = 'Choose a new password';
 
-export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessions }) {
+export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessions; passkeys: PasskeyModel }) {
   const { users, passwords, logger, mail, userSessions } = deps;
   const resets = passwordResets(users, deps.mailConfig.passwordResetLifetimeMs);
 
@@ -102,11 +103,15 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'password-reset', userId: account.userId, sessionsEnded: ended, ip: req.ip }, 'password reset with a mailed link');
     if (account.email) {
+      // its passkeys are named: they still sign in, the new password notwithstanding
+      const passkeys = await deps.passkeys.countDocuments({ userId: account.userId });
       mail.outbox.send('password-reset-notice', passwordChangedMail({
         to: account.email,
         username: account.username,
         loginUrl: `${deps.publicUrl}/login`,
         forgotUrl: `${deps.publicUrl}/forgot-password`,
+        passkeys,
+        passkeysUrl: `${deps.publicUrl}/account/passkeys`,
       }));
     }
     // To the login page, not signed in: a reset link proves only that its
