@@ -61,6 +61,8 @@ test('the mail pages: the account\'s address, the inbox, forgot and reset passwo
   await accountEmailPage.add(email);
   await expectNoSeriousViolations(page, '/account/email, waiting for confirmation');
   await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await expectNoSeriousViolations(page, '/verify-email (its button)');
+  await page.getByRole('button', { name: 'Confirm this address' }).click();
   await expectNoSeriousViolations(page, '/verify-email/done');
   await page.getByRole('button', { name: 'Log out' }).click();
   await forgotPasswordPage.goto();

@@ -133,6 +133,8 @@ test('the mail pages fit a phone and log no errors: the account\'s address, the 
   await accountEmailPage.add(email);
   await expectNoHorizontalOverflow(page, '/account/email, waiting for confirmation');
   await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await expectNoHorizontalOverflow(page, '/verify-email (its button)');
+  await page.getByRole('button', { name: 'Confirm this address' }).click();
   await expectNoHorizontalOverflow(page, '/verify-email/done');
   await page.getByRole('button', { name: 'Log out' }).click();
   await visit(page, '/forgot-password');

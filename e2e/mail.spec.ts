@@ -2,7 +2,7 @@
 // catcher, follow it, choose a new password; the other browser is signed out,
 // and the new password logs in.
 // Journey 24: add an email address on the account page and confirm it through
-// the link mailed to it.
+// the link mailed to it (its page's "Confirm this address" button).
 import { expect, test } from './fixtures.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { LoginPage } from './pages/login-page.js';
@@ -26,7 +26,7 @@ test('forgot password: the mailed link sets a new password, signs every browser 
   await registerPage.goto();
   await registerPage.register(newUser.username, newUser.password, newUser.password, email);
   await expect(page).toHaveURL('/dashboard');
-  await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await mailCatcherPage.confirmAddress(email);
   await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
 
   // another browser, logged in
@@ -73,7 +73,7 @@ test('forgot password: the mailed link sets a new password, signs every browser 
   await expect(page.getByRole('heading', { name: 'This link no longer works' })).toBeVisible();
 });
 
-test('an email address added on the account page is confirmed through the mailed link', async ({ page, dashboardPage, accountEmailPage, mailCatcherPage, loggedInUser }) => {
+test('an email address added on the account page is confirmed through the mailed link\'s page', async ({ page, dashboardPage, accountEmailPage, mailCatcherPage, loggedInUser }) => {
   const email = address(loggedInUser.username);
   await dashboardPage.goto();
   await page.getByRole('link', { name: 'Your email address' }).click();
@@ -82,7 +82,7 @@ test('an email address added on the account page is confirmed through the mailed
   await expect(accountEmailPage.status).toContainText('We have sent a link to the new address');
   await expect(accountEmailPage.pending).toContainText(email);
 
-  await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await mailCatcherPage.confirmAddress(email);
   await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
   await page.getByRole('link', { name: 'Your email address' }).click();
   await expect(accountEmailPage.confirmed).toHaveText(email);

@@ -111,6 +111,8 @@ export interface Config {
     verificationLifetimeMs: number;
     resetRequestsPerIpPerHour: number;
     resetMailsPerAccountPerHour: number;
+    verificationMailsPerAccountPerHour: number;
+    verificationMailsPerAddressPerHour: number;
   };
 }
 
@@ -248,6 +250,8 @@ const envSchema = z.object({
   EMAIL_VERIFICATION_LINK_LIFETIME: duration('EMAIL_VERIFICATION_LINK_LIFETIME', 1000, 7 * 86_400_000, '24h'),
   PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR: intInRange('PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR', 1, 1_000_000, 20),
   PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR: intInRange('PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR', 1, 1000, 3),
+  EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR: intInRange('EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR', 1, 1000, 5),
+  EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR: intInRange('EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR', 1, 1000, 3),
 });
 
 /** Every environment variable the config reads (documented in .env.example). */
@@ -482,6 +486,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       verificationLifetimeMs: e.EMAIL_VERIFICATION_LINK_LIFETIME,
       resetRequestsPerIpPerHour: e.PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR,
       resetMailsPerAccountPerHour: e.PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR,
+      verificationMailsPerAccountPerHour: e.EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR,
+      verificationMailsPerAddressPerHour: e.EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR,
     },
   };
 }

@@ -165,6 +165,8 @@ describe('mail settings', () => {
       verificationLifetimeMs: 24 * 3_600_000,
       resetRequestsPerIpPerHour: 20,
       resetMailsPerAccountPerHour: 3,
+      verificationMailsPerAccountPerHour: 5,
+      verificationMailsPerAddressPerHour: 3,
     });
     assert.equal(loadConfig({ EMAIL: 'off' }).mail.enabled, false);
   });

@@ -1,12 +1,13 @@
 // Mail delivery: a mail server that fails never fails a page (the failure is
 // logged, without SMTP_URL's password), and the catcher's inbox page exists
-// only outside production.
+// only outside production. A failure is logged by its codes, never with an address.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PRODUCTION_TEST_ENV, useTestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
 import { captureLogs, eventually } from './helpers/logs.js';
 import { PASSWORD } from './helpers/mail.js';
+import { createOutbox } from '../src/mail/outbox.js';
 
 describe('a mail server that is down', () => {
   const logs = captureLogs();
@@ -47,5 +48,20 @@ describe('the inbox page', () => {
   it('does not exist in production', async () => {
     const res = await new Client(prod.app.baseUrl, { 'x-forwarded-proto': 'https' }).get('/dev/mail');
     assert.equal(res.status, 404);
+  });
+});
+
+describe('a failed background mail', () => {
+  it('is logged with its codes only: never the message, which may hold the recipient\'s address', async () => {
+    const logs = captureLogs();
+    const address = 'someone.private@example.test';
+    // what nodemailer throws when the server refuses a recipient: the reply, address included
+    const refused = Object.assign(new Error(`Can't send mail - all recipients were rejected: 550 5.1.1 <${address}>: Recipient address rejected`), { code: 'EENVELOPE', responseCode: 550 });
+    const outbox = createOutbox({ send: () => Promise.reject(refused), close: () => undefined }, logs.logger);
+    outbox.send('email-verification-mail', { to: address, subject: 'x', text: 'x', html: 'x' });
+    await outbox.drained();
+    const failure = logs.events().find((e) => e.event === 'email-verification-mail');
+    assert.deepEqual(failure?.err, { name: 'Error', code: 'EENVELOPE', responseCode: 550 });
+    assert.ok(!logs.lines.join('\n').includes(address), 'the address is in no log line');
   });
 });

@@ -15,6 +15,7 @@ import { useTestApp } from './helpers/app.js';
 import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
 import { SoftAuthenticator, type Tampering } from './helpers/soft-authenticator.js';
+import { accountWithAddress, linkIn, mailbox, PASSWORD } from './helpers/mail.js';
 
 // the site's public address: what passkeys are bound to. The test server
 // itself listens on http://127.0.0.1:<port>, which is not it.
@@ -608,5 +609,36 @@ describe('configuration', () => {
       problems({ ...production, PUBLIC_URL: 'https://example.com' }).filter((p) => /PUBLIC_URL|WEBAUTHN_RP_ID|passkey/.test(p)),
       [],
     );
+  });
+});
+
+describe('mail about passkeys', () => {
+  it('tells the confirmed address when a passkey is added, naming it', async () => {
+    const { email, client } = await accountWithAddress(fixture.app, 'pk_notice');
+    const after = mailbox(fixture.app).lastId();
+    assert.equal((await addPasskey(client, new SoftAuthenticator(PUBLIC_URL), 'Not my key')).status, 303);
+    const notice = await mailbox(fixture.app).waitFor(email, { after });
+    assert.match(notice.subject, /A passkey was added/);
+    assert.match(notice.text, /"Not my key"/);
+    assert.match(notice.text, new RegExp(`${PUBLIC_URL}/account/passkeys`));
+  });
+
+  it('the notice after a password reset names the passkeys that still sign in, and where to remove them', async () => {
+    const { username, email, client } = await accountWithAddress(fixture.app, 'pk_reset');
+    for (const name of ['Laptop', 'Phone']) assert.equal((await addPasskey(client, new SoftAuthenticator(PUBLIC_URL), name)).status, 303);
+    // the two "passkey added" notices are out of the way first
+    await fixture.app.mailSettled();
+    let after = mailbox(fixture.app).lastId();
+    assert.equal((await new Client(fixture.app.baseUrl).post('/forgot-password', { identifier: username }, { formPage: '/forgot-password' })).status, 303);
+    const link = linkIn(await mailbox(fixture.app).waitFor(email, { after }), '/reset-password');
+    const browser = new Client(fixture.app.baseUrl);
+    assert.equal((await browser.get(link)).status, 303);
+    after = mailbox(fixture.app).lastId();
+    const reset = await browser.post('/reset-password', { newPassword: `${PASSWORD} anew`, confirmPassword: `${PASSWORD} anew` }, { formPage: '/reset-password' });
+    assert.equal(reset.headers.get('location'), '/login?notice=password-reset');
+    const notice = await mailbox(fixture.app).waitFor(email, { after });
+    assert.match(notice.subject, /password was changed/);
+    assert.match(notice.text, /Your account has 2 passkeys\. A new password does not change them: each still signs in without a password/);
+    assert.match(notice.text, new RegExp(`${PUBLIC_URL}/account/passkeys`));
   });
 });

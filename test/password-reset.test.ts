@@ -8,7 +8,7 @@ import { SlowStore } from '../src/lab/slow-store.js';
 import { useTestApp, type TestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
-import { accountWithAddress, linkIn, mailbox, PASSWORD, tokenIn, uniqueAddress } from './helpers/mail.js';
+import { accountWithAddress, confirmAddress, linkIn, mailbox, PASSWORD, tokenIn, uniqueAddress } from './helpers/mail.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 // each attack is repeated: one lucky interleaving proves nothing
@@ -54,6 +54,10 @@ async function follow(app: TestApp, link: string): Promise<Client> {
 
 const choose = (browser: Client, password = NEW_PASSWORD) =>
   browser.post('/reset-password', { newPassword: password, confirmPassword: password }, { formPage: '/reset-password' });
+
+/** Submits the form as a page loaded before the link died would (its CSRF token from another page). */
+const chooseOnStalePage = (browser: Client) =>
+  browser.post('/reset-password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { formPage: '/login' });
 
 describe('forgot password', () => {
   it('mails a link to the confirmed address; the new password works, the old one no longer, and a notice follows', async () => {
@@ -222,6 +226,49 @@ describe('a reset link', () => {
     const changed = await client.post('/account/password', { currentPassword: PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { formPage: '/account/password' });
     assert.equal(changed.status, 303);
     assert.equal((await (await follow(t.app, link)).get('/reset-password')).status, 400);
+  });
+
+  it('stops working when the address it was mailed to is replaced or removed, opened before or not', async () => {
+    const { username, email, client } = await accountWithAddress(t.app, 'moved');
+    const opened = await follow(t.app, (await mailedLink(t.app, username, email)).link);
+    const unopened = await mailedLink(t.app, username, email);
+    // the account moves to a new address, confirmed through its link
+    const newAddress = uniqueAddress('moved_new');
+    const after = mailbox(t.app).lastId();
+    assert.equal((await client.post('/account/email', { email: newAddress }, { formPage: '/account/email' })).status, 303);
+    await confirmAddress(new Client(t.app.baseUrl), linkIn(await mailbox(t.app).waitFor(newAddress, { after }), '/verify-email'));
+    assert.equal((await (await follow(t.app, unopened.link)).get('/reset-password')).status, 400, 'a link still in the old mailbox is dead');
+    assert.equal((await chooseOnStalePage(opened)).status, 400, 'a link opened before the change is dead too');
+
+    // and removing the address ends the link mailed to it
+    const removed = await accountWithAddress(t.app, 'removed');
+    const link = (await mailedLink(t.app, removed.username, removed.email)).link;
+    const browser = await follow(t.app, link);
+    assert.equal((await removed.client.post('/account/email/remove', {}, { formPage: '/account/email' })).status, 303);
+    assert.equal((await chooseOnStalePage(browser)).status, 400);
+    for (const who of [username, removed.username]) {
+      assert.equal((await new Client(t.app.baseUrl).login(who, PASSWORD)).status, 303, 'the password is unchanged');
+    }
+  });
+
+  it('gets a new session ID when opened: a session ID someone planted beforehand gains nothing (session fixation)', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const { username, email } = await accountWithAddress(t.app, `fixed${round}`);
+      const { link } = await mailedLink(t.app, username, email);
+      // the attacker starts a session, knows its ID and its CSRF token...
+      const attacker = new Client(t.app.baseUrl);
+      const csrf = await attacker.csrfToken('/login');
+      // ...and plants that cookie in the victim's browser, who then opens the link
+      const victim = new Client(t.app.baseUrl);
+      for (const [name, value] of attacker.cookies) victim.cookies.set(name, value);
+      assert.equal((await victim.get(link)).headers.get('location'), '/reset-password');
+      assert.notEqual(victim.cookieHeader(), attacker.cookieHeader(), 'the link gave the victim a new session ID');
+      assert.equal((await victim.get('/reset-password')).status, 200, 'the victim can go on');
+      const res = await attacker.post('/reset-password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, _csrf: csrf });
+      assert.notEqual(res.headers.get('location'), '/login?notice=password-reset', `round ${round}: the planted session cannot reset`);
+      assert.equal((await new Client(t.app.baseUrl).login(username, PASSWORD)).status, 303, 'the password is unchanged');
+      assert.equal((await choose(victim)).status, 303, 'the victim resets it');
+    }
   });
 
   it('is stored only as a hash, and never logged', async () => {

@@ -68,6 +68,12 @@ describe('safeNextPath', () => {
     assert.equal(loginUrlFor('/dashboard'), '/login?next=/dashboard');
     assert.equal(loginUrlFor('/a?b=c&d=e'), '/login?next=/a%3Fb%3Dc%26d%3De');
   });
+
+  it('leaves out a query that holds a mailed link\'s token', () => {
+    assert.equal(loginUrlFor('/reset-password?token=secret'), '/login?next=/reset-password');
+    assert.equal(loginUrlFor('/verify-email?a=1&token=secret'), '/login?next=/verify-email');
+    assert.equal(loginUrlFor('/a?tokens=1'), '/login?next=/a%3Ftokens%3D1');
+  });
 });
 
 describe('the login redirect', () => {

@@ -97,4 +97,11 @@ export class MailCatcherPage {
     expect(href.hostname).toBe('localhost');
     await this.page.goto(`${href.pathname}${href.search}`);
   }
+
+  /** Opens the verification link mailed to `address` and presses the page's button (opening it alone confirms nothing). */
+  async confirmAddress(address: string): Promise<void> {
+    await this.follow(address, 'Confirm your email address for Cloakroom', '/verify-email');
+    await expect(this.page.getByRole('heading', { name: 'Confirm your email address' })).toBeVisible();
+    await this.page.getByRole('button', { name: 'Confirm this address' }).click();
+  }
 }

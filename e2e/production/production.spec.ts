@@ -142,6 +142,7 @@ test('forgot password over https: the mailed link, built from PUBLIC_URL, sets a
   const confirm = await linkInMail(email, 'Confirm your email address for Cloakroom', '/verify-email');
   expect(confirm.startsWith(`${baseURL}/verify-email?token=`), 'the link leads to the site as PUBLIC_URL names it').toBe(true);
   await page.goto(confirm);
+  await page.getByRole('button', { name: 'Confirm this address' }).click();
   await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
   await page.getByRole('button', { name: 'Log out' }).click();
 

@@ -69,7 +69,7 @@ test('forgot password, through the mail catcher', async ({ page, registerPage, f
   const email = `${newUser.username.toLowerCase()}@example.test`;
   await registerPage.goto();
   await registerPage.register(newUser.username, newUser.password, newUser.password, email);
-  await mailCatcherPage.follow(email, 'Confirm your email address for Cloakroom', '/verify-email');
+  await mailCatcherPage.confirmAddress(email);
   await page.getByRole('button', { name: 'Log out' }).click();
   await forgotPasswordPage.goto();
   await page.screenshot(shot('forgot-password'));

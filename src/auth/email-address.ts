@@ -15,15 +15,29 @@ export function emailKey(address: string): string {
   return address.trim().toLowerCase();
 }
 
+// Why so strict? Mail libraries read the `to` field as a list of addresses
+// with display names and comments: nodemailer delivers `a<me@example.com>`
+// and `x(note)@example.com` to me@example.com and x@example.com. If such a
+// string were accepted, what is stored (and the unique key of confirmed
+// addresses) would not be the mailbox the mail reaches, and one mailbox
+// could be confirmed on any number of accounts. So only a bare addr-spec:
+// dot-separated atoms before the @ (no quotes, spaces, <>()[],;:\ or @),
+// and a domain of letters, digits and hyphens with at least one dot. Quoted
+// local parts, address literals and non-ASCII addresses are refused; no
+// common provider hands them out.
+const ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+export const PLAIN_ADDRESS = new RegExp(`^${ATOM}(?:\\.${ATOM})*@${LABEL}(?:\\.${LABEL})+$`);
+
 export const emailForm = z.object({
   email: z
     .string({ error: 'Enter an email address' })
     .trim()
     .min(1, 'Enter an email address')
     .max(MAX_LENGTH, `An email address is at most ${MAX_LENGTH} characters`)
-    // one @, something on each side, a dot in the domain, no spaces: the
-    // verification mail is the real check of an address
-    .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Enter an email address like name@example.com'),
+    // a plain address and nothing else (the verification mail is the real
+    // check that it exists): see PLAIN_ADDRESS
+    .regex(PLAIN_ADDRESS, 'Enter an email address like name@example.com'),
 });
 
 export const forgotPasswordForm = z.object({

@@ -42,7 +42,9 @@ export function emailVerification(users: UserModel, lifetimeMs: number): EmailVe
       try {
         const result = await users.updateOne(
           { _id: user._id, 'pendingEmail.tokenHash': tokenHash },
-          { $set: { email: pending.address, emailKey: pending.key }, $unset: { pendingEmail: 1 } },
+          // a reset link mailed to the address being replaced dies with it
+          // (password-reset.ts checks the address as well)
+          { $set: { email: pending.address, emailKey: pending.key }, $unset: { pendingEmail: 1, passwordReset: 1 } },
         );
         return result.modifiedCount === 1 ? { outcome: 'verified', userId: String(user._id) } : { outcome: 'invalid' };
       } catch (err) {
@@ -53,7 +55,7 @@ export function emailVerification(users: UserModel, lifetimeMs: number): EmailVe
     },
 
     async remove(userId) {
-      await users.updateOne({ _id: userId }, { $unset: { email: 1, emailKey: 1, pendingEmail: 1 } });
+      await users.updateOne({ _id: userId }, { $unset: { email: 1, emailKey: 1, pendingEmail: 1, passwordReset: 1 } });
     },
   };
 }

@@ -37,7 +37,13 @@ export function safeNextPath(next: unknown): string {
   return path;
 }
 
-/** `/login?next=/dashboard`, keeping slashes readable in the query. */
+/**
+ * `/login?next=/dashboard`, keeping slashes readable in the query. A query
+ * with a `token` (a mailed link's) is left out: the token would otherwise sit
+ * in the login page's URL, the browser's history and the form's `next`.
+ */
 export function loginUrlFor(path: string): string {
-  return `/login?next=${encodeURIComponent(path).replace(/%2F/gi, '/')}`;
+  const [pathOnly = '', query] = path.split(/\?(.*)/s, 2);
+  const kept = query !== undefined && new URLSearchParams(query).has('token') ? pathOnly : path;
+  return `/login?next=${encodeURIComponent(kept).replace(/%2F/gi, '/')}`;
 }

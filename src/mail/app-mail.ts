@@ -6,6 +6,7 @@ import type { MongoClient } from 'mongodb';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createResetThrottle, type ResetThrottle } from '../security/reset-throttle.js';
+import { createVerificationThrottle, type VerificationThrottle } from '../security/verification-throttle.js';
 import { startMailCatcher, type CatcherOptions, type MailCatcher, type MailInbox } from './catcher.js';
 import { redactSmtpUrl, smtpMailer } from './mailer.js';
 import { createOutbox, type Outbox } from './outbox.js';
@@ -13,6 +14,7 @@ import { createOutbox, type Outbox } from './outbox.js';
 export interface AppMail {
   outbox: Outbox;
   resetThrottle: ResetThrottle;
+  verificationThrottle: VerificationThrottle;
   /** the local catcher's inbox, shown at /dev/mail; undefined with a real SMTP server */
   inbox: MailInbox | undefined;
 }
@@ -38,7 +40,12 @@ export async function openAppMail(
   const smtpUrl = config.mail.smtpUrl ?? catcher?.smtpUrl ?? '';
   const outbox = createOutbox(smtpMailer(smtpUrl, config.mail.from), logger);
   return {
-    mail: { outbox, resetThrottle: createResetThrottle(client, dbName, config.mail), inbox: catcher },
+    mail: {
+      outbox,
+      resetThrottle: createResetThrottle(client, dbName, config.mail),
+      verificationThrottle: createVerificationThrottle(client, dbName, config.mail),
+      inbox: catcher,
+    },
     catcher,
     destination: catcher ? `the local mail catcher (${catcher.smtpUrl})` : redactSmtpUrl(smtpUrl),
     async close() {

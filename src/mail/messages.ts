@@ -37,11 +37,26 @@ export function passwordResetMail(o: { to: string; username: string; link: strin
   ]);
 }
 
-export function passwordChangedMail(o: { to: string; username: string; loginUrl: string; forgotUrl: string }): MailMessage {
+const passkeyCount = (n: number) => (n === 1 ? 'one passkey' : `${n} passkeys`);
+
+export function passwordChangedMail(o: { to: string; username: string; loginUrl: string; forgotUrl: string; passkeys: number; passkeysUrl: string }): MailMessage {
   return compose(o.to, 'Your Cloakroom password was changed', [
     { text: `Hello ${o.username},` },
     { text: 'The password of your Cloakroom account was just changed with a reset link, and every session of the account was signed out. Log in with the new password:', link: { href: o.loginUrl, label: 'Log in' } },
+    // a passkey signs in without the password (or the code), so a reset
+    // does not shut out whoever added one: the owner must know to look
+    ...(o.passkeys > 0
+      ? [{ text: `Your account has ${passkeyCount(o.passkeys)}. A new password does not change them: each still signs in without a password. If you do not recognise every one, remove it after logging in:`, link: { href: o.passkeysUrl, label: 'Your passkeys' } }]
+      : []),
     { text: `If this was not you, someone can read your mail: secure your mailbox first, then ask for a new reset link at ${o.forgotUrl}.` },
+  ]);
+}
+
+export function passkeyAddedMail(o: { to: string; username: string; name: string; passkeysUrl: string }): MailMessage {
+  return compose(o.to, 'A passkey was added to your Cloakroom account', [
+    { text: `Hello ${o.username},` },
+    { text: `A passkey named "${o.name}" was just added to your Cloakroom account. A passkey signs in on its own, without your password or a code.` },
+    { text: 'If this was you, there is nothing to do. If it was not, someone is signed in as you: log in, remove that passkey, and change your password (which signs everyone else out):', link: { href: o.passkeysUrl, label: 'Your passkeys' } },
   ]);
 }
 
@@ -57,7 +72,7 @@ export function verificationMail(o: { to: string; username: string; link: string
 export function addressRemovedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
   return compose(o.to, 'Your email address was removed from Cloakroom', [
     { text: `Hello ${o.username},` },
-    { text: 'Someone logged in to your Cloakroom account removed this email address from it. Password-reset links can no longer be sent here, and this is the last mail it gets from us.' },
+    { text: 'Someone logged in to your Cloakroom account removed this email address from it. Password-reset links can no longer be sent here, any already sent here stop working, and this is the last mail it gets from us.' },
     { text: 'If this was not you, log in, change your password (which signs everyone else out) and add your address again:', link: { href: o.accountUrl, label: 'Your email address settings' } },
   ]);
 }
@@ -65,7 +80,7 @@ export function addressRemovedMail(o: { to: string; username: string; accountUrl
 export function addressChangedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
   return compose(o.to, 'Your Cloakroom email address is being changed', [
     { text: `Hello ${o.username},` },
-    { text: 'Someone logged in to your Cloakroom account asked to change its email address away from this one. Once the new address is confirmed, password-reset links go there instead of here.' },
+    { text: 'Someone logged in to your Cloakroom account asked to change its email address away from this one. Once the new address is confirmed, password-reset links go there instead of here, and any sent here stop working.' },
     { text: 'If this was not you, log in, change your password (which signs everyone else out) and put your address back:', link: { href: o.accountUrl, label: 'Your email address settings' } },
   ]);
 }

@@ -19,6 +19,22 @@ export interface Outbox {
   close(): Promise<void>;
 }
 
+/**
+ * What is logged of a failure: its codes only, never its message. For a
+ * refused recipient nodemailer's message carries the server's reply, which
+ * usually names the address ("550 5.1.1 <someone@example.com>: no such
+ * user"), and this log promises never to hold one (routes/forgot-password.ts).
+ */
+export function errorCodes(err: unknown): { name: string; code?: string; responseCode?: number } {
+  if (!(err instanceof Error)) return { name: typeof err };
+  const { code, responseCode } = err as Error & { code?: unknown; responseCode?: unknown };
+  return {
+    name: err.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof responseCode === 'number' ? { responseCode } : {}),
+  };
+}
+
 export function createOutbox(mailer: Mailer, logger: Logger): Outbox {
   const running = new Set<Promise<void>>();
   const later = (event: string, job: () => Promise<void>) => {
@@ -27,8 +43,7 @@ export function createOutbox(mailer: Mailer, logger: Logger): Outbox {
       await new Promise((resolve) => setImmediate(resolve));
       await job();
     })().catch((err: unknown) => {
-      // the error's message may name the server, never the password (nodemailer keeps it out)
-      logger.error({ event, err: err instanceof Error ? { message: err.message, code: (err as NodeJS.ErrnoException).code } : String(err) }, 'background mail job failed');
+      logger.error({ event, err: errorCodes(err) }, 'background mail job failed');
     });
     running.add(run);
     void run.finally(() => running.delete(run));

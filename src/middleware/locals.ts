@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { loginUrlFor } from '../auth/safe-next.js';
 import { isSafeMethod } from '../safe-methods.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
+import { opensLinkPage } from '../session/link-pages.js';
 
 // Each notice tells of something that left the visitor either logged out or
 // still logged in, and shows only to a visitor in that state: a notice link
@@ -67,6 +68,10 @@ export function sessionEndedElsewhere(config: Config['session']): RequestHandler
     }
     if (isSafeMethod(req.method) && req.path === '/login') {
       res.locals.sessionEndedElsewhere = true;
+      next();
+    } else if (opensLinkPage(req)) {
+      // a mailed link works without a login: express-session has already
+      // started a new, empty session for this request (session/link-pages.ts)
       next();
     } else if (isSafeMethod(req.method)) {
       // as requireLogin does: back to this page after logging in

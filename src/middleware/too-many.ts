@@ -11,6 +11,7 @@ const WHAT = {
   register: 'Too many accounts have been created from your network in the last hour.',
   sessions: 'The login and registration forms have been opened too many times from your network in the last hour.',
   reset: 'Too many password resets have been asked for from your network in the last hour.',
+  verification: 'Too many confirmation mails have been sent for this account, or to this address, in the last hour.',
 } as const;
 
 export type TooManyKind = keyof typeof WHAT;

@@ -36,8 +36,9 @@ const userSchema = new Schema(
     // an address waiting for its verification link, with only the link's hash
     pendingEmail: { address: String, key: String, tokenHash: String, expiresAt: Date },
     // the password-reset link in force (a newer one replaces it): its hash,
-    // its end, and a fingerprint of the password hash it may replace
-    passwordReset: { tokenHash: String, expiresAt: Date, passwordFingerprint: String },
+    // its end, a fingerprint of the password hash it may replace, and the
+    // key of the address it was mailed to
+    passwordReset: { tokenHash: String, expiresAt: Date, passwordFingerprint: String, emailKey: String },
   },
   {
     timestamps: true,

@@ -9,7 +9,9 @@ import { emailVerification } from '../auth/email-verification.js';
 import { fieldErrors } from '../auth/forms.js';
 import { linkTokenFrom } from '../auth/link-tokens.js';
 import { addressChangedMail, addressRemovedMail, verificationMail } from '../mail/messages.js';
-import { ensureCsrfToken } from '../security/csrf.js';
+import { renderTooManyRequests } from '../middleware/too-many.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import type { ThrottleVerdict } from '../security/throttle.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const TITLE = 'Your email address';
@@ -47,16 +49,28 @@ export function accountEmailPages(deps: MailPageDeps) {
     };
   }
 
-  /** Sends the verification link, and tells the address being replaced (both in the background). */
-  async function startVerification(userId: string, username: string, address: string, replaced?: string) {
+  /**
+   * Sends the verification link, and tells the address being replaced (both
+   * in the background). Counted first, per account and per recipient
+   * (security/verification-throttle.ts): past either limit nothing is stored
+   * or sent, and the verdict says so.
+   */
+  async function startVerification(userId: string, username: string, address: string, replaced?: string): Promise<ThrottleVerdict> {
+    const verdict = await mail.verificationThrottle.consumeMail(userId, emailKey(address));
+    if (verdict.blocked) {
+      // the address is not logged: it may be anyone's
+      logger.warn({ event: 'email-verification-throttled', userId }, 'verification mail refused: too many this hour');
+      return verdict;
+    }
     const started = await verification.start(userId, address);
-    if (!started) return;
+    if (!started) return verdict;
     const link = `${deps.publicUrl}/verify-email?token=${started.token}`;
     mail.outbox.send('email-verification-mail', verificationMail({ to: address, username, link, lifetime }));
     if (replaced && emailKey(replaced) !== emailKey(address)) {
       mail.outbox.send('email-change-notice', addressChangedMail({ to: replaced, username, accountUrl: `${deps.publicUrl}/account/email` }));
     }
     logger.info({ event: 'email-verification-sent', userId }, 'verification link sent to a new address');
+    return verdict;
   }
 
   const show: RequestHandler = async (req, res) => {
@@ -84,7 +98,11 @@ export function accountEmailPages(deps: MailPageDeps) {
       res.status(page.status).render('account-email', page.locals);
       return;
     }
-    await startVerification(userId, user.username, form.data.email, user.email ?? undefined);
+    const verdict = await startVerification(userId, user.username, form.data.email, user.email ?? undefined);
+    if (verdict.blocked) {
+      renderTooManyRequests(res, verdict.retryAfterSeconds, 'verification');
+      return;
+    }
     res.redirect(303, '/account/email?done=sent');
   };
 
@@ -101,14 +119,29 @@ export function accountEmailPages(deps: MailPageDeps) {
   };
 
   /**
-   * The link in the verification mail: used at once, then the clean URL says
-   * how it went. A GET that changes something, on purpose: the link has to
-   * work from any mail program, logged in or not. A mail scanner that
-   * follows it first confirms the address for its owner, which is harmless:
-   * only whoever received the mail has the link.
+   * The link in the verification mail shows a page with one button, and
+   * changes nothing. Mail gateways (Safe Links, Proofpoint, Mimecast) open
+   * every link in incoming mail: if opening it confirmed the address, anyone
+   * could add a victim's address to their own account and let the victim's
+   * gateway confirm it. The token goes into the page's form as a hidden
+   * field, not into the session: the confirmation then needs no state kept
+   * between the two requests, and a session someone planted in the browser
+   * beforehand never holds it. (It stays in the address bar and history,
+   * which show what the mailbox already holds, and is sent nowhere else:
+   * Referrer-Policy is same-origin and the page has no other site's links.)
    */
-  const verify: RequestHandler = async (req, res) => {
+  const verifyForm: RequestHandler = async (req, res) => {
     const token = linkTokenFrom(req.query.token);
+    if (!token) {
+      res.redirect(303, '/verify-email/done?outcome=invalid');
+      return;
+    }
+    res.render('verify-email', { title: 'Confirm your email address', token, csrfToken: await csrfTokenForForm(req) });
+  };
+
+  /** The page's button: the address is confirmed here, by a POST with the CSRF token as every form. */
+  const verify: RequestHandler = async (req, res) => {
+    const token = linkTokenFrom((req.body as { token?: unknown } | undefined)?.token);
     const { outcome, userId } = token ? await verification.confirm(token) : { outcome: 'invalid' as const, userId: undefined };
     if (outcome === 'verified') logger.info({ event: 'email-verified', userId, ip: req.ip }, 'email address verified');
     else logger.info({ event: 'email-verify-failed', reason: outcome, userId, ip: req.ip }, 'email verification link refused');
@@ -120,5 +153,5 @@ export function accountEmailPages(deps: MailPageDeps) {
     res.render('email-verified', { title: outcome?.title, text: outcome?.text, loggedIn: Boolean(req.session.userId) });
   };
 
-  return { show, change, remove, verify, verified, startVerification };
+  return { show, change, remove, verifyForm, verify, verified, startVerification };
 }

@@ -39,7 +39,7 @@ export function forgotPasswordPage(deps: MailPageDeps) {
   async function sendLink(identifier: string, ip: string): Promise<void> {
     // usernames cannot hold an @, so an @ means an address (verified ones only)
     const filter = identifier.includes('@') ? { emailKey: emailKey(identifier) } : { usernameKey: usernameKey(identifier) };
-    const user = await users.findOne(filter, { username: 1, email: 1, passwordHash: 1 }).lean();
+    const user = await users.findOne(filter, { username: 1, email: 1, emailKey: 1, passwordHash: 1 }).lean();
     if (!user) {
       logger.info({ event: 'password-reset-unknown', ip }, 'password reset asked for an unknown account: nothing sent');
       return;

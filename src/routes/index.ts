@@ -143,7 +143,8 @@ export function routeTable(deps: RouteDeps) {
     pages.get( '/account/email',        noStore, requireLogin, recentAuth,    email.show); //          routes/account-email.ts
     pages.post('/account/email',        noStore, requireLogin, recentAuth,    email.change);
     pages.post('/account/email/remove', noStore, requireLogin, recentAuth,    email.remove);
-    pages.get( '/verify-email',         noStore,                              email.verify);
+    pages.get( '/verify-email',         noStore, anonymousSessions,           email.verifyForm);
+    pages.post('/verify-email',         noStore,                              email.verify);
     pages.get( '/verify-email/done',    noStore,                              email.verified);
     // the local mail catcher's inbox: development and tests only (routes/dev-mail.ts)
     if (!deps.isProduction && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);

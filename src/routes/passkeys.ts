@@ -17,8 +17,9 @@ import { ensureCsrfToken } from '../security/csrf.js';
 import { describeBrowser } from '../session/describe-browser.js';
 import { renewSession } from '../session/lifecycle.js';
 import type { UserSessions } from '../session/user-sessions.js';
+import { mailPasskeyAdded, type PasskeyNoticeDeps } from '../mail/passkey-notices.js';
 
-export interface PasskeyPageDeps {
+export interface PasskeyPageDeps extends PasskeyNoticeDeps {
   users: UserModel;
   passkeys: PasskeyModel;
   ceremonies: PasskeyCeremonies;
@@ -117,6 +118,7 @@ export function passkeyPages(deps: PasskeyPageDeps) {
       return;
     }
     logger.info({ event: 'passkey-added', userId, passkeyId: String(result.passkeyId), ip: req.ip }, 'passkey added');
+    await mailPasskeyAdded(deps, userId, named.name);
     res.redirect(303, '/account/passkeys?done=added');
   };
 

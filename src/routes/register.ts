@@ -11,8 +11,11 @@ import type { AuthDeps } from './login.js';
 const TAKEN = 'That username is already taken';
 
 export interface RegisterDeps extends AuthDeps {
-  /** sends the verification link to an address given at registration; undefined when mail is off */
-  addEmail?: (userId: string, username: string, address: string) => Promise<void>;
+  /**
+   * sends the verification link to an address given at registration; undefined when mail is off
+   * (past the verification mails' hourly limits it sends nothing: the account is made all the same)
+   */
+  addEmail?: (userId: string, username: string, address: string) => Promise<unknown>;
 }
 
 /** The optional address of the form: undefined when left empty, else parsed. */

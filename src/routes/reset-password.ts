@@ -2,7 +2,8 @@
 // URL only once: the first request moves its hash into the session and
 // redirects (303) to the same page without it, so the token is not left in
 // the browser's history, in a Referer, or in any log (the request log drops
-// query strings too: middleware/request-log.ts). The form then asks for a
+// query strings too: middleware/request-log.ts). That first request also
+// gives the session a new ID (session fixation). The form then asks for a
 // new password under the registration's policy.
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
@@ -11,9 +12,10 @@ import { hashLinkToken, linkTokenFrom } from '../auth/link-tokens.js';
 import { passwordResets, type ResetTarget } from '../auth/password-reset.js';
 import { passwordChangedMail } from '../mail/messages.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
-import { endSession } from '../session/lifecycle.js';
-import { saveSession } from '../session/promises.js';
+import { endSession, saveRegenerated } from '../session/lifecycle.js';
+import { regenerateSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
+import type { PasskeyModel } from '../models/passkey.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const resetForm = z
@@ -26,7 +28,7 @@ const resetForm = z
 
 const TITLE = 'Choose a new password';
 
-export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessions }) {
+export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessions; passkeys: PasskeyModel }) {
   const { users, passwords, logger, mail, userSessions } = deps;
   const resets = passwordResets(users, deps.mailConfig.passwordResetLifetimeMs);
 
@@ -43,8 +45,19 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     if ('token' in req.query) {
       // the link's first request: its hash into the session, then the clean URL
       const token = linkTokenFrom(req.query.token);
+      // A new session ID first, as at every login: the session now holds the
+      // power to reset the account's password, and the browser may have
+      // brought an ID someone else knows (a cookie planted from a sibling
+      // subdomain, or over plain HTTP before HSTS: session fixation). What
+      // the session held stays (a visitor who is logged in stays so); only its
+      // ID, and with it the CSRF token, change.
+      const { cookie, csrfToken: _dead, ...kept } = req.session;
+      const expires = cookie.expires ?? null;
+      await regenerateSession(req);
+      Object.assign(req.session, kept);
+      req.session.cookie.expires = expires;
       req.session.passwordResetTokenHash = token ? hashLinkToken(token) : undefined;
-      await saveSession(req);
+      await saveRegenerated(req);
       res.redirect(303, '/reset-password');
       return;
     }
@@ -90,11 +103,15 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'password-reset', userId: account.userId, sessionsEnded: ended, ip: req.ip }, 'password reset with a mailed link');
     if (account.email) {
+      // its passkeys are named: they still sign in, the new password notwithstanding
+      const passkeys = await deps.passkeys.countDocuments({ userId: account.userId });
       mail.outbox.send('password-reset-notice', passwordChangedMail({
         to: account.email,
         username: account.username,
         loginUrl: `${deps.publicUrl}/login`,
         forgotUrl: `${deps.publicUrl}/forgot-password`,
+        passkeys,
+        passkeysUrl: `${deps.publicUrl}/account/passkeys`,
       }));
     }
     // To the login page, not signed in: a reset link proves only that its

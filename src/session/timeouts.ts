@@ -7,7 +7,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { loginUrlFor } from '../auth/safe-next.js';
 import { endSession } from './lifecycle.js';
-import { saveSession } from './promises.js';
+import { opensLinkPage } from './link-pages.js';
+import { regenerateSession, saveSession } from './promises.js';
 
 export type TimeoutReason = 'idle' | 'absolute';
 
@@ -92,6 +93,13 @@ export function enforceSessionTimeouts(
     if (reason) {
       const kept = session.rememberMe ? '&kept=1' : '';
       logger.info({ event: 'session-expired', reason, userId: session.userId }, 'session expired');
+      if (opensLinkPage(req)) {
+        // a mailed link works without a login: the expired session is
+        // deleted and the link's page gets a new, empty one (link-pages.ts)
+        await regenerateSession(req);
+        next();
+        return;
+      }
       await endSession(req, res, config);
       const target = req.method === 'GET' ? loginUrlFor(req.originalUrl) : '/login';
       res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}expired=${reason}${kept}`);
