@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codeAt } from '../src/auth/totp.js';
 import { useTestApp } from './helpers/app.js';
-import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
+import { turnOnTwoFactor } from './helpers/two-factor.js';
+import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
 
 const password = 'the original passphrase';
 
@@ -125,11 +126,7 @@ describe('sudo mode for an account with two-factor on', () => {
     const username = uniqueUsername(prefix);
     const client = new Client(fixture.app.baseUrl);
     assert.equal((await client.register(username, password)).status, 303);
-    const secret = testIdText(await (await client.get('/account/two-factor')).text(), 'totp-secret');
-    const on = await client.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
-    assert.equal(on.status, 200);
-    const recoveryCodes = [...(await on.text()).matchAll(/<li><code>([a-z2-9-]+)<\/code><\/li>/g)].map((m) => m[1] ?? '');
-    assert.equal(recoveryCodes.length, 10);
+    const { secret, recoveryCodes } = await turnOnTwoFactor(client);
     await longAgo(client);
     await anyStepAgain(username);
     return { username, client, secret, recoveryCodes };

@@ -11,6 +11,7 @@ import { PENDING_LOGIN_MAX_AGE_MS } from '../src/session/pending-login.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, parseSetCookie, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
+import { recoveryCodesAfter, recoveryCodesIn, turnOnTwoFactor } from './helpers/two-factor.js';
 
 const password = 'the right passphrase';
 const PERIOD_MS = TOTP_PERIOD_S * 1000;
@@ -44,31 +45,12 @@ interface TwoFactorUser {
   owner: Client;
 }
 
-/** The recovery codes on a page that shows them. */
-function recoveryCodesIn(html: string): string[] {
-  return [...html.matchAll(/<li><code>([a-z2-9]{6}(?:-[a-z2-9]{6}){3})<\/code><\/li>/g)].map((m) => m[1] ?? '');
-}
-
-/** The codes page a form that makes recovery codes redirects to (POST, 303, GET): the codes on it. */
-async function recoveryCodesAfter(client: Client, res: Response): Promise<string[]> {
-  assert.equal(res.status, 303);
-  assert.equal(res.headers.get('location'), '/account/recovery-codes');
-  const page = await client.get('/account/recovery-codes');
-  assert.equal(page.status, 200);
-  return recoveryCodesIn(await page.text());
-}
-
 /** Registers an account and turns two-factor on, reading the secret from the page as a person would. */
 async function twoFactorUser(prefix = 'tf'): Promise<TwoFactorUser> {
   const username = uniqueUsername(prefix);
   const owner = new Client(fixture.app.baseUrl);
   assert.equal((await owner.register(username, password)).status, 303);
-  const setup = await owner.get('/account/two-factor');
-  assert.equal(setup.status, 200);
-  const secret = testIdText(await setup.text(), 'totp-secret');
-  const res = await owner.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' });
-  const recoveryCodes = await recoveryCodesAfter(owner, res);
-  assert.equal(recoveryCodes.length, 10);
+  const { secret, recoveryCodes } = await turnOnTwoFactor(owner);
   secrets.push(secret, ...recoveryCodes);
   // the setup code's step counts as used; logins in these tests may use any step in the window
   await allowAnyStep(username);

@@ -72,12 +72,18 @@ export type AssertionResult =
 export type RegistrationResult = { ok: true; passkeyId: Types.ObjectId } | { ok: false; reason: 'invalid' | 'already-registered' };
 
 export function passkeyCeremonies(passkeys: PasskeyModel, rp: RelyingParty) {
-  // next to the passkeys, on the same connection (its expiry is set up at start: app-services.ts)
-  const connection = passkeys.db;
-  const challenges = usedChallenges(connection.getClient().db(connection.name).collection(USED_CHALLENGES_COLLECTION));
+  // next to the passkeys, on the same connection (its expiry is set up at
+  // start: app-services.ts); looked up at the first ceremony, so that building
+  // the app touches no connection
+  let challenges: ReturnType<typeof usedChallenges> | undefined;
+  const usedChallengesRecord = () => {
+    const connection = passkeys.db;
+    challenges ??= usedChallenges(connection.getClient().db(connection.name).collection(USED_CHALLENGES_COLLECTION));
+    return challenges;
+  };
   // a challenge lives 5 minutes from when it was given out, so a record kept
   // 5 minutes from its use outlives it
-  const claim = (challenge: string) => challenges.claim(challenge, new Date(Date.now() + CHALLENGE_LIFETIME_MS));
+  const claim = (challenge: string) => usedChallengesRecord().claim(challenge, new Date(Date.now() + CHALLENGE_LIFETIME_MS));
 
   return {
     /** Options to create a passkey for this user; the user handle goes with the challenge. */
