@@ -11,11 +11,9 @@
 // Both are counted for every mail, before it is sent; past either limit
 // nothing is sent and the page says "too many".
 import type { MongoClient } from 'mongodb';
-import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
-import { RATE_LIMITS_COLLECTION, type ThrottleVerdict } from './throttle.js';
-
-const HOUR_S = 60 * 60;
+import { hourlyLimit, retryAfterSeconds } from './hourly-limit.js';
+import type { ThrottleVerdict } from './throttle.js';
 
 export interface VerificationThrottle {
   /** Counts a verification mail from this account to this address (its emailKey); blocked past either hourly limit. */
@@ -25,26 +23,13 @@ export interface VerificationThrottle {
 type Limits = Pick<Config['mail'], 'verificationMailsPerAccountPerHour' | 'verificationMailsPerAddressPerHour'>;
 
 export function createVerificationThrottle(client: MongoClient, dbName: string, limits: Limits): VerificationThrottle {
-  const make = (keyPrefix: string, points: number) =>
-    new RateLimiterMongo({ storeClient: client, dbName, tableName: RATE_LIMITS_COLLECTION, disableIndexesCreation: true, keyPrefix, points, duration: HOUR_S });
-  const perAccount = make('verify_mail_account_hour', limits.verificationMailsPerAccountPerHour);
-  const perAddress = make('verify_mail_address_hour', limits.verificationMailsPerAddressPerHour);
-
-  /** Adds a point (one atomic $inc) and returns the count; consume() rejects with the count past the limit. */
-  const count = async (limiter: RateLimiterMongo, key: string) => {
-    try {
-      return await limiter.consume(key);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return err;
-      throw err;
-    }
-  };
+  const perAccount = hourlyLimit(client, dbName, 'verify_mail_account_hour', limits.verificationMailsPerAccountPerHour);
+  const perAddress = hourlyLimit(client, dbName, 'verify_mail_address_hour', limits.verificationMailsPerAddressPerHour);
   return {
     async consumeMail(userId, addressKey) {
-      const [account, address] = await Promise.all([count(perAccount, userId), count(perAddress, addressKey)]);
-      const over = [account.consumedPoints > perAccount.points && account, address.consumedPoints > perAddress.points && address].filter((r) => r !== false);
-      if (over.length === 0) return { blocked: false };
-      return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...over.map((r) => r.msBeforeNext)) / 1000)) };
+      const counts = await Promise.all([perAccount.count(userId), perAddress.count(addressKey)]);
+      const over = counts.filter((count) => count.over);
+      return over.length === 0 ? { blocked: false } : { blocked: true, retryAfterSeconds: retryAfterSeconds(...over) };
     },
   };
 }
