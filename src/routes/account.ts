@@ -1,20 +1,21 @@
 // account: change the password, delete the account. Changing the password
-// asks for the current one (whoever holds only the cookie cannot set a new
-// one); deleting the account is behind sudo mode (requireRecentAuth in the
-// route table: the password checked within the last few minutes). A wrong
-// password counts toward the same throttling as the login form.
+// asks for the current one, and for a code when two-factor is on: the same
+// check as the confirm page of sudo mode (auth/reauthenticate.ts), so that a
+// stolen cookie plus the password can neither set a new password nor, through
+// it, start sudo mode. Deleting the account is behind sudo mode
+// (requireRecentAuth in the route table). Wrong passwords and codes count
+// toward the same throttling as the login form.
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
-import { reauthenticate } from '../auth/reauthenticate.js';
+import { asksForCode, reauthenticate, type ReauthDeps } from '../auth/reauthenticate.js';
 import type { PasskeyModel } from '../models/passkey.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
-import { markAuthenticated } from '../session/recent-auth.js';
 import type { UserSessions } from '../session/user-sessions.js';
-import type { AuthDeps } from './login.js';
+import { NO_CODE, WRONG_CODE } from './confirm.js';
 
-export interface AccountDeps extends AuthDeps {
+export interface AccountDeps extends ReauthDeps {
   userSessions: UserSessions;
   passkeys: PasskeyModel;
 }
@@ -41,22 +42,27 @@ export function accountPages(deps: AccountDeps) {
     schema: z.ZodType<D>,
     passwordField: F,
   ) {
-    const again = (errors: Record<string, string | undefined>) =>
-      res.status(400).render(page.view, { title: page.title, csrfToken: ensureCsrfToken(req), errors });
+    const twoFactor = await asksForCode(deps, req);
+    const again = (status: number, errors: Record<string, string | undefined>) =>
+      res.status(status).render(page.view, { title: page.title, csrfToken: ensureCsrfToken(req), twoFactor, errors });
     const form = schema.safeParse(req.body ?? {});
     if (!form.success) {
-      again(fieldErrors(form.error));
+      again(400, fieldErrors(form.error));
       return undefined;
     }
-    const user = await reauthenticate(deps, req, res, form.data[passwordField], () => again({ [passwordField]: WRONG_PASSWORD }));
-    return user ? { user, data: form.data } : undefined;
+    const code = (req.body as { code?: unknown }).code;
+    const proof = await reauthenticate(deps, req, res, { password: form.data[passwordField], code, step: 'password-change' }, (wrong) =>
+      wrong === 'password' ? again(400, { [passwordField]: WRONG_PASSWORD }) : again(wrong === 'code' ? 401 : 400, { code: wrong === 'code' ? WRONG_CODE : NO_CODE }),
+    );
+    return proof ? { user: proof.user, data: form.data } : undefined;
   }
 
-  const passwordForm: RequestHandler = (req, res) => {
+  const passwordForm: RequestHandler = async (req, res) => {
     const changed = Number(req.query.changed);
     res.render('account-password', {
       title: 'Change your password',
       errors: {},
+      twoFactor: await asksForCode(deps, req),
       csrfToken: ensureCsrfToken(req),
       done: Number.isInteger(changed) && changed >= 0 && changed < 10_000 ? signedOutMessage(changed) : undefined,
     });
@@ -75,8 +81,7 @@ export function accountPages(deps: AccountDeps) {
     const { ended: others, generation } = await userSessions.endOthers(userId, req.sessionID);
     // ...and this session gets a new ID and stays logged in
     req.session.generation = generation;
-    // the password was just checked: sudo mode starts again (recent-auth.ts)
-    markAuthenticated(req);
+    // every factor was just checked (reauthenticate): sudo mode started there
     await renewSession(req);
     logger.info({ event: 'password-changed', userId, otherSessionsEnded: others }, 'password changed');
     res.redirect(303, `/account/password?changed=${others}`);

@@ -14,33 +14,25 @@
 // is both factors.
 import type { Request, RequestHandler, Response } from 'express';
 import { confirmPasswordForm, fieldErrors } from '../auth/forms.js';
-import { reauthenticate } from '../auth/reauthenticate.js';
+import { asksForCode, reauthenticate, type ReauthDeps } from '../auth/reauthenticate.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
-import type { SecondFactor, SecondFactorCheck } from '../auth/second-factor.js';
 import { describeDuration } from '../duration.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { saveSession } from '../session/promises.js';
-import { markAuthenticated } from '../session/recent-auth.js';
-import type { AuthDeps } from './login.js';
 
-export interface ConfirmDeps extends AuthDeps {
-  secondFactor: SecondFactor;
-}
+export const NO_CODE = 'Enter the code from your app, or a recovery code';
+export const WRONG_CODE = 'That code is not right, or it has been used already. Try the next code your app shows.';
 
-const NO_CODE = 'Enter the code from your app, or a recovery code';
-const WRONG_CODE = 'That code is not right, or it has been used already. Try the next code your app shows.';
-
-export function confirmPage(deps: ConfirmDeps) {
-  const { sessionConfig, secondFactor, logger } = deps;
+export function confirmPage(deps: ReauthDeps) {
+  const { sessionConfig, logger } = deps;
 
   const render = async (req: Request, res: Response, next: string, errors: Record<string, string | undefined>) => {
-    const { enabled } = await secondFactor.status(req.session.userId ?? '');
     res.render('account-confirm', {
       title: 'Confirm it is you',
       username: req.session.username,
       next: next === DEFAULT_AFTER_LOGIN ? '' : next,
       window: describeDuration(sessionConfig.reauthWindowMs),
-      twoFactor: enabled,
+      twoFactor: await asksForCode(deps, req),
       errors,
       csrfToken: ensureCsrfToken(req),
     });
@@ -53,41 +45,21 @@ export function confirmPage(deps: ConfirmDeps) {
   const submit: RequestHandler = async (req, res) => {
     const body = (req.body ?? {}) as { next?: unknown; code?: unknown };
     const next = safeNextPath(body.next);
-    const userId = req.session.userId ?? '';
-    const { enabled: twoFactor } = await secondFactor.status(userId);
     const form = confirmPasswordForm.safeParse(body);
-    const noCode = twoFactor && (typeof body.code !== 'string' || body.code.trim() === '');
-    if (!form.success || noCode) {
+    if (!form.success) {
       res.status(400);
-      await render(req, res, next, { ...(form.success ? {} : fieldErrors(form.error)), code: noCode ? NO_CODE : undefined });
+      await render(req, res, next, fieldErrors(form.error));
       return;
     }
-    let used: SecondFactorCheck | undefined;
-    // the generation this session carries: a session revoked meanwhile cannot confirm
-    const login = { userId, generation: req.session.generation ?? 0 };
-    const checkCode = async () => {
-      used = await secondFactor.check(login, body.code, Date.now());
-      return used.outcome === 'totp' || used.outcome === 'recovery';
-    };
-    const user = await reauthenticate(
-      deps,
-      req,
-      res,
-      form.data.password,
-      async (wrong) => {
-        res.status(wrong === 'code' ? 401 : 400);
-        await render(req, res, next, wrong === 'code' ? { code: WRONG_CODE } : { password: 'That is not your password' });
-      },
-      twoFactor ? checkCode : undefined,
-    );
-    if (!user) return;
-    markAuthenticated(req);
+    // the password, and the code when two-factor is on; sudo mode when both are right
+    const proof = await reauthenticate(deps, req, res, { password: form.data.password, code: body.code, step: 'confirm' }, async (wrong) => {
+      res.status(wrong === 'code' ? 401 : 400);
+      await render(req, res, next, wrong === 'password' ? { password: 'That is not your password' } : { code: wrong === 'code' ? WRONG_CODE : NO_CODE });
+    });
+    if (!proof) return;
     // saved before the redirect: the next page checks it
     await saveSession(req);
-    logger.info({ event: 'reauthenticated', userId: String(user._id), secondFactor: used?.outcome }, 'password confirmed for sudo mode');
-    if (used?.outcome === 'recovery') {
-      logger.info({ event: 'recovery-code-used', userId, ip: req.ip, recoveryCodesLeft: used.recoveryCodesLeft }, 'a recovery code was used');
-    }
+    logger.info({ event: 'reauthenticated', userId: String(proof.user._id), secondFactor: proof.secondFactor?.outcome }, 'password confirmed for sudo mode');
     res.redirect(303, next);
   };
 

@@ -47,6 +47,8 @@ import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
 import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
 import type { SecondFactor } from '../auth/second-factor.js';
+import { codeAttempts } from '../auth/code-attempts.js';
+import { twoFactorNotices } from '../mail/two-factor-notices.js';
 
 export interface RouteDeps extends AuthDeps {
   userSessions: UserSessions;
@@ -66,7 +68,9 @@ export interface RouteDeps extends AuthDeps {
   relyingParty: RelyingParty;
 }
 
-export function routeTable(deps: RouteDeps) {
+export function routeTable(routeDeps: RouteDeps) {
+  // every second-factor code, wherever it is typed, counts against its account (auth/code-attempts.ts)
+  const deps = { ...routeDeps, codeAttempts: codeAttempts({ ...routeDeps, notices: twoFactorNotices(routeDeps) }) };
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   const email = deps.mail ? accountEmailPages({ ...deps, mail: deps.mail }) : undefined;
   const register = registerPage({ ...deps, addEmail: email?.startVerification });

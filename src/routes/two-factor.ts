@@ -12,6 +12,7 @@
 // its owner is told by mail to change it.
 import type { Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
+import type { CodeAttempts } from '../auth/code-attempts.js';
 import { SETUP_MAX_AGE_MS, type SecondFactor } from '../auth/second-factor.js';
 import { otpauthUri } from '../auth/totp.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
@@ -32,6 +33,8 @@ const WRONG_CODE = 'That code is not right, or it has been used already. Try the
 
 export interface TwoFactorDeps extends AuthDeps {
   secondFactor: SecondFactor;
+  /** every code check counted against its account (auth/code-attempts.ts) */
+  codeAttempts: CodeAttempts;
   /** mail to the account's confirmed address; undefined with EMAIL=off */
   mail: AppMail | undefined;
   publicUrl: string;
@@ -45,8 +48,7 @@ async function qrCodeImage(uri: string): Promise<string> {
 }
 
 export function twoFactorLogin(deps: TwoFactorDeps) {
-  const { secondFactor, throttle, logger } = deps;
-  const notices = twoFactorNotices(deps);
+  const { throttle, logger } = deps;
 
   /** A pending login that is too old (or whose account changed) starts again at the login form. */
   const loginAgain = async (req: Request, res: Response) => {
@@ -89,51 +91,35 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
       return;
     }
-    // ...and against the account, from every address together
-    const accountAttempt = await attempt.checking(() => throttle.beginSecondFactorAttempt(pending.userId));
-    if (accountAttempt.blocked) {
+    // ...and against the account, from every address together (auth/code-attempts.ts)
+    const code = await attempt.checking(() => deps.codeAttempts.begin(pending.userId, ip, 'login'));
+    if (code.blocked) {
       await attempt.abandoned();
-      logger.warn({ event: 'two-factor-blocked', reason: 'account', userId: pending.userId, ip }, 'code refused: too many wrong codes for this account');
-      renderTooManyRequests(res, accountAttempt.retryAfterSeconds, 'second-factor');
+      renderTooManyRequests(res, code.retryAfterSeconds, 'second-factor');
       return;
     }
-    let result;
-    try {
-      result = await attempt.checking(() => secondFactor.check(pending, typed, Date.now()));
-    } catch (err) {
-      await accountAttempt.abandoned();
-      throw err;
-    }
+    const result = await attempt.checking(() => code.check(pending, typed));
     if (result.outcome === 'gone') {
       // nothing was checked: the account changed under this login
-      await Promise.all([attempt.abandoned(), accountAttempt.abandoned()]);
+      await attempt.abandoned();
       logger.info({ event: 'pending-login-ended', userId: pending.userId, ip }, 'pending login ended: the account changed');
       await loginAgain(req, res);
       return;
     }
     if (result.outcome === 'wrong') {
-      const [{ lockedOut }, { failures, limitReached }] = await Promise.all([attempt.failed(), accountAttempt.failed()]);
-      logger.info({ event: 'two-factor-failed', userId: pending.userId, ip }, 'wrong or used second-factor code');
+      const { lockedOut } = await attempt.failed();
       if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
-      if (limitReached) {
-        // the password is known to someone: the owner is told to change it
-        logger.warn({ event: 'two-factor-account-locked', userId: pending.userId, ip, failures }, 'too many wrong codes for this account: its code step is closed');
-        notices.codeFailures(pending.userId, failures);
-      }
       res.status(401).render('login-two-factor', { ...page, errors: { code: WRONG_CODE } });
       return;
     }
 
-    await Promise.all([attempt.succeeded(), accountAttempt.succeeded()]);
+    await attempt.succeeded();
     // the generation read at the password step: if the user's sessions were
     // revoked since, the save inside signIn() fails (session/revocation.ts)
     await signIn(req, { id: pending.userId, username: pending.username, sessionGeneration: pending.generation }, deps.sessionConfig, {
       rememberMe: pending.rememberMe,
     });
     logger.info({ event: 'login', userId: pending.userId, ip, secondFactor: result.outcome }, 'logged in with a second factor');
-    if (result.outcome === 'recovery') {
-      logger.info({ event: 'recovery-code-used', userId: pending.userId, ip, recoveryCodesLeft: result.recoveryCodesLeft }, 'a recovery code was used');
-    }
     res.redirect(303, pending.next);
   };
 
