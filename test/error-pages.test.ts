@@ -44,8 +44,8 @@ async function withApp(
     userSessions: {
       list: () => Promise.resolve([]),
       endOne: () => Promise.resolve(false),
-      endOthers: () => Promise.resolve({ ended: 0, generation: 0 }),
-      endAll: () => Promise.resolve(0),
+      endOthers: () => Promise.resolve({ ended: 0, generation: 0, cancelledEmailChange: false }),
+      endAll: () => Promise.resolve({ ended: 0, cancelledEmailChange: false }),
       stored: () => Promise.resolve(null),
     },
     passwordHashing: bcrypt,

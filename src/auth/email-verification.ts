@@ -12,22 +12,34 @@ import { isDuplicateKeyError, type UserModel } from '../models/user.js';
 export type VerifyOutcome = 'verified' | 'invalid' | 'taken';
 
 export interface EmailVerification {
-  /** Puts the address in waiting (replacing any other waiting one) and returns the token for its link. */
-  start(userId: string, address: string): Promise<{ token: string; expiresAt: Date } | undefined>;
-  /** Follows a link: the waiting address becomes the account's verified one. */
-  confirm(token: string): Promise<{ outcome: VerifyOutcome; userId?: string }>;
+  /**
+   * Puts the address in waiting (replacing any other waiting one) and returns
+   * the token for its link. `askedBy`: the handle of the session asking.
+   */
+  start(userId: string, address: string, askedBy?: string): Promise<{ token: string; expiresAt: Date } | undefined>;
+  /** Follows a link: the waiting address becomes the account's verified one; `replaced` is the address it took the place of. */
+  confirm(token: string): Promise<{ outcome: VerifyOutcome; userId?: string; replaced?: string }>;
+  /** Cancels the waiting address, if any (only the one `askedBy` this session, when given); says whether there was one. */
+  cancel(userId: string, askedBy?: string): Promise<boolean>;
   /** Removes the address, verified or waiting. */
   remove(userId: string): Promise<void>;
 }
 
+/** Cancels the address waiting for its link, if any (only the one `askedBy` that session, when given); says whether there was one. */
+export async function cancelEmailChange(users: UserModel, userId: string, askedBy?: string): Promise<boolean> {
+  const filter = askedBy === undefined ? { _id: userId, 'pendingEmail.address': trusted({ $exists: true }) } : { _id: userId, 'pendingEmail.askedBy': askedBy };
+  const result = await users.updateOne(filter, { $unset: { pendingEmail: 1 } });
+  return result.modifiedCount === 1;
+}
+
 export function emailVerification(users: UserModel, lifetimeMs: number): EmailVerification {
   return {
-    async start(userId, address) {
+    async start(userId, address, askedBy) {
       const { token, tokenHash } = newLinkToken();
       const expiresAt = new Date(Date.now() + lifetimeMs);
       const result = await users.updateOne(
         { _id: userId },
-        { $set: { pendingEmail: { address, key: emailKey(address), tokenHash, expiresAt } } },
+        { $set: { pendingEmail: { address, key: emailKey(address), tokenHash, expiresAt, askedBy } } },
       );
       return result.matchedCount === 1 ? { token, expiresAt } : undefined;
     },
@@ -35,7 +47,7 @@ export function emailVerification(users: UserModel, lifetimeMs: number): EmailVe
     async confirm(token) {
       const tokenHash = hashLinkToken(token);
       const user = await users
-        .findOne({ 'pendingEmail.tokenHash': tokenHash, 'pendingEmail.expiresAt': trusted({ $gt: new Date() }) }, { pendingEmail: 1 })
+        .findOne({ 'pendingEmail.tokenHash': tokenHash, 'pendingEmail.expiresAt': trusted({ $gt: new Date() }) }, { pendingEmail: 1, email: 1 })
         .lean();
       const pending = user?.pendingEmail;
       if (!user || !pending?.address || !pending.key) return { outcome: 'invalid' };
@@ -46,13 +58,17 @@ export function emailVerification(users: UserModel, lifetimeMs: number): EmailVe
           // (password-reset.ts checks the address as well)
           { $set: { email: pending.address, emailKey: pending.key }, $unset: { pendingEmail: 1, passwordReset: 1 } },
         );
-        return result.modifiedCount === 1 ? { outcome: 'verified', userId: String(user._id) } : { outcome: 'invalid' };
+        if (result.modifiedCount !== 1) return { outcome: 'invalid' };
+        const replaced = user.email && emailKey(user.email) !== pending.key ? user.email : undefined;
+        return { outcome: 'verified', userId: String(user._id), replaced };
       } catch (err) {
         // another account verified this address first
         if (isDuplicateKeyError(err)) return { outcome: 'taken', userId: String(user._id) };
         throw err;
       }
     },
+
+    cancel: (userId, askedBy) => cancelEmailChange(users, userId, askedBy),
 
     async remove(userId) {
       await users.updateOne({ _id: userId }, { $unset: { email: 1, emailKey: 1, pendingEmail: 1, passwordReset: 1 } });

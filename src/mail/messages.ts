@@ -85,6 +85,14 @@ export function addressChangedMail(o: { to: string; username: string; accountUrl
   ]);
 }
 
+export function addressReplacedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
+  return compose(o.to, 'Your Cloakroom email address was changed', [
+    { text: `Hello ${o.username},` },
+    { text: 'The new email address of your Cloakroom account has been confirmed, and it replaces this one: password-reset links now go there, any sent here no longer work, and this is the last mail this address gets from us.' },
+    { text: 'If this was not you, someone is signed in as you: reset your password from the new address if you can, or contact us, and check your account:', link: { href: o.accountUrl, label: 'Your email address settings' } },
+  ]);
+}
+
 export function secondFactorFailuresMail(o: { to: string; username: string; failures: number; forgotUrl: string; lockout: string }): MailMessage {
   return compose(o.to, 'Someone has your Cloakroom password', [
     { text: `Hello ${o.username},` },

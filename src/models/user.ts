@@ -33,8 +33,10 @@ const userSchema = new Schema(
     // normalised; the only fields forgot-password mail goes to
     email: { type: String },
     emailKey: { type: String },
-    // an address waiting for its verification link, with only the link's hash
-    pendingEmail: { address: String, key: String, tokenHash: String, expiresAt: Date },
+    // an address waiting for its verification link, with only the link's hash,
+    // and the handle of the session that asked for it: ending that session
+    // (or revoking them all) cancels the change (session/revocation.ts)
+    pendingEmail: { address: String, key: String, tokenHash: String, expiresAt: Date, askedBy: String },
     // the password-reset link in force (a newer one replaces it): its hash,
     // its end, a fingerprint of the password hash it may replace, and the
     // key of the address it was mailed to

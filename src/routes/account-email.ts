@@ -8,7 +8,7 @@ import { emailForm, emailKey } from '../auth/email-address.js';
 import { emailVerification } from '../auth/email-verification.js';
 import { fieldErrors } from '../auth/forms.js';
 import { linkTokenFrom } from '../auth/link-tokens.js';
-import { addressChangedMail, addressRemovedMail, verificationMail } from '../mail/messages.js';
+import { addressChangedMail, addressRemovedMail, addressReplacedMail, verificationMail } from '../mail/messages.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { ThrottleVerdict } from '../security/throttle.js';
@@ -19,6 +19,7 @@ const TITLE = 'Your email address';
 // what the page says after a redirect, chosen by key: never echoed from the URL
 const DONE: Record<string, string> = {
   sent: 'We have sent a link to the new address. Open it to confirm the address; until then nothing else is sent there.',
+  kept: 'That is already your confirmed address: it stays, and the change you had asked for is cancelled.',
   removed: 'The email address has been removed from your account.',
 };
 
@@ -55,14 +56,14 @@ export function accountEmailPages(deps: MailPageDeps) {
    * (security/verification-throttle.ts): past either limit nothing is stored
    * or sent, and the verdict says so.
    */
-  async function startVerification(userId: string, username: string, address: string, replaced?: string): Promise<ThrottleVerdict> {
+  async function startVerification(userId: string, username: string, address: string, replaced?: string, askedBy?: string): Promise<ThrottleVerdict> {
     const verdict = await mail.verificationThrottle.consumeMail(userId, emailKey(address));
     if (verdict.blocked) {
       // the address is not logged: it may be anyone's
       logger.warn({ event: 'email-verification-throttled', userId }, 'verification mail refused: too many this hour');
       return verdict;
     }
-    const started = await verification.start(userId, address);
+    const started = await verification.start(userId, address, askedBy);
     if (!started) return verdict;
     const link = `${deps.publicUrl}/verify-email?token=${started.token}`;
     mail.outbox.send('email-verification-mail', verificationMail({ to: address, username, link, lifetime }));
@@ -94,11 +95,19 @@ export function accountEmailPages(deps: MailPageDeps) {
       return;
     }
     if (user.email && emailKey(user.email) === emailKey(form.data.email)) {
+      // the owner putting their own address back: a change waiting for its
+      // link (perhaps not theirs) is cancelled
+      if (await verification.cancel(userId)) {
+        logger.info({ event: 'email-change-cancelled', by: 'owner', userId }, 'address change cancelled: the confirmed address was entered again');
+        res.redirect(303, '/account/email?done=kept');
+        return;
+      }
       const page = await render(userId, { status: 400, errors: { email: 'That is already your confirmed address' }, typed, csrfToken: ensureCsrfToken(req) });
       res.status(page.status).render('account-email', page.locals);
       return;
     }
-    const verdict = await startVerification(userId, user.username, form.data.email, user.email ?? undefined);
+    // the handle of this session goes with the change: ending the session cancels it (routes/sessions.ts)
+    const verdict = await startVerification(userId, user.username, form.data.email, user.email ?? undefined, req.session.handle);
     if (verdict.blocked) {
       renderTooManyRequests(res, verdict.retryAfterSeconds, 'verification');
       return;
@@ -142,9 +151,15 @@ export function accountEmailPages(deps: MailPageDeps) {
   /** The page's button: the address is confirmed here, by a POST with the CSRF token as every form. */
   const verify: RequestHandler = async (req, res) => {
     const token = linkTokenFrom((req.body as { token?: unknown } | undefined)?.token);
-    const { outcome, userId } = token ? await verification.confirm(token) : { outcome: 'invalid' as const, userId: undefined };
-    if (outcome === 'verified') logger.info({ event: 'email-verified', userId, ip: req.ip }, 'email address verified');
-    else logger.info({ event: 'email-verify-failed', reason: outcome, userId, ip: req.ip }, 'email verification link refused');
+    const { outcome, userId, replaced } = token ? await verification.confirm(token) : { outcome: 'invalid' as const, userId: undefined, replaced: undefined };
+    if (outcome === 'verified') {
+      logger.info({ event: 'email-verified', userId, ip: req.ip }, 'email address verified');
+      // the address it replaced is told: from now on nothing more goes there
+      if (replaced && userId) {
+        const user = await users.findById(userId, { username: 1 }).lean();
+        if (user) mail.outbox.send('email-replaced-notice', addressReplacedMail({ to: replaced, username: user.username, accountUrl: `${deps.publicUrl}/account/email` }));
+      }
+    } else logger.info({ event: 'email-verify-failed', reason: outcome, userId, ip: req.ip }, 'email verification link refused');
     res.redirect(303, `/verify-email/done?outcome=${outcome}`);
   };
 

@@ -98,7 +98,7 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     }
     // every session of the account ends, logins running at this moment
     // included (the generation is bumped before the documents go)...
-    const ended = await userSessions.endAll(account.userId);
+    const { ended } = await userSessions.endAll(account.userId);
     // ...and this browser's own session too: it held the link
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'password-reset', userId: account.userId, sessionsEnded: ended, ip: req.ip }, 'password reset with a mailed link');

@@ -4,7 +4,9 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { cancelEmailChange } from '../auth/email-verification.js';
 import type { Logger } from '../logger.js';
+import type { UserModel } from '../models/user.js';
 import { describeBrowser } from '../session/describe-browser.js';
 import { endSession, SESSION_HANDLE_PATTERN } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
@@ -13,7 +15,7 @@ import type { UserSessions } from '../session/user-sessions.js';
 
 const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
 
-export function sessionsPage(deps: { userSessions: UserSessions; sessionConfig: Config['session']; logger: Logger }) {
+export function sessionsPage(deps: { userSessions: UserSessions; users: UserModel; sessionConfig: Config['session']; logger: Logger }) {
   const { userSessions, logger } = deps;
 
   const list: RequestHandler = async (req, res) => {
@@ -49,7 +51,9 @@ export function sessionsPage(deps: { userSessions: UserSessions; sessionConfig: 
       return;
     }
     const ended = await userSessions.endOne(userId, form.data.handle);
-    logger.info({ event: 'session-ended', userId, ended }, 'a session was signed out from the sessions page');
+    // an address change that session asked for goes with it: it may have been a thief's
+    const cancelledEmailChange = ended && (await cancelEmailChange(deps.users, userId, form.data.handle));
+    logger.info({ event: 'session-ended', userId, ended, cancelledEmailChange }, 'a session was signed out from the sessions page');
     res.redirect(303, `/sessions?notice=${ended ? 'session-ended' : 'session-gone'}`);
   };
 

@@ -22,9 +22,10 @@ export interface SessionRevocation {
   /**
    * Revokes every session of the user, logins still running included: call
    * it before deleting their documents. Returns the new generation, for the
-   * session that stays (if any); undefined if the user is gone.
+   * session that stays (if any), and whether an address change waiting for
+   * its link was cancelled with them; undefined if the user is gone.
    */
-  revokeAll(userId: string): Promise<number | undefined>;
+  revokeAll(userId: string): Promise<{ generation: number; cancelledEmailChange: boolean } | undefined>;
 }
 
 export function sessionRevocation(users: UserModel): SessionRevocation {
@@ -37,8 +38,16 @@ export function sessionRevocation(users: UserModel): SessionRevocation {
       return user !== null && (user.sessionGeneration ?? 0) === (session.generation ?? 0);
     },
     async revokeAll(userId) {
-      const user = await users.findOneAndUpdate({ _id: userId }, { $inc: { sessionGeneration: 1 } }, { returnDocument: 'after' }).lean();
-      return user?.sessionGeneration;
+      // An address change waiting for its link goes with the sessions, in the
+      // same update: whoever asked for it may be the very session being
+      // signed out (a stolen cookie in sudo mode), and a link that outlived
+      // the clean-up would let them confirm their address and take the
+      // account with the next reset link.
+      const before = await users
+        .findOneAndUpdate({ _id: userId }, { $inc: { sessionGeneration: 1 }, $unset: { pendingEmail: 1 } }, { returnDocument: 'before' })
+        .lean();
+      if (!before) return undefined;
+      return { generation: (before.sessionGeneration ?? 0) + 1, cancelledEmailChange: Boolean(before.pendingEmail?.address) };
     },
   };
 }

@@ -29,11 +29,17 @@ export interface UserSessions {
    * says how many went, and the generation the session that stays must carry
    * from now on (see revocation.ts).
    */
-  endOthers(userId: string, keepSessionId: string): Promise<{ ended: number; generation: number | undefined }>;
+  endOthers(userId: string, keepSessionId: string): Promise<Ended & { generation: number | undefined }>;
   /** Ends every session of the user, logins still running included; says how many went. */
-  endAll(userId: string): Promise<number>;
+  endAll(userId: string): Promise<Ended>;
   /** One session's document exactly as the store keeps it (for the session inspector). */
   stored(sessionId: string): Promise<Record<string, unknown> | null>;
+}
+
+/** How many sessions went, and whether an address change waiting for its link went with them (revocation.ts). */
+export interface Ended {
+  ended: number;
+  cancelledEmailChange: boolean;
 }
 
 interface SessionDocument {
@@ -72,14 +78,14 @@ export function userSessions(client: MongoClient, dbName: string, revocation: Se
     },
     // revoke first, delete second: the order revocation.ts explains
     async endOthers(userId, keepSessionId) {
-      const generation = await revocation.revokeAll(userId);
+      const revoked = await revocation.revokeAll(userId);
       const result = await sessions.deleteMany({ 'session.userId': userId, _id: { $ne: storageId(keepSessionId) } });
-      return { ended: result.deletedCount, generation };
+      return { ended: result.deletedCount, generation: revoked?.generation, cancelledEmailChange: revoked?.cancelledEmailChange ?? false };
     },
     async endAll(userId) {
-      await revocation.revokeAll(userId);
+      const revoked = await revocation.revokeAll(userId);
       const result = await sessions.deleteMany({ 'session.userId': userId });
-      return result.deletedCount;
+      return { ended: result.deletedCount, cancelledEmailChange: revoked?.cancelledEmailChange ?? false };
     },
     stored: (sessionId) => sessions.findOne({ _id: storageId(sessionId) }),
   };
