@@ -69,7 +69,7 @@ export interface RouteDeps extends AuthDeps {
 export function routeTable(deps: RouteDeps) {
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   const email = deps.mail ? accountEmailPages({ ...deps, mail: deps.mail }) : undefined;
-  const register = registerPage({ ...deps, addEmail: email?.startVerification });
+  const register = registerPage({ ...deps, addEmail: email?.startVerificationAtRegistration });
   const [home, login, logout] = [homePage(), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
   const confirm = confirmPage(deps);
