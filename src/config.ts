@@ -112,7 +112,10 @@ export interface Config {
     resetRequestsPerIpPerHour: number;
     resetMailsPerAccountPerHour: number;
     verificationMailsPerAccountPerHour: number;
+    // the account page's mails to one address; registrations have their own
+    // count (below), so that throwaway accounts cannot spend the owner's
     verificationMailsPerAddressPerHour: number;
+    registrationMailsPerAddressPerHour: number;
   };
 }
 
@@ -252,6 +255,7 @@ const envSchema = z.object({
   PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR: intInRange('PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR', 1, 1000, 3),
   EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR: intInRange('EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR', 1, 1000, 5),
   EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR: intInRange('EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR', 1, 1000, 3),
+  EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR_AT_REGISTRATION: intInRange('EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR_AT_REGISTRATION', 1, 1000, 3),
 });
 
 /** Every environment variable the config reads (documented in .env.example). */
@@ -488,6 +492,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       resetMailsPerAccountPerHour: e.PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR,
       verificationMailsPerAccountPerHour: e.EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR,
       verificationMailsPerAddressPerHour: e.EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR,
+      registrationMailsPerAddressPerHour: e.EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR_AT_REGISTRATION,
     },
   };
 }

@@ -167,6 +167,7 @@ describe('mail settings', () => {
       resetMailsPerAccountPerHour: 3,
       verificationMailsPerAccountPerHour: 5,
       verificationMailsPerAddressPerHour: 3,
+      registrationMailsPerAddressPerHour: 3,
     });
     assert.equal(loadConfig({ EMAIL: 'off' }).mail.enabled, false);
   });

@@ -1,7 +1,9 @@
 // Passkeys: adding one, signing in with it, renaming and removing it, and the
 // guarantees around the ceremonies: a challenge is used once and expires, a
 // response is accepted once even when sent by several clients at once, a
-// counter going backwards is refused, the origin and RP ID come from the
+// counter going backwards is refused (and warned about only when the
+// signature is good over this challenge: a replayed old response is logged as
+// a replay, not as a clone), the origin and RP ID come from the
 // configuration and not from the request, and one account cannot touch
 // another's passkeys. The browser side is a soft authenticator in Node
 // (test/helpers/soft-authenticator.ts); e2e/passkeys.spec.ts uses Chromium's.
@@ -333,6 +335,56 @@ describe('what a response must match', () => {
     const [stored] = await passkeysOf(userId);
     assert.equal(stored?.counter, 5);
     assert.equal((await signInWithPasskey(authenticator, { counter: 6 })).res.status, 303, 'a higher one is fine');
+  });
+
+  it('an old response replayed against a fresh challenge is refused and logged as a replay, not as a cloned authenticator', async () => {
+    const { authenticator, userId } = await accountWithPasskey('replay');
+    // an earlier login that worked: its response is what a thief would keep
+    const earlier = await loginPage();
+    const old = JSON.stringify(authenticator.get(earlier.options));
+    assert.equal((await earlier.client.post('/login/passkey', { _csrf: earlier._csrf, response: old })).status, 303);
+    const logged = logs.lines.length;
+    // a fresh challenge in another browser's session; the old answer sent to it
+    const thief = await loginPage();
+    const res = await thief.client.post('/login/passkey', { _csrf: thief._csrf, response: old });
+    assert.equal(res.status, 401);
+    assert.equal((await thief.client.get('/dashboard')).status, 302);
+    const events = logs.lines.slice(logged).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const failed = events.filter((e) => e.event === 'login-failed');
+    assert.deepEqual(
+      failed.map((e) => ({ reason: e.reason, level: e.level })),
+      [{ reason: 'replayed', level: 30 }],
+      'one failure, at info, as a replay',
+    );
+    assert.ok(!events.some((e) => e.reason === 'counter-went-backwards'), 'no clone warning');
+    const [stored] = await passkeysOf(userId);
+    assert.equal(stored?.counter, 1, 'the counter is unchanged');
+  });
+
+  it('a cloned authenticator (the same key, its counter lower, signing the fresh challenge) is refused and warned about', async () => {
+    const { authenticator, userId } = await accountWithPasskey('clone');
+    assert.equal((await signInWithPasskey(authenticator)).res.status, 303);
+    assert.equal((await signInWithPasskey(authenticator)).res.status, 303);
+    // a copy of the key made when the counter was lower: it counts on from there
+    const [original] = authenticator.passkeys;
+    assert.ok(original);
+    const clone = new SoftAuthenticator(PUBLIC_URL);
+    clone.passkeys.push({ ...original, counter: 0 });
+    const logged = logs.lines.length;
+    const { client, res } = await signInWithPasskey(clone);
+    assert.equal(res.status, 401);
+    assert.equal((await client.get('/dashboard')).status, 302);
+    const failed = logs.lines
+      .slice(logged)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((e) => e.event === 'login-failed');
+    assert.deepEqual(
+      failed.map((e) => ({ reason: e.reason, level: e.level })),
+      [{ reason: 'counter-went-backwards', level: 40 }],
+    );
+    const [stored] = await passkeysOf(userId);
+    assert.equal(stored?.counter, 2, 'the counter is unchanged');
+    assert.equal((await signInWithPasskey(authenticator)).res.status, 303, 'the original signs in still');
   });
 
   it('the origin and RP ID are the configured ones (PUBLIC_URL), not the address the request came to', async () => {

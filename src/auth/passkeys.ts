@@ -54,10 +54,25 @@ export function credentialFromForm<T extends RegistrationResponseJSON | Authenti
   return parsed as T;
 }
 
-/** The signature counter in authenticator data: 4 bytes after the RP ID hash (32) and the flags (1). */
-function signatureCounter(authenticatorData: string): number | undefined {
-  const bytes = Buffer.from(authenticatorData, 'base64url');
-  return bytes.length >= 37 ? bytes.readUInt32BE(33) : undefined;
+/** The challenge a response's client data names, or undefined if it names none. Read, not trusted: nothing here is verified yet. */
+function challengeIn(clientDataJSON: unknown): string | undefined {
+  if (typeof clientDataJSON !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8'));
+    const challenge = typeof parsed === 'object' && parsed !== null ? (parsed as { challenge?: unknown }).challenge : undefined;
+    return typeof challenge === 'string' ? challenge : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A signature counter that did not grow: the authenticator that signed has
+ * been used elsewhere with the same key, a clone. 0 and 0 is a synced passkey,
+ * which never counts.
+ */
+function counterWentBackwards(received: number, stored: number): boolean {
+  return (received > 0 || stored > 0) && received <= stored;
 }
 
 /** A stored binary field as bytes: lean() reads it as BSON Binary, not as a Buffer. */
@@ -67,7 +82,7 @@ function bytesOf(stored: Buffer | { buffer: Uint8Array }): Uint8Array<ArrayBuffe
 
 export type AssertionResult =
   | { ok: true; passkey: Passkey & { _id: Types.ObjectId } }
-  | { ok: false; reason: 'unknown-passkey' | 'invalid' | 'counter-went-backwards' | 'already-used' };
+  | { ok: false; reason: 'unknown-passkey' | 'invalid' | 'replayed' | 'counter-went-backwards' | 'already-used' };
 
 export type RegistrationResult = { ok: true; passkeyId: Types.ObjectId } | { ok: false; reason: 'invalid' | 'already-registered' };
 
@@ -167,11 +182,18 @@ export function passkeyCeremonies(passkeys: PasskeyModel, rp: RelyingParty) {
     /**
      * Checks a signed challenge. The passkey is found by its credential ID
      * (only among one user's, when `userId` is given); the signature, the
-     * origin, the RP ID, user verification and the counter are checked; then
-     * the passkey's counter and last use are updated in one conditional
-     * write. The challenge is claimed first (used-challenges.ts), so that the
-     * same response sent several times at once is accepted once, by a synced
-     * passkey too, whose counter stays 0 and so cannot tell.
+     * challenge, the origin, the RP ID and user verification are checked, and
+     * only then the counter; then the passkey's counter and last use are
+     * updated in one conditional write. The challenge is claimed first
+     * (used-challenges.ts), so that the same response sent several times at
+     * once is accepted once, by a synced passkey too, whose counter stays 0
+     * and so cannot tell.
+     *
+     * Why the counter comes last, and is ours to compare: a counter that did
+     * not grow means a cloned authenticator only if its signature is good
+     * over this challenge. An old response sent again (a replay) carries an
+     * old counter too; reported as a clone, anyone holding one could raise
+     * that alarm at will.
      */
     async verifyAssertion(response: AuthenticationResponseJSON, challenge: string, userId?: string): Promise<AssertionResult> {
       // one insert with the challenge as its _id: of the requests that carry
@@ -181,6 +203,9 @@ export function passkeyCeremonies(passkeys: PasskeyModel, rp: RelyingParty) {
       if (!passkey) return { ok: false, reason: 'unknown-passkey' };
       // the user handle the authenticator returns must be the one it was created with
       if (response.response.userHandle !== undefined && response.response.userHandle !== passkey.userHandle) return { ok: false, reason: 'invalid' };
+      // an answer to another challenge: most likely an old response sent
+      // again. Refused whatever its signature, and never a clone alarm
+      if (challengeIn(response.response.clientDataJSON) !== challenge) return { ok: false, reason: 'replayed' };
       let newCounter: number;
       try {
         const verification = await verifyAuthenticationResponse({
@@ -192,18 +217,22 @@ export function passkeyCeremonies(passkeys: PasskeyModel, rp: RelyingParty) {
           credential: {
             id: passkey.credentialId,
             publicKey: bytesOf(passkey.publicKey),
-            counter: passkey.counter,
+            // 0: the library's own counter check, (received > 0 || 0 > 0) &&
+            // received <= 0, can never refuse. It would run before the
+            // signature is checked, on bytes anyone can write; the counter is
+            // compared below, once the signature is known to be good
+            counter: 0,
             transports: passkey.transports,
           },
         });
         if (!verification.verified) return { ok: false, reason: 'invalid' };
         newCounter = verification.authenticationInfo.newCounter;
       } catch {
-        // the library refuses a counter that did not grow; say which it was
-        const counter = typeof response.response.authenticatorData === 'string' ? signatureCounter(response.response.authenticatorData) : undefined;
-        const wentBackwards = counter !== undefined && (counter > 0 || passkey.counter > 0) && counter <= passkey.counter;
-        return { ok: false, reason: wentBackwards ? 'counter-went-backwards' : 'invalid' };
+        return { ok: false, reason: 'invalid' };
       }
+      // signed by this passkey's key, over this challenge: a counter that did
+      // not grow is another authenticator holding the same key
+      if (counterWentBackwards(newCounter, passkey.counter)) return { ok: false, reason: 'counter-went-backwards' };
       // one atomic write, conditional on what was checked: a counter still
       // below the new one (0 stays 0: synced passkeys do not count), so two
       // responses of one authenticator, racing, cannot both move it.

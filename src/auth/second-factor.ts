@@ -9,6 +9,9 @@ import { matchingStep, newTotpSecret, normalizeTotpCode } from './totp.js';
 
 // how long a secret shown on the setup page may wait for its first code
 export const SETUP_MAX_AGE_MS = 15 * 60_000;
+// how long new recovery codes may wait (sealed, in the session) for the one
+// page that shows them; later they are dropped unseen and new ones must be made
+export const RECOVERY_CODES_SHOW_MAX_AGE_MS = 10 * 60_000;
 
 export type SecondFactorCheck =
   // a right code, now used up
@@ -27,6 +30,10 @@ export interface SecondFactor {
   newSetup(userId: string): { secret: string; sealed: string };
   /** The secret a setup session holds, if it is this user's. */
   openSetup(userId: string, sealed: string): string | undefined;
+  /** New recovery codes sealed for the session, between the form that made them and the page that shows them. */
+  sealCodesToShow(userId: string, codes: string[]): string;
+  /** Those codes again, if they were sealed for this user. */
+  openCodesToShow(userId: string, sealed: string): string[] | undefined;
   /**
    * Turns two-factor on if `code` is right for `secret` and it is still off.
    * The recovery codes come back once, to be shown once.
@@ -46,6 +53,7 @@ export function secondFactor(users: UserModel, keyMaterial: string, onUnreadable
   // the context binds a sealed secret to its user and its place (see secret-box.ts)
   const storedContext = (userId: string) => `totp:${userId}`;
   const setupContext = (userId: string) => `totp-setup:${userId}`;
+  const codesShownContext = (userId: string) => `recovery-codes-shown:${userId}`;
 
   return {
     async status(userId) {
@@ -61,6 +69,16 @@ export function secondFactor(users: UserModel, keyMaterial: string, onUnreadable
 
     openSetup(userId, sealed) {
       return box.open(sealed, setupContext(userId));
+    },
+
+    sealCodesToShow(userId, codes) {
+      // a code is letters, digits and dashes: a space cannot be part of one
+      return box.seal(codes.join(' '), codesShownContext(userId));
+    },
+
+    openCodesToShow(userId, sealed) {
+      const opened = box.open(sealed, codesShownContext(userId));
+      return opened === undefined ? undefined : opened.split(' ');
     },
 
     async enable(userId, secret, typed, now) {

@@ -12,6 +12,7 @@ import { addressChangedMail, addressRemovedMail, addressReplacedMail, verificati
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { ThrottleVerdict } from '../security/throttle.js';
+import type { VerificationSource } from '../security/verification-throttle.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const TITLE = 'Your email address';
@@ -52,15 +53,23 @@ export function accountEmailPages(deps: MailPageDeps) {
 
   /**
    * Sends the verification link, and tells the address being replaced (both
-   * in the background). Counted first, per account and per recipient
-   * (security/verification-throttle.ts): past either limit nothing is stored
+   * in the background). Counted first, per account and per recipient, the
+   * recipient's count kept apart for each form that asks (`source`,
+   * security/verification-throttle.ts): past either limit nothing is stored
    * or sent, and the verdict says so.
    */
-  async function startVerification(userId: string, username: string, address: string, replaced?: string, askedBy?: string): Promise<ThrottleVerdict> {
-    const verdict = await mail.verificationThrottle.consumeMail(userId, emailKey(address));
+  async function startVerification(
+    userId: string,
+    username: string,
+    address: string,
+    source: VerificationSource,
+    replaced?: string,
+    askedBy?: string,
+  ): Promise<ThrottleVerdict> {
+    const verdict = await mail.verificationThrottle.consumeMail(userId, emailKey(address), source);
     if (verdict.blocked) {
       // the address is not logged: it may be anyone's
-      logger.warn({ event: 'email-verification-throttled', userId }, 'verification mail refused: too many this hour');
+      logger.warn({ event: 'email-verification-throttled', userId, source }, 'verification mail refused: too many this hour');
       return verdict;
     }
     const started = await verification.start(userId, address, askedBy);
@@ -107,7 +116,7 @@ export function accountEmailPages(deps: MailPageDeps) {
       return;
     }
     // the handle of this session goes with the change: ending the session cancels it (routes/sessions.ts)
-    const verdict = await startVerification(userId, user.username, form.data.email, user.email ?? undefined, req.session.handle);
+    const verdict = await startVerification(userId, user.username, form.data.email, 'account-page', user.email ?? undefined, req.session.handle);
     if (verdict.blocked) {
       renderTooManyRequests(res, verdict.retryAfterSeconds, 'verification');
       return;
@@ -168,5 +177,9 @@ export function accountEmailPages(deps: MailPageDeps) {
     res.render('email-verified', { title: outcome?.title, text: outcome?.text, loggedIn: Boolean(req.session.userId) });
   };
 
-  return { show, change, remove, verifyForm, verify, verified, startVerification };
+  /** An address typed at registration: the same mail, counted on the registrations' own count per recipient. */
+  const startVerificationAtRegistration = (userId: string, username: string, address: string) =>
+    startVerification(userId, username, address, 'registration');
+
+  return { show, change, remove, verifyForm, verify, verified, startVerificationAtRegistration };
 }

@@ -73,7 +73,7 @@ export function routeTable(routeDeps: RouteDeps) {
   const deps = { ...routeDeps, codeAttempts: codeAttempts({ ...routeDeps, notices: twoFactorNotices(routeDeps) }) };
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   const email = deps.mail ? accountEmailPages({ ...deps, mail: deps.mail }) : undefined;
-  const register = registerPage({ ...deps, addEmail: email?.startVerification });
+  const register = registerPage({ ...deps, addEmail: email?.startVerificationAtRegistration });
   const [home, login, logout] = [homePage(), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
   const confirm = confirmPage(deps);

@@ -104,7 +104,10 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
       await attempt.failed();
       const reason = result.ok ? 'account-gone' : result.reason;
       const log = { event: 'login-failed', method: 'passkey', reason, ip };
+      // a warning only for a good signature over this challenge with a stale
+      // counter (auth/passkeys.ts): a replayed old response is no clone
       if (reason === 'counter-went-backwards') logger.warn(log, 'passkey refused: its signature counter went backwards (a cloned authenticator?)');
+      else if (reason === 'replayed') logger.info(log, 'passkey refused: it answers another challenge (a replayed response?)');
       else logger.info(log, 'passkey login failed');
       renderFailure(req, res, 401, PASSKEY_LOGIN_FAILED, next);
       return;
@@ -169,6 +172,7 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
       await attempt.failed();
       const log = { event: 'reauth-failed', method: 'passkey', reason: result.reason, userId, ip };
       if (result.reason === 'counter-went-backwards') logger.warn(log, 'passkey refused: its signature counter went backwards (a cloned authenticator?)');
+      else if (result.reason === 'replayed') logger.info(log, 'passkey refused: it answers another challenge (a replayed response?)');
       else logger.info(log, 'passkey confirmation failed');
       await renderConfirmFailure(req, res, 401, PASSKEY_CONFIRM_FAILED, next);
       return;

@@ -13,7 +13,8 @@ const TAKEN = 'That username is already taken';
 export interface RegisterDeps extends AuthDeps {
   /**
    * sends the verification link to an address given at registration; undefined when mail is off
-   * (past the verification mails' hourly limits it sends nothing: the account is made all the same)
+   * (past the verification mails' hourly limits, registrations' own per recipient, it sends
+   * nothing: the account is made all the same)
    */
   addEmail?: (userId: string, username: string, address: string) => Promise<unknown>;
 }

@@ -13,8 +13,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
 import type { CodeAttempts } from '../auth/code-attempts.js';
-import { SETUP_MAX_AGE_MS, type SecondFactor } from '../auth/second-factor.js';
+import { RECOVERY_CODES_SHOW_MAX_AGE_MS, SETUP_MAX_AGE_MS, type SecondFactor } from '../auth/second-factor.js';
 import { otpauthUri } from '../auth/totp.js';
+import { describeDuration } from '../duration.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey } from '../models/user.js';
 import { ensureCsrfToken } from '../security/csrf.js';
@@ -149,6 +150,16 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
     return ended;
   }
 
+  /**
+   * New recovery codes wait in the session for the page that shows them,
+   * sealed under TWO_FACTOR_KEY for this user: the session store is a
+   * database, copied by every backup, and a code there in the clear would be
+   * a way past the second factor for whoever reads one.
+   */
+  function keepCodesToShow(req: Request, userId: string, codes: string[], justEnabled: boolean) {
+    req.session.recoveryCodesToShow = { sealedCodes: secondFactor.sealCodesToShow(userId, codes), madeAt: Date.now(), justEnabled };
+  }
+
   /** The setup page: a secret kept (encrypted) in the session until a code confirms it. */
   async function renderSetup(req: Request, res: Response, status: number, error?: string) {
     const userId = req.session.userId ?? '';
@@ -210,8 +221,8 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       res.redirect(303, '/account/two-factor');
       return;
     }
-    // kept for the one page that shows them, saved with the new session ID
-    req.session.recoveryCodesToShow = { codes: result.recoveryCodes, justEnabled: true };
+    // kept (sealed) for the one page that shows them, saved with the new session ID
+    keepCodesToShow(req, userId, result.recoveryCodes, true);
     const otherSessionsEnded = await endOtherSessions(req);
     logger.info({ event: 'two-factor-enabled', userId, ip: req.ip, otherSessionsEnded }, 'two-factor login turned on');
     res.redirect(303, RECOVERY_CODES_PATH);
@@ -224,7 +235,7 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       res.redirect(303, '/account/two-factor');
       return;
     }
-    req.session.recoveryCodesToShow = { codes, justEnabled: false };
+    keepCodesToShow(req, userId, codes, false);
     await saveSession(req);
     logger.info({ event: 'recovery-codes-replaced', userId, ip: req.ip }, 'new recovery codes; the old ones no longer work');
     res.redirect(303, RECOVERY_CODES_PATH);
@@ -235,7 +246,10 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
    * then 303, then GET) so that reloading this page, or going Back to it,
    * never posts the form again and silently replaces the codes just written
    * down. They wait in the session for this one view and are deleted from it,
-   * and saved so, before the page is sent: a reload finds them gone.
+   * and saved so, before the page is sent: a reload finds them gone. Codes
+   * that waited longer than RECOVERY_CODES_SHOW_MAX_AGE_MS (or that do not
+   * open: another key, another user) are dropped unseen; the page says to
+   * make new ones.
    */
   const showRecoveryCodes: RequestHandler = async (req, res) => {
     const kept = req.session.recoveryCodesToShow;
@@ -245,7 +259,13 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
     }
     delete req.session.recoveryCodesToShow;
     await saveSession(req);
-    res.render('account-recovery-codes', { title: 'Your recovery codes', codes: kept.codes, justEnabled: kept.justEnabled });
+    const fresh = typeof kept.madeAt === 'number' && Date.now() - kept.madeAt < RECOVERY_CODES_SHOW_MAX_AGE_MS;
+    const codes = fresh && typeof kept.sealedCodes === 'string' ? secondFactor.openCodesToShow(req.session.userId ?? '', kept.sealedCodes) : undefined;
+    if (!codes) {
+      res.render('account-recovery-codes', { title: 'Your recovery codes', codes: [], expired: describeDuration(RECOVERY_CODES_SHOW_MAX_AGE_MS), justEnabled: kept.justEnabled });
+      return;
+    }
+    res.render('account-recovery-codes', { title: 'Your recovery codes', codes, justEnabled: kept.justEnabled });
   };
 
   const disable: RequestHandler = async (req, res) => {

@@ -40,8 +40,10 @@ declare module 'express-session' {
     // turning two-factor on: the new secret, encrypted, until a code confirms it
     twoFactorSetup: { sealedSecret: string; startedAt: number };
     // new recovery codes, between the form that made them and the one page
-    // that shows them, which deletes them (routes/two-factor.ts)
-    recoveryCodesToShow: { codes: string[]; justEnabled: boolean };
+    // that shows them, which deletes them (routes/two-factor.ts). Sealed
+    // (auth/secret-box.ts), never in the clear: the session store is a
+    // database that backups copy; and dropped unseen after 10 minutes
+    recoveryCodesToShow: { sealedCodes: string; madeAt: number; justEnabled: boolean };
     // the SHA-256 of a password-reset link's token, between following the
     // link and choosing the new password (routes/reset-password.ts)
     passwordResetTokenHash: string | undefined;
