@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
 import { createPasskeyModel, type PasskeyModel } from './models/passkey.js';
+import { openKnownBrowsers, type KnownBrowsers } from './security/known-browser.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
 import type { RaceSafeMongoStore } from './session/race-safe-store.js';
@@ -22,6 +23,8 @@ export interface AppServices {
   revocation: SessionRevocation;
   throttle: LoginThrottle;
   userSessions: UserSessions;
+  /** browsers that have signed in to an account before (security/known-browser.ts) */
+  knownBrowsers: KnownBrowsers;
   passwordHashing: BcryptPool;
   /** the lab's collections, outside production only */
   lab: LabDatabase | undefined;
@@ -42,6 +45,8 @@ export async function openAppServices(connection: Connection, config: Config, lo
   await passkeys.createIndexes();
   // each passkey challenge used once: the records go when the challenge would have expired
   const stopChallengeSweep = await ensureUsedChallengesExpiry(client.db(connection.name).collection(USED_CHALLENGES_COLLECTION), config, logger);
+  // browsers by account, one record per pair, forgotten a year after their last sign-in
+  const known = await openKnownBrowsers(client.db(connection.name), config, logger);
   const revocation = sessionRevocation(users);
   const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
@@ -53,6 +58,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
     revocation,
     throttle,
     userSessions: userSessions(client, connection.name, revocation),
+    knownBrowsers: known.knownBrowsers,
     passwordHashing,
     lab: config.isProduction ? undefined : labDatabase(client, connection.name),
     pingDatabase: async () => {
@@ -61,6 +67,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
     async stop() {
       throttle.stop();
       stopChallengeSweep();
+      known.stop();
       await passwordHashing.close();
     },
   };

@@ -29,6 +29,7 @@ import type { LoginThrottle } from './security/throttle.js';
 import { createSessionMiddleware, sessionEndedHandler } from './session/middleware.js';
 import { enforceSessionTimeouts } from './session/timeouts.js';
 import type { UserSessions } from './session/user-sessions.js';
+import type { KnownBrowsers } from './security/known-browser.js';
 
 export interface AppDeps {
   config: Config;
@@ -37,6 +38,8 @@ export interface AppDeps {
   sessionStore: Store;
   throttle: LoginThrottle;
   userSessions: UserSessions;
+  /** browsers that have signed in to an account before (security/known-browser.ts) */
+  knownBrowsers: KnownBrowsers;
   /** bcrypt itself: the threads of auth/bcrypt-pool.ts in the server */
   passwordHashing: BcryptFunctions;
   health: HealthChecks;
@@ -118,6 +121,7 @@ export function createApp(deps: AppDeps): Express {
     publicUrl: config.publicUrl,
     passkeys: deps.passkeys,
     relyingParty: config.webauthn,
+    knownBrowsers: deps.knownBrowsers,
   });
   // the login page links to "forgot password", the dashboard to the email page, where there are those
   app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;

@@ -9,6 +9,7 @@ import session from 'express-session';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { PasskeyModel } from '../src/models/passkey.js';
+import type { KnownBrowsers } from '../src/security/known-browser.js';
 import type { UserModel } from '../src/models/user.js';
 import { createMemoryThrottle } from '../src/security/throttle.js';
 import { Client } from './helpers/client.js';
@@ -48,6 +49,8 @@ async function withApp(
       endAll: () => Promise.resolve(0),
       stored: () => Promise.resolve(null),
     },
+    // nor known browsers
+    knownBrowsers: {} as KnownBrowsers,
     passwordHashing: bcrypt,
     logger: quietLogger,
   });

@@ -47,6 +47,7 @@ import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
 import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
 import type { SecondFactor } from '../auth/second-factor.js';
+import type { KnownBrowsers } from '../security/known-browser.js';
 
 export interface RouteDeps extends AuthDeps {
   userSessions: UserSessions;
@@ -64,6 +65,8 @@ export interface RouteDeps extends AuthDeps {
   passkeys: PasskeyModel;
   /** who passkeys belong to: config.webauthn, from PUBLIC_URL (never the Host header) */
   relyingParty: RelyingParty;
+  /** browsers that have signed in to an account before (security/known-browser.ts) */
+  knownBrowsers: KnownBrowsers;
 }
 
 export function routeTable(deps: RouteDeps) {
