@@ -30,6 +30,7 @@ import { createSessionMiddleware, sessionEndedHandler } from './session/middlewa
 import { enforceSessionTimeouts } from './session/timeouts.js';
 import type { UserSessions } from './session/user-sessions.js';
 import type { KnownBrowsers } from './security/known-browser.js';
+import type { NotMeLinks } from './auth/not-me-links.js';
 
 export interface AppDeps {
   config: Config;
@@ -40,6 +41,8 @@ export interface AppDeps {
   userSessions: UserSessions;
   /** browsers that have signed in to an account before (security/known-browser.ts) */
   knownBrowsers: KnownBrowsers;
+  /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
+  notMeLinks: NotMeLinks;
   /** bcrypt itself: the threads of auth/bcrypt-pool.ts in the server */
   passwordHashing: BcryptFunctions;
   health: HealthChecks;
@@ -122,6 +125,7 @@ export function createApp(deps: AppDeps): Express {
     passkeys: deps.passkeys,
     relyingParty: config.webauthn,
     knownBrowsers: deps.knownBrowsers,
+    notMeLinks: deps.notMeLinks,
   });
   // the login page links to "forgot password", the dashboard to the email page, where there are those
   app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;

@@ -47,6 +47,7 @@ import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
 import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
 import type { SecondFactor } from '../auth/second-factor.js';
+import type { NotMeLinks } from '../auth/not-me-links.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 
 export interface RouteDeps extends AuthDeps {
@@ -67,6 +68,8 @@ export interface RouteDeps extends AuthDeps {
   relyingParty: RelyingParty;
   /** browsers that have signed in to an account before (security/known-browser.ts) */
   knownBrowsers: KnownBrowsers;
+  /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
+  notMeLinks: NotMeLinks;
 }
 
 export function routeTable(deps: RouteDeps) {

@@ -66,7 +66,7 @@ export async function startTestApp(options: {
     onCommand: options.onDatabaseCommand,
   });
   const services = await openAppServices(connection, config, logger);
-  const { users, passkeys, store, throttle, userSessions, knownBrowsers, passwordHashing, lab, pingDatabase } = services;
+  const { users, passkeys, store, throttle, userSessions, knownBrowsers, notMeLinks, passwordHashing, lab, pingDatabase } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { delayMs: options.mailDelayMs }) : undefined;
   const app = createApp({
@@ -77,6 +77,7 @@ export async function startTestApp(options: {
     throttle,
     userSessions,
     knownBrowsers,
+    notMeLinks,
     passwordHashing: options.wrapPasswordHashing ? options.wrapPasswordHashing(passwordHashing) : passwordHashing,
     health,
     logger,
