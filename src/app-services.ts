@@ -8,6 +8,8 @@ import type { Config } from './config.js';
 import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
 import { createPasskeyModel, type PasskeyModel } from './models/passkey.js';
+import { openNotMeLinks, type NotMeLinks } from './auth/not-me-links.js';
+import { openKnownBrowsers, type KnownBrowsers } from './security/known-browser.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
 import type { RaceSafeMongoStore } from './session/race-safe-store.js';
@@ -22,6 +24,10 @@ export interface AppServices {
   revocation: SessionRevocation;
   throttle: LoginThrottle;
   userSessions: UserSessions;
+  /** browsers that have signed in to an account before (security/known-browser.ts) */
+  knownBrowsers: KnownBrowsers;
+  /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
+  notMeLinks: NotMeLinks;
   passwordHashing: BcryptPool;
   /** the lab's collections, outside production only */
   lab: LabDatabase | undefined;
@@ -42,6 +48,9 @@ export async function openAppServices(connection: Connection, config: Config, lo
   await passkeys.createIndexes();
   // each passkey challenge used once: the records go when the challenge would have expired
   const stopChallengeSweep = await ensureUsedChallengesExpiry(client.db(connection.name).collection(USED_CHALLENGES_COLLECTION), config, logger);
+  // browsers by account, one record per pair; links by their hash; both expire
+  const known = await openKnownBrowsers(client.db(connection.name), config, logger);
+  const notMe = await openNotMeLinks(client.db(connection.name), config, logger);
   const revocation = sessionRevocation(users);
   const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
@@ -53,6 +62,8 @@ export async function openAppServices(connection: Connection, config: Config, lo
     revocation,
     throttle,
     userSessions: userSessions(client, connection.name, revocation),
+    knownBrowsers: known.knownBrowsers,
+    notMeLinks: notMe.notMeLinks,
     passwordHashing,
     lab: config.isProduction ? undefined : labDatabase(client, connection.name),
     pingDatabase: async () => {
@@ -61,6 +72,8 @@ export async function openAppServices(connection: Connection, config: Config, lo
     async stop() {
       throttle.stop();
       stopChallengeSweep();
+      known.stop();
+      notMe.stop();
       await passwordHashing.close();
     },
   };

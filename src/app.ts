@@ -29,6 +29,8 @@ import type { LoginThrottle } from './security/throttle.js';
 import { createSessionMiddleware, sessionEndedHandler } from './session/middleware.js';
 import { enforceSessionTimeouts } from './session/timeouts.js';
 import type { UserSessions } from './session/user-sessions.js';
+import type { KnownBrowsers } from './security/known-browser.js';
+import type { NotMeLinks } from './auth/not-me-links.js';
 
 export interface AppDeps {
   config: Config;
@@ -37,6 +39,10 @@ export interface AppDeps {
   sessionStore: Store;
   throttle: LoginThrottle;
   userSessions: UserSessions;
+  /** browsers that have signed in to an account before (security/known-browser.ts) */
+  knownBrowsers: KnownBrowsers;
+  /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
+  notMeLinks: NotMeLinks;
   /** bcrypt itself: the threads of auth/bcrypt-pool.ts in the server */
   passwordHashing: BcryptFunctions;
   health: HealthChecks;
@@ -118,6 +124,8 @@ export function createApp(deps: AppDeps): Express {
     publicUrl: config.publicUrl,
     passkeys: deps.passkeys,
     relyingParty: config.webauthn,
+    knownBrowsers: deps.knownBrowsers,
+    notMeLinks: deps.notMeLinks,
   });
   // the login page links to "forgot password", the dashboard to the email page, where there are those
   app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;

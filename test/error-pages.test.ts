@@ -9,6 +9,8 @@ import session from 'express-session';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { PasskeyModel } from '../src/models/passkey.js';
+import type { NotMeLinks } from '../src/auth/not-me-links.js';
+import type { KnownBrowsers } from '../src/security/known-browser.js';
 import type { UserModel } from '../src/models/user.js';
 import { createMemoryThrottle } from '../src/security/throttle.js';
 import { Client } from './helpers/client.js';
@@ -48,6 +50,9 @@ async function withApp(
       endAll: () => Promise.resolve({ ended: 0, cancelledEmailChange: false }),
       stored: () => Promise.resolve(null),
     },
+    // nor known browsers, nor "This wasn't me" links
+    knownBrowsers: {} as KnownBrowsers,
+    notMeLinks: {} as NotMeLinks,
     passwordHashing: bcrypt,
     logger: quietLogger,
   });

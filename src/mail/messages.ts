@@ -28,10 +28,22 @@ function compose(to: string, subject: string, parts: Part[]): MailMessage {
   return { to, subject, text: `${text}\n\n-- \nCloakroom\n`, html };
 }
 
-export function passwordResetMail(o: { to: string; username: string; link: string; lifetime: string }): MailMessage {
+/** Why a reset link is sent: "forgot password", or the "This wasn't me" button of an alert. */
+export type ResetReason = 'asked' | 'not-me';
+
+export function passwordResetMail(o: { to: string; username: string; link: string; lifetime: string; reason?: ResetReason }): MailMessage {
+  const link = { href: o.link, label: 'Choose a new password' };
+  if (o.reason === 'not-me') {
+    return compose(o.to, 'Choose a new Cloakroom password', [
+      { text: `Hello ${o.username},` },
+      { text: 'You told us that something done with your Cloakroom account was not you. Every session of the account has been signed out. Choose a new password now with this link:', link },
+      { text: `The link works once, for ${o.lifetime}. Asking for another link, or changing your password, makes this one stop working.` },
+      { text: 'Whoever can read this mailbox can use the link: if someone else may be reading your mail, secure your mailbox first.' },
+    ]);
+  }
   return compose(o.to, 'Reset your Cloakroom password', [
     { text: `Hello ${o.username},` },
-    { text: 'Someone (we hope you) asked to reset the password of your Cloakroom account. To choose a new password, open this link:', link: { href: o.link, label: 'Choose a new password' } },
+    { text: 'Someone (we hope you) asked to reset the password of your Cloakroom account. To choose a new password, open this link:', link },
     { text: `The link works once, for ${o.lifetime}. Asking for another link, or changing your password, makes this one stop working.` },
     { text: 'If you did not ask for this, you can ignore this mail: your password stays as it is, and nobody can use the link without this mail.' },
   ]);

@@ -6,12 +6,10 @@
 // afterwards, in the background (mail/outbox.ts).
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
-import { describeDuration } from '../duration.js';
 import { emailKey, forgotPasswordForm } from '../auth/email-address.js';
 import { fieldErrors } from '../auth/forms.js';
-import { passwordResets } from '../auth/password-reset.js';
 import type { AppMail } from '../mail/app-mail.js';
-import { passwordResetMail } from '../mail/messages.js';
+import { resetLinkMailer } from '../mail/reset-link.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
@@ -27,9 +25,9 @@ export interface MailPageDeps extends AuthDeps {
 const TITLE = 'Forgot your password?';
 
 export function forgotPasswordPage(deps: MailPageDeps) {
-  const { users, logger, mail, mailConfig } = deps;
-  const resets = passwordResets(users, mailConfig.passwordResetLifetimeMs);
-  const lifetime = describeDuration(mailConfig.passwordResetLifetimeMs);
+  const { users, logger, mail } = deps;
+  const resetLinks = resetLinkMailer(deps);
+  const { lifetime } = resetLinks;
 
   const form: RequestHandler = async (req, res) => {
     res.render('forgot-password', { title: TITLE, identifier: '', errors: {}, csrfToken: await csrfTokenForForm(req) });
@@ -53,10 +51,7 @@ export function forgotPasswordPage(deps: MailPageDeps) {
       logger.warn({ event: 'password-reset-throttled', userId, ip }, 'password reset: too many mails to this account this hour: nothing sent');
       return;
     }
-    const issued = await resets.issue(user);
-    if (!issued) return;
-    const link = `${deps.publicUrl}/reset-password?token=${issued.token}`;
-    await mail.outbox.sendNow(passwordResetMail({ to: user.email, username: user.username, link, lifetime }));
+    if (!(await resetLinks.send(user))) return;
     logger.info({ event: 'password-reset-mailed', userId, ip }, 'password reset link sent');
   }
 

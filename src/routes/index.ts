@@ -34,6 +34,7 @@ import { accountEmailPages } from './account-email.js';
 import { devMailPage } from './dev-mail.js';
 import { forgotPasswordPage } from './forgot-password.js';
 import { resetPasswordPage } from './reset-password.js';
+import { notMePages } from './not-me.js';
 import { dashboardPage } from './dashboard.js';
 import { healthChecks, type HealthChecks } from './health.js';
 import { homePage } from './home.js';
@@ -49,6 +50,8 @@ import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
 import type { SecondFactor } from '../auth/second-factor.js';
 import { codeAttempts } from '../auth/code-attempts.js';
 import { twoFactorNotices } from '../mail/two-factor-notices.js';
+import type { NotMeLinks } from '../auth/not-me-links.js';
+import type { KnownBrowsers } from '../security/known-browser.js';
 
 export interface RouteDeps extends AuthDeps {
   userSessions: UserSessions;
@@ -66,6 +69,10 @@ export interface RouteDeps extends AuthDeps {
   passkeys: PasskeyModel;
   /** who passkeys belong to: config.webauthn, from PUBLIC_URL (never the Host header) */
   relyingParty: RelyingParty;
+  /** browsers that have signed in to an account before (security/known-browser.ts) */
+  knownBrowsers: KnownBrowsers;
+  /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
+  notMeLinks: NotMeLinks;
 }
 
 export function routeTable(routeDeps: RouteDeps) {
@@ -133,11 +140,12 @@ export function routeTable(routeDeps: RouteDeps) {
   pages.post('/account/passkeys/rename', noStore, requireLogin,                passkeys.rename);
   pages.post('/account/passkeys/remove', noStore, requireLogin, recentAuth,    passkeys.remove);
 
-  // mail: forgot password, the account's email address (routes/forgot-password.ts,
-  // reset-password.ts, account-email.ts), when EMAIL=on and the app has a mailer
+  // mail: forgot password, the account's email address, "This wasn't me"
+  // (routes/forgot-password.ts, reset-password.ts, account-email.ts,
+  // not-me.ts), when EMAIL=on and the app has a mailer
   if (deps.mail && email) {
     const mailDeps = { ...deps, mail: deps.mail };
-    const [forgot, reset] = [forgotPasswordPage(mailDeps), resetPasswordPage(mailDeps)];
+    const [forgot, reset, notMe] = [forgotPasswordPage(mailDeps), resetPasswordPage(mailDeps), notMePages(mailDeps)];
     //         path                     guards                                handler
     pages.get( '/forgot-password',      noStore, anonymousSessions,           forgot.form); //         routes/forgot-password.ts
     pages.post('/forgot-password',      noStore,                              forgot.submit);
@@ -150,6 +158,10 @@ export function routeTable(routeDeps: RouteDeps) {
     pages.get( '/verify-email',         noStore, anonymousSessions,           email.verifyForm);
     pages.post('/verify-email',         noStore,                              email.verify);
     pages.get( '/verify-email/done',    noStore,                              email.verified);
+    pages.get( '/not-me',               noStore, anonymousSessions,           notMe.open); //          routes/not-me.ts
+    pages.post('/not-me',               noStore,                              notMe.submit);
+    pages.get( '/not-me/review',        noStore,                              notMe.review);
+    pages.post('/not-me/passkeys/remove', noStore,                            notMe.removePasskey);
     // the local mail catcher's inbox: development and tests only (routes/dev-mail.ts)
     if (!deps.isProduction && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);
   }

@@ -50,5 +50,9 @@ declare module 'express-session' {
     // passkey ceremonies under way: the challenge each must sign, used once
     // and for five minutes (auth/passkey-challenges.ts)
     passkeyChallenges: Partial<Record<CeremonyPurpose, PendingCeremony>>;
+    // after "This wasn't me": whose passkeys this browser may review and
+    // remove, until when (ms since the epoch). Not a login: no userId comes
+    // with it, and it opens the two pages of routes/not-me.ts only
+    notMeGrant: { userId: string; until: number };
   }
 }

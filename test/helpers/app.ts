@@ -66,7 +66,7 @@ export async function startTestApp(options: {
     onCommand: options.onDatabaseCommand,
   });
   const services = await openAppServices(connection, config, logger);
-  const { users, passkeys, store, throttle, userSessions, passwordHashing, lab, pingDatabase } = services;
+  const { users, passkeys, store, throttle, userSessions, knownBrowsers, notMeLinks, passwordHashing, lab, pingDatabase } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { delayMs: options.mailDelayMs }) : undefined;
   const app = createApp({
@@ -76,6 +76,8 @@ export async function startTestApp(options: {
     sessionStore: options.wrapStore ? options.wrapStore(store) : store,
     throttle,
     userSessions,
+    knownBrowsers,
+    notMeLinks,
     passwordHashing: options.wrapPasswordHashing ? options.wrapPasswordHashing(passwordHashing) : passwordHashing,
     health,
     logger,

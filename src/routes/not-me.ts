@@ -1,0 +1,161 @@
+// not me: where the "This wasn't me" link of a security alert leads
+// (auth/not-me-links.ts). Its holder can read the account's mailbox, and no
+// more is known of them: so the button does what helps the owner and gives a
+// thief nothing they could not get from "forgot password" already. It ends
+// every session, cancels a waiting address change, mails a reset link to the
+// confirmed address, and for 15 minutes lets this browser see the passkeys
+// and two-factor state and remove a passkey. It never signs anyone in.
+import type { Request, RequestHandler, Response } from 'express';
+import { linkTokenFrom } from '../auth/link-tokens.js';
+import type { NotMeLinks } from '../auth/not-me-links.js';
+import { signInMethods } from '../auth/sign-in-methods.js';
+import type { Logger } from '../logger.js';
+import { resetLinkMailer, type ResetLinkDeps } from '../mail/reset-link.js';
+import { passkeyIdFrom, type PasskeyModel } from '../models/passkey.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import { saveRegenerated } from '../session/lifecycle.js';
+import { regenerateSession } from '../session/promises.js';
+import type { UserSessions } from '../session/user-sessions.js';
+
+export interface NotMeDeps extends ResetLinkDeps {
+  passkeys: PasskeyModel;
+  userSessions: UserSessions;
+  notMeLinks: NotMeLinks;
+  logger: Logger;
+}
+
+/** How long the review page stays open to this browser after the button. */
+export const NOT_ME_GRANT_MS = 15 * 60_000;
+
+// what the review page says after a change; chosen by key, never echoed from the URL
+const DONE: Record<string, string> = {
+  removed: 'The passkey has been removed, and every session of the account was signed out again, in case it had signed one in.',
+};
+
+export function notMePages(deps: NotMeDeps) {
+  const { users, passkeys, userSessions, notMeLinks, logger, mail } = deps;
+  const resetLinks = resetLinkMailer(deps);
+  const methods = signInMethods(users, passkeys);
+
+  // a used, expired, unknown or mangled link: a page that says so, never an error
+  const linkGone = (res: Response) => res.status(400).render('not-me-invalid', { title: 'This link no longer works', expired: false });
+
+  /** The account this browser may review, while its grant lasts. */
+  function grantedUser(req: Request): string | undefined {
+    const grant = req.session.notMeGrant;
+    return grant && grant.until > Date.now() ? grant.userId : undefined;
+  }
+
+  const reviewGone = (res: Response) => res.status(403).render('not-me-invalid', { title: 'This page has closed', expired: true });
+
+  /**
+   * The link opens a page with one button, and changes nothing: mail
+   * gateways open every link in incoming mail (see verifyForm in
+   * routes/account-email.ts), and a scanner must not sign the owner out.
+   * The token rides in the form, not in the session.
+   */
+  const open: RequestHandler = async (req, res) => {
+    const token = linkTokenFrom(req.query.token);
+    // a read only: the page says at once when the link is spent
+    if (!token || !(await notMeLinks.peek(token))) {
+      linkGone(res);
+      return;
+    }
+    res.render('not-me', { title: "This wasn't me", token, csrfToken: await csrfTokenForForm(req) });
+  };
+
+  const submit: RequestHandler = async (req, res) => {
+    const token = linkTokenFrom((req.body as { token?: unknown } | undefined)?.token);
+    // used up here, once: of several browsers posting it at once, one gets the account
+    const userId = token ? await notMeLinks.consume(token) : undefined;
+    const user = userId ? await users.findById(userId, { username: 1, email: 1, emailKey: 1, passwordHash: 1 }).lean() : null;
+    if (!userId || !user) {
+      logger.info({ event: 'not-me-failed', ip: req.ip }, '"This wasn\'t me" refused: the link no longer works');
+      linkGone(res);
+      return;
+    }
+    // every session ends, logins running at this moment included (the
+    // generation goes up first: session/revocation.ts)
+    const ended = await userSessions.endAll(userId);
+    // an address change waiting for its link may be the intruder's own
+    // address: once confirmed, reset links would go there
+    await users.updateOne({ _id: userId }, { $unset: { pendingEmail: 1 } });
+    // a new password, by the usual reset link to the confirmed address. Not
+    // counted against the hourly reset limit: each alert link works once, so
+    // this cannot flood the mailbox, and an intruder who used up the limit
+    // with "forgot password" must not keep the owner from getting one.
+    const resetMailed = Boolean(user.email);
+    if (user.email) {
+      mail.outbox.later('not-me-reset-mail', async () => {
+        await resetLinks.send(user, 'not-me');
+      });
+    }
+    // This browser starts a new session: whatever it held goes (if it was
+    // signed in to this account, that session has just ended anyway), and a
+    // new ID means an ID planted beforehand (session fixation) gains nothing.
+    // It holds the grant only: the review page for 15 minutes, no login.
+    await regenerateSession(req);
+    req.session.notMeGrant = { userId, until: Date.now() + NOT_ME_GRANT_MS };
+    await saveRegenerated(req);
+    logger.info({ event: 'not-me-used', userId, sessionsEnded: ended, resetMailed, ip: req.ip }, '"This wasn\'t me": sessions ended, a reset link mailed');
+    res.redirect(303, '/not-me/review');
+  };
+
+  async function renderReview(req: Request, res: Response, userId: string, status: number, extra: { error?: string; done?: string } = {}) {
+    const [user, list] = await Promise.all([
+      users.findById(userId, { username: 1, email: 1, twoFactor: 1 }).lean(),
+      passkeys.find({ userId }, { name: 1, createdAt: 1, lastUsedAt: 1 }).sort({ createdAt: 1 }).lean(),
+    ]);
+    res.status(status).render('not-me-review', {
+      title: 'Secure your account',
+      username: user?.username ?? '',
+      resetMailed: Boolean(user?.email),
+      twoFactor: user?.twoFactor ? { recoveryCodesLeft: user.twoFactor.recoveryCodes?.length ?? 0 } : undefined,
+      passkeys: list.map((p) => ({ id: String(p._id), name: p.name, addedAt: p.createdAt, lastUsedAt: p.lastUsedAt ?? undefined })),
+      csrfToken: ensureCsrfToken(req),
+      ...extra,
+    });
+  }
+
+  // Passkeys may go, but the second factor can only be looked at here:
+  // whoever holds only the mailbox (the link's holder may be the intruder)
+  // must not be able to weaken it. Turning two-factor off, or making new
+  // recovery codes (which would show them to this browser), takes a real
+  // sign-in with every factor and sudo mode, at /account/two-factor.
+  // Removing a passkey never weakens the account: it takes a way in away.
+  const review: RequestHandler = async (req, res) => {
+    const userId = grantedUser(req);
+    if (!userId) {
+      reviewGone(res);
+      return;
+    }
+    const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
+    await renderReview(req, res, userId, 200, { done });
+  };
+
+  const removePasskey: RequestHandler = async (req, res) => {
+    const userId = grantedUser(req);
+    if (!userId) {
+      reviewGone(res);
+      return;
+    }
+    const id = passkeyIdFrom((req.body as Record<string, unknown> | undefined)?.id);
+    // the grant's account in every query: another account's passkey is "not found"
+    const result = id ? await methods.removePasskey(userId, id) : 'not-found';
+    if (result === 'not-found') {
+      await renderReview(req, res, userId, 404, { error: 'No such passkey.' });
+      return;
+    }
+    if (result === 'last-method') {
+      await renderReview(req, res, userId, 409, { error: 'This passkey is the only way left to sign in to the account, so it stays.' });
+      return;
+    }
+    // the passkey may have signed someone in since the button was pressed:
+    // every session ends again (this browser's holds no login, only the grant)
+    const ended = await userSessions.endAll(userId);
+    logger.info({ event: 'not-me-passkey-removed', userId, passkeyId: String(id), sessionsEnded: ended, ip: req.ip }, 'passkey removed from the "This wasn\'t me" page');
+    res.redirect(303, '/not-me/review?done=removed');
+  };
+
+  return { open, submit, review, removePasskey };
+}
