@@ -73,13 +73,20 @@ describe('other headers', () => {
     }
   });
 
-  it('Clear-Site-Data: "cookies" when a session ends, and only then', async () => {
+  it('a logout drops the session cookie, and only that one: the browser stays known to the sign-in alerts', async () => {
     const client = new Client(dev.app.baseUrl);
-    await client.register(uniqueUsername('clear'));
-    assert.equal((await client.get('/dashboard')).headers.get('clear-site-data'), null);
+    const username = uniqueUsername('clear');
+    await client.register(username);
+    await client.post('/logout');
+    assert.equal((await client.login(username)).status, 303);
+    const browserCookie = [...client.cookies.keys()].find((name) => name.endsWith('cloakroom.browser'));
+    assert.ok(browserCookie, 'a known-browser cookie after a login');
     const logout = await client.post('/logout');
     assert.equal(logout.status, 303);
-    assert.equal(logout.headers.get('clear-site-data'), '"cookies"');
+    assert.equal(logout.headers.get('clear-site-data'), null, 'Clear-Site-Data would drop the known-browser cookie too');
+    const dropped = logout.headers.getSetCookie().map((raw) => raw.split('=')[0]);
+    assert.deepEqual(dropped, [dev.app.config.session.cookieName]);
+    assert.ok(client.cookies.has(browserCookie));
   });
 
   it('HSTS in production', async () => {

@@ -10,7 +10,9 @@
 //   begin(userId)     counted before the code is checked; refused past the limit
 //   check(login, …)   the code used once (auth/second-factor.ts), the count
 //                     given back, or kept with the warning and the mail
+import type { Request } from 'express';
 import type { Logger } from '../logger.js';
+import type { SecurityEvents } from '../security-log/security-events.js';
 import type { TwoFactorNotices } from '../mail/two-factor-notices.js';
 import type { LoginThrottle } from '../security/throttle.js';
 import type { SecondFactor, SecondFactorCheck } from './second-factor.js';
@@ -23,7 +25,7 @@ export type CodeAttempt =
   | {
       blocked: false;
       /** Checks the code; the account's count follows the outcome. */
-      check(login: { userId: string; generation: number }, typed: unknown): Promise<SecondFactorCheck>;
+      check(login: { userId: string; generation: number }, typed: unknown, req: Request): Promise<SecondFactorCheck>;
       /** No code was checked after all (a wrong password came first): the attempt is given back. */
       abandoned(): Promise<void>;
     };
@@ -32,8 +34,8 @@ export interface CodeAttempts {
   begin(userId: string, ip: string, step: CodeStep): Promise<CodeAttempt>;
 }
 
-export function codeAttempts(deps: { secondFactor: SecondFactor; throttle: LoginThrottle; logger: Logger; notices: TwoFactorNotices }): CodeAttempts {
-  const { secondFactor, throttle, logger, notices } = deps;
+export function codeAttempts(deps: { secondFactor: SecondFactor; throttle: LoginThrottle; logger: Logger; notices: TwoFactorNotices; events: SecurityEvents }): CodeAttempts {
+  const { secondFactor, throttle, logger, notices, events } = deps;
   return {
     async begin(userId, ip, step) {
       const counted = await throttle.beginSecondFactorAttempt(userId);
@@ -44,7 +46,7 @@ export function codeAttempts(deps: { secondFactor: SecondFactor; throttle: Login
       return {
         blocked: false,
         abandoned: () => counted.abandoned(),
-        async check(login, typed) {
+        async check(login, typed, req) {
           let result: SecondFactorCheck;
           try {
             result = await secondFactor.check(login, typed, Date.now());
@@ -60,6 +62,7 @@ export function codeAttempts(deps: { secondFactor: SecondFactor; throttle: Login
           if (result.outcome === 'wrong') {
             const { failures, limitReached } = await counted.failed();
             logger.info({ event: 'two-factor-failed', step, userId, ip }, 'wrong or used second-factor code');
+            await events.record(req, userId, { type: limitReached ? 'locked-out' : 'sign-in-failed', method: 'code' });
             if (limitReached) {
               // the password is known to someone: the owner is told to change it
               logger.warn({ event: 'two-factor-account-locked', step, userId, ip, failures }, 'too many wrong codes for this account: its code step is closed');
@@ -70,6 +73,7 @@ export function codeAttempts(deps: { secondFactor: SecondFactor; throttle: Login
           await counted.succeeded();
           if (result.outcome === 'recovery') {
             logger.info({ event: 'recovery-code-used', step, userId, ip, recoveryCodesLeft: result.recoveryCodesLeft }, 'a recovery code was used');
+            await events.record(req, userId, { type: 'recovery-code-used', left: result.recoveryCodesLeft });
           }
           return result;
         },

@@ -104,6 +104,7 @@ export async function reauthenticate(
     const { lockedOut } = await attempt.failed();
     logger.info({ event: 'reauth-failed', userId, ip }, 'wrong current password');
     if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
+    await deps.events.record(req, userId, { type: lockedOut ? 'locked-out' : 'sign-in-failed', method: 'password' });
     await renderFailure('password');
     return undefined;
   }
@@ -111,7 +112,7 @@ export async function reauthenticate(
   let used: SecondFactorCheck | undefined;
   if (code) {
     // the generation this session carries: a session revoked meanwhile cannot confirm
-    used = await attempt.checking(() => code.check({ userId, generation: req.session.generation ?? 0 }, typed.code));
+    used = await attempt.checking(() => code.check({ userId, generation: req.session.generation ?? 0 }, typed.code, req));
     if (used.outcome === 'gone') {
       await attempt.abandoned();
       await gone('/login');

@@ -6,7 +6,7 @@ import { trusted, type Types } from 'mongoose';
 import type { PasskeyModel } from '../models/passkey.js';
 import type { UserModel } from '../models/user.js';
 
-export type RemovalResult = 'removed' | 'not-found' | 'last-method';
+export type RemovalResult = 'not-found' | 'last-method' | { removed: string };
 
 export function signInMethods(users: UserModel, passkeys: PasskeyModel) {
   async function count(userId: string): Promise<number> {
@@ -37,7 +37,8 @@ export function signInMethods(users: UserModel, passkeys: PasskeyModel) {
         await passkeys.collection.insertOne(removed);
         return 'last-method';
       }
-      return 'removed';
+      // the name, for the security log
+      return { removed: removed.name };
     },
   };
 }

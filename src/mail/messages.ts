@@ -121,3 +121,30 @@ export function twoFactorOffMail(o: { to: string; username: string; accountUrl: 
     { text: 'If this was not you, log in, change your password (which signs everyone else out) and turn two-factor login on again:', link: { href: o.accountUrl, label: 'Your two-factor settings' } },
   ]);
 }
+
+/** A security alert: what happened to the account, when and from where, and "This wasn't me". */
+export function securityAlertMail(o: {
+  to: string;
+  subject: string;
+  username: string;
+  what: string;
+  newSignIn: boolean;
+  whatNow: string | undefined;
+  when: Date;
+  browser: string;
+  address: string;
+  activityUrl: string;
+  notMeUrl: string;
+}): MailMessage {
+  return compose(o.to, o.subject, [
+    { text: `Hello ${o.username},` },
+    { text: o.newSignIn ? `Your Cloakroom account was signed in to from a browser that had not signed in to it before. ${o.what}.` : `${o.what}.` },
+    ...(o.whatNow ? [{ text: o.whatNow }] : []),
+    { text: `When: ${o.when.toUTCString()}. Browser: ${o.browser}. Address: ${o.address}.` },
+    { text: 'If this was you, there is nothing to do. Your account\'s activity:', link: { href: o.activityUrl, label: 'Your activity' } },
+    {
+      text: 'If it was not you, open this link: it signs out every session of the account, cancels an email address change, mails you a link to choose a new password, and shows your passkeys and two-factor settings. It works once, for 7 days.',
+      link: { href: o.notMeUrl, label: 'This wasn\'t me' },
+    },
+  ]);
+}

@@ -1,5 +1,6 @@
 // two-factor notices: the mail an account's confirmed address gets when its
-// second factor is being guessed at, or has been turned off. The address is
+// second factor is being guessed at (the changes are security alerts:
+// security-log/alerts.ts). The address is
 // looked up and the mail sent in the background (outbox.ts): the response
 // never waits for the mail server. An account without a confirmed address,
 // or an app without mail (EMAIL=off), sends nothing; the log has the event.
@@ -8,13 +9,11 @@ import type { UserModel } from '../models/user.js';
 import { SECOND_FACTOR_FAILURES_WINDOW_MS } from '../security/throttle.js';
 import type { AppMail } from './app-mail.js';
 import type { MailMessage } from './mailer.js';
-import { secondFactorFailuresMail, twoFactorOffMail } from './messages.js';
+import { secondFactorFailuresMail } from './messages.js';
 
 export interface TwoFactorNotices {
   /** The account's wrong codes reached the limit: its owner should change the password. */
   codeFailures(userId: string, failures: number): void;
-  /** Two-factor login was turned off. */
-  turnedOff(userId: string): void;
 }
 
 export function twoFactorNotices(deps: { users: UserModel; mail: AppMail | undefined; publicUrl: string }): TwoFactorNotices {
@@ -34,9 +33,6 @@ export function twoFactorNotices(deps: { users: UserModel; mail: AppMail | undef
       toOwner('two-factor-failures-notice', userId, (to, username) =>
         secondFactorFailuresMail({ to, username, failures, forgotUrl: `${publicUrl}/forgot-password`, lockout: describeDuration(SECOND_FACTOR_FAILURES_WINDOW_MS) }),
       );
-    },
-    turnedOff(userId) {
-      toOwner('two-factor-off-notice', userId, (to, username) => twoFactorOffMail({ to, username, accountUrl: `${publicUrl}/account/two-factor` }));
     },
   };
 }

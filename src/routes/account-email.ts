@@ -8,7 +8,7 @@ import { emailForm, emailKey } from '../auth/email-address.js';
 import { emailVerification } from '../auth/email-verification.js';
 import { fieldErrors } from '../auth/forms.js';
 import { linkTokenFrom } from '../auth/link-tokens.js';
-import { addressChangedMail, addressRemovedMail, addressReplacedMail, verificationMail } from '../mail/messages.js';
+import { verificationMail } from '../mail/messages.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { ThrottleVerdict } from '../security/throttle.js';
@@ -52,8 +52,8 @@ export function accountEmailPages(deps: MailPageDeps) {
   }
 
   /**
-   * Sends the verification link, and tells the address being replaced (both
-   * in the background). Counted first, per account and per recipient, the
+   * Sends the verification link (in the background; the address being
+   * replaced hears of it from the security alert: security-log/alerts.ts). Counted first, per account and per recipient, the
    * recipient's count kept apart for each form that asks (`source`,
    * security/verification-throttle.ts): past either limit nothing is stored
    * or sent, and the verdict says so.
@@ -63,7 +63,6 @@ export function accountEmailPages(deps: MailPageDeps) {
     username: string,
     address: string,
     source: VerificationSource,
-    replaced?: string,
     askedBy?: string,
   ): Promise<ThrottleVerdict> {
     const verdict = await mail.verificationThrottle.consumeMail(userId, emailKey(address), source);
@@ -76,9 +75,6 @@ export function accountEmailPages(deps: MailPageDeps) {
     if (!started) return verdict;
     const link = `${deps.publicUrl}/verify-email?token=${started.token}`;
     mail.outbox.send('email-verification-mail', verificationMail({ to: address, username, link, lifetime }));
-    if (replaced && emailKey(replaced) !== emailKey(address)) {
-      mail.outbox.send('email-change-notice', addressChangedMail({ to: replaced, username, accountUrl: `${deps.publicUrl}/account/email` }));
-    }
     logger.info({ event: 'email-verification-sent', userId }, 'verification link sent to a new address');
     return verdict;
   }
@@ -108,6 +104,7 @@ export function accountEmailPages(deps: MailPageDeps) {
       // link (perhaps not theirs) is cancelled
       if (await verification.cancel(userId)) {
         logger.info({ event: 'email-change-cancelled', by: 'owner', userId }, 'address change cancelled: the confirmed address was entered again');
+        await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'owner' });
         res.redirect(303, '/account/email?done=kept');
         return;
       }
@@ -116,11 +113,13 @@ export function accountEmailPages(deps: MailPageDeps) {
       return;
     }
     // the handle of this session goes with the change: ending the session cancels it (routes/sessions.ts)
-    const verdict = await startVerification(userId, user.username, form.data.email, 'account-page', user.email ?? undefined, req.session.handle);
+    const verdict = await startVerification(userId, user.username, form.data.email, 'account-page', req.session.handle);
     if (verdict.blocked) {
       renderTooManyRequests(res, verdict.retryAfterSeconds, 'verification');
       return;
     }
+    // the confirmed address (the one being replaced) is told
+    await deps.events.record(req, userId, { type: 'email-change-asked' });
     res.redirect(303, '/account/email?done=sent');
   };
 
@@ -128,10 +127,8 @@ export function accountEmailPages(deps: MailPageDeps) {
     const userId = req.session.userId ?? '';
     const user = await users.findById(userId, { username: 1, email: 1 }).lean();
     await verification.remove(userId);
-    // the confirmed address hears of it, as it would of a change
-    if (user?.email) {
-      mail.outbox.send('email-removed-notice', addressRemovedMail({ to: user.email, username: user.username, accountUrl: `${deps.publicUrl}/account/email` }));
-    }
+    // the removed address hears of it, as it would of a change
+    await deps.events.record(req, userId, { type: 'email-removed' }, { mailTo: user?.email ?? undefined });
     logger.info({ event: 'email-removed', userId }, 'email address removed');
     res.redirect(303, '/account/email?done=removed');
   };
@@ -163,11 +160,8 @@ export function accountEmailPages(deps: MailPageDeps) {
     const { outcome, userId, replaced } = token ? await verification.confirm(token) : { outcome: 'invalid' as const, userId: undefined, replaced: undefined };
     if (outcome === 'verified') {
       logger.info({ event: 'email-verified', userId, ip: req.ip }, 'email address verified');
-      // the address it replaced is told: from now on nothing more goes there
-      if (replaced && userId) {
-        const user = await users.findById(userId, { username: 1 }).lean();
-        if (user) mail.outbox.send('email-replaced-notice', addressReplacedMail({ to: replaced, username: user.username, accountUrl: `${deps.publicUrl}/account/email` }));
-      }
+      // the address it replaced is told (or the new one, if none was): from now on nothing more goes there
+      if (userId) await deps.events.record(req, userId, { type: 'email-change-confirmed' }, { mailTo: replaced });
     } else logger.info({ event: 'email-verify-failed', reason: outcome, userId, ip: req.ip }, 'email verification link refused');
     res.redirect(303, `/verify-email/done?outcome=${outcome}`);
   };

@@ -78,12 +78,15 @@ export function accountPages(deps: AccountDeps) {
     await users.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hash(data.newPassword) } });
     // every other session of the account ends, logins still running with the
     // old password included: whoever knew it, or held a cookie, is out...
-    const { ended: others, generation } = await userSessions.endOthers(userId, req.sessionID);
+    const { ended: others, generation, cancelledEmailChange } = await userSessions.endOthers(userId, req.sessionID);
     // ...and this session gets a new ID and stays logged in
     req.session.generation = generation;
     // every factor was just checked (reauthenticate): sudo mode started there
     await renewSession(req);
     logger.info({ event: 'password-changed', userId, otherSessionsEnded: others }, 'password changed');
+    await deps.events.record(req, userId, { type: 'password-changed' });
+    await deps.events.record(req, userId, { type: 'sessions-ended', by: 'password-change', count: others });
+    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'password-change' });
     res.redirect(303, `/account/password?changed=${others}`);
   };
 

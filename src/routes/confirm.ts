@@ -60,6 +60,8 @@ export function confirmPage(deps: ReauthDeps) {
     // saved before the redirect: the next page checks it
     await saveSession(req);
     logger.info({ event: 'reauthenticated', userId: String(proof.user._id), secondFactor: proof.secondFactor?.outcome }, 'password confirmed for sudo mode');
+    const method = !proof.secondFactor ? 'password' : proof.secondFactor.outcome === 'recovery' ? 'recovery-code' : 'code';
+    await deps.events.record(req, String(proof.user._id), { type: 'sudo-confirmed', method });
     res.redirect(303, next);
   };
 

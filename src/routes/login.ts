@@ -12,6 +12,7 @@ import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
 import { signIn } from '../session/lifecycle.js';
 import { beginPendingLogin, PENDING_LOGIN_MAX_AGE_MS } from '../session/pending-login.js';
+import type { SecurityEvents } from '../security-log/security-events.js';
 
 // one message for both "no such user" and "wrong password": telling them
 // apart would let anyone find out which usernames exist
@@ -24,6 +25,8 @@ export interface AuthDeps {
   throttle: LoginThrottle;
   sessionConfig: Config['session'];
   logger: Logger;
+  /** the account's security log and the owner's alerts (security-log/) */
+  events: SecurityEvents;
 }
 
 function expiryNotice(req: Request, sessionConfig: Config['session']): string | undefined {
@@ -101,6 +104,8 @@ export function loginPage(deps: AuthDeps) {
       const { lockedOut } = await attempt.failed();
       logger.info({ event: 'login-failed', reason: user ? 'bad-password' : 'unknown-user', ip }, 'login failed');
       if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
+      // in the account's own log too, where there is an account
+      if (user) await deps.events.record(req, String(user._id), { type: lockedOut ? 'locked-out' : 'sign-in-failed', method: 'password' });
       res.status(401).render('login', { ...page, errors: { form: LOGIN_FAILED } });
       return;
     }
@@ -121,6 +126,7 @@ export function loginPage(deps: AuthDeps) {
     const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
     await signIn(req, account, deps.sessionConfig, { rememberMe: form.data.rememberMe });
     logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
+    await deps.events.signedIn(req, res, account.id, 'password');
     res.redirect(303, next);
   };
 

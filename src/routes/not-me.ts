@@ -10,6 +10,7 @@ import { linkTokenFrom } from '../auth/link-tokens.js';
 import type { NotMeLinks } from '../auth/not-me-links.js';
 import { signInMethods } from '../auth/sign-in-methods.js';
 import type { Logger } from '../logger.js';
+import type { SecurityEvents } from '../security-log/security-events.js';
 import { resetLinkMailer, type ResetLinkDeps } from '../mail/reset-link.js';
 import { passkeyIdFrom, type PasskeyModel } from '../models/passkey.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
@@ -22,6 +23,7 @@ export interface NotMeDeps extends ResetLinkDeps {
   userSessions: UserSessions;
   notMeLinks: NotMeLinks;
   logger: Logger;
+  events: SecurityEvents;
 }
 
 /** How long the review page stays open to this browser after the button. */
@@ -76,10 +78,12 @@ export function notMePages(deps: NotMeDeps) {
     }
     // every session ends, logins running at this moment included (the
     // generation goes up first: session/revocation.ts)
-    const ended = await userSessions.endAll(userId);
-    // an address change waiting for its link may be the intruder's own
-    // address: once confirmed, reset links would go there
-    await users.updateOne({ _id: userId }, { $unset: { pendingEmail: 1 } });
+    // (an address change waiting for its link, perhaps to the intruder's own
+    // address, goes in the same update: session/revocation.ts)
+    const { ended, cancelledEmailChange } = await userSessions.endAll(userId);
+    await deps.events.record(req, userId, { type: 'not-me-used' });
+    await deps.events.record(req, userId, { type: 'sessions-ended', by: 'not-me', count: ended });
+    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'not-me' });
     // a new password, by the usual reset link to the confirmed address. Not
     // counted against the hourly reset limit: each alert link works once, so
     // this cannot flood the mailbox, and an intruder who used up the limit
@@ -152,7 +156,8 @@ export function notMePages(deps: NotMeDeps) {
     }
     // the passkey may have signed someone in since the button was pressed:
     // every session ends again (this browser's holds no login, only the grant)
-    const ended = await userSessions.endAll(userId);
+    const { ended } = await userSessions.endAll(userId);
+    await deps.events.record(req, userId, { type: 'passkey-removed', name: result.removed });
     logger.info({ event: 'not-me-passkey-removed', userId, passkeyId: String(id), sessionsEnded: ended, ip: req.ip }, 'passkey removed from the "This wasn\'t me" page');
     res.redirect(303, '/not-me/review?done=removed');
   };

@@ -21,6 +21,7 @@ import { describeDuration } from '../duration.js';
 import { signIn } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
 import { markAuthenticated } from '../session/recent-auth.js';
+import type { SecurityEvents } from '../security-log/security-events.js';
 
 export interface PasskeyLoginDeps {
   users: UserModel;
@@ -29,6 +30,7 @@ export interface PasskeyLoginDeps {
   throttle: LoginThrottle;
   sessionConfig: Config['session'];
   logger: Logger;
+  events: SecurityEvents;
 }
 
 export const PASSKEY_LOGIN_FAILED = 'That passkey did not sign you in. Try again, or use your password.';
@@ -118,6 +120,7 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
     const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
     await signIn(req, account, deps.sessionConfig, { rememberMe: body.rememberMe === 'on' });
     logger.info({ event: 'login', method: 'passkey', userId: String(user._id), passkeyId: String(result.passkey._id), ip }, 'logged in with a passkey');
+    await deps.events.signedIn(req, res, account.id, 'passkey');
     res.redirect(303, next);
   };
 
@@ -182,6 +185,7 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
     // saved before the redirect: the next page checks it
     await saveSession(req);
     logger.info({ event: 'reauthenticated', method: 'passkey', userId, passkeyId: String(result.passkey._id), ip }, 'confirmed with a passkey for sudo mode');
+    await deps.events.record(req, userId, { type: 'sudo-confirmed', method: 'passkey' });
     res.redirect(303, next);
   };
 

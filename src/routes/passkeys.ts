@@ -17,9 +17,11 @@ import { ensureCsrfToken } from '../security/csrf.js';
 import { describeBrowser } from '../session/describe-browser.js';
 import { renewSession } from '../session/lifecycle.js';
 import type { UserSessions } from '../session/user-sessions.js';
-import { mailPasskeyAdded, type PasskeyNoticeDeps } from '../mail/passkey-notices.js';
+import type { SecurityEvents } from '../security-log/security-events.js';
 
-export interface PasskeyPageDeps extends PasskeyNoticeDeps {
+export interface PasskeyPageDeps {
+  /** the security log, and the owner's alert mail for each change (security-log/) */
+  events: SecurityEvents;
   users: UserModel;
   passkeys: PasskeyModel;
   ceremonies: PasskeyCeremonies;
@@ -118,7 +120,10 @@ export function passkeyPages(deps: PasskeyPageDeps) {
       return;
     }
     logger.info({ event: 'passkey-added', userId, passkeyId: String(result.passkeyId), ip: req.ip }, 'passkey added');
-    await mailPasskeyAdded(deps, userId, named.name);
+    // a passkey signs in as both factors, and outlives a password change or a
+    // reset: whoever holds a session in its sudo window could add one, so the
+    // owner hears of it
+    await deps.events.record(req, userId, { type: 'passkey-added', name: named.name });
     res.redirect(303, '/account/passkeys?done=added');
   };
 
@@ -137,6 +142,7 @@ export function passkeyPages(deps: PasskeyPageDeps) {
       return;
     }
     logger.info({ event: 'passkey-renamed', userId, passkeyId: String(id) }, 'passkey renamed');
+    await deps.events.record(req, userId, { type: 'passkey-renamed', name: named.name });
     res.redirect(303, '/account/passkeys?done=renamed');
   };
 
@@ -160,6 +166,8 @@ export function passkeyPages(deps: PasskeyPageDeps) {
     req.session.generation = generation;
     await renewSession(req);
     logger.info({ event: 'passkey-removed', userId, passkeyId: String(id), otherSessionsEnded: ended, ip: req.ip }, 'passkey removed');
+    await deps.events.record(req, userId, { type: 'passkey-removed', name: result.removed });
+    await deps.events.record(req, userId, { type: 'sessions-ended', by: 'passkey-removed', count: ended });
     res.redirect(303, `/account/passkeys?done=removed&ended=${ended}`);
   };
 

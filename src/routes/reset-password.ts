@@ -10,7 +10,6 @@ import { z } from 'zod';
 import { fieldErrors, newPassword } from '../auth/forms.js';
 import { hashLinkToken, linkTokenFrom } from '../auth/link-tokens.js';
 import { passwordResets, type ResetTarget } from '../auth/password-reset.js';
-import { passwordChangedMail } from '../mail/messages.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { endSession, saveRegenerated } from '../session/lifecycle.js';
 import { regenerateSession } from '../session/promises.js';
@@ -98,22 +97,15 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     }
     // every session of the account ends, logins running at this moment
     // included (the generation is bumped before the documents go)...
-    const { ended } = await userSessions.endAll(account.userId);
+    const { ended, cancelledEmailChange } = await userSessions.endAll(account.userId);
     // ...and this browser's own session too: it held the link
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'password-reset', userId: account.userId, sessionsEnded: ended, ip: req.ip }, 'password reset with a mailed link');
-    if (account.email) {
-      // its passkeys are named: they still sign in, the new password notwithstanding
-      const passkeys = await deps.passkeys.countDocuments({ userId: account.userId });
-      mail.outbox.send('password-reset-notice', passwordChangedMail({
-        to: account.email,
-        username: account.username,
-        loginUrl: `${deps.publicUrl}/login`,
-        forgotUrl: `${deps.publicUrl}/forgot-password`,
-        passkeys,
-        passkeysUrl: `${deps.publicUrl}/account/passkeys`,
-      }));
-    }
+    // the owner's alert names the passkeys: they still sign in, the new
+    // password notwithstanding (security-log/alerts.ts)
+    await deps.events.record(req, account.userId, { type: 'password-reset' });
+    await deps.events.record(req, account.userId, { type: 'sessions-ended', by: 'password-reset', count: ended });
+    if (cancelledEmailChange) await deps.events.record(req, account.userId, { type: 'email-change-cancelled', by: 'password-reset' });
     // To the login page, not signed in: a reset link proves only that its
     // holder can read the mailbox. Logging in afterwards takes every factor
     // the account has, so an account with two-factor authentication still

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { cancelEmailChange } from '../auth/email-verification.js';
 import type { Logger } from '../logger.js';
 import type { UserModel } from '../models/user.js';
+import type { SecurityEvents } from '../security-log/security-events.js';
 import { describeBrowser } from '../session/describe-browser.js';
 import { endSession, SESSION_HANDLE_PATTERN } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
@@ -15,7 +16,7 @@ import type { UserSessions } from '../session/user-sessions.js';
 
 const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
 
-export function sessionsPage(deps: { userSessions: UserSessions; users: UserModel; sessionConfig: Config['session']; logger: Logger }) {
+export function sessionsPage(deps: { userSessions: UserSessions; users: UserModel; sessionConfig: Config['session']; logger: Logger; events: SecurityEvents }) {
   const { userSessions, logger } = deps;
 
   const list: RequestHandler = async (req, res) => {
@@ -47,6 +48,7 @@ export function sessionsPage(deps: { userSessions: UserSessions; users: UserMode
       // signing out this session is logging out
       await endSession(req, res, deps.sessionConfig);
       logger.info({ event: 'logout', userId }, 'logged out from the sessions page');
+      await deps.events.record(req, userId, { type: 'sessions-ended', by: 'this-browser', count: 1 });
       res.redirect(303, '/?notice=signed-out');
       return;
     }
@@ -54,17 +56,21 @@ export function sessionsPage(deps: { userSessions: UserSessions; users: UserMode
     // an address change that session asked for goes with it: it may have been a thief's
     const cancelledEmailChange = ended && (await cancelEmailChange(deps.users, userId, form.data.handle));
     logger.info({ event: 'session-ended', userId, ended, cancelledEmailChange }, 'a session was signed out from the sessions page');
+    if (ended) await deps.events.record(req, userId, { type: 'sessions-ended', by: 'another-browser', count: 1 });
+    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'another-browser' });
     res.redirect(303, `/sessions?notice=${ended ? 'session-ended' : 'session-gone'}`);
   };
 
   const endOthers: RequestHandler = async (req, res) => {
     const userId = req.session.userId ?? '';
-    const { ended, generation } = await userSessions.endOthers(userId, req.sessionID);
+    const { ended, generation, cancelledEmailChange } = await userSessions.endOthers(userId, req.sessionID);
     // this session carries the user's new generation; its save also finds out
     // whether it was itself ended meanwhile
     req.session.generation = generation;
     await saveSession(req);
     logger.info({ event: 'sessions-ended', userId, count: ended }, 'every other session was signed out');
+    await deps.events.record(req, userId, { type: 'sessions-ended', by: 'sign-out-everywhere', count: ended });
+    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'sign-out-everywhere' });
     res.redirect(303, '/sessions?notice=others-ended');
   };
 

@@ -25,7 +25,6 @@ import { saveSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import type { AuthDeps } from './login.js';
 import type { AppMail } from '../mail/app-mail.js';
-import { twoFactorNotices } from '../mail/two-factor-notices.js';
 
 export const TWO_FACTOR_LOGIN_PATH = '/login/two-factor';
 export const RECOVERY_CODES_PATH = '/account/recovery-codes';
@@ -99,7 +98,7 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       renderTooManyRequests(res, code.retryAfterSeconds, 'second-factor');
       return;
     }
-    const result = await attempt.checking(() => code.check(pending, typed));
+    const result = await attempt.checking(() => code.check(pending, typed, req));
     if (result.outcome === 'gone') {
       // nothing was checked: the account changed under this login
       await attempt.abandoned();
@@ -121,6 +120,7 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       rememberMe: pending.rememberMe,
     });
     logger.info({ event: 'login', userId: pending.userId, ip, secondFactor: result.outcome }, 'logged in with a second factor');
+    await deps.events.signedIn(req, res, pending.userId, result.outcome === 'recovery' ? 'recovery-code' : 'code');
     res.redirect(303, pending.next);
   };
 
@@ -135,7 +135,6 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
 
 export function twoFactorSettings(deps: TwoFactorDeps) {
   const { secondFactor, logger, userSessions } = deps;
-  const notices = twoFactorNotices(deps);
 
   /**
    * A factor of the account changed: every other session ends, logins still
@@ -144,9 +143,12 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
    * This one carries the new generation and gets a new ID.
    */
   async function endOtherSessions(req: Request): Promise<number> {
-    const { ended, generation } = await userSessions.endOthers(req.session.userId ?? '', req.sessionID);
+    const userId = req.session.userId ?? '';
+    const { ended, generation, cancelledEmailChange } = await userSessions.endOthers(userId, req.sessionID);
     req.session.generation = generation;
     await renewSession(req);
+    await deps.events.record(req, userId, { type: 'sessions-ended', by: 'two-factor-change', count: ended });
+    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'two-factor-change' });
     return ended;
   }
 
@@ -225,6 +227,7 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
     keepCodesToShow(req, userId, result.recoveryCodes, true);
     const otherSessionsEnded = await endOtherSessions(req);
     logger.info({ event: 'two-factor-enabled', userId, ip: req.ip, otherSessionsEnded }, 'two-factor login turned on');
+    await deps.events.record(req, userId, { type: 'two-factor-on' });
     res.redirect(303, RECOVERY_CODES_PATH);
   };
 
@@ -238,6 +241,7 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
     keepCodesToShow(req, userId, codes, false);
     await saveSession(req);
     logger.info({ event: 'recovery-codes-replaced', userId, ip: req.ip }, 'new recovery codes; the old ones no longer work');
+    await deps.events.record(req, userId, { type: 'recovery-codes-made' });
     res.redirect(303, RECOVERY_CODES_PATH);
   };
 
@@ -273,8 +277,8 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
     if (await secondFactor.disable(userId)) {
       const otherSessionsEnded = await endOtherSessions(req);
       logger.info({ event: 'two-factor-disabled', userId, ip: req.ip, otherSessionsEnded }, 'two-factor login turned off');
-      // the owner hears of it, as of an email change: the password alone logs in now
-      notices.turnedOff(userId);
+      // the owner hears of it (security-log/alerts.ts): the password alone logs in now
+      await deps.events.record(req, userId, { type: 'two-factor-off' });
     }
     res.redirect(303, '/account/two-factor');
   };

@@ -93,9 +93,8 @@ export async function saveRegenerated(req: Request): Promise<void> {
 export async function endSession(req: Request, res: Response, config: Config['session']): Promise<void> {
   // req.session.destroy() (mind the spelling: tutorials often have "destory")
   await destroySession(req);
+  // only the session cookie: not Clear-Site-Data: "cookies", which would
+  // also drop the known-browser cookie (security/known-browser.ts) and make
+  // every login after a logout look like a new browser to the sign-in alerts
   clearSessionCookie(res, config);
-  // Clear-Site-Data: the browser also drops any other cookie this site has
-  // set. It covers the whole registrable domain (example.com and every
-  // subdomain): on a domain shared with other apps, leave this line out.
-  res.set('Clear-Site-Data', '"cookies"');
 }

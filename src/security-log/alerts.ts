@@ -1,0 +1,124 @@
+// alerts: the owner hears of every change to how their account signs in, and
+// of a sign-in from a browser that never signed in to it before. One mail per
+// change, to the confirmed address (never a pending one: that may not be the
+// owner's), sent after the response (mail/outbox.ts). Each carries "This
+// wasn't me": a single-use link to a page that ends every session, cancels
+// a pending address change and mails a reset link (routes/not-me.ts).
+//
+// A mail never holds a secret: what happened, when, from which browser and
+// address, and the link.
+import { notMeUrl, type NotMeLinks } from '../auth/not-me-links.js';
+import type { AppMail } from '../mail/app-mail.js';
+import { securityAlertMail } from '../mail/messages.js';
+import type { PasskeyModel } from '../models/passkey.js';
+import type { UserModel } from '../models/user.js';
+import { describeEvent } from './describe.js';
+import type { EventContext, SecurityEvent } from './events.js';
+
+export interface SecurityAlerts {
+  /**
+   * Mails the owner about this event if it is one they must hear of. `to`:
+   * another address than the confirmed one (the address just replaced or
+   * removed is the one to tell).
+   */
+  send(userId: string, event: SecurityEvent, context: EventContext, at: Date, to?: string): void;
+}
+
+/** Whether the owner is mailed about this event: the changes, and a sign-in from a new browser. */
+export function alertsOwner(event: SecurityEvent): boolean {
+  switch (event.type) {
+    case 'signed-in':
+      return event.newBrowser;
+    case 'sessions-ended':
+      // ended by a change that has its own mail, or by the owner's own logout: no second mail
+      return event.by === 'another-browser' || event.by === 'sign-out-everywhere';
+    case 'sign-in-failed':
+    case 'sudo-confirmed':
+    case 'not-me-used':
+      return false;
+    default:
+      return true;
+  }
+}
+
+// the subject says what it is about, so that the owner can tell the mails apart
+const SUBJECTS: Partial<Record<SecurityEvent['type'], string>> = {
+  'signed-in': 'A new sign-in to your Cloakroom account',
+  'password-changed': 'Your Cloakroom password was changed',
+  'password-reset': 'Your Cloakroom password was changed with a reset link',
+  'two-factor-on': 'Two-factor login was turned on for your Cloakroom account',
+  'two-factor-off': 'Two-factor login was turned off for your Cloakroom account',
+  'recovery-codes-made': 'New recovery codes for your Cloakroom account',
+  'recovery-code-used': 'A recovery code of your Cloakroom account was used',
+  'passkey-added': 'A passkey was added to your Cloakroom account',
+  'passkey-renamed': 'A passkey of your Cloakroom account was renamed',
+  'passkey-removed': 'A passkey was removed from your Cloakroom account',
+  'email-change-asked': 'Your Cloakroom email address is being changed',
+  'email-change-confirmed': 'Your Cloakroom email address was changed',
+  'email-change-cancelled': 'The email address change on your Cloakroom account was cancelled',
+  'email-removed': 'Your email address was removed from Cloakroom',
+  'sessions-ended': 'Sessions of your Cloakroom account were signed out',
+  'locked-out': 'Too many failed sign-ins to your Cloakroom account',
+};
+
+const passkeyCount = (n: number) => (n === 1 ? 'one passkey' : `${n} passkeys`);
+
+/** What it means and what to do, where a sentence helps. */
+function whatNow(event: SecurityEvent, passkeys: number): string | undefined {
+  switch (event.type) {
+    case 'password-changed':
+      return 'Every other session of the account was signed out.';
+    case 'password-reset':
+      // a passkey signs in without the password: a reset does not shut out whoever added one
+      return passkeys > 0
+        ? `Every session of the account was signed out. Your account has ${passkeyCount(passkeys)}. A new password does not change them: each still signs in without a password.`
+        : 'Every session of the account was signed out.';
+    case 'two-factor-off':
+      return 'From now on the password alone signs in. Every other session was signed out.';
+    case 'recovery-codes-made':
+      return 'The earlier recovery codes no longer work.';
+    case 'passkey-added':
+      return `A passkey named "${event.name}" signs in on its own, without your password or a code.`;
+    case 'email-change-asked':
+      return 'Once the new address is confirmed, password-reset links go there instead of here, and any sent here stop working.';
+    case 'email-change-confirmed':
+    case 'email-removed':
+      return 'Password-reset links can no longer be sent to this address, any sent here stop working, and this is the last mail it gets from us.';
+    case 'locked-out':
+      return 'Someone is guessing: if it was not you, change your password.';
+    default:
+      return undefined;
+  }
+}
+
+export function securityAlerts(deps: { users: UserModel; passkeys: PasskeyModel; mail: AppMail | undefined; publicUrl: string; notMeLinks: NotMeLinks }): SecurityAlerts {
+  const { users, passkeys, mail, publicUrl, notMeLinks } = deps;
+  return {
+    send(userId, event, context, at, to) {
+      if (!mail || !alertsOwner(event)) return;
+      mail.outbox.later(`security-alert-${event.type}`, async () => {
+        const user = await users.findById(userId, { username: 1, email: 1 }).lean();
+        const recipient = to ?? user?.email;
+        if (!user || !recipient) return;
+        // a reset does not remove passkeys: the owner must know how many still sign in
+        const passkeysLeft = event.type === 'password-reset' ? await passkeys.countDocuments({ userId }) : 0;
+        const token = await notMeLinks.create(userId);
+        await mail.outbox.sendNow(
+          securityAlertMail({
+            to: recipient,
+            username: user.username,
+            subject: SUBJECTS[event.type] ?? 'A security change on your Cloakroom account',
+            what: describeEvent(event),
+            newSignIn: event.type === 'signed-in',
+            whatNow: whatNow(event, passkeysLeft),
+            when: at,
+            browser: context.browser,
+            address: context.ip,
+            activityUrl: `${publicUrl}/account/activity`,
+            notMeUrl: notMeUrl(publicUrl, token),
+          }),
+        );
+      });
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// security events: what a route calls when something happens to an account's
+// security. The event is written to the account's log before the response
+// (awaited: /account/activity shows it on the next page), and the owner is
+// mailed about it if it is a change (alerts.ts), after the response.
+import type { Request, Response } from 'express';
+import type { KnownBrowsers } from '../security/known-browser.js';
+import { describeBrowser } from '../session/describe-browser.js';
+import type { SecurityAlerts } from './alerts.js';
+import type { EventContext, SecurityEvent, SignInMethod } from './events.js';
+import type { SecurityLog } from './store.js';
+
+export interface SecurityEvents {
+  /** Logs the event for this account, from this request's browser and address, and alerts the owner if it is a change. */
+  record(req: Request, userId: string, event: SecurityEvent, options?: { mailTo?: string; browserKey?: string }): Promise<void>;
+  /**
+   * A sign-in just completed (the session is saved): the browser is marked
+   * as known to this account (its own cookie, security/known-browser.ts), and
+   * the sign-in is logged; the owner is mailed if the browser is new to it.
+   */
+  signedIn(req: Request, res: Response, userId: string, method: SignInMethod): Promise<void>;
+}
+
+export function securityEvents(deps: { log: SecurityLog; alerts: SecurityAlerts; knownBrowsers: KnownBrowsers }): SecurityEvents {
+  const record: SecurityEvents['record'] = async (req, userId, event, options = {}) => {
+    const context: EventContext = {
+      ip: req.ip ?? 'unknown',
+      browser: describeBrowser(req.get('user-agent') ?? ''),
+      browserKey: options.browserKey ?? deps.knownBrowsers.browserKeyOf(req),
+    };
+    const at = new Date();
+    await deps.log.record(userId, event, context, at);
+    deps.alerts.send(userId, event, context, at, options.mailTo);
+  };
+  return {
+    record,
+    async signedIn(req, res, userId, method) {
+      // the cookie may be new in this very response: its key comes from noteSignIn
+      const { newBrowser, browserKey } = await deps.knownBrowsers.noteSignIn(req, res, userId);
+      await record(req, userId, { type: 'signed-in', method, newBrowser }, { browserKey });
+    },
+  };
+}
