@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import { createPasskeyModel, type PasskeyModel } from './models/passkey.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
+import { createSecurityLog, ensureSecurityLogIndexes, SECURITY_EVENTS_COLLECTION, type SecurityLog } from './security-log/store.js';
 import type { RaceSafeMongoStore } from './session/race-safe-store.js';
 import { sessionRevocation, type SessionRevocation } from './session/revocation.js';
 import { createSessionStore } from './session/store.js';
@@ -23,6 +24,8 @@ export interface AppServices {
   throttle: LoginThrottle;
   userSessions: UserSessions;
   passwordHashing: BcryptPool;
+  /** what happened to each account, for its owner (/account/activity) */
+  securityLog: SecurityLog;
   /** the lab's collections, outside production only */
   lab: LabDatabase | undefined;
   /** Resolves when the database answers a ping (readiness). */
@@ -42,6 +45,9 @@ export async function openAppServices(connection: Connection, config: Config, lo
   await passkeys.createIndexes();
   // each passkey challenge used once: the records go when the challenge would have expired
   const stopChallengeSweep = await ensureUsedChallengesExpiry(client.db(connection.name).collection(USED_CHALLENGES_COLLECTION), config, logger);
+  // the security log: one account's events newest first, gone after SECURITY_LOG_RETENTION
+  const securityEvents = client.db(connection.name).collection(SECURITY_EVENTS_COLLECTION);
+  const stopSecurityLogSweep = await ensureSecurityLogIndexes(securityEvents, config, logger);
   const revocation = sessionRevocation(users);
   const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
@@ -54,6 +60,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
     throttle,
     userSessions: userSessions(client, connection.name, revocation),
     passwordHashing,
+    securityLog: createSecurityLog(securityEvents, { maxPerAccount: config.securityLog.maxPerAccount }),
     lab: config.isProduction ? undefined : labDatabase(client, connection.name),
     pingDatabase: async () => {
       await client.db(connection.name).command({ ping: 1 });
@@ -61,6 +68,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
     async stop() {
       throttle.stop();
       stopChallengeSweep();
+      stopSecurityLogSweep();
       await passwordHashing.close();
     },
   };
