@@ -1,7 +1,7 @@
 // app: builds the Express application from its dependencies. Nothing here
 // connects, listens or reads the environment, so tests can build as many apps
 // as they like, each with the store or database they need.
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
 import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Config } from './config.js';
@@ -25,6 +25,7 @@ import type { LabDatabase } from './lab/lab-database.js';
 import type { AppMail } from './mail/app-mail.js';
 import { csrfProtection } from './security/csrf.js';
 import { requireSameOrigin } from './security/same-origin.js';
+import type { SecurityLog } from './security-log/store.js';
 import type { LoginThrottle } from './security/throttle.js';
 import { createSessionMiddleware, sessionEndedHandler } from './session/middleware.js';
 import { enforceSessionTimeouts } from './session/timeouts.js';
@@ -45,7 +46,15 @@ export interface AppDeps {
   lab?: LabDatabase;
   /** mail (mail/app-mail.ts): without it, or with EMAIL=off, no page sends any */
   mail?: AppMail;
+  /** the security log (security-log/store.ts): /account/activity reads it */
+  securityLog: SecurityLog;
 }
+
+// Which known browser a request comes from, for "This browser" on
+// /account/activity: the key its events were recorded with (EventContext's
+// browserKey). No request carries one yet, so no event is marked; this is
+// the one place to read it from the request instead.
+const currentBrowserKey = (_req: Request): string | undefined => undefined;
 
 // form posts are a few hundred bytes; anything much larger is not a form of ours
 const FORM_BODY_LIMIT = '8kb';
@@ -118,6 +127,9 @@ export function createApp(deps: AppDeps): Express {
     publicUrl: config.publicUrl,
     passkeys: deps.passkeys,
     relyingParty: config.webauthn,
+    securityLog: deps.securityLog,
+    securityLogConfig: config.securityLog,
+    currentBrowserKey,
   });
   // the login page links to "forgot password", the dashboard to the email page, where there are those
   app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;

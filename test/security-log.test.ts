@@ -1,6 +1,7 @@
-// The security log: each account's events, newest first; kept within a
-// retention time and a cap per account (even when several requests write at
-// once); and never more of an event than its whitelisted fields.
+// The security log: each account's events, newest first, on /account/activity
+// for its owner only; kept within a retention time and a cap per account
+// (even when several requests write at once); and never more of an event
+// than its whitelisted fields.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -10,6 +11,7 @@ import { describeEvent } from '../src/security-log/describe.js';
 import type { EventContext, SecurityEvent } from '../src/security-log/events.js';
 import { createSecurityLog, ensureSecurityLogIndexes, SECURITY_EVENTS_COLLECTION } from '../src/security-log/store.js';
 import { useTestApp } from './helpers/app.js';
+import { Client, uniqueUsername } from './helpers/client.js';
 import { quietLogger } from './helpers/database.js';
 
 const CAP = 10;
@@ -23,6 +25,15 @@ const HERE: EventContext = { ip: '203.0.113.7', browser: 'Firefox 140 on Linux',
 // an account ID no other test uses (the store takes any string)
 const someAccount = () => `account-${randomBytes(6).toString('hex')}`;
 const minutesAgo = (n: number, from = Date.now()) => new Date(from - n * 60_000);
+
+async function registeredAccount(): Promise<{ client: Client; userId: string }> {
+  const username = uniqueUsername('activity');
+  const client = new Client(fixture.app.baseUrl);
+  assert.equal((await client.register(username)).status, 303);
+  const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+  assert.ok(user);
+  return { client, userId: String(user._id) };
+}
 
 describe('the security log', () => {
   it('lists an account\'s events newest first, with where they came from', async () => {
@@ -182,6 +193,53 @@ describe('the security log', () => {
       ['password-reset'],
       'the older one swept, the younger kept',
     );
+  });
+});
+
+describe('/account/activity', () => {
+  it('shows the signed-in owner their own events only, newest first', async () => {
+    const alice = await registeredAccount();
+    const bob = await registeredAccount();
+    await fixture.app.securityLog.record(alice.userId, { type: 'passkey-added', name: 'Alice’s laptop' }, HERE, minutesAgo(5));
+    await fixture.app.securityLog.record(alice.userId, { type: 'recovery-code-used', left: 7 }, { ...HERE, ip: '192.0.2.44' }, minutesAgo(1));
+    await fixture.app.securityLog.record(bob.userId, { type: 'passkey-added', name: 'Bob’s phone' }, HERE);
+
+    const res = await alice.client.get('/account/activity');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const html = await res.text();
+    assert.ok(html.includes('Passkey “Alice’s laptop” added'));
+    assert.ok(html.includes('Recovery code used: 7 left'));
+    assert.ok(html.indexOf('Recovery code used') < html.indexOf('Alice’s laptop'), 'newest first');
+    assert.ok(html.includes('192.0.2.44'));
+    assert.ok(html.includes('Firefox 140 on Linux'));
+    assert.match(html, /<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/time>/);
+    assert.ok(html.includes('src="/js/local-time.js"'));
+    assert.ok(!html.includes('Bob’s phone'), 'another account\'s events are never shown');
+
+    const bobs = await (await bob.client.get('/account/activity')).text();
+    assert.ok(bobs.includes('Bob’s phone'));
+    assert.ok(!bobs.includes('Alice’s laptop'));
+  });
+
+  it('escapes what an event carries, and says so when there is nothing yet', async () => {
+    const { client, userId } = await registeredAccount();
+    const empty = await (await client.get('/account/activity')).text();
+    if ((await fixture.app.securityLog.list(userId)).length === 0) assert.ok(empty.includes('data-testid="activity-empty"'));
+    await fixture.app.securityLog.record(userId, { type: 'passkey-renamed', name: '<script>alert(1)</script>' }, { ...HERE, browser: '<b>bold</b>' });
+    const html = await (await client.get('/account/activity')).text();
+    assert.ok(!html.includes('<script>alert(1)'));
+    assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(!html.includes('<b>bold</b>'));
+  });
+
+  it('is for signed-in visitors only, and linked from the header and the dashboard', async () => {
+    const anonymous = await new Client(fixture.app.baseUrl).get('/account/activity');
+    assert.equal(anonymous.status, 302);
+    assert.match(anonymous.headers.get('location') ?? '', /^\/login\?next=(\/|%2F)account(\/|%2F)activity$/);
+    const { client } = await registeredAccount();
+    const dashboard = await (await client.get('/dashboard')).text();
+    assert.equal(dashboard.match(/href="\/account\/activity"/g)?.length, 2, 'in the header and in the account links');
   });
 });
 

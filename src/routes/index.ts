@@ -29,6 +29,7 @@ import type { UserSessions } from '../session/user-sessions.js';
 import type { Config } from '../config.js';
 import type { AppMail } from '../mail/app-mail.js';
 import { accountPages } from './account.js';
+import { activityPage, type CurrentBrowserKey } from './activity.js';
 import { confirmPage } from './confirm.js';
 import { accountEmailPages } from './account-email.js';
 import { devMailPage } from './dev-mail.js';
@@ -47,6 +48,7 @@ import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
 import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
 import type { SecondFactor } from '../auth/second-factor.js';
+import type { SecurityLog } from '../security-log/store.js';
 
 export interface RouteDeps extends AuthDeps {
   userSessions: UserSessions;
@@ -64,6 +66,11 @@ export interface RouteDeps extends AuthDeps {
   passkeys: PasskeyModel;
   /** who passkeys belong to: config.webauthn, from PUBLIC_URL (never the Host header) */
   relyingParty: RelyingParty;
+  /** what happened to each account (security-log/store.ts), and how long it is kept */
+  securityLog: SecurityLog;
+  securityLogConfig: Config['securityLog'];
+  /** which known browser a request comes from: marks its events "This browser" on /account/activity */
+  currentBrowserKey: CurrentBrowserKey;
 }
 
 export function routeTable(deps: RouteDeps) {
@@ -72,7 +79,7 @@ export function routeTable(deps: RouteDeps) {
   const register = registerPage({ ...deps, addEmail: email?.startVerification });
   const [home, login, logout] = [homePage(), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
-  const confirm = confirmPage(deps);
+  const [confirm, activity] = [confirmPage(deps), activityPage(deps)];
   const [twoFactor, twoFactorAccount] = [twoFactorLogin(deps), twoFactorSettings(deps)];
   const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
   const ceremonies = passkeyCeremonies(deps.passkeys, deps.relyingParty);
@@ -107,6 +114,7 @@ export function routeTable(deps: RouteDeps) {
   pages.get( '/sessions',                noStore, requireLogin,                sessions.list); //       routes/sessions.ts
   pages.post('/sessions/end',            noStore, requireLogin,                sessions.endOne);
   pages.post('/sessions/end-others',     noStore, requireLogin,                sessions.endOthers);
+  pages.get( '/account/activity',        noStore, requireLogin,                activity.show); //       routes/activity.ts
   pages.get( '/account/password',        noStore, requireLogin,                account.passwordForm); // routes/account.ts
   pages.post('/account/password',        noStore, requireLogin,                account.changePassword);
   pages.get( '/account/confirm',         noStore, requireLogin,                confirm.form); //        routes/confirm.ts

@@ -83,6 +83,7 @@ export async function startTestApp(options: {
     logger,
     lab,
     mail: mail?.mail,
+    securityLog,
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
