@@ -233,6 +233,21 @@ describe('/account/activity', () => {
     assert.ok(!html.includes('<b>bold</b>'));
   });
 
+  it('goes with the account when the account is deleted', async () => {
+    const username = uniqueUsername('goodbye');
+    assert.equal((await new Client(fixture.app.baseUrl).register(username)).status, 303);
+    // logged in a moment ago: deleting is behind sudo mode
+    const client = new Client(fixture.app.baseUrl);
+    assert.equal((await client.login(username)).status, 303);
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.ok(user);
+    const userId = String(user._id);
+    await fixture.app.securityLog.record(userId, { type: 'password-changed' }, HERE);
+    const res = await client.post('/account/delete', { confirm: 'yes' }, { formPage: '/account/delete' });
+    assert.equal(res.headers.get('location'), '/?notice=account-deleted');
+    assert.equal(await storedEvents().countDocuments({ userId }), 0);
+  });
+
   it('is for signed-in visitors only, and linked from the header and the dashboard', async () => {
     const anonymous = await new Client(fixture.app.baseUrl).get('/account/activity');
     assert.equal(anonymous.status, 302);
