@@ -91,11 +91,14 @@ describe('the security log', () => {
     assert.ok(!/[\r\n]/.test(logged.event.name));
     assert.ok(logged.browser.length <= 120);
     assert.equal(logged.browserKey, undefined, 'a browser key that is not a hash is left out');
+    await log().record(account, { type: 'password-changed' }, { ip: undefined, browser: 42 } as never);
+    const [missing] = await log().list(account);
+    assert.deepEqual([missing?.ip, missing?.browser], ['', 'Unknown browser'], 'what is not a string is not stored');
 
     await assert.rejects(log().record(account, { type: 'password-stolen' } as never, HERE), TypeError);
     await assert.rejects(log().record(account, { type: 'recovery-code-used', left: -1 }, HERE), TypeError);
     await assert.rejects(log().record(account, { type: 'signed-in', method: 'magic', newBrowser: false } as never, HERE), TypeError);
-    assert.equal((await log().list(account)).length, 1, 'nothing more stored');
+    assert.equal((await log().list(account)).length, 2, 'nothing more stored');
   });
 
   it('keeps the newest events of an account up to the cap', async () => {

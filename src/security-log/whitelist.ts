@@ -77,8 +77,9 @@ export function cleanEvent(event: unknown): SecurityEvent | undefined {
 export function cleanContext(context: EventContext): EventContext {
   const key = typeof context.browserKey === 'string' && BROWSER_KEY.test(context.browserKey) ? context.browserKey : undefined;
   return {
-    ip: cut(String(context.ip), MAX_IP_LENGTH),
-    browser: cut(String(context.browser), MAX_BROWSER_LENGTH) || 'Unknown browser',
+    // strings only: a missing one is stored empty, never as "undefined"
+    ip: typeof context.ip === 'string' ? cut(context.ip, MAX_IP_LENGTH) : '',
+    browser: (typeof context.browser === 'string' ? cut(context.browser, MAX_BROWSER_LENGTH) : '') || 'Unknown browser',
     browserKey: key,
   };
 }
