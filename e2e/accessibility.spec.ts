@@ -2,6 +2,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, passkeyTest, test } from './fixtures.js';
+import { seedSecurityLog, varietyOfEvents } from './support/security-log.js';
 import { totpCode } from './support/two-factor.js';
 
 // an axe scan is seconds of CPU per page; several in one test need more than the default 30 s
@@ -27,9 +28,9 @@ test('home, register, login and error pages', async ({ page, registerPage }) => 
   await expectNoSeriousViolations(page, 'register with errors');
 });
 
-test('dashboard and account pages', async ({ page, dashboardPage, loggedInUser }) => {
-  // eight pages through axe, each a few seconds on a busy two-core machine
-  test.setTimeout(90_000);
+test('dashboard and account pages', async ({ page, dashboardPage, activityPage, loggedInUser }) => {
+  // nine pages through axe, each a few seconds on a busy two-core machine
+  test.setTimeout(120_000);
   await dashboardPage.goto();
   await expect(dashboardPage.heading).toHaveText(`Hello, ${loggedInUser.username}`);
   // with the session inspector's document loaded
@@ -37,6 +38,11 @@ test('dashboard and account pages', async ({ page, dashboardPage, loggedInUser }
   await expectNoSeriousViolations(page, '/dashboard');
   await page.goto('/sessions');
   await expectNoSeriousViolations(page, '/sessions');
+  // "Account activity", with events on it
+  await seedSecurityLog(loggedInUser.username, varietyOfEvents());
+  await activityPage.goto();
+  await expect(activityPage.event('Recovery code used: 7 left')).toBeVisible();
+  await expectNoSeriousViolations(page, '/account/activity');
   for (const path of ['/account/password', '/account/confirm', '/account/delete']) {
     await page.goto(path);
     await expectNoSeriousViolations(page, path);

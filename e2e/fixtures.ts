@@ -3,6 +3,7 @@
 // server-side state, and almost every journey here logs out, signs sessions out, changes the password or deletes the account.
 import { randomBytes } from 'node:crypto';
 import { expect, test as base, type BrowserContext, type Page } from '@playwright/test';
+import { ActivityPage } from './pages/activity-page.js';
 import { ChangePasswordPage, ConfirmPage, DeleteAccountPage } from './pages/account-pages.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage, TwoFactorShortcutPage } from './pages/lab-pages.js';
@@ -26,6 +27,7 @@ interface Fixtures {
   loginPage: LoginPage;
   dashboardPage: DashboardPage;
   sessionsPage: SessionsPage;
+  activityPage: ActivityPage;
   changePasswordPage: ChangePasswordPage;
   deleteAccountPage: DeleteAccountPage;
   confirmPage: ConfirmPage;
@@ -77,6 +79,9 @@ export const test = base.extend<Fixtures>({
   },
   sessionsPage: async ({ page }, use) => {
     await use(new SessionsPage(page));
+  },
+  activityPage: async ({ page }, use) => {
+    await use(new ActivityPage(page));
   },
   changePasswordPage: async ({ page }, use) => {
     await use(new ChangePasswordPage(page));

@@ -3,6 +3,7 @@
 // to the console as an error.
 import type { Page } from '@playwright/test';
 import { expect, passkeyTest, test } from './fixtures.js';
+import { seedSecurityLog, varietyOfEvents } from './support/security-log.js';
 import { totpCode } from './support/two-factor.js';
 
 const PHONE = { width: 390, height: 844 };
@@ -56,9 +57,11 @@ test('anonymous pages fit a phone and log no errors', async ({ page, registerPag
   expect(errors).toEqual([]);
 });
 
-test('logged-in pages fit a phone and log no errors', async ({ page, dashboardPage, loggedInUser, loggedInBrowsers }) => {
+test('logged-in pages fit a phone and log no errors', async ({ page, dashboardPage, activityPage, loggedInUser, loggedInBrowsers }) => {
   // a second browser, so that "Your sessions" has two rows
   await loggedInBrowsers(1);
+  // and "Account activity" events with the longest names and addresses they carry
+  await seedSecurityLog(loggedInUser.username, varietyOfEvents());
   const errors = watchConsole(page);
   await dashboardPage.goto();
   await expect(dashboardPage.heading).toHaveText(`Hello, ${loggedInUser.username}`);
@@ -66,6 +69,9 @@ test('logged-in pages fit a phone and log no errors', async ({ page, dashboardPa
   await expect(page.getByTestId('session-document')).toContainText('"dashboardVisits"');
   await expectNoHorizontalOverflow(page, '/dashboard');
   for (const path of ['/', '/sessions', '/no/such/page']) await visit(page, path);
+  await activityPage.goto();
+  await expect(activityPage.event('Recovery code used: 7 left')).toBeVisible();
+  await expectNoHorizontalOverflow(page, '/account/activity');
   for (const path of ['/account/password', '/account/confirm', '/account/delete']) {
     await visit(page, path);
     // and with its errors showing (the form's own button: the confirm page also has a passkey's)

@@ -12,6 +12,7 @@ import { openNotMeLinks, type NotMeLinks } from './auth/not-me-links.js';
 import { openKnownBrowsers, type KnownBrowsers } from './security/known-browser.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
+import { createSecurityLog, ensureSecurityLogIndexes, SECURITY_EVENTS_COLLECTION, type SecurityLog } from './security-log/store.js';
 import type { RaceSafeMongoStore } from './session/race-safe-store.js';
 import { sessionRevocation, type SessionRevocation } from './session/revocation.js';
 import { createSessionStore } from './session/store.js';
@@ -29,6 +30,8 @@ export interface AppServices {
   /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
   notMeLinks: NotMeLinks;
   passwordHashing: BcryptPool;
+  /** what happened to each account, for its owner (/account/activity) */
+  securityLog: SecurityLog;
   /** the lab's collections, outside production only */
   lab: LabDatabase | undefined;
   /** Resolves when the database answers a ping (readiness). */
@@ -51,6 +54,9 @@ export async function openAppServices(connection: Connection, config: Config, lo
   // browsers by account, one record per pair; links by their hash; both expire
   const known = await openKnownBrowsers(client.db(connection.name), config, logger);
   const notMe = await openNotMeLinks(client.db(connection.name), config, logger);
+  // the security log: one account's events newest first, gone after SECURITY_LOG_RETENTION
+  const securityEvents = client.db(connection.name).collection(SECURITY_EVENTS_COLLECTION);
+  const stopSecurityLogSweep = await ensureSecurityLogIndexes(securityEvents, config, logger);
   const revocation = sessionRevocation(users);
   const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
@@ -65,6 +71,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
     knownBrowsers: known.knownBrowsers,
     notMeLinks: notMe.notMeLinks,
     passwordHashing,
+    securityLog: createSecurityLog(securityEvents, { maxPerAccount: config.securityLog.maxPerAccount }),
     lab: config.isProduction ? undefined : labDatabase(client, connection.name),
     pingDatabase: async () => {
       await client.db(connection.name).command({ ping: 1 });
@@ -74,6 +81,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
       stopChallengeSweep();
       known.stop();
       notMe.stop();
+      stopSecurityLogSweep();
       await passwordHashing.close();
     },
   };

@@ -25,6 +25,7 @@ import type { LabDatabase } from './lab/lab-database.js';
 import type { AppMail } from './mail/app-mail.js';
 import { csrfProtection } from './security/csrf.js';
 import { requireSameOrigin } from './security/same-origin.js';
+import type { SecurityLog } from './security-log/store.js';
 import type { LoginThrottle } from './security/throttle.js';
 import { createSessionMiddleware, sessionEndedHandler } from './session/middleware.js';
 import { enforceSessionTimeouts } from './session/timeouts.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   lab?: LabDatabase;
   /** mail (mail/app-mail.ts): without it, or with EMAIL=off, no page sends any */
   mail?: AppMail;
+  /** the security log (security-log/store.ts): /account/activity reads it */
+  securityLog: SecurityLog;
 }
 
 // form posts are a few hundred bytes; anything much larger is not a form of ours
@@ -126,6 +129,8 @@ export function createApp(deps: AppDeps): Express {
     relyingParty: config.webauthn,
     knownBrowsers: deps.knownBrowsers,
     notMeLinks: deps.notMeLinks,
+    securityLog: deps.securityLog,
+    securityLogConfig: config.securityLog,
   });
   // the login page links to "forgot password", the dashboard to the email page, where there are those
   app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;

@@ -101,6 +101,13 @@ export interface Config {
     enabled: boolean;
     accountTtlMs: number;
   };
+  // the security log: what happened to each account (security-log/, /account/activity)
+  securityLog: {
+    // an event is deleted this long after it happened (a TTL index, or the sweep)
+    retentionMs: number;
+    // and an account keeps only its newest this many, however busy it is
+    maxPerAccount: number;
+  };
   // email addresses, their verification and "forgot password" (src/mail/)
   mail: {
     enabled: boolean;
@@ -233,6 +240,8 @@ const envSchema = z.object({
     .optional()
     .transform((v) => v === 'true'),
   DEMO_ACCOUNT_TTL: duration('DEMO_ACCOUNT_TTL', 1000, 365 * 86_400_000, '24h'),
+  SECURITY_LOG_RETENTION: duration('SECURITY_LOG_RETENTION', 86_400_000, 5 * 365 * 86_400_000, '90d'),
+  SECURITY_LOG_MAX_PER_ACCOUNT: intInRange('SECURITY_LOG_MAX_PER_ACCOUNT', 10, 10_000, 200),
   EMAIL: z
     .enum(['on', 'off'], { message: 'EMAIL must be on or off' })
     .optional()
@@ -482,6 +491,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     webauthn: { rpId, origin: publicUrl, rpName: 'Cloakroom' },
     demo: { enabled: e.DEMO_MODE, accountTtlMs: e.DEMO_ACCOUNT_TTL },
+    securityLog: { retentionMs: e.SECURITY_LOG_RETENTION, maxPerAccount: e.SECURITY_LOG_MAX_PER_ACCOUNT },
     mail: {
       enabled: e.EMAIL,
       smtpUrl: e.SMTP_URL,

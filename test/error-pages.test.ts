@@ -55,6 +55,7 @@ async function withApp(
     notMeLinks: {} as NotMeLinks,
     passwordHashing: bcrypt,
     logger: quietLogger,
+    securityLog: { record: () => Promise.resolve(), list: () => Promise.resolve([]), forget: () => Promise.resolve() },
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

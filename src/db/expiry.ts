@@ -40,6 +40,7 @@ export async function ensureExpiryIndex(
       await collection.createIndex({ [field]: 1 }, { expireAfterSeconds: afterSeconds, name: `${field}_ttl` });
       return 'ttl';
     } catch (err) {
+      if (INDEX_CONFLICT_CODES.has(errorCode(err)) && (await changeTtl(collection, `${field}_ttl`, afterSeconds))) return 'ttl';
       if (INDEX_CONFLICT_CODES.has(errorCode(err))) {
         throw new Error(
           `${collection.collectionName} already has a different index on "${field}" (from sweep mode?). ` +
@@ -60,10 +61,27 @@ export async function ensureExpiryIndex(
   return 'sweep';
 }
 
-/** Deletes documents whose `field` date has passed, every `intervalMs`, until stopped. */
-export function startSweep(collection: Collection, field: string, intervalMs: number, logger: Logger): () => void {
+/**
+ * A TTL index of ours that is there with another lifetime (a setting such as
+ * SECURITY_LOG_RETENTION was changed): given the new one in place with
+ * collMod, instead of dropping and rebuilding it. False when there is no such
+ * index, which leaves the conflict to the caller.
+ */
+async function changeTtl(collection: Collection, name: string, afterSeconds: number): Promise<boolean> {
+  const existing = (await collection.indexes()).find((index) => index.name === name);
+  if (existing?.expireAfterSeconds === undefined) return false;
+  await collection.db.command({ collMod: collection.collectionName, index: { name, expireAfterSeconds: afterSeconds } });
+  return true;
+}
+
+/**
+ * Deletes documents whose `field` date has passed, every `intervalMs`, until
+ * stopped; with `afterMs`, documents whose date is more than that long ago
+ * (the sweep's side of ensureExpiryIndex's `afterSeconds`).
+ */
+export function startSweep(collection: Collection, field: string, intervalMs: number, logger: Logger, afterMs = 0): () => void {
   const timer = setInterval(() => {
-    collection.deleteMany({ [field]: { $lt: new Date() } }).catch((err: unknown) => {
+    collection.deleteMany({ [field]: { $lt: new Date(Date.now() - afterMs) } }).catch((err: unknown) => {
       logger.warn({ err, collection: collection.collectionName }, 'sweeping expired documents failed; will retry');
     });
   }, intervalMs);

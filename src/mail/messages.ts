@@ -49,28 +49,6 @@ export function passwordResetMail(o: { to: string; username: string; link: strin
   ]);
 }
 
-const passkeyCount = (n: number) => (n === 1 ? 'one passkey' : `${n} passkeys`);
-
-export function passwordChangedMail(o: { to: string; username: string; loginUrl: string; forgotUrl: string; passkeys: number; passkeysUrl: string }): MailMessage {
-  return compose(o.to, 'Your Cloakroom password was changed', [
-    { text: `Hello ${o.username},` },
-    { text: 'The password of your Cloakroom account was just changed with a reset link, and every session of the account was signed out. Log in with the new password:', link: { href: o.loginUrl, label: 'Log in' } },
-    // a passkey signs in without the password (or the code), so a reset
-    // does not shut out whoever added one: the owner must know to look
-    ...(o.passkeys > 0
-      ? [{ text: `Your account has ${passkeyCount(o.passkeys)}. A new password does not change them: each still signs in without a password. If you do not recognise every one, remove it after logging in:`, link: { href: o.passkeysUrl, label: 'Your passkeys' } }]
-      : []),
-    { text: `If this was not you, someone can read your mail: secure your mailbox first, then ask for a new reset link at ${o.forgotUrl}.` },
-  ]);
-}
-
-export function passkeyAddedMail(o: { to: string; username: string; name: string; passkeysUrl: string }): MailMessage {
-  return compose(o.to, 'A passkey was added to your Cloakroom account', [
-    { text: `Hello ${o.username},` },
-    { text: `A passkey named "${o.name}" was just added to your Cloakroom account. A passkey signs in on its own, without your password or a code.` },
-    { text: 'If this was you, there is nothing to do. If it was not, someone is signed in as you: log in, remove that passkey, and change your password (which signs everyone else out):', link: { href: o.passkeysUrl, label: 'Your passkeys' } },
-  ]);
-}
 
 export function verificationMail(o: { to: string; username: string; link: string; lifetime: string }): MailMessage {
   return compose(o.to, 'Confirm your email address for Cloakroom', [
@@ -81,44 +59,12 @@ export function verificationMail(o: { to: string; username: string; link: string
   ]);
 }
 
-export function addressRemovedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
-  return compose(o.to, 'Your email address was removed from Cloakroom', [
-    { text: `Hello ${o.username},` },
-    { text: 'Someone logged in to your Cloakroom account removed this email address from it. Password-reset links can no longer be sent here, any already sent here stop working, and this is the last mail it gets from us.' },
-    { text: 'If this was not you, log in, change your password (which signs everyone else out) and add your address again:', link: { href: o.accountUrl, label: 'Your email address settings' } },
-  ]);
-}
-
-export function addressChangedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
-  return compose(o.to, 'Your Cloakroom email address is being changed', [
-    { text: `Hello ${o.username},` },
-    { text: 'Someone logged in to your Cloakroom account asked to change its email address away from this one. Once the new address is confirmed, password-reset links go there instead of here, and any sent here stop working.' },
-    { text: 'If this was not you, log in, change your password (which signs everyone else out) and put your address back:', link: { href: o.accountUrl, label: 'Your email address settings' } },
-  ]);
-}
-
-export function addressReplacedMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
-  return compose(o.to, 'Your Cloakroom email address was changed', [
-    { text: `Hello ${o.username},` },
-    { text: 'The new email address of your Cloakroom account has been confirmed, and it replaces this one: password-reset links now go there, any sent here no longer work, and this is the last mail this address gets from us.' },
-    { text: 'If this was not you, someone is signed in as you: reset your password from the new address if you can, or contact us, and check your account:', link: { href: o.accountUrl, label: 'Your email address settings' } },
-  ]);
-}
-
 export function secondFactorFailuresMail(o: { to: string; username: string; failures: number; forgotUrl: string; lockout: string }): MailMessage {
   return compose(o.to, 'Someone has your Cloakroom password', [
     { text: `Hello ${o.username},` },
     { text: `Someone typed the right password for your Cloakroom account, then a wrong two-factor code ${o.failures} times. Your second factor kept them out, but they know your password. Change it now:`, link: { href: o.forgotUrl, label: 'Choose a new password' } },
     { text: `To stop the guessing, the code step of a login to your account is closed for up to ${o.lockout}, for everyone, you included. A new password ends every login the old one started.` },
     { text: 'If it was you, mistyping, you can ignore this mail and log in again later.' },
-  ]);
-}
-
-export function twoFactorOffMail(o: { to: string; username: string; accountUrl: string }): MailMessage {
-  return compose(o.to, 'Two-factor login was turned off for your Cloakroom account', [
-    { text: `Hello ${o.username},` },
-    { text: 'Someone logged in to your Cloakroom account turned two-factor login off: from now on the password alone logs in. Every other session of the account was signed out.' },
-    { text: 'If this was not you, log in, change your password (which signs everyone else out) and turn two-factor login on again:', link: { href: o.accountUrl, label: 'Your two-factor settings' } },
   ]);
 }
 

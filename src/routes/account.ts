@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
 import { asksForCode, reauthenticate, type ReauthDeps } from '../auth/reauthenticate.js';
 import type { PasskeyModel } from '../models/passkey.js';
+import type { SecurityLog } from '../security-log/store.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
 import type { UserSessions } from '../session/user-sessions.js';
@@ -18,6 +19,7 @@ import { NO_CODE, WRONG_CODE } from './confirm.js';
 export interface AccountDeps extends ReauthDeps {
   userSessions: UserSessions;
   passkeys: PasskeyModel;
+  securityLog: SecurityLog;
 }
 
 const WRONG_PASSWORD = 'That is not your current password';
@@ -106,6 +108,8 @@ export function accountPages(deps: AccountDeps) {
     // still there to log in to and delete again, and nothing is orphaned
     await userSessions.endAll(userId);
     await deps.passkeys.deleteMany({ userId });
+    // the account's history goes with it: "nothing of it is left here"
+    await deps.securityLog.forget(userId);
     await users.deleteOne({ _id: userId });
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');

@@ -29,6 +29,9 @@ import type { UserSessions } from '../session/user-sessions.js';
 import type { Config } from '../config.js';
 import type { AppMail } from '../mail/app-mail.js';
 import { accountPages } from './account.js';
+import { activityPage } from './activity.js';
+import { securityAlerts } from '../security-log/alerts.js';
+import { securityEvents } from '../security-log/security-events.js';
 import { confirmPage } from './confirm.js';
 import { accountEmailPages } from './account-email.js';
 import { devMailPage } from './dev-mail.js';
@@ -52,8 +55,9 @@ import { codeAttempts } from '../auth/code-attempts.js';
 import { twoFactorNotices } from '../mail/two-factor-notices.js';
 import type { NotMeLinks } from '../auth/not-me-links.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
+import type { SecurityLog } from '../security-log/store.js';
 
-export interface RouteDeps extends AuthDeps {
+export interface RouteDeps extends Omit<AuthDeps, 'events'> {
   userSessions: UserSessions;
   secondFactor: SecondFactor;
   health: HealthChecks;
@@ -73,17 +77,23 @@ export interface RouteDeps extends AuthDeps {
   knownBrowsers: KnownBrowsers;
   /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
   notMeLinks: NotMeLinks;
+  /** what happened to each account (security-log/store.ts), and how long it is kept */
+  securityLog: SecurityLog;
+  securityLogConfig: Config['securityLog'];
 }
 
 export function routeTable(routeDeps: RouteDeps) {
+  // what happens to an account's security: its log, and the owner's alert mails (security-log/)
+  const events = securityEvents({ log: routeDeps.securityLog, alerts: securityAlerts(routeDeps), knownBrowsers: routeDeps.knownBrowsers });
   // every second-factor code, wherever it is typed, counts against its account (auth/code-attempts.ts)
-  const deps = { ...routeDeps, codeAttempts: codeAttempts({ ...routeDeps, notices: twoFactorNotices(routeDeps) }) };
+  const withEvents = { ...routeDeps, events };
+  const deps = { ...withEvents, codeAttempts: codeAttempts({ ...withEvents, notices: twoFactorNotices(routeDeps) }) };
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   const email = deps.mail ? accountEmailPages({ ...deps, mail: deps.mail }) : undefined;
   const register = registerPage({ ...deps, addEmail: email?.startVerificationAtRegistration });
   const [home, login, logout] = [homePage(), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
-  const confirm = confirmPage(deps);
+  const [confirm, activity] = [confirmPage(deps), activityPage(deps)];
   const [twoFactor, twoFactorAccount] = [twoFactorLogin(deps), twoFactorSettings(deps)];
   const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
   const ceremonies = passkeyCeremonies(deps.passkeys, deps.relyingParty);
@@ -118,6 +128,7 @@ export function routeTable(routeDeps: RouteDeps) {
   pages.get( '/sessions',                noStore, requireLogin,                sessions.list); //       routes/sessions.ts
   pages.post('/sessions/end',            noStore, requireLogin,                sessions.endOne);
   pages.post('/sessions/end-others',     noStore, requireLogin,                sessions.endOthers);
+  pages.get( '/account/activity',        noStore, requireLogin,                activity.show); //       routes/activity.ts
   pages.get( '/account/password',        noStore, requireLogin,                account.passwordForm); // routes/account.ts
   pages.post('/account/password',        noStore, requireLogin,                account.changePassword);
   pages.get( '/account/confirm',         noStore, requireLogin,                confirm.form); //        routes/confirm.ts

@@ -28,7 +28,7 @@ const resetForm = z
 const TITLE = 'Choose a new password';
 
 export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessions; passkeys: PasskeyModel }) {
-  const { users, passwords, logger, mail, userSessions } = deps;
+  const { users, passwords, logger, userSessions } = deps;
   const resets = passwordResets(users, deps.mailConfig.passwordResetLifetimeMs);
 
   /** The account this session's link may reset, or undefined (the page then says the link no longer works). */

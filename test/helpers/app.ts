@@ -10,6 +10,7 @@ import { connectDatabase } from '../../src/db/connect.js';
 import type { UserModel } from '../../src/models/user.js';
 import type { Logger } from '../../src/logger.js';
 import type { LoginThrottle } from '../../src/security/throttle.js';
+import type { SecurityLog } from '../../src/security-log/store.js';
 import { openAppServices } from '../../src/app-services.js';
 import { openAppMail } from '../../src/mail/app-mail.js';
 import type { MailCatcher } from '../../src/mail/catcher.js';
@@ -34,6 +35,7 @@ export interface TestApp {
   users: UserModel;
   store: MongoStore;
   throttle: LoginThrottle;
+  securityLog: SecurityLog;
   /** Makes /readyz report a shutdown in progress, or replaces its database ping. */
   health: { shuttingDown: boolean; pingDatabase: () => Promise<void> };
   /** the local mail catcher the app sends to (undefined with EMAIL=off or SMTP_URL) */
@@ -66,7 +68,7 @@ export async function startTestApp(options: {
     onCommand: options.onDatabaseCommand,
   });
   const services = await openAppServices(connection, config, logger);
-  const { users, passkeys, store, throttle, userSessions, knownBrowsers, notMeLinks, passwordHashing, lab, pingDatabase } = services;
+  const { users, passkeys, store, throttle, userSessions, knownBrowsers, notMeLinks, passwordHashing, lab, pingDatabase, securityLog } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { delayMs: options.mailDelayMs }) : undefined;
   const app = createApp({
@@ -83,6 +85,7 @@ export async function startTestApp(options: {
     logger,
     lab,
     mail: mail?.mail,
+    securityLog,
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -94,6 +97,7 @@ export async function startTestApp(options: {
     users,
     store,
     throttle,
+    securityLog,
     health,
     mail: mail?.catcher,
     mailSettled: async () => mail?.mail.outbox.drained(),
