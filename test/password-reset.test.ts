@@ -37,6 +37,8 @@ async function askForLink(app: TestApp, identifier: string): Promise<Response> {
 
 /** Asks for a link to this address and returns the mail that brings it. */
 async function mailedLink(app: TestApp, identifier: string, email: string) {
+  // mail already on its way (a sign-in alert) is out first
+  await app.mailSettled();
   const after = mailbox(app).lastId();
   await askForLink(app, identifier);
   const mail = await mailbox(app).waitFor(email, { after });

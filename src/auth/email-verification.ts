@@ -21,8 +21,8 @@ export interface EmailVerification {
   confirm(token: string): Promise<{ outcome: VerifyOutcome; userId?: string; replaced?: string }>;
   /** Cancels the waiting address, if any (only the one `askedBy` this session, when given); says whether there was one. */
   cancel(userId: string, askedBy?: string): Promise<boolean>;
-  /** Removes the address, verified or waiting. */
-  remove(userId: string): Promise<void>;
+  /** Removes the address, verified or waiting; false if there was none (removed meanwhile, in another tab). */
+  remove(userId: string): Promise<boolean>;
 }
 
 /** Cancels the address waiting for its link, if any (only the one `askedBy` that session, when given); says whether there was one. */
@@ -71,7 +71,11 @@ export function emailVerification(users: UserModel, lifetimeMs: number): EmailVe
     cancel: (userId, askedBy) => cancelEmailChange(users, userId, askedBy),
 
     async remove(userId) {
-      await users.updateOne({ _id: userId }, { $unset: { email: 1, emailKey: 1, pendingEmail: 1, passwordReset: 1 } });
+      const result = await users.updateOne(
+        { _id: userId, $or: [{ email: trusted({ $exists: true }) }, { pendingEmail: trusted({ $exists: true }) }] },
+        { $unset: { email: 1, emailKey: 1, pendingEmail: 1, passwordReset: 1 } },
+      );
+      return result.modifiedCount === 1;
     },
   };
 }

@@ -83,7 +83,7 @@ export async function reauthenticate(
   }
 
   // if this throws, nothing was checked: both attempts are given back
-  let checked: { user: { _id: unknown; username: string } | null; valid: boolean };
+  let checked: { user: { _id: unknown; username: string; passwordHash: string } | null; valid: boolean };
   try {
     checked = await attempt.checking(async () => {
       const found = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();

@@ -79,7 +79,7 @@ export function securityAlertMail(o: {
   when: Date;
   browser: string;
   address: string;
-  activityUrl: string;
+  settingsUrl: string;
   notMeUrl: string;
 }): MailMessage {
   return compose(o.to, o.subject, [
@@ -87,7 +87,7 @@ export function securityAlertMail(o: {
     { text: o.newSignIn ? `Your Cloakroom account was signed in to from a browser that had not signed in to it before. ${o.what}.` : `${o.what}.` },
     ...(o.whatNow ? [{ text: o.whatNow }] : []),
     { text: `When: ${o.when.toUTCString()}. Browser: ${o.browser}. Address: ${o.address}.` },
-    { text: 'If this was you, there is nothing to do. Your account\'s activity:', link: { href: o.activityUrl, label: 'Your activity' } },
+    { text: 'If this was you, there is nothing to do. To see it in your account (log in first):', link: { href: o.settingsUrl, label: 'Your account' } },
     {
       text: 'If it was not you, open this link: it signs out every session of the account, cancels an email address change, mails you a link to choose a new password, and shows your passkeys and two-factor settings. It works once, for 7 days.',
       link: { href: o.notMeUrl, label: 'This wasn\'t me' },

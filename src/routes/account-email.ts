@@ -126,9 +126,8 @@ export function accountEmailPages(deps: MailPageDeps) {
   const remove: RequestHandler = async (req, res) => {
     const userId = req.session.userId ?? '';
     const user = await users.findById(userId, { username: 1, email: 1 }).lean();
-    await verification.remove(userId);
-    // the removed address hears of it, as it would of a change
-    await deps.events.record(req, userId, { type: 'email-removed' }, { mailTo: user?.email ?? undefined });
+    // the removed address hears of it, as it would of a change: once, by the tab that removed it
+    if (await verification.remove(userId)) await deps.events.record(req, userId, { type: 'email-removed' }, { mailTo: user?.email ?? undefined });
     logger.info({ event: 'email-removed', userId }, 'email address removed');
     res.redirect(303, '/account/email?done=removed');
   };
@@ -160,8 +159,9 @@ export function accountEmailPages(deps: MailPageDeps) {
     const { outcome, userId, replaced } = token ? await verification.confirm(token) : { outcome: 'invalid' as const, userId: undefined, replaced: undefined };
     if (outcome === 'verified') {
       logger.info({ event: 'email-verified', userId, ip: req.ip }, 'email address verified');
-      // the address it replaced is told (or the new one, if none was): from now on nothing more goes there
-      if (userId) await deps.events.record(req, userId, { type: 'email-change-confirmed' }, { mailTo: replaced });
+      // the address it replaced is told: from now on nothing more goes there
+      // (a first address, just confirmed by its own link, needs no mail)
+      if (userId) await deps.events.record(req, userId, { type: 'email-change-confirmed' }, { mailTo: replaced, alert: replaced !== undefined });
     } else logger.info({ event: 'email-verify-failed', reason: outcome, userId, ip: req.ip }, 'email verification link refused');
     res.redirect(303, `/verify-email/done?outcome=${outcome}`);
   };

@@ -77,7 +77,14 @@ export function accountPages(deps: AccountDeps) {
     const { user, data } = checked;
 
     const userId = String(user._id);
-    await users.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hash(data.newPassword) } });
+    // only over the password just checked: of several tabs changing it at
+    // once, one does; the others find it changed and say their current
+    // password is wrong, as it now is
+    const { modifiedCount } = await users.updateOne({ _id: user._id, passwordHash: user.passwordHash }, { $set: { passwordHash: await passwords.hash(data.newPassword) } });
+    if (modifiedCount !== 1) {
+      res.status(409).render('account-password', { title: page.title, csrfToken: ensureCsrfToken(req), twoFactor: await asksForCode(deps, req), errors: { currentPassword: WRONG_PASSWORD } });
+      return;
+    }
     // every other session of the account ends, logins still running with the
     // old password included: whoever knew it, or held a cookie, is out...
     const { ended: others, generation, cancelledEmailChange } = await userSessions.endOthers(userId, req.sessionID);

@@ -91,8 +91,9 @@ export function registerPage(deps: RegisterDeps) {
     if (email?.success) await deps.addEmail?.(user.id, user.username, email.data.email);
 
     await signIn(req, { id: user.id, username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
-    // the account's first sign-in: in its log, and this browser known to it from now on
-    await deps.events.signedIn(req, res, user.id, 'password');
+    // the account's first sign-in: in its log, and this browser known to it
+    // from now on (no alert: every browser is new to a new account)
+    await deps.events.signedIn(req, res, user.id, 'password', { alert: false });
     // 303: the browser follows with a GET, and Refresh will not re-post the form
     res.redirect(303, '/dashboard');
   };

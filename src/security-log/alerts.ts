@@ -29,9 +29,16 @@ export function alertsOwner(event: SecurityEvent): boolean {
   switch (event.type) {
     case 'signed-in':
       return event.newBrowser;
+    case 'email-change-cancelled':
+      // cancelled along with a change that has its own mail: no second one
+      return event.by === 'owner';
     case 'sessions-ended':
       // ended by a change that has its own mail, or by the owner's own logout: no second mail
       return event.by === 'another-browser' || event.by === 'sign-out-everywhere';
+    // lockouts come from whoever guesses, as often as they like: mailing each
+    // would let anyone flood the owner's mailbox (the code step's limit has
+    // one mail of its own: mail/two-factor-notices.ts)
+    case 'locked-out':
     case 'sign-in-failed':
     case 'sudo-confirmed':
     case 'not-me-used':
@@ -58,8 +65,32 @@ const SUBJECTS: Partial<Record<SecurityEvent['type'], string>> = {
   'email-change-cancelled': 'The email address change on your Cloakroom account was cancelled',
   'email-removed': 'Your email address was removed from Cloakroom',
   'sessions-ended': 'Sessions of your Cloakroom account were signed out',
-  'locked-out': 'Too many failed sign-ins to your Cloakroom account',
 };
+
+/** The settings page the change is seen (and undone) on; the activity page otherwise. */
+function settingsPath(event: SecurityEvent, passkeys: number): string {
+  switch (event.type) {
+    case 'password-reset':
+      return passkeys > 0 ? '/account/passkeys' : '/account/activity';
+    case 'passkey-added':
+    case 'passkey-renamed':
+    case 'passkey-removed':
+      return '/account/passkeys';
+    case 'two-factor-on':
+    case 'two-factor-off':
+    case 'recovery-codes-made':
+    case 'recovery-code-used':
+      return '/account/two-factor';
+    case 'email-change-asked':
+    case 'email-change-cancelled':
+      return '/account/email';
+    case 'sessions-ended':
+    case 'signed-in':
+      return '/sessions';
+    default:
+      return '/account/activity';
+  }
+}
 
 const passkeyCount = (n: number) => (n === 1 ? 'one passkey' : `${n} passkeys`);
 
@@ -84,8 +115,6 @@ function whatNow(event: SecurityEvent, passkeys: number): string | undefined {
     case 'email-change-confirmed':
     case 'email-removed':
       return 'Password-reset links can no longer be sent to this address, any sent here stop working, and this is the last mail it gets from us.';
-    case 'locked-out':
-      return 'Someone is guessing: if it was not you, change your password.';
     default:
       return undefined;
   }
@@ -114,7 +143,7 @@ export function securityAlerts(deps: { users: UserModel; passkeys: PasskeyModel;
             when: at,
             browser: context.browser,
             address: context.ip,
-            activityUrl: `${publicUrl}/account/activity`,
+            settingsUrl: `${publicUrl}${settingsPath(event, passkeysLeft)}`,
             notMeUrl: notMeUrl(publicUrl, token),
           }),
         );

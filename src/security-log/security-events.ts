@@ -11,13 +11,13 @@ import type { SecurityLog } from './store.js';
 
 export interface SecurityEvents {
   /** Logs the event for this account, from this request's browser and address, and alerts the owner if it is a change. */
-  record(req: Request, userId: string, event: SecurityEvent, options?: { mailTo?: string; browserKey?: string }): Promise<void>;
+  record(req: Request, userId: string, event: SecurityEvent, options?: { mailTo?: string; browserKey?: string; alert?: boolean }): Promise<void>;
   /**
    * A sign-in just completed (the session is saved): the browser is marked
    * as known to this account (its own cookie, security/known-browser.ts), and
    * the sign-in is logged; the owner is mailed if the browser is new to it.
    */
-  signedIn(req: Request, res: Response, userId: string, method: SignInMethod): Promise<void>;
+  signedIn(req: Request, res: Response, userId: string, method: SignInMethod, options?: { alert?: boolean }): Promise<void>;
 }
 
 export function securityEvents(deps: { log: SecurityLog; alerts: SecurityAlerts; knownBrowsers: KnownBrowsers }): SecurityEvents {
@@ -29,14 +29,14 @@ export function securityEvents(deps: { log: SecurityLog; alerts: SecurityAlerts;
     };
     const at = new Date();
     await deps.log.record(userId, event, context, at);
-    deps.alerts.send(userId, event, context, at, options.mailTo);
+    if (options.alert !== false) deps.alerts.send(userId, event, context, at, options.mailTo);
   };
   return {
     record,
-    async signedIn(req, res, userId, method) {
+    async signedIn(req, res, userId, method, options = {}) {
       // the cookie may be new in this very response: its key comes from noteSignIn
       const { newBrowser, browserKey } = await deps.knownBrowsers.noteSignIn(req, res, userId);
-      await record(req, userId, { type: 'signed-in', method, newBrowser }, { browserKey });
+      await record(req, userId, { type: 'signed-in', method, newBrowser }, { browserKey, alert: options.alert });
     },
   };
 }
