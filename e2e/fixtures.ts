@@ -184,26 +184,65 @@ export interface VirtualAuthenticator {
 }
 
 /**
+ * Gives a page Chromium's virtual authenticator (over CDP): a platform
+ * authenticator that keeps discoverable passkeys and verifies its user (as a
+ * fingerprint would) without asking anyone. `remove` takes it away again.
+ */
+async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthenticator & { remove(): Promise<void> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  });
+  return {
+    credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    remove: async () => {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+      await cdp.detach();
+    },
+  };
+}
+
+/** Another browser of a passkey journey: its page, and the virtual authenticator in it. */
+export interface PasskeyBrowser {
+  page: Page;
+  virtualAuthenticator: VirtualAuthenticator;
+}
+
+interface PasskeyFixtures {
+  virtualAuthenticator: VirtualAuthenticator;
+  /**
+   * Opens another browser (a context of its own: it never signed in to
+   * anything) at the test's localhost address, with a virtual authenticator
+   * of its own; closed after the test.
+   */
+  newPasskeyBrowser: () => Promise<PasskeyBrowser>;
+}
+
+/**
  * For passkey journeys: the whole test at http://localhost:<port> (WebAuthn
  * needs a domain name, see localhostURL), and a virtual authenticator in the
- * test's browser: a platform authenticator that keeps discoverable passkeys
- * and verifies its user (as a fingerprint would) without asking anyone.
+ * test's browser (addVirtualAuthenticator).
  */
-export const passkeyTest = test.extend<{ virtualAuthenticator: VirtualAuthenticator }>({
+export const passkeyTest = test.extend<PasskeyFixtures>({
   baseURL: async ({ baseURL }, use) => {
     await use(localhostURL(baseURL ?? ''));
   },
   virtualAuthenticator: async ({ page }, use) => {
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    const authenticator = await addVirtualAuthenticator(page);
+    await use(authenticator);
+    await authenticator.remove();
+  },
+  newPasskeyBrowser: async ({ browser, baseURL }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async () => {
+      const context = await browser.newContext({ baseURL });
+      contexts.push(context);
+      const page = await context.newPage();
+      return { page, virtualAuthenticator: await addVirtualAuthenticator(page) };
     });
-    await use({
-      credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
-    });
-    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
-    await cdp.detach();
+    // closing the context takes its authenticator with it
+    await Promise.all(contexts.map((context) => context.close()));
   },
 });
 
