@@ -9,6 +9,7 @@ import { DashboardPage } from './pages/dashboard-page.js';
 import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage, TwoFactorShortcutPage } from './pages/lab-pages.js';
 import { LoginPage } from './pages/login-page.js';
 import { AccountEmailPage, ForgotPasswordPage, MailCatcherPage, ResetPasswordPage } from './pages/mail-pages.js';
+import { NotMePage, NotMeReviewPage } from './pages/not-me-pages.js';
 import { AddPasskeyPage, PasskeysPage } from './pages/passkey-pages.js';
 import { RegisterPage } from './pages/register-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
@@ -45,6 +46,8 @@ interface Fixtures {
   resetPasswordPage: ResetPasswordPage;
   accountEmailPage: AccountEmailPage;
   mailCatcherPage: MailCatcherPage;
+  notMePage: NotMePage;
+  notMeReviewPage: NotMeReviewPage;
   /** Credentials for an account that does not exist yet. */
   newUser: Credentials;
   /** An account that exists (created over HTTP), not logged in anywhere. */
@@ -133,6 +136,12 @@ export const test = base.extend<Fixtures>({
   },
   mailCatcherPage: async ({ page }, use) => {
     await use(new MailCatcherPage(page));
+  },
+  notMePage: async ({ page }, use) => {
+    await use(new NotMePage(page));
+  },
+  notMeReviewPage: async ({ page }, use) => {
+    await use(new NotMeReviewPage(page));
   },
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the object pattern
   newUser: async ({}, use) => {
