@@ -2,6 +2,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, passkeyTest, test } from './fixtures.js';
+import { notMeLinkFor } from './support/not-me.js';
 import { seedSecurityLog, varietyOfEvents } from './support/security-log.js';
 import { totpCode } from './support/two-factor.js';
 
@@ -104,6 +105,34 @@ passkeyTest('the passkey pages, and the login page with its passkey button', asy
   await expect(login.getByRole('button', { name: 'Sign in with a passkey' })).toBeEnabled();
   await expectNoSeriousViolations(login, '/login with passkeys');
   await stranger.close();
+});
+
+// "This wasn't me": the link's page, the review page with a passkey listed
+// and after its removal, and the pages of a spent link and a closed review
+passkeyTest('the "This wasn\'t me" pages', async ({ page, loggedInUser, addPasskeyPage, passkeysPage, notMePage, notMeReviewPage, virtualAuthenticator }) => {
+  passkeyTest.setTimeout(120_000);
+  await addPasskeyPage.goto();
+  await addPasskeyPage.addPasskey('Laptop');
+  await expect(passkeysPage.rows).toHaveCount(1);
+  expect(await virtualAuthenticator.credentials()).toHaveLength(1);
+  // a link as an alert mail carries (the mails themselves: e2e/alerts.spec.ts)
+  const link = await notMeLinkFor(loggedInUser.username);
+  await notMePage.open(link);
+  await expect(notMePage.heading).toBeVisible();
+  await expectNoSeriousViolations(page, '/not-me');
+  await notMePage.secure.click();
+  await expect(notMeReviewPage.passkey('Laptop')).toBeVisible();
+  await expectNoSeriousViolations(page, '/not-me/review with a passkey');
+  await notMeReviewPage.remove('Laptop');
+  await expect(notMeReviewPage.done).toBeVisible();
+  await expectNoSeriousViolations(page, '/not-me/review after a removal');
+  await notMePage.open(link);
+  await expect(notMePage.linkGone).toBeVisible();
+  await expectNoSeriousViolations(page, 'a "This wasn\'t me" link that no longer works');
+  await page.context().clearCookies();
+  await notMeReviewPage.goto();
+  await expect(notMeReviewPage.closed).toBeVisible();
+  await expectNoSeriousViolations(page, 'a review page that has closed');
 });
 
 test('the 429 page', async ({ page, loginPage, registeredUser }) => {

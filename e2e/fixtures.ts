@@ -9,6 +9,7 @@ import { DashboardPage } from './pages/dashboard-page.js';
 import { LostUpdatesPage, RedirectRacePage, ResurrectionPage, SaveUninitializedPage, TwoFactorShortcutPage } from './pages/lab-pages.js';
 import { LoginPage } from './pages/login-page.js';
 import { AccountEmailPage, ForgotPasswordPage, MailCatcherPage, ResetPasswordPage } from './pages/mail-pages.js';
+import { NotMePage, NotMeReviewPage } from './pages/not-me-pages.js';
 import { AddPasskeyPage, PasskeysPage } from './pages/passkey-pages.js';
 import { RegisterPage } from './pages/register-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
@@ -45,6 +46,8 @@ interface Fixtures {
   resetPasswordPage: ResetPasswordPage;
   accountEmailPage: AccountEmailPage;
   mailCatcherPage: MailCatcherPage;
+  notMePage: NotMePage;
+  notMeReviewPage: NotMeReviewPage;
   /** Credentials for an account that does not exist yet. */
   newUser: Credentials;
   /** An account that exists (created over HTTP), not logged in anywhere. */
@@ -134,6 +137,12 @@ export const test = base.extend<Fixtures>({
   mailCatcherPage: async ({ page }, use) => {
     await use(new MailCatcherPage(page));
   },
+  notMePage: async ({ page }, use) => {
+    await use(new NotMePage(page));
+  },
+  notMeReviewPage: async ({ page }, use) => {
+    await use(new NotMeReviewPage(page));
+  },
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the object pattern
   newUser: async ({}, use) => {
     await use({
@@ -184,26 +193,65 @@ export interface VirtualAuthenticator {
 }
 
 /**
+ * Gives a page Chromium's virtual authenticator (over CDP): a platform
+ * authenticator that keeps discoverable passkeys and verifies its user (as a
+ * fingerprint would) without asking anyone. `remove` takes it away again.
+ */
+async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthenticator & { remove(): Promise<void> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  });
+  return {
+    credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    remove: async () => {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+      await cdp.detach();
+    },
+  };
+}
+
+/** Another browser of a passkey journey: its page, and the virtual authenticator in it. */
+export interface PasskeyBrowser {
+  page: Page;
+  virtualAuthenticator: VirtualAuthenticator;
+}
+
+interface PasskeyFixtures {
+  virtualAuthenticator: VirtualAuthenticator;
+  /**
+   * Opens another browser (a context of its own: it never signed in to
+   * anything) at the test's localhost address, with a virtual authenticator
+   * of its own; closed after the test.
+   */
+  newPasskeyBrowser: () => Promise<PasskeyBrowser>;
+}
+
+/**
  * For passkey journeys: the whole test at http://localhost:<port> (WebAuthn
  * needs a domain name, see localhostURL), and a virtual authenticator in the
- * test's browser: a platform authenticator that keeps discoverable passkeys
- * and verifies its user (as a fingerprint would) without asking anyone.
+ * test's browser (addVirtualAuthenticator).
  */
-export const passkeyTest = test.extend<{ virtualAuthenticator: VirtualAuthenticator }>({
+export const passkeyTest = test.extend<PasskeyFixtures>({
   baseURL: async ({ baseURL }, use) => {
     await use(localhostURL(baseURL ?? ''));
   },
   virtualAuthenticator: async ({ page }, use) => {
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    const authenticator = await addVirtualAuthenticator(page);
+    await use(authenticator);
+    await authenticator.remove();
+  },
+  newPasskeyBrowser: async ({ browser, baseURL }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async () => {
+      const context = await browser.newContext({ baseURL });
+      contexts.push(context);
+      const page = await context.newPage();
+      return { page, virtualAuthenticator: await addVirtualAuthenticator(page) };
     });
-    await use({
-      credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
-    });
-    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
-    await cdp.detach();
+    // closing the context takes its authenticator with it
+    await Promise.all(contexts.map((context) => context.close()));
   },
 });
 

@@ -3,6 +3,7 @@
 // to the console as an error.
 import type { Page } from '@playwright/test';
 import { expect, passkeyTest, test } from './fixtures.js';
+import { notMeLinkFor } from './support/not-me.js';
 import { seedSecurityLog, varietyOfEvents } from './support/security-log.js';
 import { totpCode } from './support/two-factor.js';
 
@@ -94,6 +95,43 @@ passkeyTest('the passkey pages fit a phone and log no errors, a passkey listed',
   await visit(page, `/account/confirm?next=/account/passkeys`);
   await expect(page.getByRole('button', { name: 'Use a passkey instead' })).toBeVisible();
   expect(loggedInUser.username).not.toBe('');
+  expect(errors).toEqual([]);
+});
+
+// "This wasn't me": the link's page, the review page with a passkey of the
+// longest name there is and no space to break it, after a removal, and the
+// pages of a spent link and of a review page that has closed
+passkeyTest('the "This wasn\'t me" pages fit a phone and log no errors, a passkey listed', async ({
+  page,
+  loggedInUser,
+  addPasskeyPage,
+  passkeysPage,
+  notMePage,
+  notMeReviewPage,
+  virtualAuthenticator,
+}) => {
+  const errors = watchConsole(page);
+  const longName = 'The-laptop-on-the-kitchen-table-by-the-window-with-a-long-name-x';
+  await addPasskeyPage.goto();
+  await addPasskeyPage.addPasskey(longName);
+  await expect(passkeysPage.rows).toHaveCount(1);
+  expect(await virtualAuthenticator.credentials()).toHaveLength(1);
+  // a link as an alert mail carries (the mails themselves: e2e/alerts.spec.ts)
+  const link = await notMeLinkFor(loggedInUser.username);
+  await visit(page, link);
+  await expect(notMePage.heading).toBeVisible();
+  await notMePage.secure.click();
+  await expect(notMeReviewPage.passkey(longName)).toBeVisible();
+  await expectNoHorizontalOverflow(page, '/not-me/review with a passkey');
+  await notMeReviewPage.remove(longName);
+  await expect(notMeReviewPage.done).toBeVisible();
+  await expectNoHorizontalOverflow(page, '/not-me/review after a removal');
+  await visit(page, link);
+  await expect(notMePage.linkGone).toBeVisible();
+  // another browser (no cookies): the review page is closed to it
+  await page.context().clearCookies();
+  await visit(page, '/not-me/review');
+  await expect(notMeReviewPage.closed).toBeVisible();
   expect(errors).toEqual([]);
 });
 
