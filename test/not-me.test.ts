@@ -20,6 +20,11 @@ const t = useTestApp();
 
 const db = (app: TestApp) => app.connection.getClient().db(app.connection.name);
 const links = (app: TestApp) => notMeLinks(db(app).collection(NOT_ME_LINKS_COLLECTION));
+/** A link as an alert mails it: to the account's confirmed address. */
+async function linkFor(userId: string): Promise<string> {
+  const user = await t.app.users.findById(userId, { emailKey: 1 }).lean();
+  return links(t.app).create({ userId, mailedTo: user?.emailKey ?? '' });
+}
 
 /** A passkey record on an account, as a registration ceremony would leave it. */
 async function addPasskey(app: TestApp, userId: string, name: string): Promise<string> {
@@ -77,7 +82,7 @@ describe('"This wasn\'t me" links', () => {
   it('open a page with one button, and opening it changes nothing', async () => {
     const { client, userId } = await accountWithAddress(t.app, 'notme_get');
     await t.app.users.updateOne({ _id: userId }, { $set: { pendingEmail: { address: 'x@example.test', key: 'x@example.test', tokenHash: 'h', expiresAt: new Date(Date.now() + 60_000) } } });
-    const token = await links(t.app).create(userId);
+    const token = await linkFor(userId);
     // a mail scanner, and the owner's own browser, both open the link
     for (const browser of [new Client(t.app.baseUrl), client]) {
       const page = await openLink(browser, token);
@@ -101,7 +106,7 @@ describe('"This wasn\'t me" links', () => {
     assert.equal((await victim.post('/account/email', { email: theirs }, { formPage: '/account/email' })).status, 303);
     assert.equal((await t.app.users.findById(userId, { pendingEmail: 1 }).lean())?.pendingEmail?.address, theirs);
 
-    const token = await links(t.app).create(userId);
+    const token = await linkFor(userId);
     const owner = new Client(t.app.baseUrl);
     const page = await openLink(owner, token);
     const before = owner.cookies.get('cloakroom.sid');
@@ -143,7 +148,7 @@ describe('"This wasn\'t me" links', () => {
   it('work once: of three browsers pressing the button at once, exactly one gets through', async () => {
     for (let round = 0; round < 3; round += 1) {
       const { userId } = await accountWithAddress(t.app, `notme_race${round}`);
-      const token = await links(t.app).create(userId);
+      const token = await linkFor(userId);
       const browsers = [new Client(t.app.baseUrl), new Client(t.app.baseUrl), new Client(t.app.baseUrl)];
       const pages = await Promise.all(browsers.map((b) => openLink(b, token)));
       const results = await Promise.all(browsers.map((b, i) => b.post('/not-me', { token, _csrf: pages[i]?.csrf ?? '' })));
@@ -159,9 +164,9 @@ describe('"This wasn\'t me" links', () => {
 
   it('answer a used, expired, unknown or mangled link with a page that says so, never an error', async () => {
     const { userId } = await accountWithAddress(t.app, 'notme_bad');
-    const used = await links(t.app).create(userId);
+    const used = await linkFor(userId);
     assert.equal((await pressButton(new Client(t.app.baseUrl), used)).status, 303);
-    const expired = await links(t.app).create(userId);
+    const expired = await linkFor(userId);
     await db(t.app).collection(NOT_ME_LINKS_COLLECTION).updateOne({ tokenHash: hashLinkToken(expired) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     const unknown = 'A'.repeat(43);
     const browser = new Client(t.app.baseUrl);
@@ -181,7 +186,7 @@ describe('"This wasn\'t me" links', () => {
 
   it('never store the token as it is: only its SHA-256, and nowhere else', async () => {
     const { userId } = await accountWithAddress(t.app, 'notme_hash');
-    const token = await links(t.app).create(userId);
+    const token = await linkFor(userId);
     const stored = await db(t.app).collection(NOT_ME_LINKS_COLLECTION).find({ userId }).toArray();
     assert.equal(stored.length, 1);
     assert.equal(stored[0]?.tokenHash, hashLinkToken(token));
@@ -209,7 +214,7 @@ describe('"This wasn\'t me" links', () => {
       await addPasskey(t.app, userId, 'Laptop');
       await addPasskey(t.app, userId, 'Phone');
       const owner = new Client(t.app.baseUrl);
-      await pressButton(owner, await links(t.app).create(userId));
+      await pressButton(owner, await linkFor(userId));
       const html = await (await owner.get('/not-me/review')).text();
       assert.equal(html.match(/data-testid="passkey-row"/g)?.length, 2);
       assert.match(html, /Laptop/);
@@ -232,7 +237,7 @@ describe('"This wasn\'t me" links', () => {
       const laptop = await addPasskey(t.app, userId, 'Laptop');
       const phone = await addPasskey(t.app, userId, 'Phone');
       const owner = new Client(t.app.baseUrl);
-      await pressButton(owner, await links(t.app).create(userId));
+      await pressButton(owner, await linkFor(userId));
       // someone signs in meanwhile (with the passkey, say)
       const intruder = new Client(t.app.baseUrl);
       assert.equal((await intruder.login(username, PASSWORD)).status, 303);
@@ -255,7 +260,7 @@ describe('"This wasn\'t me" links', () => {
       const other = await accountWithAddress(t.app, 'notme_theirs');
       const theirs = await addPasskey(t.app, other.userId, 'Their key');
       const owner = new Client(t.app.baseUrl);
-      await pressButton(owner, await links(t.app).create(userId));
+      await pressButton(owner, await linkFor(userId));
       const csrf = hiddenField(await (await owner.get('/not-me/review')).text(), '_csrf');
       for (const id of [theirs, new Types.ObjectId().toHexString(), 'not-an-id']) {
         const res = await owner.post('/not-me/passkeys/remove', { id, _csrf: csrf });
@@ -280,7 +285,7 @@ describe('"This wasn\'t me" links', () => {
       }
       // a grant past its 15 minutes
       const owner = new Client(t.app.baseUrl);
-      await pressButton(owner, await links(t.app).create(userId));
+      await pressButton(owner, await linkFor(userId));
       const csrf = hiddenField(await (await owner.get('/not-me/review')).text(), '_csrf');
       const _id = storedIdFromCookie(owner.cookies.get('cloakroom.sid'));
       await db(t.app).collection<{ _id: string }>(SESSIONS_COLLECTION).updateOne({ _id }, { $set: { 'session.notMeGrant.until': Date.now() - 1 } });
@@ -292,7 +297,7 @@ describe('"This wasn\'t me" links', () => {
 
   it("sign out the owner's own session when pressed there, and open the review in its place", async () => {
     const { client, userId } = await accountWithAddress(t.app, 'notme_self');
-    assert.equal((await pressButton(client, await links(t.app).create(userId))).status, 303);
+    assert.equal((await pressButton(client, await linkFor(userId))).status, 303);
     assert.equal((await client.get('/not-me/review')).status, 200);
     assert.equal(await signedIn(client), false);
   });

@@ -11,9 +11,16 @@ export async function notMeLinkFor(username: string): Promise<string> {
   const client = await MongoClient.connect(uri);
   try {
     const db = client.db();
-    const user = await db.collection('users').findOne({ usernameKey: username.toLowerCase() }, { projection: { _id: 1 } });
+    const users = db.collection('users');
+    const user = await users.findOne({ usernameKey: username.toLowerCase() }, { projection: { _id: 1, emailKey: 1 } });
     if (!user) throw new Error(`no account ${username}`);
-    const token = await notMeLinks(db.collection(NOT_ME_LINKS_COLLECTION)).create(String(user._id));
+    // alerts go to a confirmed address only, and the link is bound to it: an account without one gets one, as if confirmed
+    let mailedTo = typeof user.emailKey === 'string' ? user.emailKey : undefined;
+    if (!mailedTo) {
+      mailedTo = `${username.toLowerCase()}@example.test`;
+      await users.updateOne({ _id: user._id }, { $set: { email: mailedTo, emailKey: mailedTo } });
+    }
+    const token = await notMeLinks(db.collection(NOT_ME_LINKS_COLLECTION)).create({ userId: String(user._id), mailedTo });
     return `/not-me?token=${token}`;
   } finally {
     await client.close();

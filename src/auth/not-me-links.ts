@@ -15,19 +15,29 @@ import { hashLinkToken, newLinkToken } from './link-tokens.js';
 export const NOT_ME_LINKS_COLLECTION = 'not_me_links';
 export const NOT_ME_LINK_LIFETIME_MS = 7 * 86_400_000;
 
-interface NotMeLink {
-  tokenHash: string;
+/** What a link was mailed for, and where. */
+export interface NotMeTarget {
   userId: string;
+  /** the key of the address it was mailed to: a link mailed to an address the account no longer has only signs out */
+  mailedTo: string;
+  /** a "two-factor turned on" alert: the enrolment it is about (twoFactor.enabledAt), undone by the button */
+  twoFactorEnabledAt?: Date;
+}
+
+interface NotMeLink extends NotMeTarget {
+  tokenHash: string;
   expiresAt: Date;
 }
 
 export interface NotMeLinks {
-  /** A new link's token for this account (the mail carries it; only its hash is kept). */
-  create(userId: string): Promise<string>;
+  /** A new link's token (the mail carries it; only its hash is kept). */
+  create(target: NotMeTarget): Promise<string>;
   /** The account a token is for, if it is still good; reads only (the page before the button). */
   peek(token: string): Promise<string | undefined>;
-  /** Uses the token up: the account it was for, to the first caller only; undefined to every other. */
-  consume(token: string): Promise<string | undefined>;
+  /** Uses the token up: what it was mailed for, to the first caller only; undefined to every other. */
+  consume(token: string): Promise<NotMeTarget | undefined>;
+  /** Every link of the account stops working (its address changed or went, or the account did). */
+  forget(userId: string): Promise<void>;
 }
 
 /** The link for a mail: PUBLIC_URL, never the request's Host header (mail/messages.ts says why). */
@@ -41,9 +51,9 @@ export function notMeLinks(collection: Collection): NotMeLinks {
   // the sweep) gets to them: the date is checked on every lookup as well
   const live = (token: string) => ({ tokenHash: hashLinkToken(token), expiresAt: { $gt: new Date() } });
   return {
-    async create(userId) {
+    async create(target) {
       const { token, tokenHash } = newLinkToken();
-      await links.insertOne({ tokenHash, userId, expiresAt: new Date(Date.now() + NOT_ME_LINK_LIFETIME_MS) });
+      await links.insertOne({ ...target, tokenHash, expiresAt: new Date(Date.now() + NOT_ME_LINK_LIFETIME_MS) });
       return token;
     },
     async peek(token) {
@@ -52,7 +62,11 @@ export function notMeLinks(collection: Collection): NotMeLinks {
     async consume(token) {
       // one atomic find-and-delete: of several requests with one link at
       // once, the server hands the document to exactly one of them
-      return (await links.findOneAndDelete(live(token)))?.userId;
+      const link = await links.findOneAndDelete(live(token));
+      return link ? { userId: link.userId, mailedTo: link.mailedTo, twoFactorEnabledAt: link.twoFactorEnabledAt } : undefined;
+    },
+    async forget(userId) {
+      await links.deleteMany({ userId });
     },
   };
 }

@@ -127,7 +127,11 @@ export function accountEmailPages(deps: MailPageDeps) {
     const userId = req.session.userId ?? '';
     const user = await users.findById(userId, { username: 1, email: 1 }).lean();
     // the removed address hears of it, as it would of a change: once, by the tab that removed it
-    if (await verification.remove(userId)) await deps.events.record(req, userId, { type: 'email-removed' }, { mailTo: user?.email ?? undefined });
+    if (await verification.remove(userId)) {
+      // the "This wasn't me" links mailed there now only sign out (routes/not-me.ts)
+      await deps.notMeLinks.forget(userId);
+      await deps.events.record(req, userId, { type: 'email-removed' }, { mailTo: user?.email ?? undefined });
+    }
     logger.info({ event: 'email-removed', userId }, 'email address removed');
     res.redirect(303, '/account/email?done=removed');
   };
@@ -161,7 +165,11 @@ export function accountEmailPages(deps: MailPageDeps) {
       logger.info({ event: 'email-verified', userId, ip: req.ip }, 'email address verified');
       // the address it replaced is told: from now on nothing more goes there
       // (a first address, just confirmed by its own link, needs no mail)
-      if (userId) await deps.events.record(req, userId, { type: 'email-change-confirmed' }, { mailTo: replaced, alert: replaced !== undefined });
+      if (userId) {
+        // links mailed to the old address stop working, as its reset links do
+        await deps.notMeLinks.forget(userId);
+        await deps.events.record(req, userId, { type: 'email-change-confirmed' }, { mailTo: replaced, alert: replaced !== undefined });
+      }
     } else logger.info({ event: 'email-verify-failed', reason: outcome, userId, ip: req.ip }, 'email verification link refused');
     res.redirect(303, `/verify-email/done?outcome=${outcome}`);
   };

@@ -15,11 +15,15 @@ import { ensureCsrfToken } from '../security/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import { NO_CODE, WRONG_CODE } from './confirm.js';
+import type { NotMeLinks } from '../auth/not-me-links.js';
+import type { KnownBrowsers } from '../security/known-browser.js';
 
 export interface AccountDeps extends ReauthDeps {
   userSessions: UserSessions;
   passkeys: PasskeyModel;
   securityLog: SecurityLog;
+  knownBrowsers: KnownBrowsers;
+  notMeLinks: NotMeLinks;
 }
 
 const WRONG_PASSWORD = 'That is not your current password';
@@ -93,6 +97,8 @@ export function accountPages(deps: AccountDeps) {
     // every factor was just checked (reauthenticate): sudo mode started there
     await renewSession(req);
     logger.info({ event: 'password-changed', userId, otherSessionsEnded: others }, 'password changed');
+    // only this browser stays known: any other that knew the old password is new again
+    await deps.knownBrowsers.forget(userId, deps.knownBrowsers.browserKeyOf(req));
     await deps.events.record(req, userId, { type: 'password-changed' });
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'password-change', count: others });
     if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'password-change' });
@@ -117,6 +123,8 @@ export function accountPages(deps: AccountDeps) {
     await deps.passkeys.deleteMany({ userId });
     // the account's history goes with it: "nothing of it is left here"
     await deps.securityLog.forget(userId);
+    await deps.knownBrowsers.forget(userId);
+    await deps.notMeLinks.forget(userId);
     await users.deleteOne({ _id: userId });
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');

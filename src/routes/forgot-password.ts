@@ -4,6 +4,8 @@
 // (ASVS 6.4.1 and OWASP: no account enumeration): it counts the request and
 // redirects; finding the account, storing the link and sending the mail run
 // afterwards, in the background (mail/outbox.ts).
+import type { NotMeLinks } from '../auth/not-me-links.js';
+import type { KnownBrowsers } from '../security/known-browser.js';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import { emailKey, forgotPasswordForm } from '../auth/email-address.js';
@@ -17,6 +19,10 @@ import type { AuthDeps } from './login.js';
 
 export interface MailPageDeps extends AuthDeps {
   mail: AppMail;
+  /** "This wasn't me" links: those mailed to an address die with it (routes/account-email.ts) */
+  notMeLinks: NotMeLinks;
+  /** browsers known to each account: a reset forgets them (routes/reset-password.ts) */
+  knownBrowsers: KnownBrowsers;
   mailConfig: Config['mail'];
   /** the site's public origin, for links in mail (never the request's Host header) */
   publicUrl: string;

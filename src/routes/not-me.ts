@@ -11,6 +11,7 @@ import type { NotMeLinks } from '../auth/not-me-links.js';
 import { signInMethods } from '../auth/sign-in-methods.js';
 import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security-log/security-events.js';
+import type { KnownBrowsers } from '../security/known-browser.js';
 import { resetLinkMailer, type ResetLinkDeps } from '../mail/reset-link.js';
 import { passkeyIdFrom, type PasskeyModel } from '../models/passkey.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
@@ -22,6 +23,7 @@ export interface NotMeDeps extends ResetLinkDeps {
   passkeys: PasskeyModel;
   userSessions: UserSessions;
   notMeLinks: NotMeLinks;
+  knownBrowsers: KnownBrowsers;
   logger: Logger;
   events: SecurityEvents;
 }
@@ -69,9 +71,10 @@ export function notMePages(deps: NotMeDeps) {
   const submit: RequestHandler = async (req, res) => {
     const token = linkTokenFrom((req.body as { token?: unknown } | undefined)?.token);
     // used up here, once: of several browsers posting it at once, one gets the account
-    const userId = token ? await notMeLinks.consume(token) : undefined;
+    const link = token ? await notMeLinks.consume(token) : undefined;
+    const userId = link?.userId;
     const user = userId ? await users.findById(userId, { username: 1, email: 1, emailKey: 1, passwordHash: 1 }).lean() : null;
-    if (!userId || !user) {
+    if (!link || !userId || !user) {
       logger.info({ event: 'not-me-failed', ip: req.ip }, '"This wasn\'t me" refused: the link no longer works');
       linkGone(res);
       return;
@@ -81,9 +84,28 @@ export function notMePages(deps: NotMeDeps) {
     // (an address change waiting for its link, perhaps to the intruder's own
     // address, goes in the same update: session/revocation.ts)
     const { ended, cancelledEmailChange } = await userSessions.endAll(userId);
+    // every browser the account knew is new again: an intruder's next sign-in is mailed about
+    await deps.knownBrowsers.forget(userId);
     await deps.events.record(req, userId, { type: 'not-me-used' });
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'not-me', count: ended });
     if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'not-me' });
+    // A link mailed to an address the account no longer has (an intruder
+    // changed it, then the old address's owner pressed the button) only signs
+    // everyone out: a reset link now would go to the new address, perhaps the
+    // intruder's, and the review page is for the address's owner only.
+    if (!user.emailKey || link.mailedTo !== user.emailKey) {
+      logger.warn({ event: 'not-me-used', userId, sessionsEnded: ended, addressChanged: true, ip: req.ip }, '"This wasn\'t me" from an address the account no longer has: sessions ended only');
+      res.render('not-me-done', { title: 'Every session was signed out' });
+      return;
+    }
+    // An enrolment in two-factor that the alert was about is undone: an
+    // intruder who turned it on with their own app would otherwise keep the
+    // owner out after the reset. Only that enrolment (its enabledAt): one the
+    // owner made since stays. Nothing else weakens the second factor here.
+    if (link.twoFactorEnabledAt) {
+      const undone = await users.updateOne({ _id: userId, 'twoFactor.enabledAt': link.twoFactorEnabledAt }, { $unset: { twoFactor: 1 } });
+      if (undone.modifiedCount === 1) await deps.events.record(req, userId, { type: 'two-factor-off' }, { alert: false });
+    }
     // a new password, by the usual reset link to the confirmed address. Not
     // counted against the hourly reset limit: each alert link works once, so
     // this cannot flood the mailbox, and an intruder who used up the limit
@@ -158,6 +180,7 @@ export function notMePages(deps: NotMeDeps) {
     // every session ends again (this browser's holds no login, only the grant)
     const { ended } = await userSessions.endAll(userId);
     await deps.events.record(req, userId, { type: 'passkey-removed', name: result.removed });
+    await deps.events.record(req, userId, { type: 'sessions-ended', by: 'passkey-removed', count: ended });
     logger.info({ event: 'not-me-passkey-removed', userId, passkeyId: String(id), sessionsEnded: ended, ip: req.ip }, 'passkey removed from the "This wasn\'t me" page');
     res.redirect(303, '/not-me/review?done=removed');
   };

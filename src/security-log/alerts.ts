@@ -7,6 +7,7 @@
 //
 // A mail never holds a secret: what happened, when, from which browser and
 // address, and the link.
+import { emailKey } from '../auth/email-address.js';
 import { notMeUrl, type NotMeLinks } from '../auth/not-me-links.js';
 import type { AppMail } from '../mail/app-mail.js';
 import { securityAlertMail } from '../mail/messages.js';
@@ -126,12 +127,14 @@ export function securityAlerts(deps: { users: UserModel; passkeys: PasskeyModel;
     send(userId, event, context, at, to) {
       if (!mail || !alertsOwner(event)) return;
       mail.outbox.later(`security-alert-${event.type}`, async () => {
-        const user = await users.findById(userId, { username: 1, email: 1 }).lean();
+        const user = await users.findById(userId, { username: 1, email: 1, 'twoFactor.enabledAt': 1 }).lean();
         const recipient = to ?? user?.email;
         if (!user || !recipient) return;
+        // the link knows where it went, and which enrolment a "two-factor on" alert is about (routes/not-me.ts)
+        const twoFactorEnabledAt = event.type === 'two-factor-on' ? user.twoFactor?.enabledAt : undefined;
         // a reset does not remove passkeys: the owner must know how many still sign in
         const passkeysLeft = event.type === 'password-reset' ? await passkeys.countDocuments({ userId }) : 0;
-        const token = await notMeLinks.create(userId);
+        const token = await notMeLinks.create({ userId, mailedTo: emailKey(recipient), ...(twoFactorEnabledAt ? { twoFactorEnabledAt } : {}) });
         await mail.outbox.sendNow(
           securityAlertMail({
             to: recipient,

@@ -39,7 +39,9 @@ const BECAUSE: Record<EndedBy, string> = {
 function sessionsEnded(by: EndedBy, count: number): string {
   // a logout, or "Sign out" on "Your sessions" for the session itself
   if (by === 'this-browser') return 'Signed out';
-  const sessions = count === 0 ? 'No other sessions were' : count === 1 ? '1 other session was' : `${count} other sessions were`;
+  // a reset and "This wasn't me" end every session, the one that asked included
+  const other = by === 'password-reset' || by === 'not-me' ? '' : 'other ';
+  const sessions = count === 0 ? `No ${other}sessions were` : count === 1 ? `1 ${other}session was` : `${count} ${other}sessions were`;
   return `${sessions} signed out (${BECAUSE[by]})`;
 }
 

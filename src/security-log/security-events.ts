@@ -22,6 +22,8 @@ export interface SecurityEvents {
 
 export function securityEvents(deps: { log: SecurityLog; alerts: SecurityAlerts; knownBrowsers: KnownBrowsers }): SecurityEvents {
   const record: SecurityEvents['record'] = async (req, userId, event, options = {}) => {
+    // nothing ended, nothing happened: no line in the log, no mail
+    if (event.type === 'sessions-ended' && event.count === 0) return;
     const context: EventContext = {
       ip: req.ip ?? 'unknown',
       browser: describeBrowser(req.get('user-agent') ?? ''),

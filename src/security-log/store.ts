@@ -9,7 +9,7 @@ import type { Collection, ObjectId } from 'mongodb';
 import type { Config } from '../config.js';
 import { ensureExpiryIndex, startSweep } from '../db/expiry.js';
 import type { Logger } from '../logger.js';
-import type { EventContext, SecurityEvent } from './events.js';
+import type { EventContext, SecurityEvent, SecurityEventType } from './events.js';
 import { cleanContext, cleanEvent } from './whitelist.js';
 
 export const SECURITY_EVENTS_COLLECTION = 'security_events';
@@ -47,6 +47,9 @@ type StoredEvent = SecurityEvent & {
 // of the same millisecond, so that "the newest 200" is always one set
 const NEWEST_FIRST = { at: -1, _id: -1 } as const;
 
+// failed sign-ins and lockouts: kept apart from the rest under the cap (trim)
+const FAILURES: SecurityEventType[] = ['sign-in-failed', 'locked-out'];
+
 export function createSecurityLog(collection: Collection, options: { maxPerAccount: number }): SecurityLog {
   const events = collection as unknown as Collection<StoredEvent>;
   const { maxPerAccount } = options;
@@ -61,16 +64,21 @@ export function createSecurityLog(collection: Collection, options: { maxPerAccou
    * maxPerAccount newer events above it, so none deletes too much, and the
    * last one to read sees every insert and leaves exactly the newest ones.
    */
-  async function trim(userId: string): Promise<void> {
+  async function trim(userId: string, failure: boolean): Promise<void> {
+    // failures are trimmed among failures, everything else among the rest:
+    // whoever guesses at the password, from anywhere, could otherwise push
+    // the account's real history (a sign-in of theirs, a change they made)
+    // out of its own log
+    const kind = { userId, type: failure ? { $in: FAILURES } : { $nin: FAILURES } };
     const [boundary] = await events
-      .find({ userId }, { projection: { at: 1 } })
+      .find(kind, { projection: { at: 1 } })
       .sort(NEWEST_FIRST)
       .skip(maxPerAccount - 1)
       .limit(1)
       .toArray();
     if (!boundary?._id) return;
     await events.deleteMany({
-      userId,
+      ...kind,
       $or: [{ at: { $lt: boundary.at } }, { at: boundary.at, _id: { $lt: boundary._id } }],
     });
   }
@@ -85,11 +93,11 @@ export function createSecurityLog(collection: Collection, options: { maxPerAccou
       const doc: StoredEvent = { ...clean, userId, at, ip, browser };
       if (browserKey !== undefined) doc.browserKey = browserKey;
       await events.insertOne(doc);
-      await trim(userId);
+      await trim(userId, FAILURES.includes(clean.type));
     },
 
-    async list(userId, limit = maxPerAccount) {
-      const docs = await events.find({ userId }).sort(NEWEST_FIRST).limit(Math.max(1, Math.min(limit, maxPerAccount))).toArray();
+    async list(userId, limit = 2 * maxPerAccount) {
+      const docs = await events.find({ userId }).sort(NEWEST_FIRST).limit(Math.max(1, Math.min(limit, 2 * maxPerAccount))).toArray();
       return docs.flatMap((doc) => {
         // read back through the same whitelist: a document of a type this
         // version no longer knows is left out, not shown half-understood

@@ -56,6 +56,12 @@ export interface KnownBrowsers {
   noteSignIn(req: Request, res: Response, userId: string): Promise<{ newBrowser: boolean; browserKey: string }>;
   /** The SHA-256 of this browser's ID if its cookie is valid ("this browser" in the security log). */
   browserKeyOf(req: Request): string | undefined;
+  /**
+   * Forgets the account's browsers (all but `keep`, when given): after a
+   * reset, "This wasn't me" or a password change, an intruder's browser must
+   * be new again, so that its next sign-in is mailed about.
+   */
+  forget(userId: string, keep?: string): Promise<void>;
   /** The cookie's name: __Host-cloakroom.browser where it is Secure. */
   readonly cookieName: string;
 }
@@ -157,6 +163,9 @@ export function knownBrowsers(collection: Collection, options: KnownBrowserOptio
     browserKeyOf(req) {
       const id = idFrom(req);
       return id === undefined ? undefined : browserKeyFor(id);
+    },
+    async forget(userId, keep) {
+      await browsers.deleteMany(keep === undefined ? { userId } : { userId, browserKey: { $ne: keep } });
     },
   };
 }
