@@ -126,6 +126,7 @@ export function loginPage(deps: AuthDeps) {
     const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
     await signIn(req, account, deps.sessionConfig, { rememberMe: form.data.rememberMe });
     logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
+    // the account's security log, and a mail if this browser is new to it
     await deps.events.signedIn(req, res, account.id, 'password');
     res.redirect(303, next);
   };
