@@ -4,6 +4,7 @@
 import type { Connection } from 'mongoose';
 import { createBcryptPool, type BcryptPool } from './auth/bcrypt-pool.js';
 import { ensureUsedChallengesExpiry, USED_CHALLENGES_COLLECTION } from './auth/used-challenges.js';
+import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
@@ -85,4 +86,17 @@ export async function openAppServices(connection: Connection, config: Config, lo
       await passwordHashing.close();
     },
   };
+}
+
+/**
+ * createApp's dependencies from the services: what server.ts and the tests
+ * both build the app on, so that a service added here reaches both. The
+ * tests may hand in their own session store or hashing (slowed, counted).
+ */
+export function appDeps(
+  services: AppServices,
+  rest: Pick<AppDeps, 'config' | 'logger' | 'health' | 'mail'> & Partial<Pick<AppDeps, 'sessionStore' | 'passwordHashing'>>,
+): AppDeps {
+  const { users, passkeys, store, throttle, userSessions, knownBrowsers, notMeLinks, securityLog, passwordHashing, lab } = services;
+  return { users, passkeys, sessionStore: store, throttle, userSessions, knownBrowsers, notMeLinks, securityLog, passwordHashing, lab, ...rest };
 }

@@ -3,7 +3,6 @@
 // as they like, each with the store or database they need.
 import express, { type Express } from 'express';
 import type { Store } from 'express-session';
-import helmet from 'helmet';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createPasswordHasher, type BcryptFunctions } from './auth/passwords.js';
@@ -24,6 +23,7 @@ import { routeTable } from './routes/index.js';
 import type { LabDatabase } from './lab/lab-database.js';
 import type { AppMail } from './mail/app-mail.js';
 import { csrfProtection } from './security/csrf.js';
+import { securityHeaders } from './security/headers.js';
 import { requireSameOrigin } from './security/same-origin.js';
 import type { SecurityLog } from './security-log/store.js';
 import type { LoginThrottle } from './security/throttle.js';
@@ -58,35 +58,6 @@ export interface AppDeps {
 
 // form posts are a few hundred bytes; anything much larger is not a form of ours
 const FORM_BODY_LIMIT = '8kb';
-
-// browser features this site never uses, refused to its pages and to anything
-// they might embed; and passkeys (WebAuthn), allowed to this site's own pages
-// only, never to a frame from elsewhere
-const PERMISSIONS_POLICY = [
-  'accelerometer',
-  'autoplay',
-  'browsing-topics',
-  'camera',
-  'display-capture',
-  'encrypted-media',
-  'fullscreen',
-  'geolocation',
-  'gyroscope',
-  'hid',
-  'idle-detection',
-  'magnetometer',
-  'microphone',
-  'midi',
-  'payment',
-  'picture-in-picture',
-  'screen-wake-lock',
-  'serial',
-  'usb',
-  'xr-spatial-tracking',
-]
-  .map((feature) => `${feature}=()`)
-  .concat(['publickey-credentials-create=(self)', 'publickey-credentials-get=(self)'])
-  .join(', ');
 
 export function createApp(deps: AppDeps): Express {
   const { config, users, sessionStore, throttle, userSessions, health, logger } = deps;
@@ -143,37 +114,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLogger(logger));
 
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // everything from this origin only; no inline script or style anywhere
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          // plain http://localhost in development must not be upgraded to https
-          upgradeInsecureRequests: config.isProduction ? [] : null,
-        },
-      },
-      // HSTS only where the site is served over HTTPS
-      strictTransportSecurity: config.isProduction,
-      // no Referer to other sites; and unlike "no-referrer", browsers still
-      // send a real Origin on our own form posts (with "no-referrer" Chromium
-      // sends "Origin: null", which the same-origin check must refuse)
-      referrerPolicy: { policy: 'same-origin' },
-    }),
-  );
-  // helmet does not set this one
-  app.use((_req, res, next) => {
-    res.set('Permissions-Policy', PERMISSIONS_POLICY);
-    next();
-  });
+  // CSP, HSTS, Referrer-Policy, Permissions-Policy and the rest (security/headers.ts)
+  app.use(securityHeaders(config));
 
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip

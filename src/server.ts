@@ -15,7 +15,7 @@ import { startLocalDatabase, type LocalDatabase } from './db/local/index.js';
 import { createHttpServer } from './http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { PROJECT_ROOT } from './paths.js';
-import { openAppServices } from './app-services.js';
+import { appDeps, openAppServices } from './app-services.js';
 import { startDemoCleanup } from './demo.js';
 import { openAppMail } from './mail/app-mail.js';
 
@@ -81,7 +81,7 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
   }
 
   const services = await openAppServices(connection, config, logger);
-  const { users, passkeys, store, throttle, userSessions, knownBrowsers, notMeLinks, passwordHashing, lab, pingDatabase, securityLog } = services;
+  const { users, store, userSessions, pingDatabase } = services;
   // mail: SMTP_URL, or a local catcher beside the local database (mail/app-mail.ts)
   const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger) : undefined;
   const demo = config.demo.enabled ? await startDemoCleanup({ users, userSessions, config, logger }) : undefined;
@@ -101,7 +101,7 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
   const sessionStore = instrumentation.wrapSessionStore ? instrumentation.wrapSessionStore(store) : store;
   let shuttingDown = false;
   const health = { pingDatabase, isShuttingDown: () => shuttingDown };
-  const app = createApp({ config, users, passkeys, sessionStore, throttle, userSessions, knownBrowsers, notMeLinks, passwordHashing, health, logger, lab, mail: mail?.mail, securityLog });
+  const app = createApp(appDeps(services, { config, logger, health, mail: mail?.mail, sessionStore }));
   // with the limits of http-server.ts: slow clients cannot hold connections
   const server = createHttpServer(app);
   const address = await listen(server, config.port, config.host);

@@ -11,7 +11,7 @@ import type { UserModel } from '../../src/models/user.js';
 import type { Logger } from '../../src/logger.js';
 import type { LoginThrottle } from '../../src/security/throttle.js';
 import type { SecurityLog } from '../../src/security-log/store.js';
-import { openAppServices } from '../../src/app-services.js';
+import { appDeps, openAppServices } from '../../src/app-services.js';
 import { openAppMail } from '../../src/mail/app-mail.js';
 import type { MailCatcher } from '../../src/mail/catcher.js';
 import type { MongoStore } from 'connect-mongo';
@@ -68,25 +68,19 @@ export async function startTestApp(options: {
     onCommand: options.onDatabaseCommand,
   });
   const services = await openAppServices(connection, config, logger);
-  const { users, passkeys, store, throttle, userSessions, knownBrowsers, notMeLinks, passwordHashing, lab, pingDatabase, securityLog } = services;
+  const { users, store, throttle, passwordHashing, pingDatabase, securityLog } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { delayMs: options.mailDelayMs }) : undefined;
-  const app = createApp({
-    config,
-    users,
-    passkeys,
-    sessionStore: options.wrapStore ? options.wrapStore(store) : store,
-    throttle,
-    userSessions,
-    knownBrowsers,
-    notMeLinks,
-    passwordHashing: options.wrapPasswordHashing ? options.wrapPasswordHashing(passwordHashing) : passwordHashing,
-    health,
-    logger,
-    lab,
-    mail: mail?.mail,
-    securityLog,
-  });
+  const app = createApp(
+    appDeps(services, {
+      config,
+      logger,
+      health,
+      mail: mail?.mail,
+      sessionStore: options.wrapStore ? options.wrapStore(store) : store,
+      passwordHashing: options.wrapPasswordHashing ? options.wrapPasswordHashing(passwordHashing) : passwordHashing,
+    }),
+  );
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
