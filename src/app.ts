@@ -28,7 +28,7 @@ import { requireSameOrigin } from './security/same-origin.js';
 import type { SecurityLog } from './security-log/store.js';
 import type { LoginThrottle } from './security/throttle.js';
 import { createSessionMiddleware, sessionEndedHandler } from './session/middleware.js';
-import { enforceSessionTimeouts } from './session/timeouts.js';
+import { enforceSessionTimeouts } from './session/enforce-timeouts.js';
 import type { UserSessions } from './session/user-sessions.js';
 import type { KnownBrowsers } from './security/known-browser.js';
 import type { NotMeLinks } from './auth/not-me-links.js';

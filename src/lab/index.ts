@@ -7,8 +7,6 @@
 // read from the app's session store, never written.
 import { promisify } from 'node:util';
 import { Router, type Request } from 'express';
-import type { Store } from 'express-session';
-import type { Config } from '../config.js';
 import { csrfProtection } from '../security/csrf.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
 import { expiredReason } from '../session/timeouts.js';
@@ -17,15 +15,10 @@ import { redirectRaceRoutes } from './redirect-race.js';
 import { resurrectionRoutes, WAYS } from './resurrection.js';
 import { saveUninitializedRoutes } from './save-uninitialized.js';
 import { twoFactorRoutes } from './two-factor.js';
-import { LAB_COLLECTIONS, type LabDatabase } from './lab-database.js';
+import { LAB_COLLECTIONS } from './lab-database.js';
+import type { LabDeps } from './lab-deps.js';
 import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
 
-export interface LabDeps {
-  lab: LabDatabase;
-  sessionConfig: Config['session'];
-  /** the app's own session store, read for the header only */
-  appSessionStore: Store;
-}
 
 /**
  * Who is logged in to the app, for the layout's header: the username, and

@@ -9,7 +9,7 @@ import { ensureCsrfToken } from '../security/csrf.js';
 import { saveSession } from '../session/promises.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { labData } from './session.js';
-import type { LabDeps } from './index.js';
+import type { LabDeps } from './lab-deps.js';
 
 export const LOST_UPDATES_BURST = 50;
 // the work a real handler does between reading the session and writing it

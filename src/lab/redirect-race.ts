@@ -12,7 +12,7 @@ import { ensureCsrfToken, csrfTokenForForm } from '../security/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
 import { SlowStore } from './slow-store.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
-import type { LabDeps } from './index.js';
+import type { LabDeps } from './lab-deps.js';
 
 // long enough to see, short enough not to bore
 export const LAB_STORE_DELAY_MS = 1000;

@@ -15,7 +15,7 @@ import { destroySession, regenerateSession, saveSession } from '../session/promi
 import { SessionEndedError } from '../session/race-safe-store.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
-import type { LabDeps } from './index.js';
+import type { LabDeps } from './lab-deps.js';
 
 export const WAYS = ['wrong', 'right'] as const;
 export type Way = (typeof WAYS)[number];

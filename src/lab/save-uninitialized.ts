@@ -6,7 +6,7 @@ import { Router } from 'express';
 import { csrfTokenForForm } from '../security/csrf.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { labSession } from './session.js';
-import type { LabDeps } from './index.js';
+import type { LabDeps } from './lab-deps.js';
 
 export const ANONYMOUS_VISITS = 20;
 const VISIT = '/save-uninitialized/visit';

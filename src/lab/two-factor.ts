@@ -15,7 +15,7 @@ import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
-import type { LabDeps } from './index.js';
+import type { LabDeps } from './lab-deps.js';
 
 type Way = 'wrong' | 'right';
 // the lab's pretend authenticator app shows this code, always: the lesson is

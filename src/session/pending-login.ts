@@ -12,23 +12,10 @@
 import type { Request } from 'express';
 import { regenerateSession } from './promises.js';
 import { saveRegenerated } from './lifecycle.js';
+import type { PendingLogin } from './session-data.js';
 
 /** How long the second step may take: time to find the phone, not to guess codes at leisure. */
 export const PENDING_LOGIN_MAX_AGE_MS = 5 * 60_000;
-
-export interface PendingLogin {
-  userId: string;
-  username: string;
-  // the user's session generation read with the password: a password change
-  // or "sign out everywhere" in the meantime ends this login (revocation.ts)
-  generation: number;
-  // when the password was checked (ms since the epoch)
-  startedAt: number;
-  // carried from the login form to signIn(): where to go afterwards...
-  next: string;
-  // ...and "keep me signed in on this device"
-  rememberMe: boolean;
-}
 
 /**
  * The password was right: a new session (a new ID, as at every change of

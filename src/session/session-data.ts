@@ -2,7 +2,6 @@
 // Module augmentation gives req.session these typed fields everywhere.
 import 'express-session';
 import type { CeremonyPurpose, PendingCeremony } from '../auth/passkey-challenges.js';
-import type { PendingLogin } from './pending-login.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -55,4 +54,19 @@ declare module 'express-session' {
     // with it, and it opens the two pages of routes/not-me.ts only
     notMeGrant: { userId: string; until: number };
   }
+}
+
+/** A login whose password was right, its second factor still to come (session/pending-login.ts). */
+export interface PendingLogin {
+  userId: string;
+  username: string;
+  // the user's session generation read with the password: a password change
+  // or "sign out everywhere" in the meantime ends this login (revocation.ts)
+  generation: number;
+  // when the password was checked (ms since the epoch)
+  startedAt: number;
+  // carried from the login form to signIn(): where to go afterwards...
+  next: string;
+  // ...and "keep me signed in on this device"
+  rememberMe: boolean;
 }

@@ -1,14 +1,10 @@
 // timeouts: a logged-in session ends after SESSION_IDLE_TIMEOUT without a
 // request, and SESSION_ABSOLUTE_TIMEOUT after login however busy it is
 // (OWASP Session Management: both, enforced on the server, not by the cookie).
-import type { RequestHandler } from 'express';
+// What each session's ticket costs in time; session/enforce-timeouts.ts ends
+// the sessions past them.
 import type { Session, SessionData } from 'express-session';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import { loginUrlFor } from '../auth/safe-next.js';
-import { endSession } from './lifecycle.js';
-import { opensLinkPage } from './link-pages.js';
-import { regenerateSession, saveSession } from './promises.js';
 
 export type TimeoutReason = 'idle' | 'absolute';
 
@@ -67,55 +63,4 @@ export function expiredReason(
   if (now >= deadlines.absolute) return 'absolute';
   if (now >= deadlines.idle) return 'idle';
   return undefined;
-}
-
-/**
- * Ends sessions that timed out, and sessions whose account is gone (deleted
- * while they lived): checked when the session is refreshed, at most once a
- * minute, so a page view costs no extra query.
- */
-export function enforceSessionTimeouts(
-  config: Config['session'],
-  logger: Logger,
-  accountExists: (userId: string) => Promise<boolean>,
-): RequestHandler {
-  // "last seen" is written at most this often, not on every request
-  const refreshEveryMs = Math.min(60_000, Math.floor(config.idleTimeoutMs / 10));
-
-  return async (req, res, next) => {
-    const session = req.session;
-    if (!session.userId) {
-      next();
-      return;
-    }
-    const now = Date.now();
-    const reason = expiredReason(timeoutsFor(config, session), session, now);
-    if (reason) {
-      const kept = session.rememberMe ? '&kept=1' : '';
-      logger.info({ event: 'session-expired', reason, userId: session.userId }, 'session expired');
-      if (opensLinkPage(req)) {
-        // a mailed link works without a login: the expired session is
-        // deleted and the link's page gets a new, empty one (link-pages.ts)
-        await regenerateSession(req);
-        next();
-        return;
-      }
-      await endSession(req, res, config);
-      const target = req.method === 'GET' ? loginUrlFor(req.originalUrl) : '/login';
-      res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}expired=${reason}${kept}`);
-      return;
-    }
-    if (now - (session.lastSeenAt ?? 0) >= refreshEveryMs) {
-      if (!(await accountExists(session.userId))) {
-        logger.info({ event: 'session-orphaned', userId: session.userId }, 'session of a deleted account ended');
-        await endSession(req, res, config);
-        res.redirect(303, '/?notice=account-gone');
-        return;
-      }
-      session.lastSeenAt = now;
-      setTicketLifetime(session, config, now);
-      await saveSession(req);
-    }
-    next();
-  };
 }
