@@ -290,7 +290,7 @@ const TRUST_PROXY_FIX =
 export function trustProxyWarning(config: Pick<Config, 'isProduction' | 'trustProxy'>): string | undefined {
   const hops = config.trustProxy;
   if (config.isProduction && (hops === false || hops === 0)) {
-    return `NODE_ENV=production and no proxy is trusted (TRUST_PROXY is unset, false or 0): this app does not serve HTTPS itself, so every request looks like plain HTTP, the Secure session cookie is never sent, and nobody can log in. Serve it through a TLS proxy and set TRUST_PROXY to the proxy's address (loopback for a proxy on this machine, a subnet, or a list), as docker-compose.yml does; see the README, Deploying`;
+    return `NODE_ENV=production and no proxy is trusted (TRUST_PROXY is unset, false or 0): this app does not serve HTTPS itself, so every request looks like plain HTTP, the Secure session cookie is never sent, and nobody can log in. Serve it through a TLS proxy and set TRUST_PROXY to the proxy's address (loopback for a proxy on this machine, a subnet, or a list), as docker-compose.yml does; see docs/deploying.md`;
   }
   if (!config.isProduction || typeof hops !== 'number' || hops === 0) return undefined;
   return `TRUST_PROXY=${hops} trusts X-Forwarded-For from whoever connects: a client that can reach this port directly can forge its address and dodge every per-address limit; ${TRUST_PROXY_FIX}`;

@@ -18,7 +18,7 @@ export function httpsRequired(logger: Logger): RequestHandler {
       logged = true;
       logger.warn(
         { event: 'plain-http-in-production', path: req.path },
-        'a request reached the app over plain HTTP in production: sessions need HTTPS. Serve the app through a TLS proxy and set TRUST_PROXY to its address (see the README, Deploying)',
+        'a request reached the app over plain HTTP in production: sessions need HTTPS. Serve the app through a TLS proxy and set TRUST_PROXY to its address (see docs/deploying.md)',
       );
     }
     res.status(403).set('Cache-Control', 'no-store').render('https-required', { title: 'This site needs HTTPS' });
