@@ -43,7 +43,10 @@ export async function openAppMail(
     // never a static import: production would then need smtp-server and
     // mailparser (test/dev-only-modules.test.ts)
     const { startMailCatcher } = await import('./catcher.js');
-    catcher = await startMailCatcher(catcherOptions);
+    catcher = await startMailCatcher({
+      onError: (err, what) => logger.warn({ err }, `Mail catcher: ${what} failed; the inbox goes on in memory`),
+      ...catcherOptions,
+    });
   }
   const smtpUrl = config.mail.smtpUrl ?? catcher?.smtpUrl ?? '';
   const outbox = createOutbox(smtpMailer(smtpUrl, config.mail.from), logger);
