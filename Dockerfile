@@ -12,7 +12,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-# deps: production dependencies only (no TypeScript, test tools or local database)
+# deps: production dependencies only (no TypeScript, test tools, local database
+# or development mail catcher: the server loads smtp-server and mailparser only
+# without SMTP_URL, which production refuses)
 FROM node:${NODE_VERSION}-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./

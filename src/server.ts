@@ -54,15 +54,13 @@ export interface Instrumentation {
 }
 
 export async function startServer(config: Config, logger: Logger, instrumentation: Instrumentation = {}): Promise<RunningServer> {
+  // development keeps accounts and caught mail across restarts (npm run dev
+  // restarts on every save); tests get a fresh database and an empty inbox
+  const dataDir = config.localDb.dataDir ?? (config.env === 'development' ? '.data' : undefined);
   let localDb: LocalDatabase | undefined;
   let uri = config.mongodbUri;
   if (uri === undefined) {
-    localDb = await startLocalDatabase({
-      engine: config.localDb.engine,
-      // development keeps accounts across restarts; tests get a fresh database
-      dataDir: config.localDb.dataDir ?? (config.env === 'development' ? '.data' : undefined),
-      logger,
-    });
+    localDb = await startLocalDatabase({ engine: config.localDb.engine, dataDir, logger });
     uri = localDb.uri();
   }
 
@@ -82,8 +80,10 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
 
   const services = await openAppServices(connection, config, logger);
   const { users, store, userSessions, pingDatabase } = services;
-  // mail: SMTP_URL, or a local catcher beside the local database (mail/app-mail.ts)
-  const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger) : undefined;
+  // mail: SMTP_URL, or a local catcher beside the local database (mail/app-mail.ts),
+  // its inbox kept in the same folder in development
+  const mailFolder = config.env === 'development' && dataDir !== undefined ? path.resolve(PROJECT_ROOT, dataDir, 'mail') : undefined;
+  const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { folder: mailFolder }) : undefined;
   const demo = config.demo.enabled ? await startDemoCleanup({ users, userSessions, config, logger }) : undefined;
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');

@@ -1,12 +1,18 @@
 // Mail delivery: a mail server that fails never fails a page (the failure is
 // logged, without SMTP_URL's password), and the catcher's inbox page exists
 // only outside production. A failure is logged by its codes, never with an address.
+// The catcher's inbox, given a folder (development), survives a restart.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
 import { PRODUCTION_TEST_ENV, useTestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
 import { captureLogs, eventually } from './helpers/logs.js';
 import { PASSWORD } from './helpers/mail.js';
+import { startMailCatcher, type CatcherOptions } from '../src/mail/catcher.js';
+import { smtpMailer } from '../src/mail/mailer.js';
 import { createOutbox } from '../src/mail/outbox.js';
 
 describe('a mail server that is down', () => {
@@ -63,5 +69,70 @@ describe('a failed background mail', () => {
     const failure = logs.events().find((e) => e.event === 'email-verification-mail');
     assert.deepEqual(failure?.err, { name: 'Error', code: 'EENVELOPE', responseCode: 550 });
     assert.ok(!logs.lines.join('\n').includes(address), 'the address is in no log line');
+  });
+});
+
+describe("the catcher's inbox kept in a folder", () => {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'cloakroom-inbox-'));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** Starts a catcher, mails it one message per subject, and stops it. */
+  async function catchMail(options: CatcherOptions, subjects: string[]) {
+    const catcher = await startMailCatcher(options);
+    const mailer = smtpMailer(catcher.smtpUrl, 'Cloakroom <no-reply@example.test>');
+    try {
+      for (const subject of subjects) {
+        const after = catcher.lastId();
+        await mailer.send({ to: 'Kept@Example.test', subject, text: `${subject}: https://cloakroom.test/x`, html: `<p>${subject}</p>` });
+        await catcher.waitFor('kept@example.test', { after, timeoutMs: 10_000 });
+      }
+      return catcher.messages();
+    } finally {
+      mailer.close();
+      await catcher.stop();
+    }
+  }
+
+  it('lists the mail a stopped catcher caught in the same folder, and numbers on from it', async () => {
+    const folder = path.join(scratch, 'kept');
+    const [caught] = await catchMail({ folder }, ['first']);
+    const restarted = await startMailCatcher({ folder });
+    try {
+      assert.deepEqual(restarted.messages(), [caught], 'the same message, its date a Date again');
+      assert.ok(restarted.messages()[0]?.receivedAt instanceof Date);
+      assert.equal(restarted.lastId(), caught?.id);
+      assert.equal((await restarted.waitFor('kept@example.test')).subject, 'first', 'waitFor finds it too');
+    } finally {
+      await restarted.stop();
+    }
+    const [second] = await catchMail({ folder }, ['second']);
+    assert.equal(second?.id, (caught?.id ?? 0) + 1, 'a new message after the restart gets the next id');
+    const again = await startMailCatcher({ folder });
+    assert.deepEqual(again.messages().map((m) => m.subject), ['second', 'first'], 'newest first');
+    await again.stop();
+  });
+
+  it('keeps only the newest messages, in the file and after a restart with a lower bound', async () => {
+    const folder = path.join(scratch, 'bounded');
+    const messages = await catchMail({ folder, keep: 3 }, ['m1', 'm2', 'm3', 'm4', 'm5']);
+    assert.deepEqual(messages.map((m) => m.subject), ['m5', 'm4', 'm3']);
+    const saved = JSON.parse(readFileSync(path.join(folder, 'inbox.json'), 'utf8')) as { subject: string }[];
+    assert.deepEqual(saved.map((m) => m.subject), ['m5', 'm4', 'm3'], 'the file holds no more than the inbox');
+    const smaller = await startMailCatcher({ folder, keep: 2 });
+    assert.deepEqual(smaller.messages().map((m) => m.subject), ['m5', 'm4']);
+    await smaller.stop();
+  });
+
+  it('starts empty, and says why, when the file is damaged', async () => {
+    const folder = path.join(scratch, 'damaged');
+    await catchMail({ folder }, ['lost']);
+    writeFileSync(path.join(folder, 'inbox.json'), '{"not": "a list"');
+    const problems: string[] = [];
+    const catcher = await startMailCatcher({ folder, onError: (_err, what) => problems.push(what) });
+    assert.deepEqual(catcher.messages(), []);
+    assert.equal(catcher.lastId(), 0);
+    await catcher.stop();
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? '', /^reading .*inbox\.json$/);
   });
 });

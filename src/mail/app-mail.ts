@@ -1,13 +1,15 @@
 // app mail: what the mail pages need besides the users (routes/forgot-password.ts,
 // reset-password.ts, account-email.ts, dev-mail.ts), opened by server.ts and
 // the tests beside the database. Without SMTP_URL (development and tests
-// only, config.ts refuses it in production) the mail goes to a local catcher.
+// only, config.ts refuses it in production) the mail goes to a local catcher,
+// loaded only then: it and its packages (smtp-server, mailparser) are
+// development dependencies, not in the production image.
 import type { MongoClient } from 'mongodb';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createResetThrottle, type ResetThrottle } from '../security/reset-throttle.js';
 import { createVerificationThrottle, type VerificationThrottle } from '../security/verification-throttle.js';
-import { startMailCatcher, type CatcherOptions, type MailCatcher, type MailInbox } from './catcher.js';
+import type { CatcherOptions, MailCatcher, MailInbox } from './catcher.js';
 import { redactSmtpUrl, smtpMailer } from './mailer.js';
 import { createOutbox, type Outbox } from './outbox.js';
 
@@ -36,7 +38,16 @@ export async function openAppMail(
   logger: Logger,
   catcherOptions: CatcherOptions = {},
 ): Promise<OpenedMail> {
-  const catcher = config.mail.smtpUrl === undefined ? await startMailCatcher(catcherOptions) : undefined;
+  let catcher: MailCatcher | undefined;
+  if (config.mail.smtpUrl === undefined) {
+    // never a static import: production would then need smtp-server and
+    // mailparser (test/dev-only-modules.test.ts)
+    const { startMailCatcher } = await import('./catcher.js');
+    catcher = await startMailCatcher({
+      onError: (err, what) => logger.warn({ err }, `Mail catcher: ${what} failed; the inbox goes on in memory`),
+      ...catcherOptions,
+    });
+  }
   const smtpUrl = config.mail.smtpUrl ?? catcher?.smtpUrl ?? '';
   const outbox = createOutbox(smtpMailer(smtpUrl, config.mail.from), logger);
   return {

@@ -2,8 +2,13 @@
 // needs a mail account to try "forgot password". An in-process SMTP server
 // (smtp-server) on 127.0.0.1 keeps every message it receives in memory; the
 // development-only page /dev/mail shows them (routes/dev-mail.ts), and tests
-// wait for the one sent to an address (waitFor).
+// wait for the one sent to an address (waitFor). Given a folder (development:
+// .data/mail), it also keeps them in a file there, so that the inbox survives
+// a restart (npm run dev restarts on every save).
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
@@ -45,12 +50,75 @@ export interface CatcherOptions {
   port?: number;
   /** Waits this long before accepting each message, like a slow provider (tests). */
   delayMs?: number;
+  /** Keeps the inbox in a file in this folder, read at start (development); memory only without. */
+  folder?: string;
+  /** How many messages the inbox keeps, newest first (KEEP; tests lower it). */
+  keep?: number;
+  /** Called when the inbox cannot be read or saved; the catcher goes on in memory. */
+  onError?: (err: unknown, what: string) => void;
+}
+
+const INBOX_FILE = 'inbox.json';
+
+const isCaughtMail = (m: unknown): m is Omit<CaughtMail, 'receivedAt'> & { receivedAt: string } => {
+  if (typeof m !== 'object' || m === null) return false;
+  const r = m as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(r.id) &&
+    Array.isArray(r.to) &&
+    r.to.every((a) => typeof a === 'string') &&
+    ['from', 'subject', 'text', 'html', 'receivedAt'].every((k) => typeof r[k] === 'string')
+  );
+};
+
+/** The messages a previous catcher saved in `file`, newest first; none when there is no file. */
+function loadInbox(file: string, keep: number): CaughtMail[] {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  if (!Array.isArray(saved)) throw new Error(`${file} holds no list of messages`);
+  return saved
+    .filter(isCaughtMail)
+    .map((m) => ({ id: m.id, to: m.to, from: m.from, subject: m.subject, text: m.text, html: m.html, receivedAt: new Date(m.receivedAt) }))
+    .sort((a, b) => b.id - a.id)
+    .slice(0, keep);
 }
 
 export async function startMailCatcher(options: CatcherOptions = {}): Promise<MailCatcher> {
-  const messages: CaughtMail[] = [];
+  const keep = options.keep ?? KEEP;
+  const file = options.folder === undefined ? undefined : path.join(options.folder, INBOX_FILE);
+  let messages: CaughtMail[] = [];
+  if (file) {
+    try {
+      messages = loadInbox(file, keep);
+    } catch (err) {
+      // a damaged file loses the old mail, not the catcher
+      options.onError?.(err, `reading ${file}`);
+    }
+  }
   const waiting = new Set<() => void>();
-  let nextId = 1;
+  let nextId = (messages[0]?.id ?? 0) + 1;
+
+  // one save at a time, each writing the whole (small) inbox: a new file
+  // renamed over the old one, so a restart mid-write finds the old or the new
+  let saving = Promise.resolve();
+  const save = () => {
+    if (!file) return;
+    saving = saving.then(async () => {
+      try {
+        const snapshot = JSON.stringify(messages);
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(`${file}.tmp`, snapshot);
+        await rename(`${file}.tmp`, file);
+      } catch (err) {
+        options.onError?.(err, `saving ${file}`);
+      }
+    });
+  };
 
   const server = new SMTPServer({
     // plain SMTP on the loopback interface, no login: nothing leaves this machine
@@ -72,7 +140,8 @@ export async function startMailCatcher(options: CatcherOptions = {}): Promise<Ma
             html: typeof mail.html === 'string' ? mail.html : '',
             receivedAt: new Date(),
           });
-          messages.length = Math.min(messages.length, KEEP);
+          messages.length = Math.min(messages.length, keep);
+          save();
           for (const wake of waiting) wake();
           callback();
         },
@@ -115,6 +184,9 @@ export async function startMailCatcher(options: CatcherOptions = {}): Promise<Ma
         waiting.add(wake);
       });
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await saving;
+    },
   };
 }
