@@ -196,3 +196,28 @@ describe('mail settings', () => {
     ]);
   });
 });
+
+describe('security log settings', () => {
+  it('keep events 90 days, 200 per account, unless set', () => {
+    assert.deepEqual(loadConfig({}).securityLog, { retentionMs: 90 * 86_400_000, maxPerAccount: 200 });
+    assert.deepEqual(loadConfig({ SECURITY_LOG_RETENTION: '30d', SECURITY_LOG_MAX_PER_ACCOUNT: '50' }).securityLog, {
+      retentionMs: 30 * 86_400_000,
+      maxPerAccount: 50,
+    });
+  });
+
+  it('refuse values that are not a sensible duration or count, naming the variable', () => {
+    for (const value of ['90', 'forever', '12h', '3650d']) {
+      assert.ok(
+        problems({ SECURITY_LOG_RETENTION: value }).some((p) => p.startsWith('SECURITY_LOG_RETENTION must')),
+        `SECURITY_LOG_RETENTION=${value}`,
+      );
+    }
+    for (const value of ['lots', '-1', '5', '100000']) {
+      assert.ok(
+        problems({ SECURITY_LOG_MAX_PER_ACCOUNT: value }).some((p) => p.startsWith('SECURITY_LOG_MAX_PER_ACCOUNT must')),
+        `SECURITY_LOG_MAX_PER_ACCOUNT=${value}`,
+      );
+    }
+  });
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MAX_PASSKEY_NAME_LENGTH } from '../src/auth/passkeys.js';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { describeEvent } from '../src/security-log/describe.js';
 import type { EventContext, SecurityEvent } from '../src/security-log/events.js';
 import { createSecurityLog, ensureSecurityLogIndexes, SECURITY_EVENTS_COLLECTION } from '../src/security-log/store.js';
@@ -278,40 +278,5 @@ describe('describing events', () => {
       [{ type: 'email-change-cancelled', by: 'owner' }, 'Email address change cancelled'],
     ];
     for (const [event, sentence] of cases) assert.equal(describeEvent(event), sentence);
-  });
-});
-
-describe('security log settings', () => {
-  const problems = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig(env);
-    } catch (err) {
-      assert.ok(err instanceof ConfigError, String(err));
-      return err.problems;
-    }
-    assert.fail('expected a ConfigError');
-  };
-
-  it('keep events 90 days, 200 per account, unless set', () => {
-    assert.deepEqual(loadConfig({}).securityLog, { retentionMs: 90 * 86_400_000, maxPerAccount: 200 });
-    assert.deepEqual(loadConfig({ SECURITY_LOG_RETENTION: '30d', SECURITY_LOG_MAX_PER_ACCOUNT: '50' }).securityLog, {
-      retentionMs: 30 * 86_400_000,
-      maxPerAccount: 50,
-    });
-  });
-
-  it('refuse values that are not a sensible duration or count, naming the variable', () => {
-    for (const value of ['90', 'forever', '12h', '3650d']) {
-      assert.ok(
-        problems({ SECURITY_LOG_RETENTION: value }).some((p) => p.startsWith('SECURITY_LOG_RETENTION must')),
-        `SECURITY_LOG_RETENTION=${value}`,
-      );
-    }
-    for (const value of ['lots', '-1', '5', '100000']) {
-      assert.ok(
-        problems({ SECURITY_LOG_MAX_PER_ACCOUNT: value }).some((p) => p.startsWith('SECURITY_LOG_MAX_PER_ACCOUNT must')),
-        `SECURITY_LOG_MAX_PER_ACCOUNT=${value}`,
-      );
-    }
   });
 });
