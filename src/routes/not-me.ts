@@ -84,8 +84,9 @@ export function notMePages(deps: NotMeDeps) {
     // (an address change waiting for its link, perhaps to the intruder's own
     // address, goes in the same update: session/revocation.ts)
     const { ended, cancelledEmailChange } = await userSessions.endAll(userId);
-    // every browser the account knew is new again: an intruder's next sign-in is mailed about
-    await deps.knownBrowsers.forget(userId);
+    // every browser the account knew is new again (an intruder's next sign-in
+    // is mailed about), but the one pressing the button: the owner's, most likely
+    await deps.knownBrowsers.forget(userId, deps.knownBrowsers.browserKeyOf(req));
     await deps.events.record(req, userId, { type: 'not-me-used' });
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'not-me', count: ended });
     if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'not-me' });

@@ -103,8 +103,9 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     logger.info({ event: 'password-reset', userId: account.userId, sessionsEnded: ended, ip: req.ip }, 'password reset with a mailed link');
     // the owner's alert names the passkeys: they still sign in, the new
     // password notwithstanding (security-log/alerts.ts)
-    // every browser the account knew is new again: an intruder's next sign-in is mailed about
-    await deps.knownBrowsers.forget(account.userId);
+    // every browser the account knew is new again (an intruder's next sign-in
+    // is mailed about), but this one, which holds the mailed link
+    await deps.knownBrowsers.forget(account.userId, deps.knownBrowsers.browserKeyOf(req));
     await deps.events.record(req, account.userId, { type: 'password-reset' });
     await deps.events.record(req, account.userId, { type: 'sessions-ended', by: 'password-reset', count: ended });
     if (cancelledEmailChange) await deps.events.record(req, account.userId, { type: 'email-change-cancelled', by: 'password-reset' });
