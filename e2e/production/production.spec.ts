@@ -58,6 +58,9 @@ test('register, count, log out, a replayed cookie, log in: over https with a __H
 
   await logIn(page, newUser.username, newUser.password);
   await expect(dashboardPage.visitCount).toHaveText('1');
+  // the known-browser cookie of the sign-in alerts: __Host-, Secure, HttpOnly, and kept across the logout
+  const [known] = (await context.cookies()).filter((c) => c.name === '__Host-cloakroom.browser');
+  expect(known, 'the known-browser cookie has the __Host- prefix').toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
 });
 
 test('"Your sessions", a password change that signs the other browser out, and account deletion', async ({
