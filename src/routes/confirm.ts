@@ -23,20 +23,28 @@ import { saveSession } from '../session/promises.js';
 export const NO_CODE = 'Enter the code from your app, or a recovery code';
 export const WRONG_CODE = 'That code is not right, or it has been used already. Try the next code your app shows.';
 
-export function confirmPage(deps: ReauthDeps) {
-  const { sessionConfig, logger } = deps;
+/** The confirm page of sudo mode, with what went wrong: its one owner, for the password form and the passkey's (routes/passkey-login.ts). */
+export async function renderConfirmPage(
+  deps: Pick<ReauthDeps, 'secondFactor' | 'sessionConfig'>,
+  req: Request,
+  res: Response,
+  next: string,
+  errors: Record<string, string | undefined>,
+): Promise<void> {
+  res.render('account-confirm', {
+    title: 'Confirm it is you',
+    username: req.session.username,
+    next: next === DEFAULT_AFTER_LOGIN ? '' : next,
+    window: describeDuration(deps.sessionConfig.reauthWindowMs),
+    twoFactor: await asksForCode(deps, req),
+    errors,
+    csrfToken: ensureCsrfToken(req),
+  });
+}
 
-  const render = async (req: Request, res: Response, next: string, errors: Record<string, string | undefined>) => {
-    res.render('account-confirm', {
-      title: 'Confirm it is you',
-      username: req.session.username,
-      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
-      window: describeDuration(sessionConfig.reauthWindowMs),
-      twoFactor: await asksForCode(deps, req),
-      errors,
-      csrfToken: ensureCsrfToken(req),
-    });
-  };
+export function confirmPage(deps: ReauthDeps) {
+  const { logger } = deps;
+  const render = (req: Request, res: Response, next: string, errors: Record<string, string | undefined>) => renderConfirmPage(deps, req, res, next, errors);
 
   const form: RequestHandler = async (req, res) => {
     await render(req, res, safeNextPath(req.query.next), {});

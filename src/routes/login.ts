@@ -44,6 +44,16 @@ function expiryNotice(req: Request, sessionConfig: Config['session']): string | 
   }
 }
 
+/** The login page's model: its one owner, for the form, its failures, and the passkey's (routes/passkey-login.ts). */
+export function loginPageModel(sessionConfig: Config['session'], next: string, fields: { username: string; rememberMe: boolean; csrfToken: string }) {
+  return {
+    title: 'Log in',
+    ...fields,
+    rememberMeLifetime: describeDuration(sessionConfig.rememberMe.absoluteTimeoutMs),
+    next: next === DEFAULT_AFTER_LOGIN ? '' : next,
+  };
+}
+
 export function loginPage(deps: AuthDeps) {
   const { users, passwords, throttle, logger } = deps;
 
@@ -54,28 +64,16 @@ export function loginPage(deps: AuthDeps) {
       return;
     }
     res.render('login', {
-      title: 'Log in',
-      username: '',
-      rememberMe: false,
+      ...loginPageModel(deps.sessionConfig, next, { username: '', rememberMe: false, csrfToken: await csrfTokenForForm(req) }),
       errors: {},
-      rememberMeLifetime: describeDuration(deps.sessionConfig.rememberMe.absoluteTimeoutMs),
-      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
       expiredNotice: expiryNotice(req, deps.sessionConfig),
-      csrfToken: await csrfTokenForForm(req),
     });
   };
 
   const submit: RequestHandler = async (req, res) => {
     const body: unknown = req.body ?? {};
     const next = safeNextPath((body as { next?: unknown }).next);
-    const page = {
-      title: 'Log in',
-      username: typedUsername(body),
-      rememberMe: typedRememberMe(body),
-      rememberMeLifetime: describeDuration(deps.sessionConfig.rememberMe.absoluteTimeoutMs),
-      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
-      csrfToken: ensureCsrfToken(req),
-    };
+    const page = loginPageModel(deps.sessionConfig, next, { username: typedUsername(body), rememberMe: typedRememberMe(body), csrfToken: ensureCsrfToken(req) });
 
     const form = loginForm.safeParse(body);
     if (!form.success) {

@@ -10,15 +10,16 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Config } from '../config.js';
 import { rememberChallenge, takeChallenge } from '../auth/passkey-challenges.js';
 import { credentialFromForm, type PasskeyCeremonies } from '../auth/passkeys.js';
-import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
+import { safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import type { UserModel } from '../models/user.js';
 import type { SecondFactor } from '../auth/second-factor.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
-import { describeDuration } from '../duration.js';
 import { signIn } from '../session/lifecycle.js';
+import { renderConfirmPage } from './confirm.js';
+import { loginPageModel } from './login.js';
 import { saveSession } from '../session/promises.js';
 import { markAuthenticated } from '../session/recent-auth.js';
 import type { SecurityEvents } from '../security-log/security-events.js';
@@ -50,13 +51,8 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
 
   function renderFailure(req: Request, res: Response, status: number, message: string, next: string) {
     res.status(status).render('login', {
-      title: 'Log in',
-      username: '',
-      rememberMe: false,
-      rememberMeLifetime: describeDuration(deps.sessionConfig.rememberMe.absoluteTimeoutMs),
+      ...loginPageModel(deps.sessionConfig, next, { username: '', rememberMe: false, csrfToken: ensureCsrfToken(req) }),
       errors: { form: message },
-      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
-      csrfToken: ensureCsrfToken(req),
       // not offered in the autofill again at once: an authenticator that
       // answers by itself would send the same refused passkey in a loop
       passkeyFailed: true,
@@ -129,17 +125,8 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
   // offered and accepted, and success marks the session as recently
   // authenticated instead of signing in.
   async function renderConfirmFailure(req: Request, res: Response, status: number, message: string, next: string) {
-    // the password form beside it asks for the code too when two-factor is on (routes/confirm.ts)
-    const { enabled } = await deps.secondFactor.status(req.session.userId ?? '');
-    res.status(status).render('account-confirm', {
-      title: 'Confirm it is you',
-      username: req.session.username,
-      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
-      window: describeDuration(deps.sessionConfig.reauthWindowMs),
-      twoFactor: enabled,
-      errors: { passkey: message },
-      csrfToken: ensureCsrfToken(req),
-    });
+    res.status(status);
+    await renderConfirmPage(deps, req, res, next, { passkey: message });
   }
 
   const confirmOptions: RequestHandler = async (req, res) => {
