@@ -14,6 +14,7 @@
 import type { Request, Response } from 'express';
 import { renderTooManyRequests } from '../middleware/too-many.js';
 import { usernameKey } from '../models/user.js';
+import { beginCheckedAttempt, failedAttempt } from './checked-attempt.js';
 import { endSession } from '../session/lifecycle.js';
 import { markAuthenticated } from '../session/recent-auth.js';
 import type { AuthDeps } from '../routes/login.js';
@@ -52,7 +53,7 @@ export async function reauthenticate(
   typed: { password: string; code: unknown; step: CodeStep },
   renderFailure: (wrong: ReauthFailure) => void | Promise<void>,
 ) {
-  const { users, passwords, throttle, logger } = deps;
+  const { users, passwords, logger } = deps;
   const userId = req.session.userId ?? '';
   const ip = req.ip ?? 'unknown';
   const twoFactor = await asksForCode(deps, req);
@@ -68,12 +69,12 @@ export async function reauthenticate(
   };
 
   // counted before the password is checked, as on the login form...
-  const attempt = await throttle.beginAttempt(ip, usernameKey(req.session.username ?? ''));
-  if (attempt.blocked) {
-    logger.warn({ event: 'reauth-blocked', reason: attempt.reason, userId, ip }, 'password check refused: too many attempts');
-    renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
-    return undefined;
-  }
+  const attempt = await beginCheckedAttempt(deps, req, res, usernameKey(req.session.username ?? ''), {
+    event: 'reauth-blocked',
+    message: 'password check refused: too many attempts',
+    fields: { userId },
+  });
+  if (!attempt) return undefined;
   // ...and the code against the account, from every address together
   const code = twoFactor ? await attempt.checking(() => deps.codeAttempts.begin(userId, ip, typed.step)) : undefined;
   if (code?.blocked) {
@@ -101,9 +102,8 @@ export async function reauthenticate(
       await gone('/?notice=account-gone');
       return undefined;
     }
-    const { lockedOut } = await attempt.failed();
+    const { lockedOut } = await failedAttempt(deps, req, attempt);
     logger.info({ event: 'reauth-failed', userId, ip }, 'wrong current password');
-    if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
     await deps.events.record(req, userId, { type: lockedOut ? 'locked-out' : 'sign-in-failed', method: 'password' });
     await renderFailure('password');
     return undefined;
@@ -119,9 +119,8 @@ export async function reauthenticate(
       return undefined;
     }
     if (used.outcome === 'wrong') {
-      const { lockedOut } = await attempt.failed();
+      await failedAttempt(deps, req, attempt);
       logger.info({ event: 'reauth-failed', reason: 'second-factor', userId, ip }, 'wrong or used second-factor code');
-      if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
       await renderFailure('code');
       return undefined;
     }

@@ -6,7 +6,7 @@ import { fieldErrors, loginForm, typedRememberMe, typedUsername } from '../auth/
 import type { PasswordHasher } from '../auth/passwords.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
-import { renderTooManyRequests } from '../middleware/too-many.js';
+import { beginCheckedAttempt, failedAttempt } from '../auth/checked-attempt.js';
 import { usernameKey, type UserModel } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
@@ -55,7 +55,7 @@ export function loginPageModel(sessionConfig: Config['session'], next: string, f
 }
 
 export function loginPage(deps: AuthDeps) {
-  const { users, passwords, throttle, logger } = deps;
+  const { users, passwords, logger } = deps;
 
   const form: RequestHandler = async (req, res) => {
     const next = safeNextPath(req.query.next);
@@ -85,12 +85,8 @@ export function loginPage(deps: AuthDeps) {
     const ip = req.ip ?? 'unknown';
     // counted as a failure *before* the password is checked, so that a burst
     // of parallel guesses cannot all slip in before the first one is counted
-    const attempt = await throttle.beginAttempt(ip, key);
-    if (attempt.blocked) {
-      logger.warn({ event: 'login-blocked', reason: attempt.reason, ip }, 'login refused: too many attempts');
-      renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
-      return;
-    }
+    const attempt = await beginCheckedAttempt(deps, req, res, key, { event: 'login-blocked', message: 'login refused: too many attempts' });
+    if (!attempt) return;
 
     // if this throws (the hashing queue is full, the database is down), no
     // password was checked: the attempt is given back, the error page says why
@@ -99,9 +95,8 @@ export function loginPage(deps: AuthDeps) {
       return { user: found, valid: await passwords.verify(form.data.password, found?.passwordHash) };
     });
     if (!user || !valid) {
-      const { lockedOut } = await attempt.failed();
+      const { lockedOut } = await failedAttempt(deps, req, attempt);
       logger.info({ event: 'login-failed', reason: user ? 'bad-password' : 'unknown-user', ip }, 'login failed');
-      if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
       // in the account's own log too, where there is an account
       if (user) await deps.events.record(req, String(user._id), { type: lockedOut ? 'locked-out' : 'sign-in-failed', method: 'password' });
       res.status(401).render('login', { ...page, errors: { form: LOGIN_FAILED } });

@@ -12,7 +12,7 @@ import { rememberChallenge, takeChallenge } from '../auth/passkey-challenges.js'
 import { credentialFromForm, type PasskeyCeremonies } from '../auth/passkeys.js';
 import { safeNextPath } from '../auth/safe-next.js';
 import type { Logger } from '../logger.js';
-import { renderTooManyRequests } from '../middleware/too-many.js';
+import { beginCheckedAttempt, failedAttempt } from '../auth/checked-attempt.js';
 import type { UserModel } from '../models/user.js';
 import type { SecondFactor } from '../auth/second-factor.js';
 import { ensureCsrfToken } from '../security/csrf.js';
@@ -47,7 +47,7 @@ export function passkeyThrottleKey(credentialId: string): string {
 }
 
 export function passkeyLogin(deps: PasskeyLoginDeps) {
-  const { users, ceremonies, throttle, logger } = deps;
+  const { users, ceremonies, logger } = deps;
 
   function renderFailure(req: Request, res: Response, status: number, message: string, next: string) {
     res.status(status).render('login', {
@@ -87,19 +87,19 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
     const ip = req.ip ?? 'unknown';
     // counted like a password: before the check, per credential and address,
     // and against the address's daily failures
-    const attempt = await throttle.beginAttempt(ip, passkeyThrottleKey(response.id));
-    if (attempt.blocked) {
-      logger.warn({ event: 'login-blocked', method: 'passkey', reason: attempt.reason, ip }, 'passkey login refused: too many attempts');
-      renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
-      return;
-    }
+    const attempt = await beginCheckedAttempt(deps, req, res, passkeyThrottleKey(response.id), {
+      event: 'login-blocked',
+      message: 'passkey login refused: too many attempts',
+      fields: { method: 'passkey' },
+    });
+    if (!attempt) return;
     const { result, user } = await attempt.checking(async () => {
       const checked = await ceremonies.verifyAssertion(response, pending.challenge);
       const owner = checked.ok ? await users.findById(checked.passkey.userId, { username: 1, sessionGeneration: 1 }).lean() : null;
       return { result: checked, user: owner };
     });
     if (!result.ok || !user) {
-      await attempt.failed();
+      await failedAttempt(deps, req, attempt);
       const reason = result.ok ? 'account-gone' : result.reason;
       const log = { event: 'login-failed', method: 'passkey', reason, ip };
       // a warning only for a good signature over this challenge with a stale
@@ -150,16 +150,16 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
       return;
     }
     const ip = req.ip ?? 'unknown';
-    const attempt = await throttle.beginAttempt(ip, passkeyThrottleKey(response.id));
-    if (attempt.blocked) {
-      logger.warn({ event: 'reauth-blocked', method: 'passkey', reason: attempt.reason, userId, ip }, 'passkey check refused: too many attempts');
-      renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
-      return;
-    }
+    const attempt = await beginCheckedAttempt(deps, req, res, passkeyThrottleKey(response.id), {
+      event: 'reauth-blocked',
+      message: 'passkey check refused: too many attempts',
+      fields: { method: 'passkey', userId },
+    });
+    if (!attempt) return;
     // only a passkey of this session's user: another account's proves nothing here
     const result = await attempt.checking(() => ceremonies.verifyAssertion(response, pending.challenge, userId));
     if (!result.ok) {
-      await attempt.failed();
+      await failedAttempt(deps, req, attempt);
       const log = { event: 'reauth-failed', method: 'passkey', reason: result.reason, userId, ip };
       if (result.reason === 'counter-went-backwards') logger.warn(log, 'passkey refused: its signature counter went backwards (a cloned authenticator?)');
       else if (result.reason === 'replayed') logger.info(log, 'passkey refused: it answers another challenge (a replayed response?)');

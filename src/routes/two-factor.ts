@@ -12,6 +12,7 @@
 // its owner is told by mail to change it.
 import type { Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
+import { beginCheckedAttempt, failedAttempt } from '../auth/checked-attempt.js';
 import type { CodeAttempts } from '../auth/code-attempts.js';
 import { RECOVERY_CODES_SHOW_MAX_AGE_MS, SETUP_MAX_AGE_MS, type SecondFactor } from '../auth/second-factor.js';
 import { otpauthUri } from '../auth/totp.js';
@@ -48,7 +49,7 @@ async function qrCodeImage(uri: string): Promise<string> {
 }
 
 export function twoFactorLogin(deps: TwoFactorDeps) {
-  const { throttle, logger } = deps;
+  const { logger } = deps;
 
   /** A pending login that is too old (or whose account changed) starts again at the login form. */
   const loginAgain = async (req: Request, res: Response) => {
@@ -85,12 +86,12 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
     }
 
     // counted before it is checked, in the same counter as the password...
-    const attempt = await throttle.beginAttempt(ip, usernameKey(pending.username));
-    if (attempt.blocked) {
-      logger.warn({ event: 'two-factor-blocked', reason: attempt.reason, userId: pending.userId, ip }, 'code refused: too many attempts');
-      renderTooManyRequests(res, attempt.retryAfterSeconds, attempt.reason);
-      return;
-    }
+    const attempt = await beginCheckedAttempt(deps, req, res, usernameKey(pending.username), {
+      event: 'two-factor-blocked',
+      message: 'code refused: too many attempts',
+      fields: { userId: pending.userId },
+    });
+    if (!attempt) return;
     // ...and against the account, from every address together (auth/code-attempts.ts)
     const code = await attempt.checking(() => deps.codeAttempts.begin(pending.userId, ip, 'login'));
     if (code.blocked) {
@@ -107,8 +108,7 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       return;
     }
     if (result.outcome === 'wrong') {
-      const { lockedOut } = await attempt.failed();
-      if (lockedOut) logger.warn({ event: 'lockout', ip }, 'too many failures: locked out');
+      await failedAttempt(deps, req, attempt);
       res.status(401).render('login-two-factor', { ...page, errors: { code: WRONG_CODE } });
       return;
     }
