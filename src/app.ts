@@ -134,6 +134,9 @@ export function createApp(deps: AppDeps): Express {
   });
   // the login page links to "forgot password", the dashboard to the email page, where there are those
   app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;
+  // the header's "Mail" link, and an "open the dev inbox" link on each page
+  // that says a mail was sent, where /dev/mail is there (never in production)
+  app.locals.devMailAvailable = routes.devMail;
   // the home page links to the lab where there is one (never in production)
   app.locals.labAvailable = routes.lab !== undefined;
   // behind a TLS-terminating proxy, Express must trust X-Forwarded-Proto to

@@ -14,6 +14,8 @@ import { opensLinkPage } from '../session/link-pages.js';
 interface Notice {
   shownWhen: 'logged-out' | 'logged-in';
   text: string;
+  /** it says a mail was sent: the dev inbox is offered beside it (partials/messages.pug) */
+  mailed?: boolean;
 }
 
 // notices are chosen by key from this list, never echoed from the URL, so a
@@ -41,6 +43,11 @@ const NOTICES: Record<string, Notice> = {
   'session-ended': {
     shownWhen: 'logged-in',
     text: 'That session has been signed out: its document is deleted, so its cookie no longer works.',
+  },
+  'address-mailed': {
+    shownWhen: 'logged-in',
+    text: 'We have sent a link to the email address you gave. Open it to confirm the address; until then nothing else is sent there.',
+    mailed: true,
   },
   'session-gone': { shownWhen: 'logged-in', text: 'That session had already ended.' },
   'others-ended': { shownWhen: 'logged-in', text: 'Every other session of yours has been signed out. Only this one is left.' },
@@ -92,7 +99,9 @@ export const templateLocals: RequestHandler = (req, res, next) => {
   res.locals.csrfToken = req.session.csrfToken ?? undefined;
   const key = res.locals.sessionEndedElsewhere === true ? 'signed-out-elsewhere' : req.query.notice;
   const notice = typeof key === 'string' ? NOTICES[key] : undefined;
-  res.locals.notices = notice && (notice.shownWhen === 'logged-in') === loggedIn ? [notice.text] : [];
+  const shown = notice && (notice.shownWhen === 'logged-in') === loggedIn ? notice : undefined;
+  res.locals.notices = shown ? [shown.text] : [];
+  res.locals.noticeMailed = shown?.mailed === true;
   res.locals.path = req.path;
   next();
 };

@@ -111,6 +111,10 @@ export function routeTable(routeDeps: RouteDeps) {
   // experiments have sessions of their own (its own table: lab/index.ts)
   const lab = deps.isProduction || !deps.lab ? undefined : labRoutes({ lab: deps.lab, sessionConfig: deps.sessionConfig, appSessionStore: deps.appSessionStore });
 
+  // the local mail catcher's inbox page: never in production, and only where
+  // mail goes to the catcher (a real SMTP server has no inbox here)
+  const devMail = !deps.isProduction && deps.mail?.inbox !== undefined && email !== undefined;
+
   // everything else, with the app's session
   const pages = Router();
   //         path                        guards                                 handler
@@ -174,8 +178,8 @@ export function routeTable(routeDeps: RouteDeps) {
     pages.get( '/not-me/review',        noStore,                              notMe.review);
     pages.post('/not-me/passkeys/remove', noStore,                            notMe.removePasskey);
     // the local mail catcher's inbox: development and tests only (routes/dev-mail.ts)
-    if (!deps.isProduction && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);
+    if (devMail && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);
   }
 
-  return { probes, lab, pages };
+  return { probes, lab, pages, devMail };
 }
