@@ -144,7 +144,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
 
-  app.use(requestLogger(logger));
+  app.use(requestLogger(logger, { isProduction: config.isProduction }));
 
   app.use(
     helmet({
