@@ -208,6 +208,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(notFound);
   app.use(sessionEndedHandler(config.session, logger));
+  app.use(routes.staleForm);
   app.use(errorHandler(logger, !config.isProduction));
   return app;
 }

@@ -76,6 +76,10 @@ export function sessionEndedElsewhere(config: Config['session']): RequestHandler
     if (isSafeMethod(req.method) && req.path === '/login') {
       res.locals.sessionEndedElsewhere = true;
       next();
+    } else if (req.method === 'POST' && (req.path === '/login' || req.path === '/register')) {
+      // its CSRF token was the ended session's: the form comes back with
+      // what was typed, and says why (routes/stale-forms.ts)
+      next();
     } else if (opensLinkPage(req)) {
       // a mailed link works without a login: express-session has already
       // started a new, empty session for this request (session/link-pages.ts)

@@ -49,6 +49,7 @@ import { passkeyLogin } from './passkey-login.js';
 import { passkeyPages } from './passkeys.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
+import { staleForms } from './stale-forms.js';
 import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
 import type { SecondFactor } from '../auth/second-factor.js';
 import { codeAttempts } from '../auth/code-attempts.js';
@@ -181,5 +182,10 @@ export function routeTable(routeDeps: RouteDeps) {
     if (devMail && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);
   }
 
-  return { probes, lab, pages, devMail };
+  // a login or registration form refused for its CSRF token: shown again, or
+  // on to where it was going (routes/stale-forms.ts); app.ts runs this as an
+  // error handler, after the pages
+  const staleForm = staleForms({ '/login': login.staleSubmit, '/register': register.staleSubmit }, anonymousSessions, deps.logger);
+
+  return { probes, lab, pages, devMail, staleForm };
 }

@@ -6,7 +6,7 @@ import { renderTooManyRequests } from '../middleware/too-many.js';
 import { isDuplicateKeyError, usernameKey } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { signIn } from '../session/lifecycle.js';
-import type { AuthDeps } from './login.js';
+import { STALE_FORM, type AuthDeps } from './login.js';
 
 const TAKEN = 'That username is already taken';
 
@@ -99,5 +99,27 @@ export function registerPage(deps: RegisterDeps) {
     res.redirect(303, mailed ? '/dashboard?notice=address-mailed' : '/dashboard');
   };
 
-  return { form, submit };
+  /**
+   * A registration form whose CSRF token no longer matches the session
+   * (routes/stale-forms.ts): logged in meanwhile, on to the dashboard;
+   * otherwise the form again, with the username and address typed, and why.
+   */
+  const staleSubmit: RequestHandler = async (req, res) => {
+    if (req.session.userId) {
+      res.redirect(303, '/dashboard');
+      return;
+    }
+    const typed = (req.body as { email?: unknown } | undefined)?.email;
+    res.status(403).render('register', {
+      title: 'Create an account',
+      username: typedUsername(req.body),
+      email: typeof typed === 'string' ? typed.slice(0, 254) : '',
+      withEmail: deps.addEmail !== undefined,
+      errors: {},
+      staleNotice: STALE_FORM,
+      csrfToken: await csrfTokenForForm(req),
+    });
+  };
+
+  return { form, submit, staleSubmit };
 }
