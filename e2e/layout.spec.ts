@@ -153,6 +153,9 @@ test('the two-factor pages fit a phone and log no errors', async ({ page, loginP
   // and the setup page, with its QR code and secret
   await twoFactorSettingsPage.goto();
   await twoFactorSettingsPage.turnOff.click();
+  await expect(twoFactorSettingsPage.status).toContainText('Two-factor login is off');
+  await expectNoHorizontalOverflow(page, '/account/two-factor (turned off)');
+  await twoFactorSettingsPage.setUpAgain.click();
   await expect(twoFactorSettingsPage.qrCode).toBeVisible();
   await expectNoHorizontalOverflow(page, '/account/two-factor (setup)');
   await twoFactorSettingsPage.turnOn.click();
