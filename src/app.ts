@@ -6,6 +6,7 @@ import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { FIELD_LIMITS } from './auth/forms.js';
 import { createPasswordHasher, type BcryptFunctions } from './auth/passwords.js';
 import { secondFactor } from './auth/second-factor.js';
 import { errorHandler, notFound } from './middleware/errors.js';
@@ -103,6 +104,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('view cache', config.isProduction);
   // the demo banner on every page (see DEMO_MODE)
   app.locals.demo = config.demo.enabled ? { ttl: describeDuration(config.demo.accountTtlMs) } : undefined;
+  // each form field's maxlength: the server's own limit for it (auth/forms.ts)
+  app.locals.limits = FIELD_LIMITS;
   // the origin passkeys work on: their pages say so when opened at another address
   app.locals.passkeyOrigin = config.webauthn.origin;
   // every route, with its guards: routes/index.ts
