@@ -161,6 +161,9 @@ test('two-factor pages', async ({ page, loginPage, twoFactorLoginPage, twoFactor
   await expectNoSeriousViolations(page, 'recovery codes');
   await twoFactorSettingsPage.goto();
   await twoFactorSettingsPage.turnOff.click();
+  await expect(twoFactorSettingsPage.status).toContainText('Two-factor login is off');
+  await expectNoSeriousViolations(page, '/account/two-factor (turned off)');
+  await twoFactorSettingsPage.setUpAgain.click();
   await expect(twoFactorSettingsPage.qrCode).toBeVisible();
   await expectNoSeriousViolations(page, '/account/two-factor (setup)');
 });

@@ -31,7 +31,7 @@ test('journey 25: "This wasn\'t me" from a new-sign-in alert signs the intruder 
   // the owner: an account with a confirmed address, made in this browser
   await registerPage.goto();
   await registerPage.register(newUser.username, newUser.password, newUser.password, email);
-  await expect(page).toHaveURL('/dashboard');
+  await expect(page).toHaveURL('/dashboard?notice=address-mailed');
   await mailCatcherPage.confirmAddress(email);
   await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
 

@@ -153,6 +153,9 @@ test('the two-factor pages fit a phone and log no errors', async ({ page, loginP
   // and the setup page, with its QR code and secret
   await twoFactorSettingsPage.goto();
   await twoFactorSettingsPage.turnOff.click();
+  await expect(twoFactorSettingsPage.status).toContainText('Two-factor login is off');
+  await expectNoHorizontalOverflow(page, '/account/two-factor (turned off)');
+  await twoFactorSettingsPage.setUpAgain.click();
   await expect(twoFactorSettingsPage.qrCode).toBeVisible();
   await expectNoHorizontalOverflow(page, '/account/two-factor (setup)');
   await twoFactorSettingsPage.turnOn.click();
@@ -224,4 +227,35 @@ test('the 429 page fits a phone and logs no errors', async ({ page, loginPage, r
   await expect(page.getByRole('heading', { name: 'Too many attempts' })).toBeVisible();
   await expectNoHorizontalOverflow(page, '429');
   expect(errors).toEqual([]);
+});
+
+// Journey 14b: on a laptop screen the logged-in header is one row: the
+// brand, every link, who is signed in and "Log out", side by side.
+test.describe('at 1280 × 800', () => {
+  test.use({ viewport: { width: 1280, height: 800 } });
+
+  test('the logged-in header keeps its links on one row', async ({ page, loggedInUser }) => {
+    await page.goto('/dashboard');
+    await expect(page.getByText(`Signed in as ${loggedInUser.username}`)).toBeVisible();
+    const rows = await page.evaluate(() => {
+      const items = [...document.querySelectorAll('.site-nav a, .site-nav button, .site-nav .nav-user')];
+      const boxes = items.map((el) => ({ text: (el.textContent ?? '').trim(), ...el.getBoundingClientRect().toJSON() as DOMRect }));
+      return {
+        count: boxes.length,
+        // on one row, every item's top is above every item's bottom
+        lowestTop: Math.max(...boxes.map((b) => b.top)),
+        highestBottom: Math.min(...boxes.map((b) => b.bottom)),
+        below: boxes.filter((b) => b.top >= Math.min(...boxes.map((o) => o.bottom))).map((b) => b.text),
+        // and the row fits the screen: nothing is pushed off its right edge
+        offScreen: boxes.filter((b) => b.right > window.innerWidth || b.left < 0).map((b) => b.text),
+        header: document.querySelector('.site-header')?.getBoundingClientRect().height ?? 0,
+      };
+    });
+    // the brand, the nine links (the lab and the mail catcher's among them), the name, Log out
+    expect(rows.count).toBe(12);
+    expect(rows.below, 'items wrapped onto another row').toEqual([]);
+    expect(rows.offScreen, 'items off the screen').toEqual([]);
+    expect(rows.lowestTop).toBeLessThan(rows.highestBottom);
+    expect(rows.header).toBeLessThan(80);
+  });
 });

@@ -25,7 +25,7 @@ test('forgot password: the mailed link sets a new password, signs every browser 
   // an account with a confirmed address, made in this browser
   await registerPage.goto();
   await registerPage.register(newUser.username, newUser.password, newUser.password, email);
-  await expect(page).toHaveURL('/dashboard');
+  await expect(page).toHaveURL('/dashboard?notice=address-mailed');
   await mailCatcherPage.confirmAddress(email);
   await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
 

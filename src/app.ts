@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { Store } from 'express-session';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { FIELD_LIMITS } from './auth/forms.js';
 import { createPasswordHasher, type BcryptFunctions } from './auth/passwords.js';
 import { secondFactor } from './auth/second-factor.js';
 import { errorHandler, notFound } from './middleware/errors.js';
@@ -74,6 +75,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('view cache', config.isProduction);
   // the demo banner on every page (see DEMO_MODE)
   app.locals.demo = config.demo.enabled ? { ttl: describeDuration(config.demo.accountTtlMs) } : undefined;
+  // each form field's maxlength: the server's own limit for it (auth/forms.ts)
+  app.locals.limits = FIELD_LIMITS;
   // the origin passkeys work on: their pages say so when opened at another address
   app.locals.passkeyOrigin = config.webauthn.origin;
   // every route, with its guards: routes/index.ts
@@ -105,6 +108,9 @@ export function createApp(deps: AppDeps): Express {
   });
   // the login page links to "forgot password", the dashboard to the email page, where there are those
   app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;
+  // the header's "Mail" link, and an "open the dev inbox" link on each page
+  // that says a mail was sent, where /dev/mail is there (never in production)
+  app.locals.devMailAvailable = routes.devMail;
   // the home page links to the lab where there is one (never in production)
   app.locals.labAvailable = routes.lab !== undefined;
   // behind a TLS-terminating proxy, Express must trust X-Forwarded-Proto to
@@ -112,7 +118,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
 
-  app.use(requestLogger(logger));
+  app.use(requestLogger(logger, { isProduction: config.isProduction }));
 
   // CSP, HSTS, Referrer-Policy, Permissions-Policy and the rest (security/headers.ts)
   app.use(securityHeaders(config));
@@ -147,6 +153,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(notFound);
   app.use(sessionEndedHandler(config.session, logger));
+  app.use(routes.staleForm);
   app.use(errorHandler(logger, !config.isProduction));
   return app;
 }

@@ -77,6 +77,25 @@ describe('the lab header', () => {
   });
 });
 
+describe('an address the lab does not have', () => {
+  it('is the 404 page for a logged-in browser, not a redirect to the login page and back', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    assert.equal((await client.register(uniqueUsername('lab404'))).status, 303);
+    for (const path of ['/lab/nope', '/lab/two-factor/nope', '/lab/redirect-race/nope']) {
+      const res = await client.get(path);
+      assert.equal(res.status, 404, path);
+      assert.equal(res.headers.get('location'), null, path);
+      assert.match(await res.text(), /Page not found/, path);
+    }
+  });
+
+  it('is the 404 page for a visitor who is not logged in', async () => {
+    const res = await new Client(fixture.app.baseUrl).get('/lab/nope');
+    assert.equal(res.status, 404);
+    await res.arrayBuffer();
+  });
+});
+
 describe('the redirect race', () => {
   async function logIn(way: 'wrong' | 'right') {
     const client = new Client(fixture.app.baseUrl);

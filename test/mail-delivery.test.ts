@@ -55,6 +55,52 @@ describe('the inbox page', () => {
     const res = await new Client(prod.app.baseUrl, { 'x-forwarded-proto': 'https' }).get('/dev/mail');
     assert.equal(res.status, 404);
   });
+
+  const MAIL_LINK = /<a href="\/dev\/mail"[^>]*>Mail<\/a>/;
+  const INBOX_LINK = /<a href="\/dev\/mail">Open the dev inbox<\/a>/;
+
+  it('is linked from the header in development, for visitors and signed-in users alike', async () => {
+    const client = new Client(dev.app.baseUrl);
+    assert.match(await (await client.get('/')).text(), MAIL_LINK);
+    assert.equal((await client.register(uniqueUsername('mail_nav'))).status, 303);
+    assert.match(await (await client.get('/dashboard')).text(), MAIL_LINK);
+  });
+
+  it('is offered on every page that says a mail was sent, in development', async () => {
+    const client = new Client(dev.app.baseUrl);
+    // registration with an address: the dashboard says where the link went
+    const username = uniqueUsername('mail_reg');
+    const res = await client.post('/register', { username, password: PASSWORD, confirmPassword: PASSWORD, email: `${username.toLowerCase()}@example.test` });
+    assert.equal(res.headers.get('location'), '/dashboard?notice=address-mailed');
+    const dashboard = await (await client.get('/dashboard?notice=address-mailed')).text();
+    assert.match(dashboard, /We have sent a link to the email address you gave/);
+    assert.match(dashboard, INBOX_LINK, 'registration with an address');
+    // the dashboard without that notice does not
+    assert.doesNotMatch(await (await client.get('/dashboard')).text(), INBOX_LINK);
+    // an email change (the registration's login is recent: no password asked again)
+    const changed = await client.post('/account/email', { email: `${username.toLowerCase()}.new@example.test` }, { formPage: '/account/email' });
+    assert.equal(changed.headers.get('location'), '/account/email?done=sent');
+    assert.match(await (await client.get('/account/email?done=sent')).text(), INBOX_LINK, 'email change sent');
+    assert.doesNotMatch(await (await client.get('/account/email')).text(), INBOX_LINK);
+    // forgot password
+    assert.match(await (await new Client(dev.app.baseUrl).get('/forgot-password/sent')).text(), INBOX_LINK, 'forgot password sent');
+  });
+
+  it('is linked from nowhere in production', async () => {
+    const client = new Client(prod.app.baseUrl, { 'x-forwarded-proto': 'https' });
+    assert.doesNotMatch(await (await client.get('/')).text(), MAIL_LINK);
+    assert.doesNotMatch(await (await client.get('/forgot-password/sent')).text(), /\/dev\/mail/);
+  });
+});
+
+describe('the inbox links with a real SMTP server in development', () => {
+  const smtp = useTestApp({ env: { SMTP_URL: 'smtp://127.0.0.1:9' } });
+
+  it('are not there: there is no inbox to open', async () => {
+    const client = new Client(smtp.app.baseUrl);
+    assert.doesNotMatch(await (await client.get('/')).text(), /\/dev\/mail/);
+    assert.doesNotMatch(await (await client.get('/forgot-password/sent')).text(), /\/dev\/mail/);
+  });
 });
 
 describe('a failed background mail', () => {

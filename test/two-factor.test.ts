@@ -45,6 +45,8 @@ interface TwoFactorUser {
   owner: Client;
 }
 
+const twoFactorSecrets = new Map<string, string>();
+
 /** Registers an account and turns two-factor on, reading the secret from the page as a person would. */
 async function twoFactorUser(prefix = 'tf'): Promise<TwoFactorUser> {
   const username = uniqueUsername(prefix);
@@ -52,6 +54,7 @@ async function twoFactorUser(prefix = 'tf'): Promise<TwoFactorUser> {
   assert.equal((await owner.register(username, password)).status, 303);
   const { secret, recoveryCodes } = await turnOnTwoFactor(owner);
   secrets.push(secret, ...recoveryCodes);
+  twoFactorSecrets.set(username, secret);
   // the setup code's step counts as used; logins in these tests may use any step in the window
   await allowAnyStep(username);
   return { username, secret, recoveryCodes, owner };
@@ -378,6 +381,41 @@ describe('codes', () => {
     assert.match(enable.headers.get('location') ?? '', /^\/account\/confirm\?next=/);
     const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
     assert.ok(user?.twoFactor, 'still on');
+  });
+
+  it('turned off, the page says so instead of starting a new setup at once', async () => {
+    const { owner } = await twoFactorUser('off-notice');
+    const res = await owner.post('/account/two-factor/off', {}, { formPage: '/account/two-factor' });
+    assert.equal(res.headers.get('location'), '/account/two-factor?done=off');
+    const html = await (await owner.get('/account/two-factor?done=off')).text();
+    assert.match(testIdText(html, 'two-factor-status'), /^Two-factor login is off\./);
+    assert.doesNotMatch(html, /data-testid="totp-secret"|class="qr-code"/, 'no new secret or QR code');
+    assert.match(html, /<a class="button" href="\/account\/two-factor">Set up two-factor login again<\/a>/);
+    // the setup comes when asked for
+    assert.match(await (await owner.get('/account/two-factor')).text(), /data-testid="totp-secret"/);
+  });
+
+  it('after a login with a recovery code, the next page says how many are left, once', async () => {
+    const { username, recoveryCodes } = await twoFactorUser('used-notice');
+    const client = await pendingLogin(username, '/sessions');
+    const res = await sendCode(client, recoveryCodes[0] ?? '');
+    assert.equal(res.headers.get('location'), '/sessions');
+    assert.match(await (await client.get('/sessions')).text(), /Recovery code used: 9 left\./);
+    assert.doesNotMatch(await (await client.get('/sessions')).text(), /Recovery code used/, 'once');
+    // a login with the app's code says nothing of recovery codes
+    await allowAnyStep(username);
+    const other = await pendingLogin(username);
+    assert.equal((await sendCode(other, codeAt(twoFactorSecrets.get(username) ?? '', Date.now()))).status, 303);
+    assert.doesNotMatch(await (await other.get('/dashboard')).text(), /Recovery code used/);
+  });
+
+  it('after a password check with a recovery code, the next page says how many are left', async () => {
+    const { recoveryCodes, owner } = await twoFactorUser('used-confirm');
+    const res = await owner.post('/account/confirm', { password, code: recoveryCodes[1] ?? '', next: '/account/two-factor' }, { formPage: '/account/confirm' });
+    assert.equal(res.headers.get('location'), '/account/two-factor');
+    const html = await (await owner.get('/account/two-factor')).text();
+    assert.match(html, /Recovery code used: 9 left\./);
+    assert.match(html, /Recovery codes left: <strong>9<\/strong> of 10/);
   });
 
   it('turned off, the password alone logs in again', async () => {

@@ -11,6 +11,7 @@ export class TwoFactorSettingsPage {
   readonly recoveryCodesLeft: Locator;
   readonly newRecoveryCodes: Locator;
   readonly turnOff: Locator;
+  readonly setUpAgain: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Two-factor login', level: 1 });
@@ -22,6 +23,7 @@ export class TwoFactorSettingsPage {
     this.recoveryCodesLeft = page.getByTestId('recovery-codes-left');
     this.newRecoveryCodes = page.getByRole('button', { name: 'Make new recovery codes' });
     this.turnOff = page.getByRole('button', { name: 'Turn off two-factor login' });
+    this.setUpAgain = page.getByRole('link', { name: 'Set up two-factor login again' });
   }
 
   async goto(): Promise<void> {

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 
 // RFC 5321 limits a path to 254 characters
-const MAX_LENGTH = 254;
+export const EMAIL_MAX_LENGTH = 254;
+const MAX_LENGTH = EMAIL_MAX_LENGTH;
 
 /**
  * The key two spellings of one address share. The domain is

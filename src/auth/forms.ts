@@ -2,10 +2,39 @@
 // arrays and objects from crafted forms never reach a database query.
 import { z } from 'zod';
 import { isCommonPassword } from './common-passwords.js';
+import { EMAIL_MAX_LENGTH } from './email-address.js';
+import { MAX_PASSKEY_NAME_LENGTH } from './passkeys.js';
+import { RECOVERY_CODE_INPUT_MAX } from './recovery-codes.js';
+import { TOTP_CODE_INPUT_MAX } from './totp.js';
+
+export const USERNAME_MIN = 3;
+export const USERNAME_MAX = 32;
 
 export const PASSWORD_MIN = 8;
 // long enough for any passphrase, short enough that nobody can make us hash megabytes
 export const PASSWORD_MAX = 128;
+// what a browser's maxlength counts is UTF-16 code units, not characters as a
+// person counts them: an emoji is two. A password field takes at most two
+// per character; the server refuses longer input the same way
+export const PASSWORD_INPUT_MAX = 2 * PASSWORD_MAX;
+
+/**
+ * The browser-side maxlength of each kind of form field (app.locals.limits,
+ * for the views): the server's own limit for that field, so that a browser
+ * never takes more than the server accepts.
+ */
+export const FIELD_LIMITS = {
+  username: USERNAME_MAX,
+  password: PASSWORD_INPUT_MAX,
+  email: EMAIL_MAX_LENGTH,
+  // a username or an email address (forgot password)
+  identifier: EMAIL_MAX_LENGTH,
+  // an app's code, or a recovery code (the login's second step, password checks)
+  code: RECOVERY_CODE_INPUT_MAX,
+  // an app's code only (turning two-factor on)
+  totpCode: TOTP_CODE_INPUT_MAX,
+  passkeyName: MAX_PASSKEY_NAME_LENGTH,
+} as const;
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 /** Characters as a person counts them: an emoji or an accented letter is one. */
@@ -18,19 +47,24 @@ export function characterCount(value: string): number {
 const requiredString = (missing: string) =>
   z.string({ error: missing }).refine((v) => v.length > 0, { message: missing });
 
+// a password typed to be checked (login, password checks): any length an
+// account's password can have
+const typedPassword = (missing: string) =>
+  requiredString(missing).refine((v) => v.length <= PASSWORD_INPUT_MAX, `A password is at most ${PASSWORD_MAX} characters`);
+
 const username = z
   .string({ error: 'Enter a username' })
   .trim()
   .min(1, 'Enter a username')
-  .min(3, 'Username must be at least 3 characters')
-  .max(32, 'Username must be at most 32 characters')
+  .min(USERNAME_MIN, `Username must be at least ${USERNAME_MIN} characters`)
+  .max(USERNAME_MAX, `Username must be at most ${USERNAME_MAX} characters`)
   .regex(/^[A-Za-z0-9._-]+$/, 'Username may use only letters, digits, ".", "_" and "-"');
 
 // NIST SP 800-63B: length and a blocklist, no composition rules ("one digit,
 // one symbol") and no truncation; any Unicode, spaces and emoji included
 export const newPassword = requiredString('Enter a password')
   .refine((v) => characterCount(v) >= PASSWORD_MIN, `Password must be at least ${PASSWORD_MIN} characters`)
-  .refine((v) => characterCount(v) <= PASSWORD_MAX, `Password must be at most ${PASSWORD_MAX} characters`)
+  .refine((v) => v.length <= PASSWORD_INPUT_MAX && characterCount(v) <= PASSWORD_MAX, `Password must be at most ${PASSWORD_MAX} characters`)
   .refine(
     (v) => !isCommonPassword(v),
     'This password is on a list of common or breached passwords that attackers try first. Choose another.',
@@ -54,8 +88,10 @@ export const registerForm = z
   });
 
 export const loginForm = z.object({
-  username: requiredString('Enter your username').transform((v) => v.trim()),
-  password: requiredString('Enter your password'),
+  username: requiredString('Enter your username')
+    .transform((v) => v.trim())
+    .refine((v) => v.length <= USERNAME_MAX, `A username is at most ${USERNAME_MAX} characters`),
+  password: typedPassword('Enter your password'),
   // a ticked checkbox sends "on"; an unticked one sends nothing
   rememberMe: z
     .literal('on', { error: 'Tick the box or leave it empty' })
@@ -88,7 +124,7 @@ export function typedUsername(body: unknown): string {
 
 export const changePasswordForm = z
   .object({
-    currentPassword: requiredString('Enter your current password'),
+    currentPassword: typedPassword('Enter your current password'),
     newPassword,
     confirmPassword: requiredString('Confirm your new password'),
   })
@@ -102,7 +138,7 @@ export const changePasswordForm = z
   });
 
 export const confirmPasswordForm = z.object({
-  password: requiredString('Enter your password'),
+  password: typedPassword('Enter your password'),
 });
 
 export const deleteAccountForm = z.object({

@@ -128,5 +128,7 @@ export async function reauthenticate(
   await attempt.succeeded();
   // every factor the account has was just checked: sudo mode (recent-auth.ts)
   markAuthenticated(req);
+  // the next page says how many are left (middleware/locals.ts)
+  if (used?.outcome === 'recovery') req.session.recoveryCodeUsed = { left: used.recoveryCodesLeft };
   return { user: checked.user, secondFactor: used };
 }

@@ -30,9 +30,15 @@ function newCode(): string {
   return code.match(new RegExp(`.{${GROUP}}`, 'g'))?.join('-') ?? code;
 }
 
+/**
+ * The longest code field input taken: a recovery code as shown (27
+ * characters), with room for spaces around it. The code fields' maxlength.
+ */
+export const RECOVERY_CODE_INPUT_MAX = 32;
+
 /** What a typed code means: case, spaces and the dash do not matter. */
 function normalize(typed: unknown): string | undefined {
-  if (typeof typed !== 'string') return undefined;
+  if (typeof typed !== 'string' || typed.length > RECOVERY_CODE_INPUT_MAX) return undefined;
   const code = typed.toLowerCase().replace(/[\s-]+/g, '');
   return code.length === CODE_LENGTH && [...code].every((c) => ALPHABET.includes(c)) ? code : undefined;
 }

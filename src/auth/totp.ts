@@ -43,9 +43,12 @@ export function codeAt(secretBase32: string, now: number): string {
   return totp(secretBase32).generate({ timestamp: now });
 }
 
+/** The longest input taken for an app's code ("123 456", and spaces around): the setup field's maxlength. */
+export const TOTP_CODE_INPUT_MAX = 16;
+
 /** Six digits, spaces allowed ("123 456", as apps show them); anything else is not a code. */
 export function normalizeTotpCode(input: unknown): string | undefined {
-  if (typeof input !== 'string') return undefined;
+  if (typeof input !== 'string' || input.length > TOTP_CODE_INPUT_MAX) return undefined;
   const code = input.replace(/\s+/g, '');
   return /^\d{6}$/.test(code) ? code : undefined;
 }

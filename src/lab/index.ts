@@ -7,6 +7,7 @@
 // read from the app's session store, never written.
 import { promisify } from 'node:util';
 import { Router, type Request } from 'express';
+import { notFound } from '../middleware/errors.js';
 import { csrfProtection } from '../security/csrf.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
 import { expiredReason } from '../session/timeouts.js';
@@ -74,5 +75,11 @@ export function labRoutes(deps: LabDeps): Router {
   });
   for (const way of WAYS) router.use(`/resurrection/${way}`, resurrectionRoutes.pages(way));
   router.use('/two-factor', twoFactorRoutes.pages());
+  // an address the lab does not have ends here. Passed on, it would reach the
+  // app's session check with the lab's session in req.session, whose ID is
+  // not the app cookie's: that check would take it for a session ended
+  // elsewhere and send a logged-in browser to /login?next=, which sends it
+  // straight back here
+  router.use(notFound);
   return router;
 }

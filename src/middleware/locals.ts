@@ -14,6 +14,8 @@ import { opensLinkPage } from '../session/link-pages.js';
 interface Notice {
   shownWhen: 'logged-out' | 'logged-in';
   text: string;
+  /** it says a mail was sent: the dev inbox is offered beside it (partials/messages.pug) */
+  mailed?: boolean;
 }
 
 // notices are chosen by key from this list, never echoed from the URL, so a
@@ -42,6 +44,11 @@ const NOTICES: Record<string, Notice> = {
     shownWhen: 'logged-in',
     text: 'That session has been signed out: its document is deleted, so its cookie no longer works.',
   },
+  'address-mailed': {
+    shownWhen: 'logged-in',
+    text: 'We have sent a link to the email address you gave. Open it to confirm the address; until then nothing else is sent there.',
+    mailed: true,
+  },
   'session-gone': { shownWhen: 'logged-in', text: 'That session had already ended.' },
   'others-ended': { shownWhen: 'logged-in', text: 'Every other session of yours has been signed out. Only this one is left.' },
 };
@@ -69,6 +76,10 @@ export function sessionEndedElsewhere(config: Config['session']): RequestHandler
     if (isSafeMethod(req.method) && req.path === '/login') {
       res.locals.sessionEndedElsewhere = true;
       next();
+    } else if (req.method === 'POST' && (req.path === '/login' || req.path === '/register')) {
+      // its CSRF token was the ended session's: the form comes back with
+      // what was typed, and says why (routes/stale-forms.ts)
+      next();
     } else if (opensLinkPage(req)) {
       // a mailed link works without a login: express-session has already
       // started a new, empty session for this request (session/link-pages.ts)
@@ -82,6 +93,13 @@ export function sessionEndedElsewhere(config: Config['session']): RequestHandler
   };
 }
 
+/** "Recovery code used: 9 left", and what to do when few are left. */
+export function recoveryCodeNotice(left: number): string {
+  const count = `Recovery code used: ${left} left.`;
+  if (left === 0) return `${count} Make new ones on the Two-factor login page now: without your app, you cannot log in.`;
+  return left <= 3 ? `${count} Make new ones on the Two-factor login page before they run out.` : `${count} Each one works once.`;
+}
+
 export const templateLocals: RequestHandler = (req, res, next) => {
   const loggedIn = Boolean(req.session.userId);
   // the header's name and logout button (signIn puts a CSRF token in every
@@ -92,7 +110,17 @@ export const templateLocals: RequestHandler = (req, res, next) => {
   res.locals.csrfToken = req.session.csrfToken ?? undefined;
   const key = res.locals.sessionEndedElsewhere === true ? 'signed-out-elsewhere' : req.query.notice;
   const notice = typeof key === 'string' ? NOTICES[key] : undefined;
-  res.locals.notices = notice && (notice.shownWhen === 'logged-in') === loggedIn ? [notice.text] : [];
+  const shown = notice && (notice.shownWhen === 'logged-in') === loggedIn ? notice : undefined;
+  const notices = shown ? [shown.text] : [];
+  res.locals.notices = notices;
+  // a recovery code used at the login or a password check: told once, on the
+  // next page (saved with it: express-session saves a session changed here)
+  const used = req.session.recoveryCodeUsed;
+  if (used && loggedIn && isSafeMethod(req.method)) {
+    delete req.session.recoveryCodeUsed;
+    notices.push(recoveryCodeNotice(used.left));
+  }
+  res.locals.noticeMailed = shown?.mailed === true;
   res.locals.path = req.path;
   next();
 };

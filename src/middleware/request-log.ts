@@ -1,6 +1,9 @@
 // request log: one structured line per request (pino-http) with a request id,
 // method, path, status and duration. Only those: no headers (cookies!), no
 // query strings, no bodies (passwords, CSRF tokens).
+//
+// Outside production, the stylesheet, scripts and favicon are not logged: a
+// page load is then one line, not five. Production logs every request.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
@@ -11,7 +14,13 @@ import type { Logger } from '../logger.js';
 // through every hop; anything odd is replaced
 const INCOMING_ID = /^[\w.:-]{1,64}$/;
 
-export function requestLogger(logger: Logger): RequestHandler {
+// probes would drown everything else
+const PROBES = new Set(['/healthz', '/readyz']);
+// what a page load fetches besides the page (middleware/static-assets.ts)
+const STATIC_FILE = /^\/(?:css|js)\/|^\/favicon\.ico$/;
+
+export function requestLogger(logger: Logger, options: { isProduction: boolean }): RequestHandler {
+  const silent = (path: string) => PROBES.has(path) || (!options.isProduction && STATIC_FILE.test(path));
   return pinoHttp({
     logger,
     genReqId(req: IncomingMessage, res: ServerResponse) {
@@ -20,8 +29,7 @@ export function requestLogger(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    // probes would drown everything else
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    autoLogging: { ignore: (req) => silent((req.url ?? '').split('?')[0] ?? '') },
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({
         id: req.id,

@@ -64,25 +64,26 @@ export function accountEmailPages(deps: MailPageDeps) {
     address: string,
     source: VerificationSource,
     askedBy?: string,
-  ): Promise<ThrottleVerdict> {
+  ): Promise<ThrottleVerdict & { sent: boolean }> {
     const verdict = await mail.verificationThrottle.consumeMail(userId, emailKey(address), source);
     if (verdict.blocked) {
       // the address is not logged: it may be anyone's
       logger.warn({ event: 'email-verification-throttled', userId, source }, 'verification mail refused: too many this hour');
-      return verdict;
+      return { ...verdict, sent: false };
     }
     const started = await verification.start(userId, address, askedBy);
-    if (!started) return verdict;
+    if (!started) return { ...verdict, sent: false };
     const link = `${deps.publicUrl}/verify-email?token=${started.token}`;
     mail.outbox.send('email-verification-mail', verificationMail({ to: address, username, link, lifetime }));
     logger.info({ event: 'email-verification-sent', userId }, 'verification link sent to a new address');
-    return verdict;
+    return { ...verdict, sent: true };
   }
 
   const show: RequestHandler = async (req, res) => {
     const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
     const page = await render(req.session.userId ?? '', { done, csrfToken: ensureCsrfToken(req) });
-    res.status(page.status).render('account-email', page.locals);
+    // "sent": the page offers the dev inbox where there is one (partials/dev-inbox.pug)
+    res.status(page.status).render('account-email', { ...page.locals, mailSent: req.query.done === 'sent' });
   };
 
   const change: RequestHandler = async (req, res) => {

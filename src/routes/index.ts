@@ -49,6 +49,7 @@ import { passkeyLogin } from './passkey-login.js';
 import { passkeyPages } from './passkeys.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
+import { staleForms } from './stale-forms.js';
 import { twoFactorLogin, twoFactorSettings } from './two-factor.js';
 import type { SecondFactor } from '../auth/second-factor.js';
 import { codeAttempts } from '../auth/code-attempts.js';
@@ -110,6 +111,10 @@ export function routeTable(routeDeps: RouteDeps) {
   // development only; before the app's session middleware, since the lab's
   // experiments have sessions of their own (its own table: lab/index.ts)
   const lab = deps.isProduction || !deps.lab ? undefined : labRoutes({ lab: deps.lab, sessionConfig: deps.sessionConfig, appSessionStore: deps.appSessionStore });
+
+  // the local mail catcher's inbox page: never in production, and only where
+  // mail goes to the catcher (a real SMTP server has no inbox here)
+  const devMail = !deps.isProduction && deps.mail?.inbox !== undefined && email !== undefined;
 
   // everything else, with the app's session
   const pages = Router();
@@ -174,8 +179,13 @@ export function routeTable(routeDeps: RouteDeps) {
     pages.get( '/not-me/review',        noStore,                              notMe.review);
     pages.post('/not-me/passkeys/remove', noStore,                            notMe.removePasskey);
     // the local mail catcher's inbox: development and tests only (routes/dev-mail.ts)
-    if (!deps.isProduction && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);
+    if (devMail && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);
   }
 
-  return { probes, lab, pages };
+  // a login or registration form refused for its CSRF token: shown again, or
+  // on to where it was going (routes/stale-forms.ts); app.ts runs this as an
+  // error handler, after the pages
+  const staleForm = staleForms({ '/login': login.staleSubmit, '/register': register.staleSubmit }, anonymousSessions, deps.logger);
+
+  return { probes, lab, pages, devMail, staleForm };
 }

@@ -18,6 +18,14 @@ import type { SecurityEvents } from '../security-log/security-events.js';
 // apart would let anyone find out which usernames exist
 export const LOGIN_FAILED = 'Invalid username or password';
 
+/**
+ * Why a login or registration form comes back after its CSRF token was
+ * refused: almost always the page was open in a tab while the session
+ * changed in another (a login there starts a new session, a logout ends it).
+ */
+export const STALE_FORM =
+  'This form has expired: you signed in or out in another tab or window since this page was loaded, or the session ended. Nothing was sent. Your username is kept here; enter your password again.';
+
 /** What the pages that check a password need: login, registration, the account pages. */
 export interface AuthDeps {
   users: UserModel;
@@ -124,5 +132,29 @@ export function loginPage(deps: AuthDeps) {
     res.redirect(303, next);
   };
 
-  return { form, submit };
+  /**
+   * A login form whose CSRF token no longer matches the session (routes/
+   * stale-forms.ts). Logged in meanwhile: on to where the form was going.
+   * Otherwise the form again, with what was typed but the password, and why.
+   */
+  const staleSubmit: RequestHandler = async (req, res) => {
+    const body: unknown = req.body ?? {};
+    const next = safeNextPath((body as { next?: unknown }).next);
+    if (req.session.userId) {
+      res.redirect(303, next);
+      return;
+    }
+    res.status(403).render('login', {
+      title: 'Log in',
+      username: typedUsername(body),
+      rememberMe: typedRememberMe(body),
+      errors: {},
+      rememberMeLifetime: describeDuration(deps.sessionConfig.rememberMe.absoluteTimeoutMs),
+      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
+      expiredNotice: STALE_FORM,
+      csrfToken: await csrfTokenForForm(req),
+    });
+  };
+
+  return { form, submit, staleSubmit };
 }

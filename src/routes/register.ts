@@ -6,7 +6,7 @@ import { renderTooManyRequests } from '../middleware/too-many.js';
 import { isDuplicateKeyError, usernameKey } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { signIn } from '../session/lifecycle.js';
-import type { AuthDeps } from './login.js';
+import { STALE_FORM, type AuthDeps } from './login.js';
 
 const TAKEN = 'That username is already taken';
 
@@ -16,7 +16,7 @@ export interface RegisterDeps extends AuthDeps {
    * (past the verification mails' hourly limits, registrations' own per recipient, it sends
    * nothing: the account is made all the same)
    */
-  addEmail?: (userId: string, username: string, address: string) => Promise<unknown>;
+  addEmail?: (userId: string, username: string, address: string) => Promise<{ sent: boolean }>;
 }
 
 /** The optional address of the form: undefined when left empty, else parsed. */
@@ -88,15 +88,38 @@ export function registerPage(deps: RegisterDeps) {
     logger.info({ event: 'register', userId: user.id, ip: req.ip }, 'account created');
     // the address joins the account once its link is followed; whether
     // another account has it already is not said here (that would tell)
-    if (email?.success) await deps.addEmail?.(user.id, user.username, email.data.email);
+    const mailed = email?.success ? (await deps.addEmail?.(user.id, user.username, email.data.email))?.sent === true : false;
 
     await signIn(req, { id: user.id, username: user.username, sessionGeneration: user.sessionGeneration }, deps.sessionConfig);
     // the account's first sign-in: in its log, and this browser known to it
     // from now on (no alert: every browser is new to a new account)
     await deps.events.signedIn(req, res, user.id, 'password', { alert: false });
     // 303: the browser follows with a GET, and Refresh will not re-post the form
-    res.redirect(303, '/dashboard');
+    // with an address, the dashboard says where its confirmation link went
+    res.redirect(303, mailed ? '/dashboard?notice=address-mailed' : '/dashboard');
   };
 
-  return { form, submit };
+  /**
+   * A registration form whose CSRF token no longer matches the session
+   * (routes/stale-forms.ts): logged in meanwhile, on to the dashboard;
+   * otherwise the form again, with the username and address typed, and why.
+   */
+  const staleSubmit: RequestHandler = async (req, res) => {
+    if (req.session.userId) {
+      res.redirect(303, '/dashboard');
+      return;
+    }
+    const typed = (req.body as { email?: unknown } | undefined)?.email;
+    res.status(403).render('register', {
+      title: 'Create an account',
+      username: typedUsername(req.body),
+      email: typeof typed === 'string' ? typed.slice(0, 254) : '',
+      withEmail: deps.addEmail !== undefined,
+      errors: {},
+      staleNotice: STALE_FORM,
+      csrfToken: await csrfTokenForForm(req),
+    });
+  };
+
+  return { form, submit, staleSubmit };
 }

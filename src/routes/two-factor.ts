@@ -119,6 +119,11 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
     await signIn(req, { id: pending.userId, username: pending.username, sessionGeneration: pending.generation }, deps.sessionConfig, {
       rememberMe: pending.rememberMe,
     });
+    if (result.outcome === 'recovery') {
+      // the next page says how many are left (middleware/locals.ts)
+      req.session.recoveryCodeUsed = { left: result.recoveryCodesLeft };
+      await saveSession(req);
+    }
     logger.info({ event: 'login', userId: pending.userId, ip, secondFactor: result.outcome }, 'logged in with a second factor');
     await deps.events.signedIn(req, res, pending.userId, result.outcome === 'recovery' ? 'recovery-code' : 'code');
     res.redirect(303, pending.next);
@@ -188,6 +193,11 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
 
   const show: RequestHandler = async (req, res) => {
     const status = await secondFactor.status(req.session.userId ?? '');
+    if (!status.enabled && req.query.done === 'off') {
+      // just turned off: say so, and offer a new setup instead of starting one
+      res.render('account-two-factor', { title: 'Two-factor login', enabled: false, turnedOff: true });
+      return;
+    }
     if (!status.enabled) {
       await renderSetup(req, res, 200);
       return;
@@ -280,7 +290,7 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       // the owner hears of it (security-log/alerts.ts): the password alone logs in now
       await deps.events.record(req, userId, { type: 'two-factor-off' });
     }
-    res.redirect(303, '/account/two-factor');
+    res.redirect(303, '/account/two-factor?done=off');
   };
 
   return { show, enable, newRecoveryCodes, showRecoveryCodes, disable };

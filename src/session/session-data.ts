@@ -43,6 +43,9 @@ declare module 'express-session' {
     // (auth/secret-box.ts), never in the clear: the session store is a
     // database that backups copy; and dropped unseen after 10 minutes
     recoveryCodesToShow: { sealedCodes: string; madeAt: number; justEnabled: boolean };
+    // a recovery code was just used (a login, or a password check): how many
+    // are left, told once by the next page shown (middleware/locals.ts)
+    recoveryCodeUsed: { left: number };
     // the SHA-256 of a password-reset link's token, between following the
     // link and choosing the new password (routes/reset-password.ts)
     passwordResetTokenHash: string | undefined;

@@ -22,13 +22,18 @@ export function parseSetCookie(raw: string): CookieInfo {
 }
 
 export class Client {
-  readonly cookies = new Map<string, string>();
-
   constructor(
     readonly baseUrl: string,
     // sent with every request, e.g. X-Forwarded-Proto as a TLS proxy would
     readonly defaultHeaders: Record<string, string> = {},
+    // the browser's cookie jar: shared by the tabs of one browser (tab())
+    readonly cookies = new Map<string, string>(),
   ) {}
+
+  /** Another tab of the same browser: its own pages, the same cookies. */
+  tab(): Client {
+    return new Client(this.baseUrl, this.defaultHeaders, this.cookies);
+  }
 
   cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
