@@ -14,14 +14,12 @@ import { AddPasskeyPage, PasskeysPage } from './pages/passkey-pages.js';
 import { RegisterPage } from './pages/register-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
 import { RecoveryCodesPage, TwoFactorLoginPage, TwoFactorSettingsPage } from './pages/two-factor-pages.js';
-import { logInOverHttp, registerOverHttp } from './support/accounts.js';
+import { logInOverHttp, registerOverHttp, type Credentials } from './support/accounts.js';
 import { localhostURL } from './support/env.js';
 import { turnOnTwoFactorOverHttp, type TwoFactorCredentials } from './support/two-factor.js';
 
-export interface Credentials {
-  username: string;
-  password: string;
-}
+// a user's name and password (e2e/support/accounts.ts), for the specs that import it from here
+export type { Credentials } from './support/accounts.js';
 
 interface Fixtures {
   registerPage: RegisterPage;

@@ -1,7 +1,12 @@
 // accounts: creating a user and logging in over HTTP, as a test's starting
 // point (the registration and login forms are tested in their own journeys).
 import type { APIRequestContext } from '@playwright/test';
-import type { Credentials } from '../fixtures.js';
+
+/** A user's name and password. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
 
 /** The CSRF token of the (first) form on a page. */
 async function csrfTokenOn(request: APIRequestContext, url: string): Promise<string> {

@@ -2,7 +2,7 @@
 // codes an authenticator app would show, computed with otpauth as apps do.
 import type { APIRequestContext } from '@playwright/test';
 import { Secret, TOTP } from 'otpauth';
-import type { Credentials } from '../fixtures.js';
+import type { Credentials } from './accounts.js';
 import { logInOverHttp } from './accounts.js';
 
 export interface TwoFactorCredentials extends Credentials {
