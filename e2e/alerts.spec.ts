@@ -10,6 +10,7 @@
 import { expect, passkeyTest as test } from './fixtures.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { LoginPage } from './pages/login-page.js';
+import { registerWithConfirmedAddress } from './pages/mail-pages.js';
 import { AddPasskeyPage } from './pages/passkey-pages.js';
 
 const address = (username: string) => `${username.toLowerCase()}@example.test`;
@@ -29,11 +30,7 @@ test('journey 25: "This wasn\'t me" from a new-sign-in alert signs the intruder 
 }) => {
   const email = address(newUser.username);
   // the owner: an account with a confirmed address, made in this browser
-  await registerPage.goto();
-  await registerPage.register(newUser.username, newUser.password, newUser.password, email);
-  await expect(page).toHaveURL('/dashboard?notice=address-mailed');
-  await mailCatcherPage.confirmAddress(email);
-  await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
+  await registerWithConfirmedAddress(registerPage, mailCatcherPage, newUser, email);
 
   // the intruder: the password, in a browser that never signed in to the account
   const intruder = await newPasskeyBrowser();

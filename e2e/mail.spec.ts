@@ -6,6 +6,7 @@
 import { expect, test } from './fixtures.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { LoginPage } from './pages/login-page.js';
+import { registerWithConfirmedAddress } from './pages/mail-pages.js';
 
 const address = (username: string) => `${username.toLowerCase()}@example.test`;
 
@@ -23,11 +24,7 @@ test('forgot password: the mailed link sets a new password, signs every browser 
   test.setTimeout(90_000);
   const email = address(newUser.username);
   // an account with a confirmed address, made in this browser
-  await registerPage.goto();
-  await registerPage.register(newUser.username, newUser.password, newUser.password, email);
-  await expect(page).toHaveURL('/dashboard?notice=address-mailed');
-  await mailCatcherPage.confirmAddress(email);
-  await expect(page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
+  await registerWithConfirmedAddress(registerPage, mailCatcherPage, newUser, email);
 
   // another browser, logged in
   const other = await browser.newContext({ baseURL });

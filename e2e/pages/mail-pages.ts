@@ -1,4 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import type { Credentials } from '../support/accounts.js';
+import type { RegisterPage } from './register-page.js';
 
 export class ForgotPasswordPage {
   readonly identifier: Locator;
@@ -104,4 +106,13 @@ export class MailCatcherPage {
     await expect(this.page.getByRole('heading', { name: 'Confirm your email address' })).toBeVisible();
     await this.page.getByRole('button', { name: 'Confirm this address' }).click();
   }
+}
+
+/** Registers in this browser with an address, and confirms it through the dev inbox, as a person would. */
+export async function registerWithConfirmedAddress(registerPage: RegisterPage, mailCatcherPage: MailCatcherPage, user: Credentials, email: string): Promise<void> {
+  await registerPage.goto();
+  await registerPage.register(user.username, user.password, user.password, email);
+  await expect(registerPage.page).toHaveURL('/dashboard?notice=address-mailed');
+  await mailCatcherPage.confirmAddress(email);
+  await expect(registerPage.page.getByRole('heading', { name: 'Email address confirmed' })).toBeVisible();
 }
