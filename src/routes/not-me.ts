@@ -1,10 +1,14 @@
 // not me: where the "This wasn't me" link of a security alert leads
 // (auth/not-me-links.ts). Its holder can read the account's mailbox, and no
-// more is known of them: so the button does what helps the owner and gives a
-// thief nothing they could not get from "forgot password" already. It ends
-// every session, cancels a waiting address change, mails a reset link to the
-// confirmed address, and for 15 minutes lets this browser see the passkeys
-// and two-factor state and remove a passkey. It never signs anyone in.
+// more is known of them: so the button does what helps the owner and never
+// lets a thief in. It ends every session, cancels a waiting address change,
+// mails a reset link to the confirmed address, undoes a two-factor enrolment
+// its alert was about, and for 15 minutes lets this browser see the passkeys
+// and two-factor state and remove a passkey. It never signs anyone in and
+// never weakens the second factor. What it gives that "forgot password" does
+// not is the passkeys' removal: someone who holds the mailbox alone could
+// remove them all, which locks the owner out of passkey sign-in (the
+// password, reset by mail, still works) but opens nothing.
 import type { Request, RequestHandler, Response } from 'express';
 import { linkTokenFrom } from '../auth/link-tokens.js';
 import type { NotMeLinks } from '../auth/not-me-links.js';
