@@ -141,7 +141,7 @@ test('forgot password over https: the mailed link, built from PUBLIC_URL, sets a
   const email = `${newUser.username.toLowerCase()}@example.test`;
   await registerPage.goto();
   await registerPage.register(newUser.username, newUser.password, newUser.password, email);
-  await expect(page).toHaveURL('/dashboard');
+  await expect(page).toHaveURL('/dashboard?notice=address-mailed');
   const confirm = await linkInMail(email, 'Confirm your email address for Cloakroom', '/verify-email');
   expect(confirm.startsWith(`${baseURL}/verify-email?token=`), 'the link leads to the site as PUBLIC_URL names it').toBe(true);
   await page.goto(confirm);
