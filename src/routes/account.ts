@@ -48,12 +48,13 @@ export function accountPages(deps: AccountDeps) {
     schema: z.ZodType<D>,
     passwordField: F,
   ) {
-    const twoFactor = await asksForCode(deps, req);
-    const again = (status: number, errors: Record<string, string | undefined>) =>
-      res.status(status).render(page.view, { title: page.title, csrfToken: ensureCsrfToken(req), twoFactor, errors });
+    // the form again, with the code field where the account has two-factor on
+    // (read only then: reauthenticate() reads it itself for the check)
+    const again = async (status: number, errors: Record<string, string | undefined>) =>
+      res.status(status).render(page.view, { title: page.title, csrfToken: ensureCsrfToken(req), twoFactor: await asksForCode(deps, req), errors });
     const form = schema.safeParse(req.body ?? {});
     if (!form.success) {
-      again(400, fieldErrors(form.error));
+      await again(400, fieldErrors(form.error));
       return undefined;
     }
     const code = (req.body as { code?: unknown }).code;
