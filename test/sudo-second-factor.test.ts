@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { codeAt } from '../src/auth/totp.js';
 import { SECOND_FACTOR_FAILURES_PER_ACCOUNT } from '../src/security/throttle.js';
 import { useTestApp } from './helpers/app.js';
-import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
+import { Client, freshAddress, storedIdFromCookie, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
 import { turnOnTwoFactor } from './helpers/two-factor.js';
 
@@ -22,12 +22,6 @@ const fixture = useTestApp({
   env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '5', LOGIN_CHECKS_AT_ONCE_PER_IP: '1000', TRUST_PROXY: 'loopback', REAUTH_WINDOW: '10m' },
 });
 
-let addresses = 0;
-/** One address per client, for attacks that come from many (X-Forwarded-For, trusted from loopback). */
-function freshAddress(): string {
-  addresses += 1;
-  return `203.0.${Math.floor(addresses / 250)}.${(addresses % 250) + 1}`;
-}
 
 const db = () => fixture.app.connection.getClient().db(fixture.app.connection.name);
 const cookieOf = (client: Client) => client.cookies.get(fixture.app.config.session.cookieName);

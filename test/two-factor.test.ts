@@ -9,7 +9,7 @@ import { codeAt, TOTP_PERIOD_S } from '../src/auth/totp.js';
 import { SECOND_FACTOR_FAILURES_PER_ACCOUNT } from '../src/security/throttle.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../src/session/pending-login.js';
 import { useTestApp } from './helpers/app.js';
-import { Client, parseSetCookie, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
+import { Client, freshAddress, parseSetCookie, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
 import { captureLogs } from './helpers/logs.js';
 import { recoveryCodesAfter, recoveryCodesIn, turnOnTwoFactor } from './helpers/two-factor.js';
 
@@ -26,12 +26,6 @@ const fixture = useTestApp({
   env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '10', LOGIN_CHECKS_AT_ONCE_PER_IP: '1000', TRUST_PROXY: 'loopback' },
 });
 
-// one address per client, for the attacks that come from many (X-Forwarded-For, trusted from loopback)
-let addresses = 0;
-function freshAddress(): string {
-  addresses += 1;
-  return `198.51.${Math.floor(addresses / 250)}.${(addresses % 250) + 1}`;
-}
 
 const db = () => fixture.app.connection.getClient().db(fixture.app.connection.name);
 const cookieOf = (client: Client) => client.cookies.get(fixture.app.config.session.cookieName);

@@ -117,6 +117,13 @@ export function testIdText(html: string, id: string): string {
   return match[1]?.trim() ?? '';
 }
 
+let lastAddress = 0;
+/** An IPv4 address no other test of this file uses, for a client speaking from an address of its own (X-Forwarded-For, trusted from loopback). */
+export function freshAddress(): string {
+  lastAddress += 1;
+  return `198.18.${lastAddress >> 8}.${lastAddress & 255}`;
+}
+
 let counter = 0;
 /** A username no other test uses. */
 export function uniqueUsername(prefix = 'user'): string {
