@@ -3,12 +3,12 @@
 // the password-hashing threads. server.ts and the tests build the app on these.
 import type { Connection } from 'mongoose';
 import { createBcryptPool, type BcryptPool } from './auth/bcrypt-pool.js';
-import { ensureUsedChallengesExpiry, USED_CHALLENGES_COLLECTION } from './auth/used-challenges.js';
+import { ensureUsedChallengesExpiry, USED_CHALLENGES_COLLECTION } from './features/passkeys/used-challenges.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
-import { createPasskeyModel, type PasskeyModel } from './models/passkey.js';
+import { createPasskeyModel, type PasskeyModel } from './features/passkeys/model.js';
 import { openNotMeLinks, type NotMeLinks } from './auth/not-me-links.js';
 import { openKnownBrowsers, type KnownBrowsers } from './security/known-browser.js';
 import { createUserModel, type UserModel } from './models/user.js';

@@ -7,7 +7,7 @@ import { trusted } from 'mongoose';
 import type { Config } from './config.js';
 import { ensureExpiryIndex, type ActiveExpiryMode } from './db/expiry.js';
 import type { Logger } from './logger.js';
-import { createPasskeyModel } from './models/passkey.js';
+import { createPasskeyModel } from './features/passkeys/model.js';
 import type { UserModel } from './models/user.js';
 import type { UserSessions } from './session/user-sessions.js';
 

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import session from 'express-session';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { PasskeyModel } from '../src/models/passkey.js';
+import type { PasskeyModel } from '../src/features/passkeys/model.js';
 import type { NotMeLinks } from '../src/auth/not-me-links.js';
 import type { KnownBrowsers } from '../src/security/known-browser.js';
 import type { UserModel } from '../src/models/user.js';

@@ -9,9 +9,9 @@ import { describe, it } from 'node:test';
 import pug from 'pug';
 import { EMAIL_MAX_LENGTH, emailForm, forgotPasswordForm } from '../src/auth/email-address.js';
 import { FIELD_LIMITS, PASSWORD_INPUT_MAX, PASSWORD_MAX, USERNAME_MAX, changePasswordForm, confirmPasswordForm, loginForm, registerForm } from '../src/auth/forms.js';
-import { MAX_PASSKEY_NAME_LENGTH } from '../src/auth/passkeys.js';
-import { RECOVERY_CODE_INPUT_MAX } from '../src/auth/recovery-codes.js';
-import { TOTP_CODE_INPUT_MAX, normalizeTotpCode } from '../src/auth/totp.js';
+import { MAX_PASSKEY_NAME_LENGTH } from '../src/features/passkeys/ceremonies.js';
+import { RECOVERY_CODE_INPUT_MAX } from '../src/features/two-factor/recovery-codes.js';
+import { TOTP_CODE_INPUT_MAX, normalizeTotpCode } from '../src/features/two-factor/totp.js';
 import { VIEWS_DIR } from '../src/paths.js';
 
 const passkey = { id: 'pk1', name: 'Laptop', addedAt: new Date(), lastUsedAt: undefined, synced: false };
@@ -32,11 +32,11 @@ const FORMS: { view: string; locals?: Record<string, unknown>; fields: Record<st
     fields: { currentPassword: [PASSWORD_INPUT_MAX, true], code: [RECOVERY_CODE_INPUT_MAX, true], newPassword: [PASSWORD_INPUT_MAX, true], confirmPassword: [PASSWORD_INPUT_MAX, true] },
   },
   { view: 'account-confirm', locals: { twoFactor: true, username: 'someone' }, fields: { password: [PASSWORD_INPUT_MAX, true], code: [RECOVERY_CODE_INPUT_MAX, true] } },
-  { view: 'login-two-factor', fields: { code: [RECOVERY_CODE_INPUT_MAX, true] } },
-  { view: 'account-two-factor', locals: { enabled: false, secret: 'A'.repeat(32), qrCode: 'data:,' }, fields: { code: [TOTP_CODE_INPUT_MAX, true] } },
+  { view: 'two-factor/login-code', fields: { code: [RECOVERY_CODE_INPUT_MAX, true] } },
+  { view: 'two-factor/settings', locals: { enabled: false, secret: 'A'.repeat(32), qrCode: 'data:,' }, fields: { code: [TOTP_CODE_INPUT_MAX, true] } },
   { view: 'account-email', fields: { email: [EMAIL_MAX_LENGTH, true] } },
-  { view: 'account-passkey-new', fields: { name: [MAX_PASSKEY_NAME_LENGTH, true] } },
-  { view: 'account-passkeys', locals: { passkeys: [passkey] }, fields: { name: [MAX_PASSKEY_NAME_LENGTH, true] } },
+  { view: 'passkeys/new', fields: { name: [MAX_PASSKEY_NAME_LENGTH, true] } },
+  { view: 'passkeys/list', locals: { passkeys: [passkey] }, fields: { name: [MAX_PASSKEY_NAME_LENGTH, true] } },
 ];
 
 /** The inputs a person types in: not hidden, not a checkbox. */

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import { hashLinkToken } from '../src/auth/link-tokens.js';
 import { NOT_ME_LINKS_COLLECTION, notMeLinks, notMeUrl } from '../src/auth/not-me-links.js';
-import { createPasskeyModel } from '../src/models/passkey.js';
+import { createPasskeyModel } from '../src/features/passkeys/model.js';
 import { SESSIONS_COLLECTION } from '../src/session/store.js';
 import { useTestApp, type TestApp } from './helpers/app.js';
 import { Client, storedIdFromCookie } from './helpers/client.js';

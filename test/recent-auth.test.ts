@@ -3,7 +3,7 @@
 // then the action. A stolen cookie, or a laptop left logged in, is not enough.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { codeAt } from '../src/auth/totp.js';
+import { codeAt } from '../src/features/two-factor/totp.js';
 import { useTestApp } from './helpers/app.js';
 import { turnOnTwoFactor } from './helpers/two-factor.js';
 import { Client, storedIdFromCookie, uniqueUsername } from './helpers/client.js';

@@ -5,8 +5,8 @@
 // then loads the page and looks for the codes it shows in what was stored.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { codeAt } from '../src/auth/totp.js';
-import { RECOVERY_CODES_SHOW_MAX_AGE_MS } from '../src/auth/second-factor.js';
+import { codeAt } from '../src/features/two-factor/totp.js';
+import { RECOVERY_CODES_SHOW_MAX_AGE_MS } from '../src/features/two-factor/second-factor.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, storedIdFromCookie, testIdText, uniqueUsername } from './helpers/client.js';
 import { recoveryCodesIn, turnOnTwoFactor } from './helpers/two-factor.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { MAX_PASSKEY_NAME_LENGTH } from '../src/auth/passkeys.js';
+import { MAX_PASSKEY_NAME_LENGTH } from '../src/features/passkeys/ceremonies.js';
 import { loadConfig } from '../src/config.js';
 import { describeEvent } from '../src/security-log/describe.js';
 import type { EventContext, SecurityEvent } from '../src/security-log/events.js';

@@ -6,7 +6,7 @@
 // counts against the account (auth/code-attempts.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { codeAt } from '../src/auth/totp.js';
+import { codeAt } from '../src/features/two-factor/totp.js';
 import { SECOND_FACTOR_FAILURES_PER_ACCOUNT } from '../src/security/throttle.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, freshAddress, storedIdFromCookie, uniqueUsername } from './helpers/client.js';

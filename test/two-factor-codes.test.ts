@@ -3,9 +3,9 @@
 // (AES-256-GCM) and recovery codes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { recoveryCodes, RECOVERY_CODE_COUNT } from '../src/auth/recovery-codes.js';
-import { createSecretBox } from '../src/auth/secret-box.js';
-import { codeAt, matchingStep, newTotpSecret, normalizeTotpCode, otpauthUri, timeStep, TOTP_PERIOD_S } from '../src/auth/totp.js';
+import { recoveryCodes, RECOVERY_CODE_COUNT } from '../src/features/two-factor/recovery-codes.js';
+import { createSecretBox } from '../src/features/two-factor/secret-box.js';
+import { codeAt, matchingStep, newTotpSecret, normalizeTotpCode, otpauthUri, timeStep, TOTP_PERIOD_S } from '../src/features/two-factor/totp.js';
 
 const PERIOD_MS = TOTP_PERIOD_S * 1000;
 // a fixed moment at the start of a time step

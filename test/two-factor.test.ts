@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mongoose from 'mongoose';
-import { codeAt, TOTP_PERIOD_S } from '../src/auth/totp.js';
+import { codeAt, TOTP_PERIOD_S } from '../src/features/two-factor/totp.js';
 import { SECOND_FACTOR_FAILURES_PER_ACCOUNT } from '../src/security/throttle.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../src/session/pending-login.js';
 import { useTestApp } from './helpers/app.js';

@@ -3,9 +3,9 @@
 import { z } from 'zod';
 import { isCommonPassword } from './common-passwords.js';
 import { EMAIL_MAX_LENGTH } from './email-address.js';
-import { MAX_PASSKEY_NAME_LENGTH } from './passkeys.js';
-import { RECOVERY_CODE_INPUT_MAX } from './recovery-codes.js';
-import { TOTP_CODE_INPUT_MAX } from './totp.js';
+import { MAX_PASSKEY_NAME_LENGTH } from '../features/passkeys/ceremonies.js';
+import { RECOVERY_CODE_INPUT_MAX } from '../features/two-factor/recovery-codes.js';
+import { TOTP_CODE_INPUT_MAX } from '../features/two-factor/totp.js';
 
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 32;

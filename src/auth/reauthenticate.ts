@@ -18,8 +18,8 @@ import { beginCheckedAttempt, failedAttempt } from './checked-attempt.js';
 import { endSession } from '../session/lifecycle.js';
 import { markAuthenticated } from '../session/recent-auth.js';
 import type { AuthDeps } from '../routes/login.js';
-import type { CodeAttempts, CodeStep } from './code-attempts.js';
-import type { SecondFactor, SecondFactorCheck } from './second-factor.js';
+import type { CodeAttempts, CodeStep } from '../features/two-factor/code-attempts.js';
+import type { SecondFactor, SecondFactorCheck } from '../features/two-factor/second-factor.js';
 
 export interface ReauthDeps extends AuthDeps {
   secondFactor: SecondFactor;

@@ -9,7 +9,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
 import { asksForCode, reauthenticate, type ReauthDeps } from '../auth/reauthenticate.js';
-import type { PasskeyModel } from '../models/passkey.js';
+import type { PasskeyModel } from '../features/passkeys/model.js';
 import type { SecurityLog } from '../security-log/store.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';

@@ -12,12 +12,12 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { linkTokenFrom } from '../auth/link-tokens.js';
 import type { NotMeLinks } from '../auth/not-me-links.js';
-import { signInMethods } from '../auth/sign-in-methods.js';
+import { signInMethods } from '../features/passkeys/sign-in-methods.js';
 import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security-log/security-events.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 import { resetLinkMailer, type ResetLinkDeps } from '../mail/reset-link.js';
-import { passkeyIdFrom, type PasskeyModel } from '../models/passkey.js';
+import { passkeyIdFrom, type PasskeyModel } from '../features/passkeys/model.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { saveRegenerated } from '../session/lifecycle.js';
 import { regenerateSession } from '../session/promises.js';

@@ -14,7 +14,7 @@ import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { endSession, saveRegenerated } from '../session/lifecycle.js';
 import { regenerateSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
-import type { PasskeyModel } from '../models/passkey.js';
+import type { PasskeyModel } from '../features/passkeys/model.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const resetForm = z

@@ -11,7 +11,7 @@ import { emailKey } from '../auth/email-address.js';
 import { notMeUrl, type NotMeLinks } from '../auth/not-me-links.js';
 import type { AppMail } from '../mail/app-mail.js';
 import { securityAlertMail } from '../mail/messages.js';
-import type { PasskeyModel } from '../models/passkey.js';
+import type { PasskeyModel } from '../features/passkeys/model.js';
 import type { UserModel } from '../models/user.js';
 import { describeEvent } from './describe.js';
 import type { EventContext, SecurityEvent } from './events.js';

@@ -1,7 +1,7 @@
 // session data: what Cloakroom keeps in the cloakroom (the session document).
 // Module augmentation gives req.session these typed fields everywhere.
 import 'express-session';
-import type { CeremonyPurpose, PendingCeremony } from '../auth/passkey-challenges.js';
+import type { CeremonyPurpose, PendingCeremony } from '../features/passkeys/challenges.js';
 
 declare module 'express-session' {
   interface SessionData {

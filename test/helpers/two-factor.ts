@@ -1,7 +1,7 @@
 // two-factor: turning it on as a person does, for the tests of pages that
 // behave differently once it is on.
 import assert from 'node:assert/strict';
-import { codeAt } from '../../src/auth/totp.js';
+import { codeAt } from '../../src/features/two-factor/totp.js';
 import { testIdText, type Client } from './client.js';
 
 /** The recovery codes on a page that shows them. */

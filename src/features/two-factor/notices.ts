@@ -4,12 +4,12 @@
 // looked up and the mail sent in the background (outbox.ts): the response
 // never waits for the mail server. An account without a confirmed address,
 // or an app without mail (EMAIL=off), sends nothing; the log has the event.
-import { describeDuration } from '../duration.js';
-import type { UserModel } from '../models/user.js';
-import { SECOND_FACTOR_FAILURES_WINDOW_MS } from '../security/throttle.js';
-import type { AppMail } from './app-mail.js';
-import type { MailMessage } from './mailer.js';
-import { secondFactorFailuresMail } from './messages.js';
+import { describeDuration } from '../../duration.js';
+import type { UserModel } from '../../models/user.js';
+import { SECOND_FACTOR_FAILURES_WINDOW_MS } from '../../security/throttle.js';
+import type { AppMail } from '../../mail/app-mail.js';
+import type { MailMessage } from '../../mail/mailer.js';
+import { secondFactorFailuresMail } from '../../mail/messages.js';
 
 export interface TwoFactorNotices {
   /** The account's wrong codes reached the limit: its owner should change the password. */

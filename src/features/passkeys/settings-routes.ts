@@ -7,17 +7,17 @@
 // an ordinary form (public/js/passkeys.js).
 import type { Request, RequestHandler, Response } from 'express';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
-import { rememberChallenge, takeChallenge } from '../auth/passkey-challenges.js';
-import { credentialFromForm, MAX_PASSKEY_NAME_LENGTH, type PasskeyCeremonies } from '../auth/passkeys.js';
-import { signInMethods } from '../auth/sign-in-methods.js';
-import type { Logger } from '../logger.js';
-import { passkeyIdFrom, type PasskeyModel } from '../models/passkey.js';
-import type { UserModel } from '../models/user.js';
-import { ensureCsrfToken } from '../security/csrf.js';
-import { describeBrowser } from '../session/describe-browser.js';
-import { renewSession } from '../session/lifecycle.js';
-import type { UserSessions } from '../session/user-sessions.js';
-import type { SecurityEvents } from '../security-log/security-events.js';
+import { rememberChallenge, takeChallenge } from './challenges.js';
+import { credentialFromForm, MAX_PASSKEY_NAME_LENGTH, type PasskeyCeremonies } from './ceremonies.js';
+import { signInMethods } from './sign-in-methods.js';
+import type { Logger } from '../../logger.js';
+import { passkeyIdFrom, type PasskeyModel } from './model.js';
+import type { UserModel } from '../../models/user.js';
+import { ensureCsrfToken } from '../../security/csrf.js';
+import { describeBrowser } from '../../session/describe-browser.js';
+import { renewSession } from '../../session/lifecycle.js';
+import type { UserSessions } from '../../session/user-sessions.js';
+import type { SecurityEvents } from '../../security-log/security-events.js';
 
 export interface PasskeyPageDeps {
   /** the security log, and the owner's alert mail for each change (security-log/) */
@@ -63,7 +63,7 @@ export function passkeyPages(deps: PasskeyPageDeps) {
       .find({ userId: userIdOf(req) }, { name: 1, createdAt: 1, lastUsedAt: 1, backedUp: 1 })
       .sort({ createdAt: 1 })
       .lean();
-    res.status(status).render('account-passkeys', {
+    res.status(status).render('passkeys/list', {
       title: 'Your passkeys',
       passkeys: list.map((p) => ({ id: String(p._id), name: p.name, addedAt: p.createdAt, lastUsedAt: p.lastUsedAt ?? undefined, synced: p.backedUp })),
       csrfToken: ensureCsrfToken(req),
@@ -77,7 +77,7 @@ export function passkeyPages(deps: PasskeyPageDeps) {
   };
 
   function renderNew(req: Request, res: Response, status: number, values: { name: string; errors: Record<string, string | undefined> }) {
-    res.status(status).render('account-passkey-new', { title: 'Add a passkey', csrfToken: ensureCsrfToken(req), ...values });
+    res.status(status).render('passkeys/new', { title: 'Add a passkey', csrfToken: ensureCsrfToken(req), ...values });
   }
 
   const newForm: RequestHandler = (req, res) => {

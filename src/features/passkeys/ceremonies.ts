@@ -25,10 +25,10 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { Config } from '../config.js';
-import { isDuplicateKeyError } from '../models/user.js';
-import type { Passkey, PasskeyModel } from '../models/passkey.js';
-import { CHALLENGE_LIFETIME_MS } from './passkey-challenges.js';
+import type { Config } from '../../config.js';
+import { isDuplicateKeyError } from '../../models/user.js';
+import type { Passkey, PasskeyModel } from './model.js';
+import { CHALLENGE_LIFETIME_MS } from './challenges.js';
 import { USED_CHALLENGES_COLLECTION, usedChallenges } from './used-challenges.js';
 
 export type RelyingParty = Config['webauthn'];

@@ -8,10 +8,10 @@
 // once the challenge could no longer be accepted anyway (a TTL index, or the
 // sweep on servers without one: db/expiry.ts).
 import type { Collection } from 'mongodb';
-import type { Config } from '../config.js';
-import { ensureExpiryIndex, startSweep } from '../db/expiry.js';
-import type { Logger } from '../logger.js';
-import { isDuplicateKeyError } from '../models/user.js';
+import type { Config } from '../../config.js';
+import { ensureExpiryIndex, startSweep } from '../../db/expiry.js';
+import type { Logger } from '../../logger.js';
+import { isDuplicateKeyError } from '../../models/user.js';
 
 export const USED_CHALLENGES_COLLECTION = 'passkey_challenges_used';
 

@@ -12,20 +12,20 @@
 // its owner is told by mail to change it.
 import type { Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
-import { beginCheckedAttempt, failedAttempt } from '../auth/checked-attempt.js';
-import type { CodeAttempts } from '../auth/code-attempts.js';
-import { RECOVERY_CODES_SHOW_MAX_AGE_MS, SETUP_MAX_AGE_MS, type SecondFactor } from '../auth/second-factor.js';
-import { otpauthUri } from '../auth/totp.js';
-import { describeDuration } from '../duration.js';
-import { renderTooManyRequests } from '../middleware/too-many.js';
-import { usernameKey } from '../models/user.js';
-import { ensureCsrfToken } from '../security/csrf.js';
-import { endSession, renewSession, signIn } from '../session/lifecycle.js';
-import { freshPendingLogin } from '../session/pending-login.js';
-import { saveSession } from '../session/promises.js';
-import type { UserSessions } from '../session/user-sessions.js';
-import type { AuthDeps } from './login.js';
-import type { AppMail } from '../mail/app-mail.js';
+import { beginCheckedAttempt, failedAttempt } from '../../auth/checked-attempt.js';
+import type { CodeAttempts } from './code-attempts.js';
+import { RECOVERY_CODES_SHOW_MAX_AGE_MS, SETUP_MAX_AGE_MS, type SecondFactor } from './second-factor.js';
+import { otpauthUri } from './totp.js';
+import { describeDuration } from '../../duration.js';
+import { renderTooManyRequests } from '../../middleware/too-many.js';
+import { usernameKey } from '../../models/user.js';
+import { ensureCsrfToken } from '../../security/csrf.js';
+import { endSession, renewSession, signIn } from '../../session/lifecycle.js';
+import { freshPendingLogin } from '../../session/pending-login.js';
+import { saveSession } from '../../session/promises.js';
+import type { UserSessions } from '../../session/user-sessions.js';
+import type { AuthDeps } from '../../routes/login.js';
+import type { AppMail } from '../../mail/app-mail.js';
 
 export const TWO_FACTOR_LOGIN_PATH = '/login/two-factor';
 export const RECOVERY_CODES_PATH = '/account/recovery-codes';
@@ -67,7 +67,7 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       else res.redirect('/login');
       return;
     }
-    res.render('login-two-factor', { title: 'Two-factor check', errors: {}, csrfToken: ensureCsrfToken(req) });
+    res.render('two-factor/login-code', { title: 'Two-factor check', errors: {}, csrfToken: ensureCsrfToken(req) });
   };
 
   const submit: RequestHandler = async (req, res) => {
@@ -81,7 +81,7 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
     const page = { title: 'Two-factor check', csrfToken: ensureCsrfToken(req) };
     const typed: unknown = (req.body as { code?: unknown } | undefined)?.code;
     if (typeof typed !== 'string' || typed.trim() === '') {
-      res.status(400).render('login-two-factor', { ...page, errors: { code: 'Enter the code from your app, or a recovery code' } });
+      res.status(400).render('two-factor/login-code', { ...page, errors: { code: 'Enter the code from your app, or a recovery code' } });
       return;
     }
 
@@ -109,7 +109,7 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
     }
     if (result.outcome === 'wrong') {
       await failedAttempt(deps, req, attempt);
-      res.status(401).render('login-two-factor', { ...page, errors: { code: WRONG_CODE } });
+      res.status(401).render('two-factor/login-code', { ...page, errors: { code: WRONG_CODE } });
       return;
     }
 
@@ -181,7 +181,7 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
       await saveSession(req);
     }
     const uri = otpauthUri(secret, req.session.username ?? '');
-    res.status(status).render('account-two-factor', {
+    res.status(status).render('two-factor/settings', {
       title: 'Two-factor login',
       enabled: false,
       secret,
@@ -195,14 +195,14 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
     const status = await secondFactor.status(req.session.userId ?? '');
     if (!status.enabled && req.query.done === 'off') {
       // just turned off: say so, and offer a new setup instead of starting one
-      res.render('account-two-factor', { title: 'Two-factor login', enabled: false, turnedOff: true });
+      res.render('two-factor/settings', { title: 'Two-factor login', enabled: false, turnedOff: true });
       return;
     }
     if (!status.enabled) {
       await renderSetup(req, res, 200);
       return;
     }
-    res.render('account-two-factor', {
+    res.render('two-factor/settings', {
       title: 'Two-factor login',
       enabled: true,
       enabledAt: status.enabledAt,
@@ -276,10 +276,10 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
     const fresh = typeof kept.madeAt === 'number' && Date.now() - kept.madeAt < RECOVERY_CODES_SHOW_MAX_AGE_MS;
     const codes = fresh && typeof kept.sealedCodes === 'string' ? secondFactor.openCodesToShow(req.session.userId ?? '', kept.sealedCodes) : undefined;
     if (!codes) {
-      res.render('account-recovery-codes', { title: 'Your recovery codes', codes: [], expired: describeDuration(RECOVERY_CODES_SHOW_MAX_AGE_MS), justEnabled: kept.justEnabled });
+      res.render('two-factor/recovery-codes', { title: 'Your recovery codes', codes: [], expired: describeDuration(RECOVERY_CODES_SHOW_MAX_AGE_MS), justEnabled: kept.justEnabled });
       return;
     }
-    res.render('account-recovery-codes', { title: 'Your recovery codes', codes, justEnabled: kept.justEnabled });
+    res.render('two-factor/recovery-codes', { title: 'Your recovery codes', codes, justEnabled: kept.justEnabled });
   };
 
   const disable: RequestHandler = async (req, res) => {

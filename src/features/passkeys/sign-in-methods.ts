@@ -3,8 +3,8 @@
 // passkey can always go; the rule is written for accounts that may one day
 // have passkeys only.
 import { trusted, type Types } from 'mongoose';
-import type { PasskeyModel } from '../models/passkey.js';
-import type { UserModel } from '../models/user.js';
+import type { PasskeyModel } from './model.js';
+import type { UserModel } from '../../models/user.js';
 
 export type RemovalResult = 'not-found' | 'last-method' | { removed: string };
 

@@ -6,7 +6,7 @@
 // challenge: the one-use rule itself is the insert in used-challenges.ts,
 // which only one of them can make.
 import type { Request } from 'express';
-import { saveSession } from '../session/promises.js';
+import { saveSession } from '../../session/promises.js';
 
 // what the challenge is for: each ceremony has its own, so that adding a
 // passkey in one tab does not spoil the confirmation page in another

@@ -7,22 +7,22 @@
 // are or know: it counts as both factors, so it signs in on its own.
 import type { Request, RequestHandler, Response } from 'express';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import type { Config } from '../config.js';
-import { rememberChallenge, takeChallenge } from '../auth/passkey-challenges.js';
-import { credentialFromForm, type PasskeyCeremonies } from '../auth/passkeys.js';
-import { safeNextPath } from '../auth/safe-next.js';
-import type { Logger } from '../logger.js';
-import { beginCheckedAttempt, failedAttempt } from '../auth/checked-attempt.js';
-import type { UserModel } from '../models/user.js';
-import type { SecondFactor } from '../auth/second-factor.js';
-import { ensureCsrfToken } from '../security/csrf.js';
-import type { LoginThrottle } from '../security/throttle.js';
-import { signIn } from '../session/lifecycle.js';
-import { renderConfirmPage } from './confirm.js';
-import { loginPageModel } from './login.js';
-import { saveSession } from '../session/promises.js';
-import { markAuthenticated } from '../session/recent-auth.js';
-import type { SecurityEvents } from '../security-log/security-events.js';
+import type { Config } from '../../config.js';
+import { rememberChallenge, takeChallenge } from './challenges.js';
+import { credentialFromForm, type PasskeyCeremonies } from './ceremonies.js';
+import { safeNextPath } from '../../auth/safe-next.js';
+import type { Logger } from '../../logger.js';
+import { beginCheckedAttempt, failedAttempt } from '../../auth/checked-attempt.js';
+import type { UserModel } from '../../models/user.js';
+import type { SecondFactor } from '../two-factor/second-factor.js';
+import { ensureCsrfToken } from '../../security/csrf.js';
+import type { LoginThrottle } from '../../security/throttle.js';
+import { signIn } from '../../session/lifecycle.js';
+import { renderConfirmPage } from '../../routes/confirm.js';
+import { loginPageModel } from '../../routes/login.js';
+import { saveSession } from '../../session/promises.js';
+import { markAuthenticated } from '../../session/recent-auth.js';
+import type { SecurityEvents } from '../../security-log/security-events.js';
 
 export interface PasskeyLoginDeps {
   users: UserModel;

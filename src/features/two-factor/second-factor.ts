@@ -2,7 +2,7 @@
 // MongoDB. Every change is one atomic update with a condition, so that two
 // requests at once cannot both use one code, or both turn two-factor on.
 import { trusted } from 'mongoose';
-import type { UserModel } from '../models/user.js';
+import type { UserModel } from '../../models/user.js';
 import { recoveryCodes as recoveryCodeHashing } from './recovery-codes.js';
 import { createSecretBox } from './secret-box.js';
 import { matchingStep, newTotpSecret, normalizeTotpCode } from './totp.js';

@@ -11,10 +11,10 @@
 //   check(login, …)   the code used once (auth/second-factor.ts), the count
 //                     given back, or kept with the warning and the mail
 import type { Request } from 'express';
-import type { Logger } from '../logger.js';
-import type { SecurityEvents } from '../security-log/security-events.js';
-import type { TwoFactorNotices } from '../mail/two-factor-notices.js';
-import type { LoginThrottle } from '../security/throttle.js';
+import type { Logger } from '../../logger.js';
+import type { SecurityEvents } from '../../security-log/security-events.js';
+import type { TwoFactorNotices } from './notices.js';
+import type { LoginThrottle } from '../../security/throttle.js';
 import type { SecondFactor, SecondFactorCheck } from './second-factor.js';
 
 /** Where a code was typed, for the log. */

@@ -1,0 +1,146 @@
+// feature: what a feature may do to the core, and all it may.
+//
+// The core is the lesson: register, log in, the dashboard, log out, the
+// sessions page, sudo mode, the security log. A feature (src/features/: two-
+// factor, passkeys) plugs into it from outside. The core never imports one
+// (test/layering.test.ts and the lint keep it so): server.ts opens the
+// features FEATURES names and hands them to createApp(), and the core calls
+// them only through the hooks below. With none, the core journey works on
+// its own and no page links to a feature.
+//
+//   mount             its pages, in the route table, behind the core's guards
+//   afterPassword     a step after a right password at login (a code to type)
+//   sudoFactor        a factor sudo mode asks for besides the password
+//   credentials       something else that signs in on its own (passkeys):
+//                     counted so the last way in is never removed
+//   onAccountDeleted  what it stores about an account goes with the account
+//   redactSession     its secrets in the session, cut short for the inspector
+//   accountLinks      where its settings are, for the header and the dashboard
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { Db } from 'mongodb';
+import type { Connection } from 'mongoose';
+import type { OpenAttempt } from './auth/checked-attempt.js';
+import type { PasswordHasher } from './auth/passwords.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { UserModel } from './models/user.js';
+import type { SecurityEvents } from './security-log/security-events.js';
+import type { LoginThrottle } from './security/throttle.js';
+import type { UserSessions } from './session/user-sessions.js';
+
+/** What a feature is given once per process, to open what it stores. */
+export interface FeatureServices {
+  config: Config;
+  connection: Connection;
+  db: Db;
+  users: UserModel;
+  logger: Logger;
+}
+
+/** What a feature's pages and hooks are given by each app (createApp). */
+export interface CoreDeps {
+  users: UserModel;
+  passwords: PasswordHasher;
+  throttle: LoginThrottle;
+  userSessions: UserSessions;
+  sessionConfig: Config['session'];
+  logger: Logger;
+  /** the account's security log and the owner's alert mails */
+  events: SecurityEvents;
+  isProduction: boolean;
+}
+
+/** The core's guards, for a feature's rows of the route table (routes/index.ts says what each does). */
+export interface RouteGuards {
+  noStore: RequestHandler;
+  requireLogin: RequestHandler;
+  anonymousSessions: RequestHandler;
+  recentAuth: RequestHandler;
+}
+
+/** A login whose password was just found right, before the session starts. */
+export interface PasswordChecked {
+  req: Request;
+  res: Response;
+  account: { id: string; username: string; sessionGeneration: number };
+  /** the fields the feature named in loginFields, as stored on the account */
+  stored: Record<string, unknown>;
+  /** the attempt counted for this login (auth/checked-attempt.ts) */
+  attempt: OpenAttempt;
+  next: string;
+  rememberMe: boolean;
+}
+
+/** Where sudo mode's check of a factor is typed. */
+export type FactorStep = 'login' | 'confirm' | 'password-change';
+
+/** One counted check of a factor (the count is begun before anything is checked). */
+export type FactorAttempt =
+  | { blocked: true; retryAfterSeconds: number }
+  | {
+      blocked: false;
+      /** `label`: how the security log names what was typed (e.g. "code", "recovery-code") */
+      check(account: { userId: string; generation: number }, typed: unknown, req: Request): Promise<{ outcome: 'right'; label: string } | { outcome: 'wrong' | 'gone' }>;
+      /** nothing was checked after all: the count is given back */
+      abandoned(): Promise<void>;
+    };
+
+/** A factor sudo mode asks for besides the password, when the account has it. */
+export interface SudoFactor {
+  /** the form field it is typed in */
+  field: string;
+  /** whether this account has it (the forms show the field) */
+  asks(userId: string): Promise<boolean>;
+  begin(userId: string, ip: string, step: FactorStep): Promise<FactorAttempt>;
+}
+
+/** What the 429 page says is limited, for a factor's own limit. */
+export const FACTOR_LIMIT_REASON = 'second-factor';
+
+/** Credentials that sign in on their own, besides the password. */
+export interface SignInCredentials {
+  count(userId: string): Promise<number>;
+}
+
+/** A link to a feature's settings. */
+export interface FeatureLink {
+  href: string;
+  /** in the header */
+  label: string;
+  /** on the dashboard's list, after the link */
+  description: string;
+}
+
+/** What a feature plugs into one app. */
+export interface AttachedFeature {
+  mount?(pages: Router, guards: RouteGuards): void;
+  /** the account's fields afterPassword reads, read with the password (no extra read) */
+  loginFields?: string[];
+  /**
+   * Called after a right password, before the session starts. It may take
+   * over the response (a code to type first: 'responded'), or let the login
+   * finish (undefined).
+   */
+  afterPassword?(checked: PasswordChecked): Promise<'responded' | undefined>;
+  sudoFactor?: SudoFactor;
+}
+
+/** A feature, opened once per process (its collections, indexes and timers). */
+export interface Feature {
+  name: string;
+  attach(core: CoreDeps): AttachedFeature;
+  credentials?: SignInCredentials;
+  onAccountDeleted?(userId: string): Promise<void>;
+  /** shortens or withholds its own secrets in a copy of the session document's data */
+  redactSession?(session: Record<string, unknown>, shorten: (value: unknown) => unknown): void;
+  accountLinks?: FeatureLink[];
+  /** app.locals for its views (e.g. the origin passkeys work on) */
+  viewLocals?: Record<string, unknown>;
+  stop?(): Promise<void> | void;
+}
+
+/** How a feature is opened: the list in features/index.ts holds these. */
+export interface FeatureModule {
+  name: string;
+  open(services: FeatureServices): Promise<Feature>;
+}
