@@ -20,6 +20,16 @@ export default tseslint.config(
     },
   },
   {
+    // the core never imports a feature: it knows one by its contract only
+    // (src/feature.ts). tools/layers.ts checks the same through every
+    // indirect import, and that src/ has no circle of imports
+    files: ['src/**/*.ts'],
+    ignores: ['src/features/**', 'src/server.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/features/**', './features/*'], message: 'The core never imports a feature: add a hook to src/feature.ts, and let server.ts hand the feature in.' }] }],
+    },
+  },
+  {
     // node:test's describe() and it() return promises that the runner itself awaits
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },

@@ -3,12 +3,11 @@
 // the password-hashing threads. server.ts and the tests build the app on these.
 import type { Connection } from 'mongoose';
 import { createBcryptPool, type BcryptPool } from './auth/bcrypt-pool.js';
-import { ensureUsedChallengesExpiry, USED_CHALLENGES_COLLECTION } from './features/passkeys/used-challenges.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
-import { createPasskeyModel, type PasskeyModel } from './features/passkeys/model.js';
+import type { Feature, FeatureModule } from './feature.js';
 import { openNotMeLinks, type NotMeLinks } from './auth/not-me-links.js';
 import { openKnownBrowsers, type KnownBrowsers } from './security/known-browser.js';
 import { createUserModel, type UserModel } from './models/user.js';
@@ -21,7 +20,8 @@ import { userSessions, type UserSessions } from './session/user-sessions.js';
 
 export interface AppServices {
   users: UserModel;
-  passkeys: PasskeyModel;
+  /** the features FEATURES turned on, opened (src/feature.ts) */
+  features: Feature[];
   store: RaceSafeMongoStore;
   revocation: SessionRevocation;
   throttle: LoginThrottle;
@@ -41,17 +41,21 @@ export interface AppServices {
   stop(): Promise<void>;
 }
 
-export async function openAppServices(connection: Connection, config: Config, logger: Logger): Promise<AppServices> {
+/**
+ * `featureModules`: the features to open (features/index.ts picks them from
+ * FEATURES). They are handed in, never imported: the core knows a feature
+ * only by its contract (src/feature.ts).
+ */
+export async function openAppServices(connection: Connection, config: Config, logger: Logger, featureModules: FeatureModule[]): Promise<AppServices> {
   const client = connection.getClient();
   const users = createUserModel(connection);
   // indexes exist before the first request: the unique username index is what
   // makes "taken" reliable when two people register the same name at once
   await users.createIndexes();
-  // passkeys by user, and one per credential ID
-  const passkeys = createPasskeyModel(connection);
-  await passkeys.createIndexes();
-  // each passkey challenge used once: the records go when the challenge would have expired
-  const stopChallengeSweep = await ensureUsedChallengesExpiry(client.db(connection.name).collection(USED_CHALLENGES_COLLECTION), config, logger);
+  // each feature's collections, indexes and timers, on the same connection
+  const db = client.db(connection.name);
+  const features: Feature[] = [];
+  for (const feature of featureModules) features.push(await feature.open({ config, connection, db, users, logger }));
   // browsers by account, one record per pair; links by their hash; both expire
   const known = await openKnownBrowsers(client.db(connection.name), config, logger);
   const notMe = await openNotMeLinks(client.db(connection.name), config, logger);
@@ -64,7 +68,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
   const passwordHashing = createBcryptPool({ threads: config.passwords.hashThreads });
   return {
     users,
-    passkeys,
+    features,
     store,
     revocation,
     throttle,
@@ -79,7 +83,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
     },
     async stop() {
       throttle.stop();
-      stopChallengeSweep();
+      for (const feature of features) await feature.stop?.();
       known.stop();
       notMe.stop();
       stopSecurityLogSweep();
@@ -97,6 +101,6 @@ export function appDeps(
   services: AppServices,
   rest: Pick<AppDeps, 'config' | 'logger' | 'health' | 'mail'> & Partial<Pick<AppDeps, 'sessionStore' | 'passwordHashing'>>,
 ): AppDeps {
-  const { users, passkeys, store, throttle, userSessions, knownBrowsers, notMeLinks, securityLog, passwordHashing, lab } = services;
-  return { users, passkeys, sessionStore: store, throttle, userSessions, knownBrowsers, notMeLinks, securityLog, passwordHashing, lab, ...rest };
+  const { users, features, store, throttle, userSessions, knownBrowsers, notMeLinks, securityLog, passwordHashing, lab } = services;
+  return { users, features, sessionStore: store, throttle, userSessions, knownBrowsers, notMeLinks, securityLog, passwordHashing, lab, ...rest };
 }

@@ -7,7 +7,6 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { FIELD_LIMITS } from './auth/forms.js';
 import { createPasswordHasher, type BcryptFunctions } from './auth/passwords.js';
-import { secondFactor } from './features/two-factor/second-factor.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { formBodiesOnly } from './middleware/form-only.js';
 import { httpsRequired } from './middleware/https-required.js';
@@ -15,7 +14,7 @@ import { requestLogger } from './middleware/request-log.js';
 import { staticAssets } from './middleware/static-assets.js';
 import { sessionEndedElsewhere, templateLocals } from './middleware/locals.js';
 import { noStoreWhenLoggedIn } from './middleware/no-store.js';
-import type { PasskeyModel } from './features/passkeys/model.js';
+import type { Feature } from './feature.js';
 import type { UserModel } from './models/user.js';
 import { VIEWS_DIR } from './paths.js';
 import { describeDuration } from './duration.js';
@@ -37,7 +36,8 @@ import type { NotMeLinks } from './auth/not-me-links.js';
 export interface AppDeps {
   config: Config;
   users: UserModel;
-  passkeys: PasskeyModel;
+  /** the features FEATURES turned on, opened (src/feature.ts); none: the core alone */
+  features: Feature[];
   sessionStore: Store;
   throttle: LoginThrottle;
   userSessions: UserSessions;
@@ -76,20 +76,19 @@ export function createApp(deps: AppDeps): Express {
   // the demo banner on every page (see DEMO_MODE)
   app.locals.demo = config.demo.enabled ? { ttl: describeDuration(config.demo.accountTtlMs) } : undefined;
   // each form field's maxlength: the server's own limit for it (auth/forms.ts)
-  app.locals.limits = FIELD_LIMITS;
-  // the origin passkeys work on: their pages say so when opened at another address
-  app.locals.passkeyOrigin = config.webauthn.origin;
+  app.locals.limits = Object.assign({}, FIELD_LIMITS, ...deps.features.map((feature) => feature.fieldLimits)) as Record<string, number>;
+  // which features are on, for the pages that link to them; their settings
+  // pages in the header and on the dashboard; what their own views need
+  app.locals.features = Object.fromEntries(deps.features.map((feature) => [feature.name, true]));
+  app.locals.featureLinks = deps.features.flatMap((feature) => feature.accountLinks ?? []);
+  for (const feature of deps.features) Object.assign(app.locals, feature.viewLocals);
   // every route, with its guards: routes/index.ts
   const routes = routeTable({
     users,
     passwords,
     throttle,
     userSessions,
-    // authenticator secrets are decrypted with TWO_FACTOR_KEY; one that no
-    // longer opens means the key was changed: say so, never the secret
-    secondFactor: secondFactor(users, config.twoFactor.key, (userId) => {
-      logger.error({ event: 'two-factor-secret-unreadable', userId }, 'a two-factor secret does not decrypt: was TWO_FACTOR_KEY changed?');
-    }),
+    features: deps.features,
     sessionConfig: config.session,
     logger,
     health,
@@ -99,8 +98,6 @@ export function createApp(deps: AppDeps): Express {
     mail: config.mail.enabled ? deps.mail : undefined,
     mailConfig: config.mail,
     publicUrl: config.publicUrl,
-    passkeys: deps.passkeys,
-    relyingParty: config.webauthn,
     knownBrowsers: deps.knownBrowsers,
     notMeLinks: deps.notMeLinks,
     securityLog: deps.securityLog,

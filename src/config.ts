@@ -15,6 +15,9 @@ export type LocalDbEngine = 'auto' | 'mongod' | 'ferretdb';
 export interface Config {
   env: NodeEnv;
   isProduction: boolean;
+  // the features FEATURES turns on (src/feature.ts, src/features/): the core
+  // journey works with none of them
+  features: FeatureName[];
   host: string;
   port: number;
   // the address people use to reach the site (PUBLIC_URL), as an origin: the
@@ -69,7 +72,7 @@ export interface Config {
   };
   twoFactor: {
     // encrypts authenticator secrets at rest and keys the recovery-code
-    // hashes (see auth/secret-box.ts, auth/recovery-codes.ts)
+    // hashes (see features/two-factor/secret-box.ts, features/two-factor/recovery-codes.ts)
     key: string;
     usingDevKey: boolean;
   };
@@ -87,7 +90,7 @@ export interface Config {
   trustProxy: boolean | number | string;
   // how long a SIGTERM waits for requests in flight before exiting anyway
   shutdownGraceMs: number;
-  // passkeys (WebAuthn): the relying party a passkey is bound to (auth/passkeys.ts)
+  // passkeys (WebAuthn): the relying party a passkey is bound to (features/passkeys/ceremonies.ts)
   webauthn: {
     // a domain name: PUBLIC_URL's host, or a parent domain of it (WEBAUTHN_RP_ID)
     rpId: string;
@@ -177,6 +180,22 @@ const optionalString = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** What FEATURES may name: features/index.ts opens the first two; mail is the mail pages (EMAIL too). */
+export const FEATURE_NAMES = ['two-factor', 'passkeys', 'mail'] as const;
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+/** FEATURES: "all" (the default), "none", or a comma list of FEATURE_NAMES. */
+function parseFeatures(value: string | undefined, problems: string[]): FeatureName[] {
+  if (value === undefined || value === 'all') return [...FEATURE_NAMES];
+  if (value === 'none') return [];
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !(FEATURE_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    problems.push(`FEATURES names ${unknown.map((name) => `"${name}"`).join(', ')}, which is not a feature: use all, none, or a comma list of ${FEATURE_NAMES.join(', ')}`);
+  }
+  return FEATURE_NAMES.filter((name) => names.includes(name));
+}
+
 const envSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'], { message: 'NODE_ENV must be development, test or production' })
@@ -242,6 +261,7 @@ const envSchema = z.object({
   DEMO_ACCOUNT_TTL: duration('DEMO_ACCOUNT_TTL', 1000, 365 * 86_400_000, '24h'),
   SECURITY_LOG_RETENTION: duration('SECURITY_LOG_RETENTION', 86_400_000, 5 * 365 * 86_400_000, '90d'),
   SECURITY_LOG_MAX_PER_ACCOUNT: intInRange('SECURITY_LOG_MAX_PER_ACCOUNT', 10, 10_000, 200),
+  FEATURES: optionalString,
   EMAIL: z
     .enum(['on', 'off'], { message: 'EMAIL must be on or off' })
     .optional()
@@ -414,7 +434,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `TRUST_PROXY=true trusts every address, so any client can write its own X-Forwarded-For and dodge every per-address limit; it is refused when NODE_ENV=production: ${TRUST_PROXY_FIX}`,
     );
   }
-  if (isProduction && e.EMAIL && e.SMTP_URL === undefined) {
+  const features = parseFeatures(e.FEATURES, problems);
+  const mailOn = e.EMAIL && features.includes('mail');
+  if (isProduction && mailOn && e.SMTP_URL === undefined) {
     problems.push(
       'SMTP_URL is required when NODE_ENV=production and EMAIL=on (the local mail catcher is for development only): set it to your mail provider, e.g. smtp://user:password@smtp.example.com:587, or set EMAIL=off',
     );
@@ -422,7 +444,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.PASSWORD_RESET_LINK_LIFETIME > 30 * 60_000) {
     problems.push('PASSWORD_RESET_LINK_LIFETIME must be at most 30m: a reset link works like a password for as long as it lasts');
   }
-  if (isProduction && e.EMAIL && e.MAIL_FROM === undefined) {
+  if (isProduction && mailOn && e.MAIL_FROM === undefined) {
     problems.push('MAIL_FROM is required when NODE_ENV=production and EMAIL=on: an address of your domain, e.g. "Cloakroom <no-reply@example.com>"');
   }
   if (e.SESSION_ABSOLUTE_TIMEOUT < e.SESSION_IDLE_TIMEOUT) {
@@ -441,6 +463,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.NODE_ENV,
     isProduction,
+    features,
     host: e.HOST,
     port: e.PORT,
     publicUrl,
@@ -493,7 +516,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: { enabled: e.DEMO_MODE, accountTtlMs: e.DEMO_ACCOUNT_TTL },
     securityLog: { retentionMs: e.SECURITY_LOG_RETENTION, maxPerAccount: e.SECURITY_LOG_MAX_PER_ACCOUNT },
     mail: {
-      enabled: e.EMAIL,
+      // off with EMAIL=off, or with FEATURES not naming mail
+      enabled: mailOn,
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM ?? 'Cloakroom <no-reply@localhost>',
       passwordResetLifetimeMs: e.PASSWORD_RESET_LINK_LIFETIME,

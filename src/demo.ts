@@ -7,7 +7,7 @@ import { trusted } from 'mongoose';
 import type { Config } from './config.js';
 import { ensureExpiryIndex, type ActiveExpiryMode } from './db/expiry.js';
 import type { Logger } from './logger.js';
-import { createPasskeyModel } from './features/passkeys/model.js';
+import type { Feature } from './feature.js';
 import type { UserModel } from './models/user.js';
 import type { UserSessions } from './session/user-sessions.js';
 
@@ -17,15 +17,15 @@ export async function removeExpiredDemoAccounts(
   userSessions: UserSessions,
   ttlMs: number,
   now = Date.now(),
+  features: Pick<Feature, 'onAccountDeleted'>[] = [],
 ): Promise<number> {
   // trusted(): sanitizeFilter is on, so an operator we write ourselves must say so
-  // (where a TTL index removes accounts instead, their passkeys stay behind,
-  // harmless: a passkey signs in only to an account that exists)
-  const passkeys = createPasskeyModel(users.db);
+  // (where a TTL index removes accounts instead, what a feature stored stays
+  // behind, harmless: a passkey signs in only to an account that exists)
   const expired = await users.find({ createdAt: trusted({ $lt: new Date(now - ttlMs) }) }, { _id: 1 }).lean();
   for (const { _id } of expired) {
     await userSessions.endAll(String(_id));
-    await passkeys.deleteMany({ userId: _id });
+    for (const feature of features) await feature.onAccountDeleted?.(String(_id));
     await users.deleteOne({ _id });
   }
   return expired.length;
@@ -33,11 +33,12 @@ export async function removeExpiredDemoAccounts(
 
 export async function startDemoCleanup(deps: {
   users: UserModel;
+  features: Pick<Feature, 'onAccountDeleted'>[];
   userSessions: UserSessions;
   config: Pick<Config, 'demo' | 'expiry'>;
   logger: Logger;
 }): Promise<{ mode: ActiveExpiryMode; stop: () => void }> {
-  const { users, userSessions, config, logger } = deps;
+  const { users, userSessions, config, logger, features } = deps;
   const ttlMs = config.demo.accountTtlMs;
   const mode = await ensureExpiryIndex(
     users.collection,
@@ -50,7 +51,7 @@ export async function startDemoCleanup(deps: {
   if (mode === 'ttl') return { mode, stop: () => undefined };
 
   const sweep = () => {
-    removeExpiredDemoAccounts(users, userSessions, ttlMs).then(
+    removeExpiredDemoAccounts(users, userSessions, ttlMs, Date.now(), features).then(
       (removed) => {
         if (removed > 0) logger.info({ event: 'demo-accounts-removed', removed }, 'expired demo accounts removed');
       },

@@ -23,6 +23,7 @@ import type { OpenAttempt } from './auth/checked-attempt.js';
 import type { PasswordHasher } from './auth/passwords.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import type { AppMail } from './mail/app-mail.js';
 import type { UserModel } from './models/user.js';
 import type { SecurityEvents } from './security-log/security-events.js';
 import type { LoginThrottle } from './security/throttle.js';
@@ -48,6 +49,11 @@ export interface CoreDeps {
   /** the account's security log and the owner's alert mails */
   events: SecurityEvents;
   isProduction: boolean;
+  /** mail to the account's confirmed address; undefined with EMAIL=off */
+  mail: AppMail | undefined;
+  publicUrl: string;
+  /** sudo mode's confirm page, with what went wrong (routes/confirm.ts) */
+  renderConfirmPage(req: Request, res: Response, next: string, errors: Record<string, string | undefined>): Promise<void>;
 }
 
 /** The core's guards, for a feature's rows of the route table (routes/index.ts says what each does). */
@@ -97,9 +103,13 @@ export interface SudoFactor {
 /** What the 429 page says is limited, for a factor's own limit. */
 export const FACTOR_LIMIT_REASON = 'second-factor';
 
-/** Credentials that sign in on their own, besides the password. */
+/** Credentials that sign in on their own, besides the password (passkeys). */
 export interface SignInCredentials {
   count(userId: string): Promise<number>;
+  /** for the "This wasn't me" review page, which can remove them */
+  list(userId: string): Promise<{ id: string; name: string; addedAt: Date; lastUsedAt?: Date }[]>;
+  /** never the last way in: 'last-method' then */
+  remove(userId: string, id: string): Promise<'not-found' | 'last-method' | { removed: string }>;
 }
 
 /** A link to a feature's settings. */
@@ -136,6 +146,8 @@ export interface Feature {
   accountLinks?: FeatureLink[];
   /** app.locals for its views (e.g. the origin passkeys work on) */
   viewLocals?: Record<string, unknown>;
+  /** its form fields' maxlength, added to the core's (auth/forms.ts FIELD_LIMITS) */
+  fieldLimits?: Record<string, number>;
   stop?(): Promise<void> | void;
 }
 

@@ -8,7 +8,6 @@ import { describe, it } from 'node:test';
 import session from 'express-session';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { PasskeyModel } from '../src/features/passkeys/model.js';
 import type { NotMeLinks } from '../src/auth/not-me-links.js';
 import type { KnownBrowsers } from '../src/security/known-browser.js';
 import type { UserModel } from '../src/models/user.js';
@@ -27,8 +26,6 @@ const brokenUsers = new Proxy(
     },
   },
 ) as UserModel;
-// no page of these tests reaches passkeys
-const noPasskeys = {} as PasskeyModel;
 
 async function withApp(
   env: Record<string, string>,
@@ -39,7 +36,7 @@ async function withApp(
   const app = createApp({
     config,
     users: brokenUsers,
-    passkeys: noPasskeys,
+    features: [],
     sessionStore: new session.MemoryStore(),
     throttle: createMemoryThrottle(config.throttle, quietLogger),
     health: { pingDatabase: () => Promise.resolve(), isShuttingDown: () => false },

@@ -54,9 +54,11 @@ describe('every form field', () => {
   for (const form of FORMS) {
     it(`${form.view}: maxlength is the server's limit, and required where the server needs it`, () => {
       const html = pug.renderFile(path.join(VIEWS_DIR, `${form.view}.pug`), {
-        limits: FIELD_LIMITS,
+        limits: { ...FIELD_LIMITS, totpCode: TOTP_CODE_INPUT_MAX, passkeyName: MAX_PASSKEY_NAME_LENGTH },
         errors: {},
         csrfToken: 't',
+        features: { passkeys: true, 'two-factor': true },
+        featureLinks: [],
         ...form.locals,
       });
       const inputs = typedInputs(html);

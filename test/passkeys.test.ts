@@ -129,7 +129,7 @@ describe('adding a passkey and signing in with it', () => {
 
   it('counts as both factors: an account with two-factor on signs in with a passkey without the code step', async () => {
     const { authenticator, username, userId } = await accountWithPasskey('both');
-    // two-factor on, as routes/two-factor.ts leaves it (the secret is never read here)
+    // two-factor on, as features/two-factor/routes.ts leaves it (the secret is never read here)
     await fixture.app.users.collection.updateOne(
       { _id: new Types.ObjectId(userId) },
       { $set: { twoFactor: { secret: 'sealed', enabledAt: new Date(), lastUsedStep: 0, recoveryCodes: ['x'] } } },

@@ -3,7 +3,7 @@
 // owner's session cookie *and* knows the password, exactly the case the
 // second factor exists for. The password form asks for the code as the
 // confirm page does (auth/reauthenticate.ts), and every code typed anywhere
-// counts against the account (auth/code-attempts.ts).
+// counts against the account (features/two-factor/code-attempts.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codeAt } from '../src/features/two-factor/totp.js';

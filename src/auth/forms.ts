@@ -3,9 +3,6 @@
 import { z } from 'zod';
 import { isCommonPassword } from './common-passwords.js';
 import { EMAIL_MAX_LENGTH } from './email-address.js';
-import { MAX_PASSKEY_NAME_LENGTH } from '../features/passkeys/ceremonies.js';
-import { RECOVERY_CODE_INPUT_MAX } from '../features/two-factor/recovery-codes.js';
-import { TOTP_CODE_INPUT_MAX } from '../features/two-factor/totp.js';
 
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 32;
@@ -18,10 +15,16 @@ export const PASSWORD_MAX = 128;
 // per character; the server refuses longer input the same way
 export const PASSWORD_INPUT_MAX = 2 * PASSWORD_MAX;
 
+// a code typed for a feature's factor where the password is checked again
+// (sudo mode, the password form: src/feature.ts): room for the longest, a
+// recovery code with its dashes, and its spaces
+export const FACTOR_CODE_INPUT_MAX = 32;
+
 /**
  * The browser-side maxlength of each kind of form field (app.locals.limits,
  * for the views): the server's own limit for that field, so that a browser
- * never takes more than the server accepts.
+ * never takes more than the server accepts. A feature adds its own fields'
+ * (fieldLimits, src/feature.ts).
  */
 export const FIELD_LIMITS = {
   username: USERNAME_MAX,
@@ -29,11 +32,8 @@ export const FIELD_LIMITS = {
   email: EMAIL_MAX_LENGTH,
   // a username or an email address (forgot password)
   identifier: EMAIL_MAX_LENGTH,
-  // an app's code, or a recovery code (the login's second step, password checks)
-  code: RECOVERY_CODE_INPUT_MAX,
-  // an app's code only (turning two-factor on)
-  totpCode: TOTP_CODE_INPUT_MAX,
-  passkeyName: MAX_PASSKEY_NAME_LENGTH,
+  // a feature's factor where the password is checked again
+  code: FACTOR_CODE_INPUT_MAX,
 } as const;
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });

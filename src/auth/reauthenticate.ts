@@ -4,9 +4,11 @@
 // form can start sudo mode with less than a login needs.
 //
 //   the password                 always
-//   a code or a recovery code    when two-factor is on (auth/code-attempts.ts)
+//   the feature's factor         when a feature has one and the account uses
+//                                it (a code: features/two-factor), counted
+//                                against the account by the feature
 //
-// (A passkey alone is both factors: routes/passkey-login.ts confirms with one.)
+// (A passkey alone is both factors: features/passkeys confirms with one.)
 //
 // Counted toward the same throttling as the login form, before the password
 // is checked, so a stolen session cannot be used to guess the password at
@@ -18,20 +20,19 @@ import { beginCheckedAttempt, failedAttempt } from './checked-attempt.js';
 import { endSession } from '../session/lifecycle.js';
 import { markAuthenticated } from '../session/recent-auth.js';
 import type { AuthDeps } from '../routes/login.js';
-import type { CodeAttempts, CodeStep } from '../features/two-factor/code-attempts.js';
-import type { SecondFactor, SecondFactorCheck } from '../features/two-factor/second-factor.js';
+import { FACTOR_LIMIT_REASON, type FactorStep, type SudoFactor } from '../feature.js';
 
 export interface ReauthDeps extends AuthDeps {
-  secondFactor: SecondFactor;
-  codeAttempts: CodeAttempts;
+  /** a feature's factor besides the password (src/feature.ts); none: the password alone */
+  sudoFactor: SudoFactor | undefined;
 }
 
 /** What went wrong, for the page to say: the password, the code, or no code typed. */
 export type ReauthFailure = 'password' | 'code' | 'no-code';
 
 /** Whether the account asks for a code as well (the pages show the field). */
-export async function asksForCode(deps: Pick<ReauthDeps, 'secondFactor'>, req: Request): Promise<boolean> {
-  return (await deps.secondFactor.status(req.session.userId ?? '')).enabled;
+export async function asksForCode(deps: Pick<ReauthDeps, 'sudoFactor'>, req: Request): Promise<boolean> {
+  return deps.sudoFactor ? deps.sudoFactor.asks(req.session.userId ?? '') : false;
 }
 
 /**
@@ -50,7 +51,7 @@ export async function reauthenticate(
   deps: ReauthDeps,
   req: Request,
   res: Response,
-  typed: { password: string; code: unknown; step: CodeStep },
+  typed: { password: string; code: unknown; step: FactorStep },
   renderFailure: (wrong: ReauthFailure) => void | Promise<void>,
 ) {
   const { users, passwords, logger } = deps;
@@ -76,10 +77,11 @@ export async function reauthenticate(
   });
   if (!attempt) return undefined;
   // ...and the code against the account, from every address together
-  const code = twoFactor ? await attempt.checking(() => deps.codeAttempts.begin(userId, ip, typed.step)) : undefined;
+  const factor = twoFactor ? deps.sudoFactor : undefined;
+  const code = factor ? await attempt.checking(() => factor.begin(userId, ip, typed.step)) : undefined;
   if (code?.blocked) {
     await attempt.abandoned();
-    renderTooManyRequests(res, code.retryAfterSeconds, 'second-factor');
+    renderTooManyRequests(res, code.retryAfterSeconds, FACTOR_LIMIT_REASON);
     return undefined;
   }
 
@@ -109,26 +111,25 @@ export async function reauthenticate(
     return undefined;
   }
 
-  let used: SecondFactorCheck | undefined;
+  let used: { outcome: 'right'; label: string } | undefined;
   if (code) {
     // the generation this session carries: a session revoked meanwhile cannot confirm
-    used = await attempt.checking(() => code.check({ userId, generation: req.session.generation ?? 0 }, typed.code, req));
-    if (used.outcome === 'gone') {
+    const checked = await attempt.checking(() => code.check({ userId, generation: req.session.generation ?? 0 }, typed.code, req));
+    if (checked.outcome === 'gone') {
       await attempt.abandoned();
       await gone('/login');
       return undefined;
     }
-    if (used.outcome === 'wrong') {
+    if (checked.outcome !== 'right') {
       await failedAttempt(deps, req, attempt);
       logger.info({ event: 'reauth-failed', reason: 'second-factor', userId, ip }, 'wrong or used second-factor code');
       await renderFailure('code');
       return undefined;
     }
+    used = checked;
   }
   await attempt.succeeded();
   // every factor the account has was just checked: sudo mode (recent-auth.ts)
   markAuthenticated(req);
-  // the next page says how many are left (middleware/locals.ts)
-  if (used?.outcome === 'recovery') req.session.recoveryCodeUsed = { left: used.recoveryCodesLeft };
   return { user: checked.user, secondFactor: used };
 }

@@ -93,13 +93,6 @@ export function sessionEndedElsewhere(config: Config['session']): RequestHandler
   };
 }
 
-/** "Recovery code used: 9 left", and what to do when few are left. */
-export function recoveryCodeNotice(left: number): string {
-  const count = `Recovery code used: ${left} left.`;
-  if (left === 0) return `${count} Make new ones on the Two-factor login page now: without your app, you cannot log in.`;
-  return left <= 3 ? `${count} Make new ones on the Two-factor login page before they run out.` : `${count} Each one works once.`;
-}
-
 export const templateLocals: RequestHandler = (req, res, next) => {
   const loggedIn = Boolean(req.session.userId);
   // the header's name and logout button (signIn puts a CSRF token in every
@@ -113,12 +106,13 @@ export const templateLocals: RequestHandler = (req, res, next) => {
   const shown = notice && (notice.shownWhen === 'logged-in') === loggedIn ? notice : undefined;
   const notices = shown ? [shown.text] : [];
   res.locals.notices = notices;
-  // a recovery code used at the login or a password check: told once, on the
-  // next page (saved with it: express-session saves a session changed here)
-  const used = req.session.recoveryCodeUsed;
-  if (used && loggedIn && isSafeMethod(req.method)) {
-    delete req.session.recoveryCodeUsed;
-    notices.push(recoveryCodeNotice(used.left));
+  // a notice for the next page a logged-in user sees (a recovery code used,
+  // and how many are left): told once (saved with the page: express-session
+  // saves a session changed here)
+  const once = req.session.noticeOnce;
+  if (once && loggedIn && isSafeMethod(req.method)) {
+    delete req.session.noticeOnce;
+    notices.push(once);
   }
   res.locals.noticeMailed = shown?.mailed === true;
   res.locals.path = req.path;

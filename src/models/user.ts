@@ -3,10 +3,10 @@
 import { Schema, type Connection, type HydratedDocument, type InferSchemaType, type Model } from 'mongoose';
 
 // two-factor login with an authenticator app; absent while it is off. Its
-// fields change together, each change one atomic update (routes/two-factor.ts)
+// fields change together, each change one atomic update (features/two-factor/routes.ts)
 const twoFactorSchema = new Schema(
   {
-    // the TOTP secret, encrypted (auth/secret-box.ts): never stored in the clear
+    // the TOTP secret, encrypted (features/two-factor/secret-box.ts): never stored in the clear
     secret: { type: String, required: true },
     enabledAt: { type: Date, required: true },
     // the time step of the last code accepted: only a later step is accepted

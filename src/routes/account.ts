@@ -9,7 +9,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
 import { asksForCode, reauthenticate, type ReauthDeps } from '../auth/reauthenticate.js';
-import type { PasskeyModel } from '../features/passkeys/model.js';
+import type { Feature } from '../feature.js';
 import type { SecurityLog } from '../security-log/store.js';
 import { ensureCsrfToken } from '../security/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
@@ -20,7 +20,8 @@ import type { KnownBrowsers } from '../security/known-browser.js';
 
 export interface AccountDeps extends ReauthDeps {
   userSessions: UserSessions;
-  passkeys: PasskeyModel;
+  /** what each feature stores about an account goes with it (src/feature.ts) */
+  onAccountDeleted: Feature['onAccountDeleted'];
   securityLog: SecurityLog;
   knownBrowsers: KnownBrowsers;
   notMeLinks: NotMeLinks;
@@ -121,7 +122,7 @@ export function accountPages(deps: AccountDeps) {
     // sessions first, then the user: if this stops halfway, the account is
     // still there to log in to and delete again, and nothing is orphaned
     await userSessions.endAll(userId);
-    await deps.passkeys.deleteMany({ userId });
+    await deps.onAccountDeleted?.(userId);
     // the account's history goes with it: "nothing of it is left here"
     await deps.securityLog.forget(userId);
     await deps.knownBrowsers.forget(userId);

@@ -8,9 +8,9 @@
 // with no code) or turn two-factor off. A recovery code does too, as it does
 // at login: someone who lost their phone must still be able to confirm, to
 // turn two-factor off or set it up again. Each code is used once, by the
-// same replay-safe check as the login's code step (auth/second-factor.ts),
+// same replay-safe check as the login's code step (features/two-factor),
 // and the pair is one throttled attempt (auth/reauthenticate.ts). A passkey
-// alone stays enough ("Use a passkey instead", routes/passkey-login.ts): it
+// alone stays enough ("Use a passkey instead", features/passkeys): it
 // is both factors.
 import type { Request, RequestHandler, Response } from 'express';
 import { confirmPasswordForm, fieldErrors } from '../auth/forms.js';
@@ -23,9 +23,9 @@ import { saveSession } from '../session/promises.js';
 export const NO_CODE = 'Enter the code from your app, or a recovery code';
 export const WRONG_CODE = 'That code is not right, or it has been used already. Try the next code your app shows.';
 
-/** The confirm page of sudo mode, with what went wrong: its one owner, for the password form and the passkey's (routes/passkey-login.ts). */
+/** The confirm page of sudo mode, with what went wrong: its one owner, for the password form and the passkey's (features/passkeys/login-routes.ts). */
 export async function renderConfirmPage(
-  deps: Pick<ReauthDeps, 'secondFactor' | 'sessionConfig'>,
+  deps: Pick<ReauthDeps, 'sudoFactor' | 'sessionConfig'>,
   req: Request,
   res: Response,
   next: string,
@@ -67,8 +67,8 @@ export function confirmPage(deps: ReauthDeps) {
     if (!proof) return;
     // saved before the redirect: the next page checks it
     await saveSession(req);
-    logger.info({ event: 'reauthenticated', userId: String(proof.user._id), secondFactor: proof.secondFactor?.outcome }, 'password confirmed for sudo mode');
-    const method = !proof.secondFactor ? 'password' : proof.secondFactor.outcome === 'recovery' ? 'recovery-code' : 'code';
+    logger.info({ event: 'reauthenticated', userId: String(proof.user._id), secondFactor: proof.secondFactor?.label }, 'password confirmed for sudo mode');
+    const method = !proof.secondFactor ? 'password' : proof.secondFactor.label === 'recovery-code' ? 'recovery-code' : 'code';
     await deps.events.record(req, String(proof.user._id), { type: 'sudo-confirmed', method });
     res.redirect(303, next);
   };

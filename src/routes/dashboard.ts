@@ -1,13 +1,14 @@
 // dashboard: the private page, with two counters that teach two lessons.
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
+import type { Feature } from '../feature.js';
 import type { UserModel } from '../models/user.js';
 import { browserHalf, redactedDocument, serverDeadlines } from '../session/inspector.js';
 import { endSession } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
 
-export function dashboardPage(deps: { users: UserModel; userSessions: UserSessions; sessionConfig: Config['session'] }) {
+export function dashboardPage(deps: { users: UserModel; userSessions: UserSessions; sessionConfig: Config['session']; redactors: Pick<Feature, 'redactSession'>[] }) {
   const { users, userSessions } = deps;
 
   const show: RequestHandler = async (req, res) => {
@@ -50,7 +51,7 @@ export function dashboardPage(deps: { users: UserModel; userSessions: UserSessio
       res.status(404).json({ error: 'This session is not in the store (any more).' });
       return;
     }
-    res.json(redactedDocument(doc));
+    res.json(redactedDocument(doc, deps.redactors));
   };
 
   return { show, storedSession };

@@ -32,7 +32,8 @@ import { accountPages } from './account.js';
 import { activityPage } from './activity.js';
 import { securityAlerts } from '../security-log/alerts.js';
 import { securityEvents } from '../security-log/security-events.js';
-import { confirmPage } from './confirm.js';
+import { confirmPage, renderConfirmPage } from './confirm.js';
+import type { CoreDeps, Feature, SudoFactor } from '../feature.js';
 import { accountEmailPages } from './account-email.js';
 import { devMailPage } from './dev-mail.js';
 import { forgotPasswordPage } from './forgot-password.js';
@@ -43,24 +44,17 @@ import { healthChecks, type HealthChecks } from './health.js';
 import { homePage } from './home.js';
 import { loginPage, type AuthDeps } from './login.js';
 import { logoutAction } from './logout.js';
-import { passkeyCeremonies, type RelyingParty } from '../features/passkeys/ceremonies.js';
-import type { PasskeyModel } from '../features/passkeys/model.js';
-import { passkeyLogin } from '../features/passkeys/login-routes.js';
-import { passkeyPages } from '../features/passkeys/settings-routes.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
 import { staleForms } from './stale-forms.js';
-import { twoFactorLogin, twoFactorSettings } from '../features/two-factor/routes.js';
-import type { SecondFactor } from '../features/two-factor/second-factor.js';
-import { codeAttempts } from '../features/two-factor/code-attempts.js';
-import { twoFactorNotices } from '../features/two-factor/notices.js';
 import type { NotMeLinks } from '../auth/not-me-links.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 import type { SecurityLog } from '../security-log/store.js';
 
 export interface RouteDeps extends Omit<AuthDeps, 'events'> {
   userSessions: UserSessions;
-  secondFactor: SecondFactor;
+  /** the features FEATURES turned on (src/feature.ts; server.ts opens them) */
+  features: Feature[];
   health: HealthChecks;
   /** what the lab's experiments store; ignored in production */
   lab: LabDatabase | undefined;
@@ -71,9 +65,6 @@ export interface RouteDeps extends Omit<AuthDeps, 'events'> {
   mail: AppMail | undefined;
   mailConfig: Config['mail'];
   publicUrl: string;
-  passkeys: PasskeyModel;
-  /** who passkeys belong to: config.webauthn, from PUBLIC_URL (never the Host header) */
-  relyingParty: RelyingParty;
   /** browsers that have signed in to an account before (security/known-browser.ts) */
   knownBrowsers: KnownBrowsers;
   /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
@@ -84,21 +75,34 @@ export interface RouteDeps extends Omit<AuthDeps, 'events'> {
 }
 
 export function routeTable(routeDeps: RouteDeps) {
+  // a feature's credentials that sign in on their own (passkeys): counted so
+  // that the last way in is never removed, listed on the "This wasn't me" page
+  const credentials = routeDeps.features.find((feature) => feature.credentials)?.credentials;
   // what happens to an account's security: its log, and the owner's alert mails (security-log/)
-  const events = securityEvents({ log: routeDeps.securityLog, alerts: securityAlerts(routeDeps), knownBrowsers: routeDeps.knownBrowsers });
-  // every second-factor code, wherever it is typed, counts against its account (auth/code-attempts.ts)
-  const withEvents = { ...routeDeps, events };
-  const deps = { ...withEvents, codeAttempts: codeAttempts({ ...withEvents, notices: twoFactorNotices(routeDeps) }) };
+  const events = securityEvents({ log: routeDeps.securityLog, alerts: securityAlerts({ ...routeDeps, credentials }), knownBrowsers: routeDeps.knownBrowsers });
+
+  // the features plug in here, through their contract (src/feature.ts): a
+  // feature's factor for sudo mode is known once they are attached, and the
+  // confirm page they may render asks for it
+  const core: CoreDeps = {
+    ...routeDeps,
+    events,
+    renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig }, req, res, next, errors),
+  };
+  const attached = routeDeps.features.map((feature) => feature.attach(core));
+  const sudoFactor: SudoFactor | undefined = attached.find((feature) => feature.sudoFactor)?.sudoFactor;
+  const onAccountDeleted = async (userId: string) => {
+    for (const feature of routeDeps.features) await feature.onAccountDeleted?.(userId);
+  };
+
+  const deps = { ...routeDeps, events, sudoFactor, credentials, onAccountDeleted, features: attached };
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   const email = deps.mail ? accountEmailPages({ ...deps, mail: deps.mail }) : undefined;
   const register = registerPage({ ...deps, addEmail: email?.startVerificationAtRegistration });
   const [home, login, logout] = [homePage(), loginPage(deps), logoutAction(deps)];
-  const [dashboard, sessions, account] = [dashboardPage(deps), sessionsPage(deps), accountPages(deps)];
+  const [dashboard, sessions, account] = [dashboardPage({ ...deps, redactors: routeDeps.features }), sessionsPage(deps), accountPages(deps)];
   const [confirm, activity] = [confirmPage(deps), activityPage(deps)];
-  const [twoFactor, twoFactorAccount] = [twoFactorLogin(deps), twoFactorSettings(deps)];
   const anonymousSessions = limitAnonymousSessions(deps.throttle, deps.logger);
-  const ceremonies = passkeyCeremonies(deps.passkeys, deps.relyingParty);
-  const [passkeySignIn, passkeys] = [passkeyLogin({ ...deps, ceremonies }), passkeyPages({ ...deps, ceremonies })];
   const recentAuth = requireRecentAuth(deps.sessionConfig);
 
   // mounted first, before the session and the HTTPS check: a load balancer
@@ -124,9 +128,6 @@ export function routeTable(routeDeps: RouteDeps) {
   pages.post('/register',                noStore,                              register.submit);
   pages.get( '/login',                   noStore, anonymousSessions,           login.form); //          routes/login.ts
   pages.post('/login',                   noStore,                              login.submit);
-  pages.get( '/login/two-factor',        noStore, anonymousSessions,           twoFactor.form); //      routes/two-factor.ts
-  pages.post('/login/two-factor',        noStore,                              twoFactor.submit);
-  pages.post('/login/start-again',       noStore,                              twoFactor.startAgain);
   pages.post('/logout',                                                        logout.submit); //       routes/logout.ts
   pages.get( '/dashboard',               noStore, requireLogin,                dashboard.show); //      routes/dashboard.ts
   pages.get( '/dashboard/session.json',  noStore, requireLogin,                dashboard.storedSession);
@@ -140,21 +141,10 @@ export function routeTable(routeDeps: RouteDeps) {
   pages.post('/account/confirm',         noStore, requireLogin,                confirm.submit);
   pages.get( '/account/delete',          noStore, requireLogin, recentAuth,    account.deleteForm);
   pages.post('/account/delete',          noStore, requireLogin, recentAuth,    account.deleteAccount);
-  pages.get( '/account/two-factor',      noStore, requireLogin, recentAuth,    twoFactorAccount.show); // routes/two-factor.ts
-  pages.post('/account/two-factor',      noStore, requireLogin, recentAuth,    twoFactorAccount.enable);
-  pages.get( '/account/recovery-codes',  noStore, requireLogin, recentAuth,    twoFactorAccount.showRecoveryCodes);
-  pages.post('/account/recovery-codes',  noStore, requireLogin, recentAuth,    twoFactorAccount.newRecoveryCodes);
-  pages.post('/account/two-factor/off',  noStore, requireLogin, recentAuth,    twoFactorAccount.disable);
-  pages.get( '/login/passkey',           noStore, anonymousSessions,           passkeySignIn.options); // routes/passkey-login.ts
-  pages.post('/login/passkey',           noStore,                              passkeySignIn.submit);
-  pages.get( '/account/confirm/passkey', noStore, requireLogin,                passkeySignIn.confirmOptions);
-  pages.post('/account/confirm/passkey', noStore, requireLogin,                passkeySignIn.confirm);
-  pages.get( '/account/passkeys',        noStore, requireLogin,                passkeys.list); //       routes/passkeys.ts
-  pages.get( '/account/passkeys/new',    noStore, requireLogin, recentAuth,    passkeys.newForm);
-  pages.get( '/account/passkeys/new/options', noStore, requireLogin, recentAuth, passkeys.newOptions);
-  pages.post('/account/passkeys',        noStore, requireLogin, recentAuth,    passkeys.add);
-  pages.post('/account/passkeys/rename', noStore, requireLogin,                passkeys.rename);
-  pages.post('/account/passkeys/remove', noStore, requireLogin, recentAuth,    passkeys.remove);
+
+  // each feature's pages (two-factor, passkeys: their index.ts has their
+  // rows), behind the same guards
+  for (const feature of attached) feature.mount?.(pages, { noStore, requireLogin, anonymousSessions, recentAuth });
 
   // mail: forgot password, the account's email address, "This wasn't me"
   // (routes/forgot-password.ts, reset-password.ts, account-email.ts,

@@ -11,7 +11,8 @@ import { usernameKey, type UserModel } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import type { LoginThrottle } from '../security/throttle.js';
 import { signIn } from '../session/lifecycle.js';
-import { beginPendingLogin, PENDING_LOGIN_MAX_AGE_MS } from '../session/pending-login.js';
+import { PENDING_LOGIN_MAX_AGE_MS } from '../session/pending-login.js';
+import type { AttachedFeature } from '../feature.js';
 import type { SecurityEvents } from '../security-log/security-events.js';
 
 // one message for both "no such user" and "wrong password": telling them
@@ -37,6 +38,9 @@ export interface AuthDeps {
   events: SecurityEvents;
 }
 
+/** The account as the login reads it: the core's fields, and those a feature's step asked for. */
+type StoredAccount = { _id: unknown; username: string; passwordHash: string; sessionGeneration: number } & Record<string, unknown>;
+
 function expiryNotice(req: Request, sessionConfig: Config['session']): string | undefined {
   // kept=1: the login had ticked "Keep me signed in", whose timeouts are longer
   const timeouts = req.query.kept === '1' ? sessionConfig.rememberMe : sessionConfig;
@@ -52,7 +56,7 @@ function expiryNotice(req: Request, sessionConfig: Config['session']): string | 
   }
 }
 
-/** The login page's model: its one owner, for the form, its failures, and the passkey's (routes/passkey-login.ts). */
+/** The login page's model: its one owner, for the form, its failures, and the passkey's (features/passkeys/login-routes.ts). */
 export function loginPageModel(sessionConfig: Config['session'], next: string, fields: { username: string; rememberMe: boolean; csrfToken: string }) {
   return {
     title: 'Log in',
@@ -62,8 +66,12 @@ export function loginPageModel(sessionConfig: Config['session'], next: string, f
   };
 }
 
-export function loginPage(deps: AuthDeps) {
+export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
   const { users, passwords, logger } = deps;
+  // a feature's step after the password (e.g. a code: src/feature.ts), and
+  // the account's fields it needs, read with the password: no extra read
+  const steps = deps.features.filter((feature) => feature.afterPassword !== undefined);
+  const fields = Object.fromEntries(['username', 'passwordHash', 'sessionGeneration', ...steps.flatMap((f) => f.loginFields ?? [])].map((name) => [name, 1]));
 
   const form: RequestHandler = async (req, res) => {
     const next = safeNextPath(req.query.next);
@@ -99,7 +107,7 @@ export function loginPage(deps: AuthDeps) {
     // if this throws (the hashing queue is full, the database is down), no
     // password was checked: the attempt is given back, the error page says why
     const { user, valid } = await attempt.checking(async () => {
-      const found = await users.findOne({ usernameKey: key }, { username: 1, passwordHash: 1, sessionGeneration: 1, twoFactor: 1 }).lean();
+      const found = await users.findOne({ usernameKey: key }, fields).lean<StoredAccount>();
       return { user: found, valid: await passwords.verify(form.data.password, found?.passwordHash) };
     });
     if (!user || !valid) {
@@ -111,20 +119,15 @@ export function loginPage(deps: AuthDeps) {
       return;
     }
 
-    if (user.twoFactor) {
-      // a second factor to come: the session becomes a pending login, with
-      // no userId in it, and the failures in a row are not reset yet
-      // (session/pending-login.ts, routes/two-factor.ts)
-      await attempt.passwordOnly();
-      const userId = String(user._id);
-      await beginPendingLogin(req, { id: userId, username: user.username, sessionGeneration: user.sessionGeneration }, { next, rememberMe: form.data.rememberMe });
-      logger.info({ event: 'login-password-ok', userId, ip }, 'password right: second factor next');
-      res.redirect(303, '/login/two-factor');
-      return;
+    const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
+    // a step still to come (a code to type: features/two-factor) takes the
+    // login over from here, and finishes it itself
+    for (const step of steps) {
+      const checked = { req, res, account, stored: user, attempt, next, rememberMe: form.data.rememberMe };
+      if ((await step.afterPassword?.(checked)) === 'responded') return;
     }
 
     await attempt.succeeded();
-    const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
     await signIn(req, account, deps.sessionConfig, { rememberMe: form.data.rememberMe });
     logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
     // the account's security log, and a mail if this browser is new to it

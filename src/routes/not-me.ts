@@ -12,19 +12,19 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { linkTokenFrom } from '../auth/link-tokens.js';
 import type { NotMeLinks } from '../auth/not-me-links.js';
-import { signInMethods } from '../features/passkeys/sign-in-methods.js';
 import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security-log/security-events.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 import { resetLinkMailer, type ResetLinkDeps } from '../mail/reset-link.js';
-import { passkeyIdFrom, type PasskeyModel } from '../features/passkeys/model.js';
+import type { SignInCredentials } from '../feature.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { saveRegenerated } from '../session/lifecycle.js';
 import { regenerateSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
 
 export interface NotMeDeps extends ResetLinkDeps {
-  passkeys: PasskeyModel;
+  /** passkeys, where that feature is on (src/feature.ts): listed, and removable */
+  credentials: SignInCredentials | undefined;
   userSessions: UserSessions;
   notMeLinks: NotMeLinks;
   knownBrowsers: KnownBrowsers;
@@ -41,9 +41,8 @@ const DONE: Record<string, string> = {
 };
 
 export function notMePages(deps: NotMeDeps) {
-  const { users, passkeys, userSessions, notMeLinks, logger, mail } = deps;
+  const { users, credentials, userSessions, notMeLinks, logger, mail } = deps;
   const resetLinks = resetLinkMailer(deps);
-  const methods = signInMethods(users, passkeys);
 
   // a used, expired, unknown or mangled link: a page that says so, never an error
   const linkGone = (res: Response) => res.status(400).render('not-me-invalid', { title: 'This link no longer works', expired: false });
@@ -135,14 +134,14 @@ export function notMePages(deps: NotMeDeps) {
   async function renderReview(req: Request, res: Response, userId: string, status: number, extra: { error?: string; done?: string } = {}) {
     const [user, list] = await Promise.all([
       users.findById(userId, { username: 1, email: 1, twoFactor: 1 }).lean(),
-      passkeys.find({ userId }, { name: 1, createdAt: 1, lastUsedAt: 1 }).sort({ createdAt: 1 }).lean(),
+      credentials ? credentials.list(userId) : [],
     ]);
     res.status(status).render('not-me-review', {
       title: 'Secure your account',
       username: user?.username ?? '',
       resetMailed: Boolean(user?.email),
       twoFactor: user?.twoFactor ? { recoveryCodesLeft: user.twoFactor.recoveryCodes?.length ?? 0 } : undefined,
-      passkeys: list.map((p) => ({ id: String(p._id), name: p.name, addedAt: p.createdAt, lastUsedAt: p.lastUsedAt ?? undefined })),
+      passkeys: credentials ? list : undefined,
       csrfToken: ensureCsrfToken(req),
       ...extra,
     });
@@ -170,9 +169,9 @@ export function notMePages(deps: NotMeDeps) {
       reviewGone(res);
       return;
     }
-    const id = passkeyIdFrom((req.body as Record<string, unknown> | undefined)?.id);
+    const id = (req.body as Record<string, unknown> | undefined)?.id;
     // the grant's account in every query: another account's passkey is "not found"
-    const result = id ? await methods.removePasskey(userId, id) : 'not-found';
+    const result = credentials && typeof id === 'string' ? await credentials.remove(userId, id) : 'not-found';
     if (result === 'not-found') {
       await renderReview(req, res, userId, 404, { error: 'No such passkey.' });
       return;
@@ -186,7 +185,7 @@ export function notMePages(deps: NotMeDeps) {
     const { ended } = await userSessions.endAll(userId);
     await deps.events.record(req, userId, { type: 'passkey-removed', name: result.removed });
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'passkey-removed', count: ended });
-    logger.info({ event: 'not-me-passkey-removed', userId, passkeyId: String(id), sessionsEnded: ended, ip: req.ip }, 'passkey removed from the "This wasn\'t me" page');
+    logger.info({ event: 'not-me-passkey-removed', userId, passkeyId: id, sessionsEnded: ended, ip: req.ip }, 'passkey removed from the "This wasn\'t me" page');
     res.redirect(303, '/not-me/review?done=removed');
   };
 

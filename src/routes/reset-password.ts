@@ -14,7 +14,6 @@ import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
 import { endSession, saveRegenerated } from '../session/lifecycle.js';
 import { regenerateSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';
-import type { PasskeyModel } from '../features/passkeys/model.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const resetForm = z
@@ -27,7 +26,7 @@ const resetForm = z
 
 const TITLE = 'Choose a new password';
 
-export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessions; passkeys: PasskeyModel }) {
+export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessions }) {
   const { users, passwords, logger, userSessions } = deps;
   const resets = passwordResets(users, deps.mailConfig.passwordResetLifetimeMs);
 

@@ -11,7 +11,6 @@ import { emailKey } from '../auth/email-address.js';
 import { notMeUrl, type NotMeLinks } from '../auth/not-me-links.js';
 import type { AppMail } from '../mail/app-mail.js';
 import { securityAlertMail } from '../mail/messages.js';
-import type { PasskeyModel } from '../features/passkeys/model.js';
 import type { UserModel } from '../models/user.js';
 import { describeEvent } from './describe.js';
 import type { EventContext, SecurityEvent } from './events.js';
@@ -38,7 +37,7 @@ export function alertsOwner(event: SecurityEvent): boolean {
       return event.by === 'another-browser' || event.by === 'sign-out-everywhere';
     // lockouts come from whoever guesses, as often as they like: mailing each
     // would let anyone flood the owner's mailbox (the code step's limit has
-    // one mail of its own: mail/two-factor-notices.ts)
+    // one mail of its own: features/two-factor/notices.ts)
     case 'locked-out':
     case 'sign-in-failed':
     case 'sudo-confirmed':
@@ -121,8 +120,8 @@ function whatNow(event: SecurityEvent, passkeys: number): string | undefined {
   }
 }
 
-export function securityAlerts(deps: { users: UserModel; passkeys: PasskeyModel; mail: AppMail | undefined; publicUrl: string; notMeLinks: NotMeLinks }): SecurityAlerts {
-  const { users, passkeys, mail, publicUrl, notMeLinks } = deps;
+export function securityAlerts(deps: { users: UserModel; /** a feature's credentials that sign in on their own (passkeys), counted */ credentials: { count(userId: string): Promise<number> } | undefined; mail: AppMail | undefined; publicUrl: string; notMeLinks: NotMeLinks }): SecurityAlerts {
+  const { users, credentials, mail, publicUrl, notMeLinks } = deps;
   return {
     send(userId, event, context, at, to) {
       if (!mail || !alertsOwner(event)) return;
@@ -133,7 +132,7 @@ export function securityAlerts(deps: { users: UserModel; passkeys: PasskeyModel;
         // the link knows where it went, and which enrolment a "two-factor on" alert is about (routes/not-me.ts)
         const twoFactorEnabledAt = event.type === 'two-factor-on' ? user.twoFactor?.enabledAt : undefined;
         // a reset does not remove passkeys: the owner must know how many still sign in
-        const passkeysLeft = event.type === 'password-reset' ? await passkeys.countDocuments({ userId }) : 0;
+        const passkeysLeft = event.type === 'password-reset' && credentials ? await credentials.count(userId) : 0;
         const token = await notMeLinks.create({ userId, mailedTo: emailKey(recipient), ...(twoFactorEnabledAt ? { twoFactorEnabledAt } : {}) });
         await mail.outbox.sendNow(
           securityAlertMail({

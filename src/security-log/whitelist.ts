@@ -12,7 +12,7 @@ import type { EventContext, SecurityEvent } from './events.js';
 // label ("Chrome 156 on Linux") a few dozen
 const MAX_IP_LENGTH = 64;
 const MAX_BROWSER_LENGTH = 120;
-// as long as a passkey's name may be (MAX_PASSKEY_NAME_LENGTH, auth/passkeys.ts;
+// as long as a passkey's name may be (MAX_PASSKEY_NAME_LENGTH, features/passkeys/ceremonies.ts;
 // not imported, so that this file stays free of the passkey ceremonies)
 const MAX_NAME_LENGTH = 64;
 // a SHA-256 in hex (64) or base64url (43), with room to spare

@@ -5,6 +5,7 @@
 import type { Request } from 'express';
 import type { Config } from '../config.js';
 import { sessionDeadlines, timeoutsFor } from './timeouts.js';
+import type { Feature } from '../feature.js';
 
 const SHOWN = 6;
 
@@ -34,33 +35,19 @@ export function serverDeadlines(req: Request, config: Config['session']) {
 }
 
 /**
- * The stored document with its secrets cut short: the CSRF token, the
- * two-factor setup's sealed secret, a reset link's token hash and the passkey
- * challenges; new recovery codes waiting to be shown are left out. Encrypted or hashed, they are still the session's secrets, and
+ * The stored document with its secrets cut short: the CSRF token and a
+ * reset link's token hash, and what each feature says is its secret (the
+ * two-factor setup's sealed secret, the passkey challenges; new recovery
+ * codes waiting to be shown are left out). Encrypted or hashed, they are still the session's secrets, and
  * page script has no use for them. The _id is shown whole: it is the SHA-256
  * of the session ID (see race-safe-store.ts), which cannot be turned back
  * into a working cookie.
  */
-export function redactedDocument(doc: Record<string, unknown>): Record<string, unknown> {
+export function redactedDocument(doc: Record<string, unknown>, features: Pick<Feature, 'redactSession'>[] = []): Record<string, unknown> {
   const session = { ...(doc.session as Record<string, unknown>) };
   const short = (value: unknown) => (typeof value === 'string' ? shortened(value) : value);
   for (const key of ['csrfToken', 'passwordResetTokenHash']) if (key in session) session[key] = short(session[key]);
-  if (isRecord(session.twoFactorSetup)) {
-    session.twoFactorSetup = { ...session.twoFactorSetup, sealedSecret: short(session.twoFactorSetup.sealedSecret) };
-  }
-  // recovery codes waiting for their one page: never shown anywhere else
-  if (isRecord(session.recoveryCodesToShow)) session.recoveryCodesToShow = '(withheld: shown once, on their own page)';
-  if (isRecord(session.passkeyChallenges)) {
-    session.passkeyChallenges = Object.fromEntries(
-      Object.entries(session.passkeyChallenges).map(([purpose, ceremony]) => [
-        purpose,
-        isRecord(ceremony) ? { ...ceremony, challenge: short(ceremony.challenge) } : ceremony,
-      ]),
-    );
-  }
+  // each feature's own secrets in the session (src/feature.ts)
+  for (const feature of features) feature.redactSession?.(session, short);
   return { ...doc, session };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

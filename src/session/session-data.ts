@@ -1,7 +1,6 @@
 // session data: what Cloakroom keeps in the cloakroom (the session document).
 // Module augmentation gives req.session these typed fields everywhere.
 import 'express-session';
-import type { CeremonyPurpose, PendingCeremony } from '../features/passkeys/challenges.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -36,22 +35,12 @@ declare module 'express-session' {
     // halfway through a login: the password was right, the second factor is
     // still to come. Never together with userId (session/pending-login.ts)
     pendingLogin: PendingLogin;
-    // turning two-factor on: the new secret, encrypted, until a code confirms it
-    twoFactorSetup: { sealedSecret: string; startedAt: number };
-    // new recovery codes, between the form that made them and the one page
-    // that shows them, which deletes them (routes/two-factor.ts). Sealed
-    // (auth/secret-box.ts), never in the clear: the session store is a
-    // database that backups copy; and dropped unseen after 10 minutes
-    recoveryCodesToShow: { sealedCodes: string; madeAt: number; justEnabled: boolean };
-    // a recovery code was just used (a login, or a password check): how many
-    // are left, told once by the next page shown (middleware/locals.ts)
-    recoveryCodeUsed: { left: number };
+    // a notice for the next page this user sees, told once
+    // (middleware/locals.ts): e.g. a recovery code used, and how many are left
+    noticeOnce: string;
     // the SHA-256 of a password-reset link's token, between following the
     // link and choosing the new password (routes/reset-password.ts)
     passwordResetTokenHash: string | undefined;
-    // passkey ceremonies under way: the challenge each must sign, used once
-    // and for five minutes (auth/passkey-challenges.ts)
-    passkeyChallenges: Partial<Record<CeremonyPurpose, PendingCeremony>>;
     // after "This wasn't me": whose passkeys this browser may review and
     // remove, until when (ms since the epoch). Not a login: no userId comes
     // with it, and it opens the two pages of routes/not-me.ts only

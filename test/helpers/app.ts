@@ -12,6 +12,7 @@ import type { Logger } from '../../src/logger.js';
 import type { LoginThrottle } from '../../src/security/throttle.js';
 import type { SecurityLog } from '../../src/security-log/store.js';
 import { appDeps, openAppServices } from '../../src/app-services.js';
+import { enabledFeatures } from '../../src/features/index.js';
 import { openAppMail } from '../../src/mail/app-mail.js';
 import type { MailCatcher } from '../../src/mail/catcher.js';
 import type { MongoStore } from 'connect-mongo';
@@ -67,7 +68,7 @@ export async function startTestApp(options: {
     responseTimeoutMs: config.db.responseTimeoutMs,
     onCommand: options.onDatabaseCommand,
   });
-  const services = await openAppServices(connection, config, logger);
+  const services = await openAppServices(connection, config, logger, enabledFeatures(config));
   const { users, store, throttle, passwordHashing, pingDatabase, securityLog } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { delayMs: options.mailDelayMs }) : undefined;

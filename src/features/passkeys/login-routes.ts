@@ -14,24 +14,24 @@ import { safeNextPath } from '../../auth/safe-next.js';
 import type { Logger } from '../../logger.js';
 import { beginCheckedAttempt, failedAttempt } from '../../auth/checked-attempt.js';
 import type { UserModel } from '../../models/user.js';
-import type { SecondFactor } from '../two-factor/second-factor.js';
 import { ensureCsrfToken } from '../../security/csrf.js';
 import type { LoginThrottle } from '../../security/throttle.js';
 import { signIn } from '../../session/lifecycle.js';
-import { renderConfirmPage } from '../../routes/confirm.js';
 import { loginPageModel } from '../../routes/login.js';
 import { saveSession } from '../../session/promises.js';
 import { markAuthenticated } from '../../session/recent-auth.js';
+import type { CoreDeps } from '../../feature.js';
 import type { SecurityEvents } from '../../security-log/security-events.js';
 
 export interface PasskeyLoginDeps {
   users: UserModel;
-  secondFactor: SecondFactor;
   ceremonies: PasskeyCeremonies;
   throttle: LoginThrottle;
   sessionConfig: Config['session'];
   logger: Logger;
   events: SecurityEvents;
+  /** sudo mode's confirm page (routes/confirm.ts), for a passkey that did not confirm */
+  renderConfirmPage: CoreDeps['renderConfirmPage'];
 }
 
 export const PASSKEY_LOGIN_FAILED = 'That passkey did not sign you in. Try again, or use your password.';
@@ -103,7 +103,7 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
       const reason = result.ok ? 'account-gone' : result.reason;
       const log = { event: 'login-failed', method: 'passkey', reason, ip };
       // a warning only for a good signature over this challenge with a stale
-      // counter (auth/passkeys.ts): a replayed old response is no clone
+      // counter (features/passkeys/ceremonies.ts): a replayed old response is no clone
       if (reason === 'counter-went-backwards') logger.warn(log, 'passkey refused: its signature counter went backwards (a cloned authenticator?)');
       else if (reason === 'replayed') logger.info(log, 'passkey refused: it answers another challenge (a replayed response?)');
       else logger.info(log, 'passkey login failed');
@@ -126,7 +126,7 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
   // authenticated instead of signing in.
   async function renderConfirmFailure(req: Request, res: Response, status: number, message: string, next: string) {
     res.status(status);
-    await renderConfirmPage(deps, req, res, next, { passkey: message });
+    await deps.renderConfirmPage(req, res, next, { passkey: message });
   }
 
   const confirmOptions: RequestHandler = async (req, res) => {

@@ -2,8 +2,8 @@
 // removing one never leaves none. Every account has a password today, so a
 // passkey can always go; the rule is written for accounts that may one day
 // have passkeys only.
-import { trusted, type Types } from 'mongoose';
-import type { PasskeyModel } from './model.js';
+import { trusted, Types } from 'mongoose';
+import { passkeyIdFrom, type PasskeyModel } from './model.js';
 import type { UserModel } from '../../models/user.js';
 
 export type RemovalResult = 'not-found' | 'last-method' | { removed: string };
@@ -28,7 +28,9 @@ export function signInMethods(users: UserModel, passkeys: PasskeyModel) {
      * one: so the count is taken again after the delete, and if nothing is
      * left, the passkey is put back as it was.
      */
-    async removePasskey(userId: string, passkeyId: Types.ObjectId): Promise<RemovalResult> {
+    async removePasskey(userId: string, id: Types.ObjectId | string): Promise<RemovalResult> {
+      const passkeyId = id instanceof Types.ObjectId ? id : passkeyIdFrom(id);
+      if (!passkeyId) return 'not-found';
       if ((await passkeys.exists({ _id: passkeyId, userId })) === null) return 'not-found';
       if ((await count(userId)) <= 1) return 'last-method';
       const removed = await passkeys.findOneAndDelete({ _id: passkeyId, userId }).lean();

@@ -8,7 +8,7 @@
 // never resets that count; only a right code does.
 //
 //   begin(userId)     counted before the code is checked; refused past the limit
-//   check(login, …)   the code used once (auth/second-factor.ts), the count
+//   check(login, …)   the code used once (features/two-factor/second-factor.ts), the count
 //                     given back, or kept with the warning and the mail
 import type { Request } from 'express';
 import type { Logger } from '../../logger.js';

@@ -6,9 +6,10 @@
 // hash from 112 bits up. The hash is keyed (HMAC-SHA-256), so a leaked
 // database alone cannot even test a guess: the key is in the environment.
 // And a fast hash can be looked up by value, which is what makes using a code
-// one atomic update (see auth/second-factor.ts).
+// one atomic update (see features/two-factor/second-factor.ts).
 import { createHmac, randomInt } from 'node:crypto';
 import { deriveKey } from './secret-box.js';
+import { FACTOR_CODE_INPUT_MAX } from '../../auth/forms.js';
 
 export const RECOVERY_CODE_COUNT = 10;
 // no 0/o, 1/l/i: a code read off paper is typed without doubt
@@ -32,9 +33,10 @@ function newCode(): string {
 
 /**
  * The longest code field input taken: a recovery code as shown (27
- * characters), with room for spaces around it. The code fields' maxlength.
+ * characters), with room for spaces around it. The code fields' maxlength:
+ * the core's field for a factor's code (auth/forms.ts) is as long.
  */
-export const RECOVERY_CODE_INPUT_MAX = 32;
+export const RECOVERY_CODE_INPUT_MAX = FACTOR_CODE_INPUT_MAX;
 
 /** What a typed code means: case, spaces and the dash do not matter. */
 function normalize(typed: unknown): string | undefined {

@@ -23,6 +23,7 @@ import { ensureCsrfToken } from '../../security/csrf.js';
 import { endSession, renewSession, signIn } from '../../session/lifecycle.js';
 import { freshPendingLogin } from '../../session/pending-login.js';
 import { saveSession } from '../../session/promises.js';
+import { recoveryCodeNotice } from './session-data.js';
 import type { UserSessions } from '../../session/user-sessions.js';
 import type { AuthDeps } from '../../routes/login.js';
 import type { AppMail } from '../../mail/app-mail.js';
@@ -34,7 +35,7 @@ const WRONG_CODE = 'That code is not right, or it has been used already. Try the
 
 export interface TwoFactorDeps extends AuthDeps {
   secondFactor: SecondFactor;
-  /** every code check counted against its account (auth/code-attempts.ts) */
+  /** every code check counted against its account (features/two-factor/code-attempts.ts) */
   codeAttempts: CodeAttempts;
   /** mail to the account's confirmed address; undefined with EMAIL=off */
   mail: AppMail | undefined;
@@ -92,7 +93,7 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       fields: { userId: pending.userId },
     });
     if (!attempt) return;
-    // ...and against the account, from every address together (auth/code-attempts.ts)
+    // ...and against the account, from every address together (features/two-factor/code-attempts.ts)
     const code = await attempt.checking(() => deps.codeAttempts.begin(pending.userId, ip, 'login'));
     if (code.blocked) {
       await attempt.abandoned();
@@ -120,8 +121,8 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       rememberMe: pending.rememberMe,
     });
     if (result.outcome === 'recovery') {
-      // the next page says how many are left (middleware/locals.ts)
-      req.session.recoveryCodeUsed = { left: result.recoveryCodesLeft };
+      // the next page says how many are left (session-data.ts)
+      req.session.noticeOnce = recoveryCodeNotice(result.recoveryCodesLeft);
       await saveSession(req);
     }
     logger.info({ event: 'login', userId: pending.userId, ip, secondFactor: result.outcome }, 'logged in with a second factor');

@@ -56,7 +56,7 @@ export function normalizeTotpCode(input: unknown): string | undefined {
 /**
  * The time step a code belongs to, if it is the code of a step within the
  * window around `now`; undefined otherwise. The caller still has to make sure
- * that step is later than the last one used (replay: see routes/two-factor.ts).
+ * that step is later than the last one used (replay: see features/two-factor/routes.ts).
  */
 export function matchingStep(secretBase32: string, code: string, now: number): number | undefined {
   const delta = totp(secretBase32).validate({ token: code, timestamp: now, window: TOTP_WINDOW });
