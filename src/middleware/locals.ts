@@ -2,7 +2,7 @@
 // memory, never from the database, so a page costs no extra query.
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
-import { loginUrlFor } from '../auth/safe-next.js';
+import { redirectToLogin } from './require-login.js';
 import { isSafeMethod } from '../safe-methods.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
 import { opensLinkPage } from '../session/link-pages.js';
@@ -84,11 +84,9 @@ export function sessionEndedElsewhere(config: Config['session']): RequestHandler
       // a mailed link works without a login: express-session has already
       // started a new, empty session for this request (session/link-pages.ts)
       next();
-    } else if (isSafeMethod(req.method)) {
-      // as requireLogin does: back to this page after logging in
-      res.redirect(loginUrlFor(req.originalUrl));
     } else {
-      res.redirect(303, '/login');
+      // as requireLogin does (a page comes back after logging in)
+      redirectToLogin(req, res);
     }
   };
 }

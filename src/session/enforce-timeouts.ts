@@ -4,7 +4,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { loginUrlFor } from '../auth/safe-next.js';
+import { redirectToLogin } from '../middleware/require-login.js';
 import { endSession } from './lifecycle.js';
 import { opensLinkPage } from './link-pages.js';
 import { regenerateSession, saveSession } from './promises.js';
@@ -32,7 +32,6 @@ export function enforceSessionTimeouts(
     const now = Date.now();
     const reason = expiredReason(timeoutsFor(config, session), session, now);
     if (reason) {
-      const kept = session.rememberMe ? '&kept=1' : '';
       logger.info({ event: 'session-expired', reason, userId: session.userId }, 'session expired');
       if (opensLinkPage(req)) {
         // a mailed link works without a login: the expired session is
@@ -42,8 +41,7 @@ export function enforceSessionTimeouts(
         return;
       }
       await endSession(req, res, config);
-      const target = req.method === 'GET' ? loginUrlFor(req.originalUrl) : '/login';
-      res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}expired=${reason}${kept}`);
+      redirectToLogin(req, res, { expired: reason, kept: session.rememberMe === true });
       return;
     }
     if (now - (session.lastSeenAt ?? 0) >= refreshEveryMs) {

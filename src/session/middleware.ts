@@ -3,7 +3,7 @@
 import session, { type Store } from 'express-session';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
-import { loginUrlFor } from '../auth/safe-next.js';
+import { redirectToLogin } from '../middleware/require-login.js';
 import type { Logger } from '../logger.js';
 import { SessionEndedError } from './race-safe-store.js';
 import './session-data.js';
@@ -65,7 +65,6 @@ export function sessionEndedHandler(config: Config['session'], logger: Logger): 
     (req as { session?: unknown }).session = undefined;
     clearSessionCookie(res, config);
     res.set('Cache-Control', 'no-store');
-    const target = req.method === 'GET' ? loginUrlFor(req.originalUrl) : '/login';
-    res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}notice=session-ended-elsewhere`);
+    redirectToLogin(req, res, { notice: 'session-ended-elsewhere' });
   };
 }
