@@ -22,7 +22,7 @@ import type { HealthChecks } from './routes/health.js';
 import { routeTable } from './routes/index.js';
 import type { LabDatabase } from './lab/lab-database.js';
 import type { AppMail } from './mail/app-mail.js';
-import { csrfProtection } from './security/csrf.js';
+import { csrfProtection } from './session/csrf.js';
 import { securityHeaders } from './security/headers.js';
 import { requireSameOrigin } from './security/same-origin.js';
 import type { SecurityLog } from './security-log/store.js';

@@ -19,7 +19,8 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Db } from 'mongodb';
 import type { Connection } from 'mongoose';
-import type { OpenAttempt } from './auth/checked-attempt.js';
+import type { OpenAttempt } from './checks/checked-attempt.js';
+import type { SudoFactor } from './checks/sudo-factor.js';
 import type { PasswordHasher } from './auth/passwords.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -71,37 +72,15 @@ export interface PasswordChecked {
   account: { id: string; username: string; sessionGeneration: number };
   /** the fields the feature named in loginFields, as stored on the account */
   stored: Record<string, unknown>;
-  /** the attempt counted for this login (auth/checked-attempt.ts) */
+  /** the attempt counted for this login (checks/checked-attempt.ts) */
   attempt: OpenAttempt;
   next: string;
   rememberMe: boolean;
 }
 
-/** Where sudo mode's check of a factor is typed. */
-export type FactorStep = 'login' | 'confirm' | 'password-change';
-
-/** One counted check of a factor (the count is begun before anything is checked). */
-export type FactorAttempt =
-  | { blocked: true; retryAfterSeconds: number }
-  | {
-      blocked: false;
-      /** `label`: how the security log names what was typed (e.g. "code", "recovery-code") */
-      check(account: { userId: string; generation: number }, typed: unknown, req: Request): Promise<{ outcome: 'right'; label: string } | { outcome: 'wrong' | 'gone' }>;
-      /** nothing was checked after all: the count is given back */
-      abandoned(): Promise<void>;
-    };
-
-/** A factor sudo mode asks for besides the password, when the account has it. */
-export interface SudoFactor {
-  /** the form field it is typed in */
-  field: string;
-  /** whether this account has it (the forms show the field) */
-  asks(userId: string): Promise<boolean>;
-  begin(userId: string, ip: string, step: FactorStep): Promise<FactorAttempt>;
-}
-
-/** What the 429 page says is limited, for a factor's own limit. */
-export const FACTOR_LIMIT_REASON = 'second-factor';
+// a factor for sudo mode: its types live with sudo mode's one door (checks/)
+export type { FactorAttempt, FactorStep, SudoFactor } from './checks/sudo-factor.js';
+export { FACTOR_LIMIT_REASON } from './checks/sudo-factor.js';
 
 /** Credentials that sign in on their own, besides the password (passkeys). */
 export interface SignInCredentials {

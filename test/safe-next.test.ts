@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loginUrlFor, safeNextPath } from '../src/auth/safe-next.js';
+import { loginUrlFor, safeNextPath } from '../src/safe-next.js';
 import { useTestApp } from './helpers/app.js';
 import { Client, uniqueUsername } from './helpers/client.js';
 

@@ -2,7 +2,7 @@
 // nothing starts sudo mode without it. The attacker here holds a copy of the
 // owner's session cookie *and* knows the password, exactly the case the
 // second factor exists for. The password form asks for the code as the
-// confirm page does (auth/reauthenticate.ts), and every code typed anywhere
+// confirm page does (checks/reauthenticate.ts), and every code typed anywhere
 // counts against the account (features/two-factor/code-attempts.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

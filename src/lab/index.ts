@@ -8,7 +8,7 @@
 import { promisify } from 'node:util';
 import { Router, type Request } from 'express';
 import { notFound } from '../middleware/errors.js';
-import { csrfProtection } from '../security/csrf.js';
+import { csrfProtection } from '../session/csrf.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
 import { expiredReason } from '../session/timeouts.js';
 import { lostUpdatesRoutes } from './lost-updates.js';

@@ -5,7 +5,7 @@
 // is one atomic $inc per request, and counts every one.
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import { ensureCsrfToken } from '../security/csrf.js';
+import { ensureCsrfToken } from '../session/csrf.js';
 import { saveSession } from '../session/promises.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { labData } from './session.js';

@@ -8,7 +8,7 @@
 // the new session is not in MongoDB yet.
 import { Router, type RequestHandler } from 'express';
 import type { Store } from 'express-session';
-import { ensureCsrfToken, csrfTokenForForm } from '../security/csrf.js';
+import { ensureCsrfToken, csrfTokenForForm } from '../session/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
 import { SlowStore } from './slow-store.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';

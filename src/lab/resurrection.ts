@@ -10,7 +10,7 @@
 // Each way has a lab session of its own (its own cookie and path), in one
 // throwaway collection; only the store differs. The same handlers serve both.
 import { Router, type RequestHandler } from 'express';
-import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
 import { destroySession, regenerateSession, saveSession } from '../session/promises.js';
 import { SessionEndedError } from '../session/race-safe-store.js';
 import { LAB_COLLECTIONS } from './lab-database.js';

@@ -3,7 +3,7 @@
 // thousand pages leaves a thousand documents. With `false` (Cloakroom's
 // choice) a session is stored only once something is put in it.
 import { Router } from 'express';
-import { csrfTokenForForm } from '../security/csrf.js';
+import { csrfTokenForForm } from '../session/csrf.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { labSession } from './session.js';
 import type { LabDeps } from './lab-deps.js';

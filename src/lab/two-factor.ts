@@ -11,7 +11,7 @@
 // login apart, under a field no guard reads, and puts the user in only when
 // the code is right. Skipping the code page then gets you nowhere.
 import { Router, type RequestHandler } from 'express';
-import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';

@@ -1,11 +1,11 @@
 // anonymous sessions: the login and register pages store a session before
-// anyone has logged in, to hold their form's CSRF token (security/csrf.ts).
+// anyone has logged in, to hold their form's CSRF token (session/csrf.ts).
 // Each one is a document in MongoDB until the idle timeout, so one address
 // may start only ANONYMOUS_SESSIONS_PER_IP_PER_HOUR of them.
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 import type { LoginThrottle } from '../security/throttle.js';
-import { renderTooManyRequests } from './too-many.js';
+import { renderTooManyRequests } from '../security/too-many.js';
 
 export function limitAnonymousSessions(throttle: LoginThrottle, logger: Logger): RequestHandler {
   return async (req, res, next) => {

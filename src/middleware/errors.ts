@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HashingQueueFullError } from '../auth/passwords.js';
 import { isDatabaseUnavailable } from '../db/connect.js';
 import type { Logger } from '../logger.js';
-import { isCsrfError } from '../security/csrf.js';
+import { isCsrfError } from '../session/csrf.js';
 import { CrossSiteRequestError } from '../security/same-origin.js';
 
 export const notFound: RequestHandler = (_req, res) => {

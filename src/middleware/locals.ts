@@ -2,7 +2,7 @@
 // memory, never from the database, so a page costs no extra query.
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
-import { redirectToLogin } from './require-login.js';
+import { redirectToLogin } from '../session/to-login.js';
 import { isSafeMethod } from '../safe-methods.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
 import { opensLinkPage } from '../session/link-pages.js';

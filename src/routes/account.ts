@@ -1,6 +1,6 @@
 // account: change the password, delete the account. Changing the password
 // asks for the current one, and for a code when two-factor is on: the same
-// check as the confirm page of sudo mode (auth/reauthenticate.ts), so that a
+// check as the confirm page of sudo mode (checks/reauthenticate.ts), so that a
 // stolen cookie plus the password can neither set a new password nor, through
 // it, start sudo mode. Deleting the account is behind sudo mode
 // (requireRecentAuth in the route table). Wrong passwords and codes count
@@ -8,10 +8,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
-import { asksForCode, reauthenticate, type ReauthDeps } from '../auth/reauthenticate.js';
+import { asksForCode, reauthenticate, type ReauthDeps } from '../checks/reauthenticate.js';
 import type { Feature } from '../feature.js';
 import type { SecurityLog } from '../security-log/store.js';
-import { ensureCsrfToken } from '../security/csrf.js';
+import { ensureCsrfToken } from '../session/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import { NO_CODE, WRONG_CODE } from './confirm.js';

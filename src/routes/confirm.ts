@@ -9,15 +9,15 @@
 // at login: someone who lost their phone must still be able to confirm, to
 // turn two-factor off or set it up again. Each code is used once, by the
 // same replay-safe check as the login's code step (features/two-factor),
-// and the pair is one throttled attempt (auth/reauthenticate.ts). A passkey
+// and the pair is one throttled attempt (checks/reauthenticate.ts). A passkey
 // alone stays enough ("Use a passkey instead", features/passkeys): it
 // is both factors.
 import type { Request, RequestHandler, Response } from 'express';
 import { confirmPasswordForm, fieldErrors } from '../auth/forms.js';
-import { asksForCode, reauthenticate, type ReauthDeps } from '../auth/reauthenticate.js';
-import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
+import { asksForCode, reauthenticate, type ReauthDeps } from '../checks/reauthenticate.js';
+import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../safe-next.js';
 import { describeDuration } from '../duration.js';
-import { ensureCsrfToken } from '../security/csrf.js';
+import { ensureCsrfToken } from '../session/csrf.js';
 import { saveSession } from '../session/promises.js';
 
 export const NO_CODE = 'Enter the code from your app, or a recovery code';

@@ -12,10 +12,10 @@ import { emailKey, forgotPasswordForm } from '../auth/email-address.js';
 import { fieldErrors } from '../auth/forms.js';
 import type { AppMail } from '../mail/app-mail.js';
 import { resetLinkMailer } from '../mail/reset-link.js';
-import { renderTooManyRequests } from '../middleware/too-many.js';
+import { renderTooManyRequests } from '../security/too-many.js';
 import { usernameKey } from '../models/user.js';
-import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
-import type { AuthDeps } from './login.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
+import type { AuthDeps } from '../checks/auth-deps.js';
 
 export interface MailPageDeps extends AuthDeps {
   mail: AppMail;

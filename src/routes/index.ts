@@ -13,7 +13,7 @@
 //
 // Every POST has also passed two checks before it reaches this table: the
 // same-origin check and the CSRF token (security/same-origin.ts,
-// security/csrf.ts). app.ts runs them on every request, so a route added here
+// session/csrf.ts). app.ts runs them on every request, so a route added here
 // cannot forget them. Login, registration and the account pages' password
 // checks are throttled inside their handlers as well: each attempt is counted
 // before its password is checked (security/throttle.ts).
@@ -42,7 +42,8 @@ import { notMePages } from './not-me.js';
 import { dashboardPage } from './dashboard.js';
 import { healthChecks, type HealthChecks } from './health.js';
 import { homePage } from './home.js';
-import { loginPage, type AuthDeps } from './login.js';
+import { loginPage } from './login.js';
+import type { AuthDeps } from '../checks/auth-deps.js';
 import { logoutAction } from './logout.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';

@@ -3,17 +3,14 @@ import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import { describeDuration } from '../duration.js';
 import { fieldErrors, loginForm, typedRememberMe, typedUsername } from '../auth/forms.js';
-import type { PasswordHasher } from '../auth/passwords.js';
-import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
-import type { Logger } from '../logger.js';
-import { beginCheckedAttempt, failedAttempt } from '../auth/checked-attempt.js';
-import { usernameKey, type UserModel } from '../models/user.js';
-import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
-import type { LoginThrottle } from '../security/throttle.js';
+import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../safe-next.js';
+import { beginCheckedAttempt, failedAttempt } from '../checks/checked-attempt.js';
+import { usernameKey } from '../models/user.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
 import { signIn } from '../session/lifecycle.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../session/pending-login.js';
 import type { AttachedFeature } from '../feature.js';
-import type { SecurityEvents } from '../security-log/security-events.js';
+import type { AuthDeps } from '../checks/auth-deps.js';
 
 // one message for both "no such user" and "wrong password": telling them
 // apart would let anyone find out which usernames exist
@@ -27,16 +24,6 @@ export const LOGIN_FAILED = 'Invalid username or password';
 export const STALE_FORM =
   'This form has expired: you signed in or out in another tab or window since this page was loaded, or the session ended. Nothing was sent. Your username is kept here; enter your password again.';
 
-/** What the pages that check a password need: login, registration, the account pages. */
-export interface AuthDeps {
-  users: UserModel;
-  passwords: PasswordHasher;
-  throttle: LoginThrottle;
-  sessionConfig: Config['session'];
-  logger: Logger;
-  /** the account's security log and the owner's alerts (security-log/) */
-  events: SecurityEvents;
-}
 
 /** The account as the login reads it: the core's fields, and those a feature's step asked for. */
 type StoredAccount = { _id: unknown; username: string; passwordHash: string; sessionGeneration: number } & Record<string, unknown>;

@@ -10,7 +10,7 @@ export function logoutAction(deps: { sessionConfig: Config['session']; logger: L
 
   // POST, never a GET link: a GET could be triggered by an <img> on any page,
   // and link prefetchers would log people out. The CSRF token is checked
-  // before this runs (see security/csrf.ts).
+  // before this runs (see session/csrf.ts).
   const submit: RequestHandler = async (req, res) => {
     const userId = req.session.userId;
     // deleted from the store, and awaited: the redirect goes out only once it is gone

@@ -17,7 +17,7 @@ import type { SecurityEvents } from '../security-log/security-events.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 import { resetLinkMailer, type ResetLinkDeps } from '../mail/reset-link.js';
 import type { SignInCredentials } from '../feature.js';
-import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
 import { saveRegenerated } from '../session/lifecycle.js';
 import { regenerateSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';

@@ -2,11 +2,12 @@
 import type { RequestHandler } from 'express';
 import { emailForm } from '../auth/email-address.js';
 import { fieldErrors, registerForm, typedUsername } from '../auth/forms.js';
-import { renderTooManyRequests } from '../middleware/too-many.js';
+import { renderTooManyRequests } from '../security/too-many.js';
 import { isDuplicateKeyError, usernameKey } from '../models/user.js';
-import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
 import { signIn } from '../session/lifecycle.js';
-import { STALE_FORM, type AuthDeps } from './login.js';
+import { STALE_FORM } from './login.js';
+import type { AuthDeps } from '../checks/auth-deps.js';
 
 const TAKEN = 'That username is already taken';
 

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { fieldErrors, newPassword } from '../auth/forms.js';
 import { hashLinkToken, linkTokenFrom } from '../auth/link-tokens.js';
 import { passwordResets, type ResetTarget } from '../auth/password-reset.js';
-import { csrfTokenForForm, ensureCsrfToken } from '../security/csrf.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
 import { endSession, saveRegenerated } from '../session/lifecycle.js';
 import { regenerateSession } from '../session/promises.js';
 import type { UserSessions } from '../session/user-sessions.js';

@@ -11,7 +11,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 import { templateLocals } from '../middleware/locals.js';
-import { isCsrfError } from '../security/csrf.js';
+import { isCsrfError } from '../session/csrf.js';
 
 /**
  * `anonymousSessions` is the form pages' own limit on new sessions

@@ -4,7 +4,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { redirectToLogin } from '../middleware/require-login.js';
+import { redirectToLogin } from './to-login.js';
 import { endSession } from './lifecycle.js';
 import { opensLinkPage } from './link-pages.js';
 import { regenerateSession, saveSession } from './promises.js';

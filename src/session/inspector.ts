@@ -5,7 +5,6 @@
 import type { Request } from 'express';
 import type { Config } from '../config.js';
 import { sessionDeadlines, timeoutsFor } from './timeouts.js';
-import type { Feature } from '../feature.js';
 
 const SHOWN = 6;
 
@@ -43,11 +42,11 @@ export function serverDeadlines(req: Request, config: Config['session']) {
  * of the session ID (see race-safe-store.ts), which cannot be turned back
  * into a working cookie.
  */
-export function redactedDocument(doc: Record<string, unknown>, features: Pick<Feature, 'redactSession'>[] = []): Record<string, unknown> {
+export function redactedDocument(doc: Record<string, unknown>, features: { redactSession?(session: Record<string, unknown>, shorten: (value: unknown) => unknown): void }[] = []): Record<string, unknown> {
   const session = { ...(doc.session as Record<string, unknown>) };
   const short = (value: unknown) => (typeof value === 'string' ? shortened(value) : value);
   for (const key of ['csrfToken', 'passwordResetTokenHash']) if (key in session) session[key] = short(session[key]);
-  // each feature's own secrets in the session (src/feature.ts)
+  // each feature's own secrets in the session (redactSession, src/feature.ts)
   for (const feature of features) feature.redactSession?.(session, short);
   return { ...doc, session };
 }

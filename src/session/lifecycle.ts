@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Config } from '../config.js';
-import { ensureCsrfToken } from '../security/csrf.js';
+import { ensureCsrfToken } from './csrf.js';
 import { skipUnchangedResave } from './library-workarounds.js';
 import { clearSessionCookie } from './middleware.js';
 import { destroySession, regenerateSession, saveSession } from './promises.js';

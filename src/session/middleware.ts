@@ -3,7 +3,7 @@
 import session, { type Store } from 'express-session';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
-import { redirectToLogin } from '../middleware/require-login.js';
+import { redirectToLogin } from './to-login.js';
 import type { Logger } from '../logger.js';
 import { SessionEndedError } from './race-safe-store.js';
 import './session-data.js';

@@ -12,7 +12,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { SessionData } from 'express-session';
 import type { Config } from '../config.js';
-import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../auth/safe-next.js';
+import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../safe-next.js';
 
 export const CONFIRM_PATH = '/account/confirm';
 

@@ -13,7 +13,7 @@ import { signInMethods } from './sign-in-methods.js';
 import type { Logger } from '../../logger.js';
 import { passkeyIdFrom, type PasskeyModel } from './model.js';
 import type { UserModel } from '../../models/user.js';
-import { ensureCsrfToken } from '../../security/csrf.js';
+import { ensureCsrfToken } from '../../session/csrf.js';
 import { describeBrowser } from '../../session/describe-browser.js';
 import { renewSession } from '../../session/lifecycle.js';
 import type { UserSessions } from '../../session/user-sessions.js';

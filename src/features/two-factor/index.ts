@@ -6,7 +6,7 @@
 //   loginFields    `twoFactor`, read with the password (no extra read)
 //   afterPassword  an account with two-factor on becomes a pending login
 //                  (session/pending-login.ts): the code step comes next
-//   sudoFactor     sudo mode asks for the code too (auth/reauthenticate.ts),
+//   sudoFactor     sudo mode asks for the code too (checks/reauthenticate.ts),
 //                  counted against the account like the login's (code-attempts.ts)
 //   redactSession  the setup's sealed secret cut short; codes waiting withheld
 //   accountLinks   "Two-factor login" in the header and on the dashboard

@@ -12,20 +12,20 @@
 // its owner is told by mail to change it.
 import type { Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
-import { beginCheckedAttempt, failedAttempt } from '../../auth/checked-attempt.js';
+import { beginCheckedAttempt, failedAttempt } from '../../checks/checked-attempt.js';
 import type { CodeAttempts } from './code-attempts.js';
 import { RECOVERY_CODES_SHOW_MAX_AGE_MS, SETUP_MAX_AGE_MS, type SecondFactor } from './second-factor.js';
 import { otpauthUri } from './totp.js';
 import { describeDuration } from '../../duration.js';
-import { renderTooManyRequests } from '../../middleware/too-many.js';
+import { renderTooManyRequests } from '../../security/too-many.js';
 import { usernameKey } from '../../models/user.js';
-import { ensureCsrfToken } from '../../security/csrf.js';
+import { ensureCsrfToken } from '../../session/csrf.js';
 import { endSession, renewSession, signIn } from '../../session/lifecycle.js';
 import { freshPendingLogin } from '../../session/pending-login.js';
 import { saveSession } from '../../session/promises.js';
 import { recoveryCodeNotice } from './session-data.js';
 import type { UserSessions } from '../../session/user-sessions.js';
-import type { AuthDeps } from '../../routes/login.js';
+import type { AuthDeps } from '../../checks/auth-deps.js';
 import type { AppMail } from '../../mail/app-mail.js';
 
 export const TWO_FACTOR_LOGIN_PATH = '/login/two-factor';

@@ -5,7 +5,7 @@
 // log you in to its account (login CSRF).
 import type { Request } from 'express';
 import { csrfSync } from 'csrf-sync';
-import { saveSession } from '../session/promises.js';
+import { saveSession } from './promises.js';
 
 export const CSRF_FIELD = '_csrf';
 

@@ -6,7 +6,7 @@
 // everywhere: a check written again by hand is where a limit goes missing.
 import type { Request, Response } from 'express';
 import type { Logger } from '../logger.js';
-import { renderTooManyRequests } from '../middleware/too-many.js';
+import { renderTooManyRequests } from '../security/too-many.js';
 import type { LoginAttempt, LoginThrottle } from '../security/throttle.js';
 
 export type OpenAttempt = Extract<LoginAttempt, { blocked: false }>;

@@ -14,16 +14,16 @@
 // is checked, so a stolen session cannot be used to guess the password at
 // leisure; the code is counted against the account as well, as at login.
 import type { Request, Response } from 'express';
-import { renderTooManyRequests } from '../middleware/too-many.js';
+import { renderTooManyRequests } from '../security/too-many.js';
 import { usernameKey } from '../models/user.js';
 import { beginCheckedAttempt, failedAttempt } from './checked-attempt.js';
 import { endSession } from '../session/lifecycle.js';
 import { markAuthenticated } from '../session/recent-auth.js';
-import type { AuthDeps } from '../routes/login.js';
-import { FACTOR_LIMIT_REASON, type FactorStep, type SudoFactor } from '../feature.js';
+import type { AuthDeps } from './auth-deps.js';
+import { FACTOR_LIMIT_REASON, type FactorStep, type SudoFactor } from './sudo-factor.js';
 
 export interface ReauthDeps extends AuthDeps {
-  /** a feature's factor besides the password (src/feature.ts); none: the password alone */
+  /** a feature's factor besides the password (src/feature.ts, sudo-factor.ts); none: the password alone */
   sudoFactor: SudoFactor | undefined;
 }
 
