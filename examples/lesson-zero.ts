@@ -225,7 +225,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
 }
 
 // What the real app adds, and where:
-//   CSRF tokens on every form                    src/security/csrf.ts
+//   CSRF tokens on every form                    src/session/csrf.ts
 //   login and registration throttling, lockout   src/security/throttle.ts
 //   idle and absolute timeouts, "remember me"    src/session/timeouts.ts
 //   case-insensitive usernames                   src/models/user.ts
