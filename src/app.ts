@@ -77,6 +77,9 @@ export function createApp(deps: AppDeps): Express {
   app.locals.demo = config.demo.enabled ? { ttl: describeDuration(config.demo.accountTtlMs) } : undefined;
   // each form field's maxlength: the server's own limit for it (auth/forms.ts)
   app.locals.limits = FIELD_LIMITS;
+  // stylesheets and scripts, linked by content-hashed URL: asset('/css/site.css')
+  const assets = staticAssets({ isProduction: config.isProduction });
+  app.locals.asset = assets.asset;
   // the origin passkeys work on: their pages say so when opened at another address
   app.locals.passkeyOrigin = config.webauthn.origin;
   // every route, with its guards: routes/index.ts
@@ -125,7 +128,7 @@ export function createApp(deps: AppDeps): Express {
 
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip
-  app.use(staticAssets({ isProduction: config.isProduction }));
+  app.use(assets);
   app.use(routes.probes);
   // a Secure session cookie never goes out over plain HTTP: say so, instead
   // of letting every form fail
