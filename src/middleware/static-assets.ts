@@ -227,6 +227,8 @@ export function chooseEncoding(acceptEncoding: string | undefined, asset: Pick<A
   return 'identity';
 }
 
+const ETAG_SUFFIX = { identity: '', br: '.br', gzip: '.gz' } as const;
+
 function matchesEtag(ifNoneMatch: string, etag: string): boolean {
   return ifNoneMatch
     .split(',')
@@ -277,8 +279,10 @@ export function staticAssets(options: { isProduction: boolean; sources?: AssetSo
     const { asset, immutable } = found;
     const encoding = chooseEncoding(req.headers['accept-encoding'], asset);
     const body = encoding === 'identity' ? asset.body : (asset[encoding] ?? asset.body);
-    // each form is a representation of its own, with an ETag of its own
-    const etag = `"${asset.hash}${encoding === 'identity' ? '' : `-${encoding}`}"`;
+    // each form is a representation of its own, with an ETag of its own.
+    // Not "-gzip": Caddy's encode strips that suffix from If-None-Match (it
+    // marks its own compressed responses so), and the 304 would be lost
+    const etag = `"${asset.hash}${ETAG_SUFFIX[encoding]}"`;
     res.setHeader('Cache-Control', immutable ? IMMUTABLE : plainCaching);
     res.setHeader('Content-Type', asset.type);
     res.setHeader('ETag', etag);
