@@ -28,6 +28,7 @@ import { BUILT_ASSETS_DIR, PUBLIC_DIR } from '../paths.js';
 // the folders under public/ that pages link to. Only URLs of files in these
 // reach the table: nothing else is looked up on disk
 const ASSET_FOLDERS = ['css', 'js'];
+const ASSET_PREFIXES = ASSET_FOLDERS.map((folder) => `/${folder}/`);
 
 // the browser half of passkeys, served from this site (the CSP allows no
 // other): @simplewebauthn/browser's ES modules, straight from the installed
@@ -267,7 +268,9 @@ export function staticAssets(options: { isProduction: boolean; sources?: AssetSo
   const plainCaching = options.isProduction ? 'public, max-age=3600' : 'public, max-age=0';
 
   const handler: RequestHandler = (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+    // pages pass straight through (in development, without the table's
+    // look at the files)
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !ASSET_PREFIXES.some((prefix) => req.path.startsWith(prefix))) {
       next();
       return;
     }
