@@ -130,6 +130,9 @@ describe('static assets', () => {
       const decoded = encoding === 'br' ? zlib.brotliDecompressSync(res.body) : encoding === 'gzip' ? zlib.gunzipSync(res.body) : res.body;
       assert.deepEqual(decoded, SITE_CSS, label);
       if (encoding) assert.ok(res.body.length < SITE_CSS.length / 2, `${label}: compressed`);
+      // not Caddy's own mark ("-gzip", "-zstd"), which its encode strips from
+      // If-None-Match before passing a revalidation on (deploy/Caddyfile)
+      assert.doesNotMatch(res.headers.etag ?? '', /-(gzip|zstd|br)"$/, label);
       etags.add(`${encoding}:${res.headers.etag}`);
     }
     // one ETag per form: a cache never answers a gzip request with brotli
