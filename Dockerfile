@@ -3,13 +3,16 @@
 # only, running as the unprivileged "node" user (uid 1000).
 ARG NODE_VERSION=26
 
-# build: compile TypeScript to dist/
+# build: compile TypeScript to dist/, and the static assets to dist/public/
+# (content-hashed names, brotli and gzip made once: tools/build-assets.ts)
 FROM node:${NODE_VERSION}-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY public ./public
+COPY tools/build-assets.ts ./tools/
 RUN npm run build
 
 # deps: production dependencies only (no TypeScript, test tools, local database
@@ -30,6 +33,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY views ./views
+# the server serves dist/public/; public/ is what it would prepare them from
+# at startup without a build
 COPY public ./public
 # the image's unprivileged "node" user, by number: a runtime can then tell it
 # is not root without looking the name up (Kubernetes' runAsNonRoot, say)

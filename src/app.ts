@@ -82,6 +82,9 @@ export function createApp(deps: AppDeps): Express {
   app.locals.features = Object.fromEntries(deps.features.map((feature) => [feature.name, true]));
   app.locals.featureLinks = deps.features.flatMap((feature) => feature.accountLinks ?? []);
   for (const feature of deps.features) Object.assign(app.locals, feature.viewLocals);
+  // stylesheets and scripts, linked by content-hashed URL: asset('/css/site.css')
+  const assets = staticAssets({ isProduction: config.isProduction });
+  app.locals.asset = assets.asset;
   // every route, with its guards: routes/index.ts
   const routes = routeTable({
     users,
@@ -122,7 +125,7 @@ export function createApp(deps: AppDeps): Express {
 
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip
-  app.use(staticAssets({ isProduction: config.isProduction }));
+  app.use(assets);
   app.use(routes.probes);
   // a Secure session cookie never goes out over plain HTTP: say so, instead
   // of letting every form fail
