@@ -4,8 +4,10 @@
 // restarted one after another while logged-in users keep viewing their
 // dashboard and others log in. Not one request may fail: no 5xx, no broken
 // connection, no session lost (a bounce to /login), no visit counted twice or
-// not at all. What makes it hold: on SIGTERM the app finishes the requests
-// in flight before it exits (src/server.ts), and Caddy sends a request that
+// not at all. What makes it hold: on SIGTERM the app turns /readyz red,
+// keeps serving until Caddy's active health check has seen it, closes each
+// keep-alive connection after its response and finishes the requests in
+// flight before it exits (src/server.ts); and Caddy sends a request that
 // could not reach an instance to another one (deploy/Caddyfile).
 //
 // Needs `npm run build` first (npm test does it) and Caddy (apt-get install
@@ -241,6 +243,10 @@ describe('a rolling restart behind Caddy', () => {
     announce(summary);
     t.diagnostic(summary);
     for (const restart of restarts) t.diagnostic(restart);
+    // what Caddy's health check heard from the instances shutting down: a 503
+    // from /readyz, before their port closed
+    const red = caddy.log().split('\n').filter((line) => line.includes('health_checker') && line.includes('"status_code":503')).length;
+    t.diagnostic(`Caddy's health check was answered 503 ${red} times`);
     assert.deepEqual(failures, [], `failed requests during the rolling restart (${summary}):\n${failures.join('\n')}\ncaddy said:\n${caddy.log().slice(-3000)}`);
     assert.equal(restarts.length, INSTANCES);
     assert.ok(stats.views >= VIEWERS * 10 && stats.logins >= LOGIN_LOOPS * 3, `enough load to mean something: ${summary}`);
