@@ -54,6 +54,11 @@ export interface Instrumentation {
   wrapSessionStore?: (store: Store) => Store;
 }
 
+// see close(): a load balancer that asked /readyz this recently is still
+// watching, and is given time to see it turn red
+const DRAIN_IF_POLLED_WITHIN_MS = 15_000;
+const DRAIN_MARGIN_MS = 300;
+
 export async function startServer(config: Config, logger: Logger, instrumentation: Instrumentation = {}): Promise<RunningServer> {
   // development keeps accounts and caught mail across restarts (npm run dev
   // restarts on every save); tests get a fresh database and an empty inbox
@@ -102,10 +107,30 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
 
   const sessionStore = instrumentation.wrapSessionStore ? instrumentation.wrapSessionStore(store) : store;
   let shuttingDown = false;
-  const health = { pingDatabase, isShuttingDown: () => shuttingDown };
+  // when /readyz was last asked, the time between the last two askings, and
+  // what waits for the next one (see close())
+  const probes = { lastAt: 0, gapMs: 0, next: undefined as (() => void) | undefined };
+  const health = {
+    pingDatabase,
+    // routes/health.ts asks this once per /readyz request
+    isShuttingDown: () => {
+      const now = Date.now();
+      probes.gapMs = now - probes.lastAt;
+      probes.lastAt = now;
+      if (shuttingDown) probes.next?.();
+      return shuttingDown;
+    },
+  };
   const app = createApp(appDeps(services, { config, logger, health, mail: mail?.mail, sessionStore }));
   // with the limits of http-server.ts: slow clients cannot hold connections
   const server = createHttpServer(app);
+  // once shutting down, every response closes its connection: a proxy must
+  // not send its next request on a keep-alive connection that this server is
+  // about to close. A GET lost that way the proxy may send elsewhere; a POST
+  // (a login) it cannot, and it answers 502.
+  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (shuttingDown) res.setHeader('Connection', 'close');
+  });
   const address = await listen(server, config.port, config.host);
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(address.address) ? 'localhost' : address.address;
   const url = `http://${shownHost}:${address.port}`;
@@ -128,6 +153,22 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
       closing ??= (async () => {
         // /readyz says 503 from now on, so a load balancer stops sending traffic
         shuttingDown = true;
+        // ...but only from its next health check on: until then it still sends
+        // requests here, and closing the listener now would turn them into
+        // refused connections (retried elsewhere, with luck, or 502s). So while
+        // something polls /readyz (Caddy's active health check, Compose's
+        // healthcheck), keep serving until it has asked again and heard 503,
+        // plus a moment for requests already on their way. At most twice the
+        // polling interval seen, and half the grace period; nothing polling (a
+        // terminal, a test): no wait.
+        if (probes.lastAt > 0 && Date.now() - probes.lastAt < DRAIN_IF_POLLED_WITHIN_MS) {
+          const limit = Math.min(2 * probes.gapMs, config.shutdownGraceMs / 2);
+          await new Promise<void>((resolve) => {
+            probes.next = resolve;
+            setTimeout(resolve, limit).unref();
+          });
+          await new Promise((resolve) => setTimeout(resolve, DRAIN_MARGIN_MS));
+        }
         // stop taking connections; requests already running finish first
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // keep-alive connections that finish their request afterwards would

@@ -25,6 +25,7 @@ interface ComposeService {
   volumes?: string[];
   networks?: string[] | Record<string, { ipv4_address?: string } | null>;
   stop_grace_period?: string;
+  deploy?: { replicas?: number };
 }
 
 const compose = parse(read('docker-compose.yml')) as {
@@ -133,10 +134,24 @@ describe('docker-compose.yml', () => {
     assert.equal(config.mail.smtpUrl, 'smtp://mailpit:1025');
   });
 
-  it('points the proxy at the port the app listens on', () => {
-    const upstream = `app:${appConfig().port}`;
-    assert.equal(/reverse_proxy \{\$APP_UPSTREAM:([^}]+)\}/.exec(read('deploy/Caddyfile'))?.[1], upstream, 'the Caddyfile');
-    assert.equal(proxy?.environment?.APP_UPSTREAM, upstream);
+  it('points the proxy at each replica of the app, on the port the app listens on', () => {
+    const port = appConfig().port;
+    assert.equal(/reverse_proxy \{\$APP_UPSTREAMS:([^}]+)\}/.exec(read('deploy/Caddyfile'))?.[1], `app:${port}`, 'the Caddyfile, without APP_UPSTREAMS');
+    const replicas = app?.deploy?.replicas ?? 1;
+    assert.ok(replicas > 1, 'several instances');
+    // Compose names a service's containers <project>-<service>-<n>
+    const upstreams = Array.from({ length: replicas }, (_, i) => `cloakroom-app-${i + 1}:${port}`);
+    assert.equal(proxy?.environment?.APP_UPSTREAMS, upstreams.join(' '));
+  });
+
+  it('has the proxy balance between the instances, health-check them on /readyz and retry a refused connection elsewhere', () => {
+    const caddyfile = read('deploy/Caddyfile');
+    assert.match(caddyfile, /^\s*lb_policy \w+/m);
+    assert.match(caddyfile, /^\s*health_uri \/readyz$/m);
+    assert.match(caddyfile, /^\s*max_fails \d+$/m, 'passive health checks');
+    assert.match(caddyfile, /^\s*lb_(retries|try_duration) \S+$/m, 'retries');
+    assert.doesNotMatch(caddyfile, /lb_retry_match/, 'only requests that never reached an instance, and GETs, are retried: never a POST');
+    assert.doesNotMatch(caddyfile, /lb_policy (cookie|ip_hash|client_ip_hash)/, 'no sticky sessions: the session is in MongoDB');
   });
 });
 

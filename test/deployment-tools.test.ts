@@ -122,12 +122,15 @@ describe("Docker Compose's loader: docker-compose.yml", () => {
     assert.ok(inSubnet(address, subnet), `${address} in ${subnet}`);
   });
 
-  it('hands the app only variables the config reads, and the proxy the upstream the app listens on', () => {
+  it('hands the app only variables the config reads, and the proxy each replica of the app', () => {
     const { app, proxy } = compose().services;
     for (const name of Object.keys(app?.environment ?? {})) assert.ok(CONFIG_VARIABLES.includes(name), name);
     assert.equal(app?.environment?.SESSION_SECRET, secrets.SESSION_SECRET, 'interpolated from the environment');
     assert.equal(app?.environment?.SMTP_URL, 'smtp://mailpit:1025', 'the mail catcher, when .env names no provider');
-    assert.equal(proxy?.environment?.APP_UPSTREAM, `app:${app?.environment?.PORT}`);
+    // each replica by the name Compose gives its container, on the port the app listens on
+    const replicas = app?.deploy?.replicas ?? 1;
+    const upstreams = Array.from({ length: replicas }, (_, i) => `${compose().name}-app-${i + 1}:${app?.environment?.PORT}`);
+    assert.equal(proxy?.environment?.APP_UPSTREAMS, upstreams.join(' '));
     assert.equal(proxy?.environment?.SITE_ADDRESS, 'localhost', 'the default site');
     const mounts = Object.fromEntries((proxy?.volumes ?? []).map((volume) => [volume.target, volume]));
     assert.equal(mounts['/etc/caddy/Caddyfile']?.source, path.join(PROJECT_ROOT, 'deploy', 'Caddyfile'));

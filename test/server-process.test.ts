@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -184,6 +185,38 @@ describe('the server process', () => {
     assert.equal(code, 0, output);
     assert.match(output, /SIGTERM received/);
     assert.match(output, /shut down cleanly/);
+  });
+
+  it('on SIGTERM, while a health check polls /readyz, serves until it has answered 503, then exits 0', { timeout: 60_000 }, async () => {
+    const server = startServer({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', BCRYPT_COST: '10' });
+    const [, url] = await server.waitFor(/listening on (http:\/\/\S+?) /);
+    const base = (url ?? '').replace('localhost', '127.0.0.1');
+    // a fresh connection each, as a proxy's health check makes them
+    const get = (pathname: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        http.get(`${base}${pathname}`, { agent: false }, (res) => {
+          res.resume();
+          resolve(res);
+        }).on('error', reject);
+      });
+    // a proxy's active health check, every 300 ms
+    for (let i = 0; i < 3; i += 1) {
+      assert.equal((await get('/readyz')).statusCode, 200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+
+    server.child.kill('SIGTERM');
+    await server.waitFor(/SIGTERM received/);
+    // still listening (the proxy has not heard yet), and no keep-alive
+    const page = await get('/');
+    assert.equal(page.statusCode, 200);
+    assert.equal(page.headers.connection, 'close');
+    // the proxy's next check hears it; shortly after, the server closes
+    assert.equal((await get('/readyz')).statusCode, 503);
+    const heard = Date.now();
+    const { code, output } = await server.exited;
+    assert.equal(code, 0, output);
+    assert.ok(Date.now() - heard < 3000, `exited ${Date.now() - heard} ms after the 503`);
   });
 
   it('a second signal exits at once', { timeout: 60_000 }, async () => {

@@ -170,7 +170,7 @@ try {
       XDG_DATA_HOME: path.join(caddyHome, 'data'),
       XDG_CONFIG_HOME: path.join(caddyHome, 'config'),
       SITE_ADDRESS: `localhost:${httpsPort}`,
-      APP_UPSTREAM: `127.0.0.1:${appPort}`,
+      APP_UPSTREAMS: `127.0.0.1:${appPort}`,
       CADDY_TEST_OPTIONS: [
         'admin off',
         `storage file_system ${path.join(caddyHome, 'storage')}`,

@@ -75,6 +75,7 @@ export interface ComposeService {
   networks?: Record<string, { ipv4_address?: string } | null>;
   volumes?: { type: string; source?: string; target: string; read_only?: boolean }[];
   depends_on?: Record<string, { condition: string }>;
+  deploy?: { replicas?: number };
 }
 
 /** Whether an IPv4 address lies in a subnet written as a.b.c.d/n. */
