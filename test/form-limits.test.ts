@@ -59,6 +59,7 @@ describe('every form field', () => {
         csrfToken: 't',
         features: { passkeys: true, 'two-factor': true },
         featureLinks: [],
+        asset: (url: string) => url,
         ...form.locals,
       });
       const inputs = typedInputs(html);

@@ -551,7 +551,7 @@ describe('the browser half', () => {
     const html = await (await new Client(fixture.app.baseUrl).get('/login')).text();
     assert.match(html, /autocomplete="username webauthn"/);
     assert.match(html, /<form class="passkey-login" method="post" action="\/login\/passkey"[^>]* hidden/);
-    assert.match(html, /<script type="module" src="\/js\/passkeys.js">/);
+    assert.match(html, /<script type="module" src="\/js\/passkeys\.[0-9a-f]+\.js">/);
   });
 });
 
