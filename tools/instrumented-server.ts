@@ -5,7 +5,7 @@
 //
 //   SESSION_STORE_DELAY_MS=n  every session save waits n ms, so that a handler
 //                             that responds before its save shows its bug
-//                             (test/server-process.test.ts, e2e/ordering.spec.ts);
+//                             (test/ops/server-process.test.ts, e2e/ordering.spec.ts);
 //                             refused when NODE_ENV=production
 //   BENCH_STORE=memory        express-session's MemoryStore instead of MongoDB, to compare
 //   CLOAKROOM_BUILD=dist      runs the compiled server in dist/ (the benchmark and

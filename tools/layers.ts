@@ -1,5 +1,5 @@
 // layers: the two rules of src/'s imports, checked by `npm run lint` (and
-// by test/layering.test.ts, which also shows each check catches a planted
+// by test/ops/layering.test.ts, which also shows each check catches a planted
 // break):
 //
 //   1. no circle of imports: src/ reads top-down. A circle has no first file

@@ -41,7 +41,7 @@ export async function openAppMail(
   let catcher: MailCatcher | undefined;
   if (config.mail.smtpUrl === undefined) {
     // never a static import: production would then need smtp-server and
-    // mailparser (test/dev-only-modules.test.ts)
+    // mailparser (test/ops/dev-only-modules.test.ts)
     const { startMailCatcher } = await import('./catcher.js');
     catcher = await startMailCatcher({
       onError: (err, what) => logger.warn({ err }, `Mail catcher: ${what} failed; the inbox goes on in memory`),

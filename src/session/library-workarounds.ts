@@ -14,7 +14,7 @@ import type { Session, SessionData, Store } from 'express-session';
  * Waits for: expressjs/session#935 (open; a fix is proposed in #1145).
  * Let it go: once an express-session release saves a regenerated session
  * only once, delete this function and its call in lifecycle.ts;
- * test/ordering.test.ts and test/session-races.test.ts tell whether it is
+ * test/core/ordering.test.ts and test/core/session-races.test.ts tell whether it is
  * still needed.
  *
  * Meanwhile: the end-of-response save of this session object is skipped
