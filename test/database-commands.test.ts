@@ -25,6 +25,32 @@ describe('database commands per request', () => {
     }
   });
 
+  it('no session at all for a page that needs none, requested without a cookie', async () => {
+    // express-session gives its store a generate(), which makes each new session
+    const store = fixture.app.store as unknown as { generate(req: unknown): void };
+    const generate = store.generate.bind(store);
+    let started = 0;
+    store.generate = (req) => {
+      started += 1;
+      generate(req);
+    };
+    try {
+      for (const path of ['/', '/?notice=signed-out', '/nowhere']) {
+        const res = await fetch(`${fixture.app.baseUrl}${path}`);
+        await res.arrayBuffer();
+        assert.equal(res.headers.get('set-cookie'), null, path);
+      }
+      assert.equal(started, 0, 'no session started');
+      // the login form still starts one, and stores it
+      const client = new Client(fixture.app.baseUrl);
+      assert.equal((await client.get('/login')).status, 200);
+      assert.equal(started, 1, 'the login form starts one');
+      assert.ok(client.cookies.get(fixture.app.config.session.cookieName), 'and sets its cookie');
+    } finally {
+      store.generate = generate;
+    }
+  });
+
   it('one for the login form: storing its CSRF token (the new session is counted in memory)', async () => {
     const client = new Client(fixture.app.baseUrl);
     assert.deepEqual(await commandsFor(() => client.get('/login')), ['insert']);
@@ -37,8 +63,9 @@ describe('database commands per request', () => {
     await client.register(uniqueUsername('cost'));
     await client.get('/dashboard');
     assert.deepEqual(await commandsFor(() => client.get('/dashboard')), ['find', 'findAndModify', 'update']);
-    // and other pages of a logged-in user only read the session
+    // and other pages of a logged-in user only read the session, and show the login
     assert.deepEqual(await commandsFor(() => client.get('/')), ['find']);
+    assert.match(await (await client.get('/')).text(), /Log out/);
   });
 });
 

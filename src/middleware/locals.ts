@@ -6,6 +6,7 @@ import { loginUrlFor } from '../auth/safe-next.js';
 import { isSafeMethod } from '../safe-methods.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
 import { opensLinkPage } from '../session/link-pages.js';
+import { sessionIfStarted } from '../session/middleware.js';
 
 // Each notice tells of something that left the visitor either logged out or
 // still logged in, and shows only to a visitor in that state: a notice link
@@ -101,13 +102,15 @@ export function recoveryCodeNotice(left: number): string {
 }
 
 export const templateLocals: RequestHandler = (req, res, next) => {
-  const loggedIn = Boolean(req.session.userId);
+  // read without starting one: a cookieless GET of the home page needs none
+  const session = sessionIfStarted(req);
+  const loggedIn = Boolean(session?.userId);
   // the header's name and logout button (signIn puts a CSRF token in every
   // logged-in session); the token is the header's own, so that a page's
   // csrfToken for a session of its own (the lab's) does not replace it
-  res.locals.currentUser = loggedIn ? { username: req.session.username, csrfToken: req.session.csrfToken ?? undefined } : undefined;
+  res.locals.currentUser = loggedIn ? { username: session?.username, csrfToken: session?.csrfToken ?? undefined } : undefined;
   // for the forms of pages that pass no token of their own ("Your sessions")
-  res.locals.csrfToken = req.session.csrfToken ?? undefined;
+  res.locals.csrfToken = session?.csrfToken ?? undefined;
   const key = res.locals.sessionEndedElsewhere === true ? 'signed-out-elsewhere' : req.query.notice;
   const notice = typeof key === 'string' ? NOTICES[key] : undefined;
   const shown = notice && (notice.shownWhen === 'logged-in') === loggedIn ? notice : undefined;
@@ -115,9 +118,9 @@ export const templateLocals: RequestHandler = (req, res, next) => {
   res.locals.notices = notices;
   // a recovery code used at the login or a password check: told once, on the
   // next page (saved with it: express-session saves a session changed here)
-  const used = req.session.recoveryCodeUsed;
-  if (used && loggedIn && isSafeMethod(req.method)) {
-    delete req.session.recoveryCodeUsed;
+  const used = session?.recoveryCodeUsed;
+  if (session && used && loggedIn && isSafeMethod(req.method)) {
+    delete session.recoveryCodeUsed;
     notices.push(recoveryCodeNotice(used.left));
   }
   res.locals.noticeMailed = shown?.mailed === true;
