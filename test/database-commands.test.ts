@@ -58,6 +58,20 @@ describe('database commands per request', () => {
     assert.deepEqual(await commandsFor(() => client.get('/login')), ['find']);
   });
 
+  it('no passkey challenge stored for a login page only viewed: only when its script fetches the options', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    await (await client.get('/login')).arrayBuffer();
+    const sessions = fixture.app.connection.getClient().db(fixture.app.connection.name).collection('sessions');
+    const stored = async () => {
+      const doc = await sessions.findOne({ _id: storedIdFromCookie(client.cookies.get(fixture.app.config.session.cookieName)) as never });
+      return JSON.stringify(doc?.session ?? null);
+    };
+    assert.doesNotMatch(await stored(), /passkeyChallenges/);
+    // the autofill's options: read the session, save the challenge in it
+    assert.deepEqual(await commandsFor(() => client.get('/login/passkey')), ['find', 'update']);
+    assert.match(await stored(), /passkeyChallenges/);
+  });
+
   it('three for a logged-in dashboard view: read the session, count the visit, save the session', async () => {
     const client = new Client(fixture.app.baseUrl);
     await client.register(uniqueUsername('cost'));
