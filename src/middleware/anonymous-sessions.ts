@@ -1,7 +1,8 @@
 // anonymous sessions: the login and register pages store a session before
 // anyone has logged in, to hold their form's CSRF token (session/csrf.ts).
 // Each one is a document in MongoDB until the idle timeout, so one address
-// may start only ANONYMOUS_SESSIONS_PER_IP_PER_HOUR of them.
+// may start only ANONYMOUS_SESSIONS_PER_IP_PER_HOUR of them (the first tenth
+// counted in memory, at no database cost: security/throttle.ts).
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 import type { LoginThrottle } from '../security/throttle.js';

@@ -6,6 +6,7 @@ import { redirectToLogin } from '../session/to-login.js';
 import { isSafeMethod } from '../safe-methods.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
 import { opensLinkPage } from '../session/link-pages.js';
+import { sessionIfStarted } from '../session/middleware.js';
 
 // Each notice tells of something that left the visitor either logged out or
 // still logged in, and shows only to a visitor in that state: a notice link
@@ -92,13 +93,15 @@ export function sessionEndedElsewhere(config: Config['session']): RequestHandler
 }
 
 export const templateLocals: RequestHandler = (req, res, next) => {
-  const loggedIn = Boolean(req.session.userId);
+  // read without starting one: a cookieless GET of the home page needs none
+  const session = sessionIfStarted(req);
+  const loggedIn = Boolean(session?.userId);
   // the header's name and logout button (signIn puts a CSRF token in every
   // logged-in session); the token is the header's own, so that a page's
   // csrfToken for a session of its own (the lab's) does not replace it
-  res.locals.currentUser = loggedIn ? { username: req.session.username, csrfToken: req.session.csrfToken ?? undefined } : undefined;
+  res.locals.currentUser = loggedIn ? { username: session?.username, csrfToken: session?.csrfToken ?? undefined } : undefined;
   // for the forms of pages that pass no token of their own ("Your sessions")
-  res.locals.csrfToken = req.session.csrfToken ?? undefined;
+  res.locals.csrfToken = session?.csrfToken ?? undefined;
   const key = res.locals.sessionEndedElsewhere === true ? 'signed-out-elsewhere' : req.query.notice;
   const notice = typeof key === 'string' ? NOTICES[key] : undefined;
   const shown = notice && (notice.shownWhen === 'logged-in') === loggedIn ? notice : undefined;
@@ -107,9 +110,9 @@ export const templateLocals: RequestHandler = (req, res, next) => {
   // a notice for the next page a logged-in user sees (a recovery code used,
   // and how many are left): told once (saved with the page: express-session
   // saves a session changed here)
-  const once = req.session.noticeOnce;
-  if (once && loggedIn && isSafeMethod(req.method)) {
-    delete req.session.noticeOnce;
+  const once = session?.noticeOnce;
+  if (session && once && loggedIn && isSafeMethod(req.method)) {
+    delete session.noticeOnce;
     notices.push(once);
   }
   res.locals.noticeMailed = shown?.mailed === true;

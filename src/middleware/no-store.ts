@@ -1,6 +1,7 @@
 // no store: private pages and auth forms must not be kept by the browser or a
 // proxy, so Back after logout shows nothing and shared computers leak nothing.
 import type { RequestHandler } from 'express';
+import { sessionIfStarted } from '../session/middleware.js';
 
 export const noStore: RequestHandler = (_req, res, next) => {
   res.set('Cache-Control', 'no-store');
@@ -13,6 +14,6 @@ export const noStore: RequestHandler = (_req, res, next) => {
  * the logout form's CSRF token. Anonymous pages stay cacheable.
  */
 export const noStoreWhenLoggedIn: RequestHandler = (req, res, next) => {
-  if (req.session.userId) res.set('Cache-Control', 'no-store');
+  if (sessionIfStarted(req)?.userId) res.set('Cache-Control', 'no-store');
   next();
 };

@@ -1,5 +1,6 @@
 // dashboard: the private page, with two counters that teach two lessons.
 import type { RequestHandler } from 'express';
+import { Types } from 'mongoose';
 import type { Config } from '../config.js';
 import type { Feature } from '../feature.js';
 import type { UserModel } from '../models/user.js';
@@ -13,12 +14,19 @@ export function dashboardPage(deps: { users: UserModel; userSessions: UserSessio
 
   const show: RequestHandler = async (req, res) => {
     // lifetime visits: one atomic $inc in MongoDB, so two tabs or two servers
-    // counting at once never lose a visit (read-add-write in JS would).
+    // counting at once never lose a visit (read-add-write in JS would). The
+    // page shows the new count, so the command returns it (findAndModify):
+    // still one command, where an updateOne and a read would be two.
     // No projection: not every MongoDB-compatible server supports one in
-    // findAndModify, and the document is small.
-    const user = await users
-      .findOneAndUpdate({ _id: req.session.userId }, { $inc: { lifetimeVisits: 1 } }, { returnDocument: 'after' })
-      .lean();
+    // findAndModify, and the document is small. Sent with the driver itself:
+    // Mongoose's query building, casting and lean() took about 5 % of a
+    // dashboard view's CPU, for nothing here. requireLogin has made sure
+    // there is a userId (the session's own, set at login).
+    const user = await users.collection.findOneAndUpdate(
+      { _id: new Types.ObjectId(req.session.userId) },
+      { $inc: { lifetimeVisits: 1 } },
+      { returnDocument: 'after' },
+    );
     if (!user) {
       // the account was deleted while this session lived: end the session
       await endSession(req, res, deps.sessionConfig);
@@ -33,9 +41,9 @@ export function dashboardPage(deps: { users: UserModel; userSessions: UserSessio
 
     res.render('dashboard', {
       title: 'Dashboard',
-      username: user.username,
+      username: String(user.username),
       sessionVisits: req.session.dashboardVisits,
-      lifetimeVisits: user.lifetimeVisits,
+      lifetimeVisits: Number(user.lifetimeVisits),
       loginAt: new Date(req.session.loginAt ?? Date.now()),
       inspector: { cookie: browserHalf(req, deps.sessionConfig), deadlines: serverDeadlines(req, deps.sessionConfig) },
     });

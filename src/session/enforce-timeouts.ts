@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { redirectToLogin } from './to-login.js';
 import { endSession } from './lifecycle.js';
 import { opensLinkPage } from './link-pages.js';
+import { sessionIfStarted } from './middleware.js';
 import { regenerateSession, saveSession } from './promises.js';
 import { expiredReason, setTicketLifetime, timeoutsFor } from './timeouts.js';
 
@@ -24,8 +25,9 @@ export function enforceSessionTimeouts(
   const refreshEveryMs = Math.min(60_000, Math.floor(config.idleTimeoutMs / 10));
 
   return async (req, res, next) => {
-    const session = req.session;
-    if (!session.userId) {
+    // a cookieless GET has no session, so no login to time out
+    const session = sessionIfStarted(req);
+    if (!session?.userId) {
       next();
       return;
     }

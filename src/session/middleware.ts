@@ -1,9 +1,10 @@
 // middleware: express-session configured for a login, with the reasons.
 // What a login, a renewal and a logout do with it is in lifecycle.ts.
 import session, { type Store } from 'express-session';
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import { redirectToLogin } from './to-login.js';
+import { isSafeMethod } from '../safe-methods.js';
 import type { Logger } from '../logger.js';
 import { SessionEndedError } from './race-safe-store.js';
 import './session-data.js';
@@ -24,7 +25,7 @@ export function cookieOptions(config: Config['session']) {
 }
 
 export function createSessionMiddleware(config: Config['session'], store: Store): RequestHandler {
-  return session({
+  const sessions = session({
     store,
     // a name that does not advertise the stack (the default is connect.sid)
     name: config.cookieName,
@@ -38,6 +39,66 @@ export function createSessionMiddleware(config: Config['session'], store: Store)
     saveUninitialized: false,
     cookie: cookieOptions(config),
   });
+  // A GET without a session cookie (a first visit, a bot, a 404) usually
+  // needs no session: the home page and the error pages only ask whether
+  // there is a login. For those, express-session is not run at all (no ID,
+  // no hashing, no end-of-response hooks). It runs, as it would have, the
+  // first time something reads req.session: the login form, a page behind
+  // requireLogin. Without a cookie it makes a new, empty session at once and
+  // reads nothing from the store, so starting it late is no different from
+  // starting it here. Every other request (a POST, whose CSRF token lives in
+  // the session; any request with a cookie) goes through express-session
+  // first, as before.
+  return (req, res, next) => {
+    if (!isSafeMethod(req.method) || hasCookie(req, config.cookieName)) {
+      void sessions(req, res, next);
+      return;
+    }
+    startOnFirstUse(req, res, sessions);
+    next();
+  };
+}
+
+/** Whether the Cookie header has a cookie of this name (signed or not: express-session judges that). */
+function hasCookie(req: Request, name: string): boolean {
+  const header = req.headers.cookie;
+  if (header === undefined) return false;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq !== -1 && pair.slice(0, eq).trim() === name) return true;
+  }
+  return false;
+}
+
+/** req.session as a getter that runs express-session when first read. */
+function startOnFirstUse(req: Request, res: Response, sessions: RequestHandler): void {
+  const settle = (value: unknown) => Object.defineProperty(req, 'session', { value, writable: true, configurable: true, enumerable: true });
+  Object.defineProperty(req, 'session', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      // express-session asks whether there is a session first: not yet
+      settle(undefined);
+      let ran = false;
+      void sessions(req, res, () => {
+        ran = true;
+      });
+      // with no cookie, express-session reads no store: it is done already
+      if (!ran) throw new Error('express-session did not start a session at once');
+      return req.session;
+    },
+    set: settle,
+  });
+}
+
+/**
+ * The request's session if there is one, without starting one: for the
+ * middleware every page passes (whether someone is logged in, the header's
+ * token), so that a cookieless GET that needs nothing else stays without.
+ */
+export function sessionIfStarted(req: Request): Request['session'] | undefined {
+  if (Object.getOwnPropertyDescriptor(req, 'session')?.get !== undefined) return undefined;
+  return req.session;
 }
 
 /** Tells the browser to drop the session cookie (same name, path and flags as when it was set). */

@@ -25,11 +25,51 @@ describe('database commands per request', () => {
     }
   });
 
-  it('two for the login form: counting a new session against its address, storing its CSRF token', async () => {
+  it('no session at all for a page that needs none, requested without a cookie', async () => {
+    // express-session gives its store a generate(), which makes each new session
+    const store = fixture.app.store as unknown as { generate(req: unknown): void };
+    const generate = store.generate.bind(store);
+    let started = 0;
+    store.generate = (req) => {
+      started += 1;
+      generate(req);
+    };
+    try {
+      for (const path of ['/', '/?notice=signed-out', '/nowhere']) {
+        const res = await fetch(`${fixture.app.baseUrl}${path}`);
+        await res.arrayBuffer();
+        assert.equal(res.headers.get('set-cookie'), null, path);
+      }
+      assert.equal(started, 0, 'no session started');
+      // the login form still starts one, and stores it
+      const client = new Client(fixture.app.baseUrl);
+      assert.equal((await client.get('/login')).status, 200);
+      assert.equal(started, 1, 'the login form starts one');
+      assert.ok(client.cookies.get(fixture.app.config.session.cookieName), 'and sets its cookie');
+    } finally {
+      store.generate = generate;
+    }
+  });
+
+  it('one for the login form: storing its CSRF token (the new session is counted in memory)', async () => {
     const client = new Client(fixture.app.baseUrl);
-    assert.deepEqual(await commandsFor(() => client.get('/login')), ['findAndModify', 'insert']);
+    assert.deepEqual(await commandsFor(() => client.get('/login')), ['insert']);
     // a reload reuses the session: nothing is counted or stored
     assert.deepEqual(await commandsFor(() => client.get('/login')), ['find']);
+  });
+
+  it('no passkey challenge stored for a login page only viewed: only when its script fetches the options', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    await (await client.get('/login')).arrayBuffer();
+    const sessions = fixture.app.connection.getClient().db(fixture.app.connection.name).collection('sessions');
+    const stored = async () => {
+      const doc = await sessions.findOne({ _id: storedIdFromCookie(client.cookies.get(fixture.app.config.session.cookieName)) as never });
+      return JSON.stringify(doc?.session ?? null);
+    };
+    assert.doesNotMatch(await stored(), /passkeyChallenges/);
+    // the autofill's options: read the session, save the challenge in it
+    assert.deepEqual(await commandsFor(() => client.get('/login/passkey')), ['find', 'update']);
+    assert.match(await stored(), /passkeyChallenges/);
   });
 
   it('three for a logged-in dashboard view: read the session, count the visit, save the session', async () => {
@@ -37,8 +77,9 @@ describe('database commands per request', () => {
     await client.register(uniqueUsername('cost'));
     await client.get('/dashboard');
     assert.deepEqual(await commandsFor(() => client.get('/dashboard')), ['find', 'findAndModify', 'update']);
-    // and other pages of a logged-in user only read the session
+    // and other pages of a logged-in user only read the session, and show the login
     assert.deepEqual(await commandsFor(() => client.get('/')), ['find']);
+    assert.match(await (await client.get('/')).text(), /Log out/);
   });
 });
 

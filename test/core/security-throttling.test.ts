@@ -497,3 +497,38 @@ describe('the counters', () => {
     }
   });
 });
+
+describe('new sessions for the anonymous forms, a tenth of them counted in memory', () => {
+  // 30 an hour: the first 3 from an address are counted in each process's
+  // memory, the other 27 in MongoDB (security/throttle.ts)
+  const env = { TRUST_PROXY: 'loopback', ANONYMOUS_SESSIONS_PER_IP_PER_HOUR: '30' };
+  let one: TestApp;
+  let other: TestApp;
+  before(async () => {
+    [one, other] = await Promise.all([startTestApp({ uri, env }), startTestApp({ uri, env })]);
+  });
+  after(() => Promise.all([one.close(), other.close()]));
+
+  const counterOf = (address: string) =>
+    one.connection.getClient().db(one.connection.name).collection('rate_limits').findOne({ key: `anon_session_ip_hour:${address}` });
+
+  it('the first ones cost no counter in the database', async () => {
+    const address = freshAddress();
+    for (let i = 0; i < 3; i += 1) assert.equal((await new Client(one.baseUrl, { 'x-forwarded-for': address }).get('/login')).status, 200);
+    assert.equal(await counterOf(address), null, 'three new sessions: no counter stored');
+    assert.equal((await new Client(one.baseUrl, { 'x-forwarded-for': address }).get('/login')).status, 200);
+    assert.equal((await counterOf(address))?.points, 1, 'the fourth is counted in MongoDB');
+  });
+
+  it('still stop one process at the limit, however many arrive at once', async () => {
+    const address = { 'x-forwarded-for': freshAddress() };
+    const pages = await Promise.all(Array.from({ length: 40 }, () => new Client(one.baseUrl, address).get('/login')));
+    assert.deepEqual(statusCounts(pages), { 200: 30, 429: 10 });
+  });
+
+  it('let two processes on one database past it by one tenth at most', async () => {
+    const address = { 'x-forwarded-for': freshAddress() };
+    const pages = await Promise.all(Array.from({ length: 80 }, (_, i) => new Client((i % 2 === 0 ? one : other).baseUrl, address).get('/register')));
+    assert.deepEqual(statusCounts(pages), { 200: 33, 429: 47 });
+  });
+});

@@ -202,6 +202,19 @@ async function main(): Promise<void> {
     await client.register(name, password);
     return { cookie: client.cookieHeader(), client, name, password };
   }
+  // lesson zero: the same libraries in one file (examples/lesson-zero.ts), on the same database
+  const lessonZero = spawn(process.execPath, ['--import', 'tsx', 'tools/bench/lesson-zero-server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, MONGODB_URI: db.uri('bench_lesson_zero') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  helpers.push(lessonZero);
+  const lessonZeroTarget: Target = { url: await waitForListening(lessonZero), pid: lessonZero.pid };
+  const lessonZeroClient = new Client(lessonZeroTarget.url);
+  // no CSRF token in lesson zero: that is one of the things it leaves out
+  await lessonZeroClient.post('/register', { username: 'bench_lesson_zero', password }, { csrf: false });
+  const lessonZeroCookie = lessonZeroClient.cookieHeader();
+
   const mongoUser = await loggedIn(mongoApp, 'bench_mongo');
   const memoryUser = await loggedIn(memoryApp, 'bench_memory');
   const stormUser = await loggedIn(mongoApp, 'bench_storm');
@@ -219,13 +232,20 @@ async function main(): Promise<void> {
   // the two dashboards alternate (in-memory, MongoDB, in-memory, MongoDB) and
   // each MongoDB run is compared with the in-memory run just before it, so a
   // slow patch of this machine falls on both sides of a ratio
+  // lesson zero's dashboard runs in the same rounds, just after the app's
+  // MongoDB one: the app's logged-in view against the same page without the
+  // rest of Cloakroom
   const dashboardMemory: Run[] = [];
   const dashboardMongo: Run[] = [];
+  const dashboardLessonZero: Run[] = [];
   for (let i = 0; i < 2; i += 1) {
     dashboardMemory.push(autocannon(memoryApp, '/dashboard', { headers: { ...HTTPS, cookie: memoryUser.cookie } }));
     dashboardMongo.push(autocannon(mongoApp, '/dashboard', { headers: { ...HTTPS, cookie: mongoUser.cookie } }));
+    dashboardLessonZero.push(autocannon(lessonZeroTarget, '/dashboard', { headers: { cookie: lessonZeroCookie } }));
   }
-  console.log(`dashboards (in-memory / MongoDB store): ${dashboardMemory.map((r, i) => `${Math.round(r.rps)} / ${Math.round(dashboardMongo[i]?.rps ?? 0)}`).join(', ')}`);
+  console.log(
+    `dashboards (in-memory / MongoDB store / lesson zero): ${dashboardMemory.map((r, i) => `${Math.round(r.rps)} / ${Math.round(dashboardMongo[i]?.rps ?? 0)} / ${Math.round(dashboardLessonZero[i]?.rps ?? 0)}`).join(', ')}`,
+  );
   const vsExpress = (r: Run) => r.rps / best(expressHello);
   rows.push({ name: '`node:http` hello (ceiling)', runs: nodeHello, ceiling: '—', ratio: () => undefined });
   rows.push({ name: 'Express hello (ceiling)', runs: expressHello, ceiling: 'node:http', ratio: (r) => r.rps / best(nodeHello) });
@@ -239,6 +259,13 @@ async function main(): Promise<void> {
     runs: dashboardMongo,
     ceiling: 'dashboard, in-memory (same run)',
     ratio: (r, i) => r.rps / (dashboardMemory[i]?.rps ?? Number.NaN),
+  });
+  rows.push({ name: 'Lesson zero `GET /dashboard` (examples/lesson-zero.ts)', runs: dashboardLessonZero, ceiling: 'Express hello', ratio: vsExpress });
+  rows.push({
+    name: '`GET /dashboard`, MongoDB store, against lesson zero',
+    runs: dashboardMongo,
+    ceiling: 'lesson zero dashboard (same round; goal ≥ 0.7)',
+    ratio: (r, i) => r.rps / (dashboardLessonZero[i]?.rps ?? Number.NaN),
   });
 
   // database commands per request, on an instance of their own with the
