@@ -32,7 +32,7 @@ describe('the layers of src/', () => {
       ['d.ts', ['a.ts']],
     ]);
     assert.deepEqual(circles(planted), [['a.ts', 'b.ts', 'c.ts']]);
-    assert.deepEqual(importsOf('/x/src/a.ts', "import type { B } from '../b.js';\nimport '../c.js';\nexport { d } from '../../d.js';\nawait import('../e.js');"), ['/x/src/b.ts', '/x/src/c.ts', '/x/d.ts', '/x/src/e.ts']);
+    assert.deepEqual(importsOf('/x/src/a.ts', "import type { B } from './b.js';\nimport './c.js';\nexport { d } from '../d.js';\nawait import('./e.js');"), ['/x/src/b.ts', '/x/src/c.ts', '/x/d.ts', '/x/src/e.ts']);
 
     const withFeature = new Map([
       ['/s/app.ts', ['/s/routes.ts']],
