@@ -8,7 +8,6 @@ import type { Config } from './config.js';
 import { labDatabase, type LabDatabase } from './lab/lab-database.js';
 import type { Logger } from './logger.js';
 import type { Feature, FeatureModule } from './feature.js';
-import { openNotMeLinks, type NotMeLinks } from './auth/not-me-links.js';
 import { openKnownBrowsers, type KnownBrowsers } from './security/known-browser.js';
 import { createUserModel, type UserModel } from './models/user.js';
 import { createMongoThrottle, type LoginThrottle } from './security/throttle.js';
@@ -28,8 +27,6 @@ export interface AppServices {
   userSessions: UserSessions;
   /** browsers that have signed in to an account before (security/known-browser.ts) */
   knownBrowsers: KnownBrowsers;
-  /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
-  notMeLinks: NotMeLinks;
   passwordHashing: BcryptPool;
   /** what happened to each account, for its owner (/account/activity) */
   securityLog: SecurityLog;
@@ -58,7 +55,6 @@ export async function openAppServices(connection: Connection, config: Config, lo
   for (const feature of featureModules) features.push(await feature.open({ config, connection, db, users, logger }));
   // browsers by account, one record per pair; links by their hash; both expire
   const known = await openKnownBrowsers(client.db(connection.name), config, logger);
-  const notMe = await openNotMeLinks(client.db(connection.name), config, logger);
   // the security log: one account's events newest first, gone after SECURITY_LOG_RETENTION
   const securityEvents = client.db(connection.name).collection(SECURITY_EVENTS_COLLECTION);
   const stopSecurityLogSweep = await ensureSecurityLogIndexes(securityEvents, config, logger);
@@ -74,7 +70,6 @@ export async function openAppServices(connection: Connection, config: Config, lo
     throttle,
     userSessions: userSessions(client, connection.name, revocation),
     knownBrowsers: known.knownBrowsers,
-    notMeLinks: notMe.notMeLinks,
     passwordHashing,
     securityLog: createSecurityLog(securityEvents, { maxPerAccount: config.securityLog.maxPerAccount }),
     lab: config.isProduction ? undefined : labDatabase(client, connection.name),
@@ -85,7 +80,6 @@ export async function openAppServices(connection: Connection, config: Config, lo
       throttle.stop();
       for (const feature of features) await feature.stop?.();
       known.stop();
-      notMe.stop();
       stopSecurityLogSweep();
       await passwordHashing.close();
     },
@@ -101,6 +95,6 @@ export function appDeps(
   services: AppServices,
   rest: Pick<AppDeps, 'config' | 'logger' | 'health' | 'mail'> & Partial<Pick<AppDeps, 'sessionStore' | 'passwordHashing'>>,
 ): AppDeps {
-  const { users, features, store, throttle, userSessions, knownBrowsers, notMeLinks, securityLog, passwordHashing, lab } = services;
-  return { users, features, sessionStore: store, throttle, userSessions, knownBrowsers, notMeLinks, securityLog, passwordHashing, lab, ...rest };
+  const { users, features, store, throttle, userSessions, knownBrowsers, securityLog, passwordHashing, lab } = services;
+  return { users, features, sessionStore: store, throttle, userSessions, knownBrowsers, securityLog, passwordHashing, lab, ...rest };
 }

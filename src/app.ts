@@ -29,9 +29,9 @@ import type { SecurityLog } from './security-log/store.js';
 import type { LoginThrottle } from './security/throttle.js';
 import { createSessionMiddleware, sessionEndedHandler } from './session/middleware.js';
 import { enforceSessionTimeouts } from './session/enforce-timeouts.js';
+import { linkPages } from './session/link-pages.js';
 import type { UserSessions } from './session/user-sessions.js';
 import type { KnownBrowsers } from './security/known-browser.js';
-import type { NotMeLinks } from './auth/not-me-links.js';
 
 export interface AppDeps {
   config: Config;
@@ -43,8 +43,6 @@ export interface AppDeps {
   userSessions: UserSessions;
   /** browsers that have signed in to an account before (security/known-browser.ts) */
   knownBrowsers: KnownBrowsers;
-  /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
-  notMeLinks: NotMeLinks;
   /** bcrypt itself: the threads of auth/bcrypt-pool.ts in the server */
   passwordHashing: BcryptFunctions;
   health: HealthChecks;
@@ -99,18 +97,18 @@ export function createApp(deps: AppDeps): Express {
     appSessionStore: sessionStore,
     isProduction: config.isProduction,
     mail: config.mail.enabled ? deps.mail : undefined,
-    mailConfig: config.mail,
     publicUrl: config.publicUrl,
     knownBrowsers: deps.knownBrowsers,
-    notMeLinks: deps.notMeLinks,
     securityLog: deps.securityLog,
     securityLogConfig: config.securityLog,
   });
-  // the login page links to "forgot password", the dashboard to the email page, where there are those
-  app.locals.mailAvailable = config.mail.enabled && deps.mail !== undefined;
+  // the login page links to "forgot password" where the mail feature is on,
+  // and has a mailer to send with
+  const mailPages = deps.features.some((feature) => feature.name === 'mail') && config.mail.enabled && deps.mail !== undefined;
+  app.locals.mailAvailable = mailPages;
   // the header's "Mail" link, and an "open the dev inbox" link on each page
   // that says a mail was sent, where /dev/mail is there (never in production)
-  app.locals.devMailAvailable = routes.devMail;
+  app.locals.devMailAvailable = mailPages && !config.isProduction && deps.mail?.inbox !== undefined;
   // the home page links to the lab where there is one (never in production)
   app.locals.labAvailable = routes.lab !== undefined;
   // behind a TLS-terminating proxy, Express must trust X-Forwarded-Proto to
@@ -142,10 +140,12 @@ export function createApp(deps: AppDeps): Express {
   if (routes.lab) app.use('/lab', routes.lab);
   app.use(createSessionMiddleware(config.session, sessionStore));
   // a cookie for a session that is gone: to the login page, which says why
-  app.use(sessionEndedElsewhere(config.session));
+  // the pages a feature's mailed links open: they work logged in or not (session/link-pages.ts)
+  const opensLinkPage = linkPages(deps.features.flatMap((feature) => feature.linkPages ?? []));
+  app.use(sessionEndedElsewhere(config.session, opensLinkPage));
   app.use(noStoreWhenLoggedIn);
   const accountExists = async (userId: string) => (await users.exists({ _id: userId })) !== null;
-  app.use(enforceSessionTimeouts(config.session, logger, accountExists));
+  app.use(enforceSessionTimeouts(config.session, logger, accountExists, opensLinkPage));
   app.use(csrfProtection);
   app.use(templateLocals);
 

@@ -16,6 +16,9 @@
 //   onAccountDeleted  what it stores about an account goes with the account
 //   redactSession     its secrets in the session, cut short for the inspector
 //   accountLinks      where its settings are, for the header and the dashboard
+//   alerts            telling the owner about a security event (mail)
+//   linkPages         pages a mailed link opens, logged in or not (mail)
+//   addressAtRegistration  an address typed at registration (mail)
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Db } from 'mongodb';
 import type { Connection } from 'mongoose';
@@ -26,7 +29,8 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { AppMail } from './mail/app-mail.js';
 import type { UserModel } from './models/user.js';
-import type { SecurityEvents } from './security-log/security-events.js';
+import type { SecurityAlerts, SecurityEvents } from './security-log/security-events.js';
+import type { KnownBrowsers } from './security/known-browser.js';
 import type { LoginThrottle } from './security/throttle.js';
 import type { UserSessions } from './session/user-sessions.js';
 
@@ -53,6 +57,10 @@ export interface CoreDeps {
   /** mail to the account's confirmed address; undefined with EMAIL=off */
   mail: AppMail | undefined;
   publicUrl: string;
+  /** browsers that have signed in to an account before (security/known-browser.ts) */
+  knownBrowsers: KnownBrowsers;
+  /** a feature's credentials that sign in on their own (passkeys), if one is on */
+  credentials: SignInCredentials | undefined;
   /** sudo mode's confirm page, with what went wrong (routes/confirm.ts) */
   renderConfirmPage(req: Request, res: Response, next: string, errors: Record<string, string | undefined>): Promise<void>;
 }
@@ -94,8 +102,8 @@ export interface SignInCredentials {
 /** A link to a feature's settings. */
 export interface FeatureLink {
   href: string;
-  /** in the header */
-  label: string;
+  /** in the header; none: on the dashboard only */
+  label?: string;
   /** on the dashboard's list, after the link */
   description: string;
 }
@@ -112,6 +120,10 @@ export interface AttachedFeature {
    */
   afterPassword?(checked: PasswordChecked): Promise<'responded' | undefined>;
   sudoFactor?: SudoFactor;
+  /** tells the owner about the account's security events (security-log/security-events.ts) */
+  alerts?: SecurityAlerts;
+  /** an address typed at registration: the registration form shows the field when a feature takes it */
+  addressAtRegistration?: (userId: string, username: string, address: string) => Promise<{ sent: boolean }>;
 }
 
 /** A feature, opened once per process (its collections, indexes and timers). */
@@ -123,6 +135,8 @@ export interface Feature {
   /** shortens or withholds its own secrets in a copy of the session document's data */
   redactSession?(session: Record<string, unknown>, shorten: (value: unknown) => unknown): void;
   accountLinks?: FeatureLink[];
+  /** pages a mailed link opens: they work logged in or not, and an ended session starts afresh there */
+  linkPages?: string[];
   /** app.locals for its views (e.g. the origin passkeys work on) */
   viewLocals?: Record<string, unknown>;
   /** its form fields' maxlength, added to the core's (auth/forms.ts FIELD_LIMITS) */

@@ -2,7 +2,7 @@
 // for journeys that need its pages without a security alert first (the alert
 // mails and their links are tested in e2e/alerts.spec.ts).
 import { MongoClient } from 'mongodb';
-import { NOT_ME_LINKS_COLLECTION, notMeLinks } from '../../src/auth/not-me-links.js';
+import { NOT_ME_LINKS_COLLECTION, notMeLinks } from '../../src/features/mail/not-me-links.js';
 
 /** A new link for the account with this username (on the suite's database): its path and query, /not-me?token=… */
 export async function notMeLinkFor(username: string): Promise<string> {

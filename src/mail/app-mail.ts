@@ -1,4 +1,4 @@
-// app mail: what the mail pages need besides the users (routes/forgot-password.ts,
+// app mail: what the mail pages need besides the users (features/mail/forgot-password.ts,
 // reset-password.ts, account-email.ts, dev-mail.ts), opened by server.ts and
 // the tests beside the database. Without SMTP_URL (development and tests
 // only, config.ts refuses it in production) the mail goes to a local catcher,

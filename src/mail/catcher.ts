@@ -1,7 +1,7 @@
 // catcher: a local mail server for development and tests, so that nobody
 // needs a mail account to try "forgot password". An in-process SMTP server
 // (smtp-server) on 127.0.0.1 keeps every message it receives in memory; the
-// development-only page /dev/mail shows them (routes/dev-mail.ts), and tests
+// development-only page /dev/mail shows them (features/mail/dev-mail.ts), and tests
 // wait for the one sent to an address (waitFor). Given a folder (development:
 // .data/mail), it also keeps them in a file there, so that the inbox survives
 // a restart (npm run dev restarts on every save).

@@ -23,7 +23,7 @@ export interface Outbox {
  * What is logged of a failure: its codes only, never its message. For a
  * refused recipient nodemailer's message carries the server's reply, which
  * usually names the address ("550 5.1.1 <someone@example.com>: no such
- * user"), and this log promises never to hold one (routes/forgot-password.ts).
+ * user"), and this log promises never to hold one (features/mail/forgot-password.ts).
  */
 export function errorCodes(err: unknown): { name: string; code?: string; responseCode?: number } {
   if (!(err instanceof Error)) return { name: typeof err };

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { redirectToLogin } from '../session/to-login.js';
 import { isSafeMethod } from '../safe-methods.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
-import { opensLinkPage } from '../session/link-pages.js';
+import type { OpensLinkPage } from '../session/link-pages.js';
 import { sessionIfStarted } from '../session/middleware.js';
 
 // Each notice tells of something that left the visitor either logged out or
@@ -67,7 +67,7 @@ const NOTICES: Record<string, Notice> = {
  * is stored to remember it, and the old cookie is not cleared here: a login in
  * another tab may have just replaced it with a good one.
  */
-export function sessionEndedElsewhere(config: Config['session']): RequestHandler {
+export function sessionEndedElsewhere(config: Config['session'], opensLinkPage: OpensLinkPage = () => false): RequestHandler {
   return (req, res, next) => {
     const cookieId = sessionIdInCookie(req, config);
     if (cookieId === undefined || cookieId === req.sessionID) {

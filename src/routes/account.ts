@@ -15,7 +15,6 @@ import { ensureCsrfToken } from '../session/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import { NO_CODE, WRONG_CODE } from './confirm.js';
-import type { NotMeLinks } from '../auth/not-me-links.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 
 export interface AccountDeps extends ReauthDeps {
@@ -24,7 +23,6 @@ export interface AccountDeps extends ReauthDeps {
   onAccountDeleted: Feature['onAccountDeleted'];
   securityLog: SecurityLog;
   knownBrowsers: KnownBrowsers;
-  notMeLinks: NotMeLinks;
 }
 
 const WRONG_PASSWORD = 'That is not your current password';
@@ -126,7 +124,6 @@ export function accountPages(deps: AccountDeps) {
     // the account's history goes with it: "nothing of it is left here"
     await deps.securityLog.forget(userId);
     await deps.knownBrowsers.forget(userId);
-    await deps.notMeLinks.forget(userId);
     await users.deleteOne({ _id: userId });
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'account-deleted', userId }, 'account deleted');

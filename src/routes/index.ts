@@ -30,15 +30,9 @@ import type { Config } from '../config.js';
 import type { AppMail } from '../mail/app-mail.js';
 import { accountPages } from './account.js';
 import { activityPage } from './activity.js';
-import { securityAlerts } from '../security-log/alerts.js';
 import { securityEvents } from '../security-log/security-events.js';
 import { confirmPage, renderConfirmPage } from './confirm.js';
 import type { CoreDeps, Feature, SudoFactor } from '../feature.js';
-import { accountEmailPages } from './account-email.js';
-import { devMailPage } from './dev-mail.js';
-import { forgotPasswordPage } from './forgot-password.js';
-import { resetPasswordPage } from './reset-password.js';
-import { notMePages } from './not-me.js';
 import { dashboardPage } from './dashboard.js';
 import { healthChecks, type HealthChecks } from './health.js';
 import { homePage } from './home.js';
@@ -48,7 +42,6 @@ import { logoutAction } from './logout.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
 import { staleForms } from './stale-forms.js';
-import type { NotMeLinks } from '../auth/not-me-links.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 import type { SecurityLog } from '../security-log/store.js';
 
@@ -62,14 +55,11 @@ export interface RouteDeps extends Omit<AuthDeps, 'events'> {
   /** the app's session store, which the lab's header reads (read only) */
   appSessionStore: Store;
   isProduction: boolean;
-  /** mail (forgot password, the account's address); undefined: those pages are not there */
+  /** sending mail (src/mail/), for the features that mail; undefined: mail is off */
   mail: AppMail | undefined;
-  mailConfig: Config['mail'];
   publicUrl: string;
   /** browsers that have signed in to an account before (security/known-browser.ts) */
   knownBrowsers: KnownBrowsers;
-  /** the "This wasn't me" links of the alert mails (auth/not-me-links.ts) */
-  notMeLinks: NotMeLinks;
   /** what happened to each account (security-log/store.ts), and how long it is kept */
   securityLog: SecurityLog;
   securityLogConfig: Config['securityLog'];
@@ -79,8 +69,14 @@ export function routeTable(routeDeps: RouteDeps) {
   // a feature's credentials that sign in on their own (passkeys): counted so
   // that the last way in is never removed, listed on the "This wasn't me" page
   const credentials = routeDeps.features.find((feature) => feature.credentials)?.credentials;
-  // what happens to an account's security: its log, and the owner's alert mails (security-log/)
-  const events = securityEvents({ log: routeDeps.securityLog, alerts: securityAlerts({ ...routeDeps, credentials }), knownBrowsers: routeDeps.knownBrowsers });
+  // what happens to an account's security: its log (security-log/), and
+  // the owner told about it by a feature's alerts (features/mail), known
+  // once the features are attached
+  const events = securityEvents({
+    log: routeDeps.securityLog,
+    alerts: { send: (...event) => alerts?.send(...event) },
+    knownBrowsers: routeDeps.knownBrowsers,
+  });
 
   // the features plug in here, through their contract (src/feature.ts): a
   // feature's factor for sudo mode is known once they are attached, and the
@@ -88,18 +84,20 @@ export function routeTable(routeDeps: RouteDeps) {
   const core: CoreDeps = {
     ...routeDeps,
     events,
+    credentials,
     renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig }, req, res, next, errors),
   };
   const attached = routeDeps.features.map((feature) => feature.attach(core));
   const sudoFactor: SudoFactor | undefined = attached.find((feature) => feature.sudoFactor)?.sudoFactor;
+  const alerts = attached.find((feature) => feature.alerts)?.alerts;
   const onAccountDeleted = async (userId: string) => {
     for (const feature of routeDeps.features) await feature.onAccountDeleted?.(userId);
   };
 
   const deps = { ...routeDeps, events, sudoFactor, credentials, onAccountDeleted, features: attached };
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
-  const email = deps.mail ? accountEmailPages({ ...deps, mail: deps.mail }) : undefined;
-  const register = registerPage({ ...deps, addEmail: email?.startVerificationAtRegistration });
+  // an address typed at registration, where a feature takes one (features/mail)
+  const register = registerPage({ ...deps, addEmail: attached.find((feature) => feature.addressAtRegistration)?.addressAtRegistration });
   const [home, login, logout] = [homePage(), loginPage(deps), logoutAction(deps)];
   const [dashboard, sessions, account] = [dashboardPage({ ...deps, redactors: routeDeps.features }), sessionsPage(deps), accountPages(deps)];
   const [confirm, activity] = [confirmPage(deps), activityPage(deps)];
@@ -116,10 +114,6 @@ export function routeTable(routeDeps: RouteDeps) {
   // development only; before the app's session middleware, since the lab's
   // experiments have sessions of their own (its own table: lab/index.ts)
   const lab = deps.isProduction || !deps.lab ? undefined : labRoutes({ lab: deps.lab, sessionConfig: deps.sessionConfig, appSessionStore: deps.appSessionStore });
-
-  // the local mail catcher's inbox page: never in production, and only where
-  // mail goes to the catcher (a real SMTP server has no inbox here)
-  const devMail = !deps.isProduction && deps.mail?.inbox !== undefined && email !== undefined;
 
   // everything else, with the app's session
   const pages = Router();
@@ -143,40 +137,14 @@ export function routeTable(routeDeps: RouteDeps) {
   pages.get( '/account/delete',          noStore, requireLogin, recentAuth,    account.deleteForm);
   pages.post('/account/delete',          noStore, requireLogin, recentAuth,    account.deleteAccount);
 
-  // each feature's pages (two-factor, passkeys: their index.ts has their
-  // rows), behind the same guards
+  // each feature's pages (two-factor, passkeys, mail: their index.ts has
+  // their rows), behind the same guards
   for (const feature of attached) feature.mount?.(pages, { noStore, requireLogin, anonymousSessions, recentAuth });
-
-  // mail: forgot password, the account's email address, "This wasn't me"
-  // (routes/forgot-password.ts, reset-password.ts, account-email.ts,
-  // not-me.ts), when EMAIL=on and the app has a mailer
-  if (deps.mail && email) {
-    const mailDeps = { ...deps, mail: deps.mail };
-    const [forgot, reset, notMe] = [forgotPasswordPage(mailDeps), resetPasswordPage(mailDeps), notMePages(mailDeps)];
-    //         path                     guards                                handler
-    pages.get( '/forgot-password',      noStore, anonymousSessions,           forgot.form); //         routes/forgot-password.ts
-    pages.post('/forgot-password',      noStore,                              forgot.submit);
-    pages.get( '/forgot-password/sent', noStore,                              forgot.sent);
-    pages.get( '/reset-password',       noStore, anonymousSessions,           reset.open); //          routes/reset-password.ts
-    pages.post('/reset-password',       noStore,                              reset.submit);
-    pages.get( '/account/email',        noStore, requireLogin, recentAuth,    email.show); //          routes/account-email.ts
-    pages.post('/account/email',        noStore, requireLogin, recentAuth,    email.change);
-    pages.post('/account/email/remove', noStore, requireLogin, recentAuth,    email.remove);
-    pages.get( '/verify-email',         noStore, anonymousSessions,           email.verifyForm);
-    pages.post('/verify-email',         noStore,                              email.verify);
-    pages.get( '/verify-email/done',    noStore,                              email.verified);
-    pages.get( '/not-me',               noStore, anonymousSessions,           notMe.open); //          routes/not-me.ts
-    pages.post('/not-me',               noStore,                              notMe.submit);
-    pages.get( '/not-me/review',        noStore,                              notMe.review);
-    pages.post('/not-me/passkeys/remove', noStore,                            notMe.removePasskey);
-    // the local mail catcher's inbox: development and tests only (routes/dev-mail.ts)
-    if (devMail && deps.mail.inbox) pages.get('/dev/mail', noStore, devMailPage(deps.mail.inbox).show);
-  }
 
   // a login or registration form refused for its CSRF token: shown again, or
   // on to where it was going (routes/stale-forms.ts); app.ts runs this as an
   // error handler, after the pages
   const staleForm = staleForms({ '/login': login.staleSubmit, '/register': register.staleSubmit }, anonymousSessions, deps.logger);
 
-  return { probes, lab, pages, devMail, staleForm };
+  return { probes, lab, pages, staleForm };
 }

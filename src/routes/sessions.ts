@@ -4,7 +4,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { cancelEmailChange } from '../auth/email-verification.js';
+import { cancelEmailChange } from '../models/pending-email.js';
 import type { Logger } from '../logger.js';
 import type { UserModel } from '../models/user.js';
 import type { SecurityEvents } from '../security-log/security-events.js';

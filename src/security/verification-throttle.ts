@@ -1,5 +1,5 @@
 // verification throttle: how many address-confirmation mails may go out (the
-// account page and registration, routes/account-email.ts). Each one goes to
+// account page and registration, features/mail/account-email.ts). Each one goes to
 // an address the visitor typed, so without a limit one account could post
 // the form in a loop and flood any mailbox, or our mail server's
 // reputation. The same pattern as "forgot password" (reset-throttle.ts), in

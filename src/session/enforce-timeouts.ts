@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { redirectToLogin } from './to-login.js';
 import { endSession } from './lifecycle.js';
-import { opensLinkPage } from './link-pages.js';
+import type { OpensLinkPage } from './link-pages.js';
 import { sessionIfStarted } from './middleware.js';
 import { regenerateSession, saveSession } from './promises.js';
 import { expiredReason, setTicketLifetime, timeoutsFor } from './timeouts.js';
@@ -20,6 +20,8 @@ export function enforceSessionTimeouts(
   config: Config['session'],
   logger: Logger,
   accountExists: (userId: string) => Promise<boolean>,
+  // the pages mailed links open (link-pages.ts)
+  opensLinkPage: OpensLinkPage = () => false,
 ): RequestHandler {
   // "last seen" is written at most this often, not on every request
   const refreshEveryMs = Math.min(60_000, Math.floor(config.idleTimeoutMs / 10));

@@ -34,10 +34,10 @@ export function serverDeadlines(req: Request, config: Config['session']) {
 }
 
 /**
- * The stored document with its secrets cut short: the CSRF token and a
- * reset link's token hash, and what each feature says is its secret (the
- * two-factor setup's sealed secret, the passkey challenges; new recovery
- * codes waiting to be shown are left out). Encrypted or hashed, they are still the session's secrets, and
+ * The stored document with its secrets cut short: the CSRF token, and what
+ * each feature says is its secret (a reset link's token hash, the two-factor
+ * setup's sealed secret, the passkey challenges; new recovery codes waiting
+ * to be shown are left out). Encrypted or hashed, they are still the session's secrets, and
  * page script has no use for them. The _id is shown whole: it is the SHA-256
  * of the session ID (see race-safe-store.ts), which cannot be turned back
  * into a working cookie.
@@ -45,7 +45,7 @@ export function serverDeadlines(req: Request, config: Config['session']) {
 export function redactedDocument(doc: Record<string, unknown>, features: { redactSession?(session: Record<string, unknown>, shorten: (value: unknown) => unknown): void }[] = []): Record<string, unknown> {
   const session = { ...(doc.session as Record<string, unknown>) };
   const short = (value: unknown) => (typeof value === 'string' ? shortened(value) : value);
-  for (const key of ['csrfToken', 'passwordResetTokenHash']) if (key in session) session[key] = short(session[key]);
+  if ('csrfToken' in session) session.csrfToken = short(session.csrfToken);
   // each feature's own secrets in the session (redactSession, src/feature.ts)
   for (const feature of features) feature.redactSession?.(session, short);
   return { ...doc, session };

@@ -38,13 +38,6 @@ declare module 'express-session' {
     // a notice for the next page this user sees, told once
     // (middleware/locals.ts): e.g. a recovery code used, and how many are left
     noticeOnce: string;
-    // the SHA-256 of a password-reset link's token, between following the
-    // link and choosing the new password (routes/reset-password.ts)
-    passwordResetTokenHash: string | undefined;
-    // after "This wasn't me": whose passkeys this browser may review and
-    // remove, until when (ms since the epoch). Not a login: no userId comes
-    // with it, and it opens the two pages of routes/not-me.ts only
-    notMeGrant: { userId: string; until: number };
   }
 }
 

@@ -8,7 +8,6 @@ import { describe, it } from 'node:test';
 import session from 'express-session';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { NotMeLinks } from '../../src/auth/not-me-links.js';
 import type { KnownBrowsers } from '../../src/security/known-browser.js';
 import type { UserModel } from '../../src/models/user.js';
 import { createMemoryThrottle } from '../../src/security/throttle.js';
@@ -47,9 +46,8 @@ async function withApp(
       endAll: () => Promise.resolve({ ended: 0, cancelledEmailChange: false }),
       stored: () => Promise.resolve(null),
     },
-    // nor known browsers, nor "This wasn't me" links
+    // nor known browsers
     knownBrowsers: {} as KnownBrowsers,
-    notMeLinks: {} as NotMeLinks,
     passwordHashing: bcrypt,
     logger: quietLogger,
     securityLog: { record: () => Promise.resolve(), list: () => Promise.resolve([]), forget: () => Promise.resolve() },

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { redactedDocument } from '../../src/session/inspector.js';
 import { redactPasskeySession } from '../../src/features/passkeys/session-data.js';
 import { redactTwoFactorSession } from '../../src/features/two-factor/session-data.js';
+import { redactMailSession } from '../../src/features/mail/session-data.js';
 import { storageId } from '../../src/session/race-safe-store.js';
 import { useTestApp } from '../helpers/app.js';
 import { Client, sessionIdFromCookie, testIdText, uniqueUsername } from '../helpers/client.js';
@@ -77,7 +78,7 @@ describe('the session inspector', () => {
         passkeyChallenges: { register: { challenge: 'c'.repeat(43), expiresAt: 1, userHandle: 'handle' } },
         twoFactorSetup: { sealedSecret: `v1.${'s'.repeat(80)}`, startedAt: 1 },
       },
-    }, [{ redactSession: redactTwoFactorSession }, { redactSession: redactPasskeySession }]);
+    }, [{ redactSession: redactTwoFactorSession }, { redactSession: redactPasskeySession }, { redactSession: redactMailSession }]);
     assert.deepEqual(redacted.session, {
       passwordResetTokenHash: 'aaaaaa…',
       passkeyChallenges: { register: { challenge: 'cccccc…', expiresAt: 1, userHandle: 'handle' } },

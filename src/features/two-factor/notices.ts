@@ -1,6 +1,6 @@
 // two-factor notices: the mail an account's confirmed address gets when its
 // second factor is being guessed at (the changes are security alerts:
-// security-log/alerts.ts). The address is
+// features/mail/alerts.ts). The address is
 // looked up and the mail sent in the background (outbox.ts): the response
 // never waits for the mail server. An account without a confirmed address,
 // or an app without mail (EMAIL=off), sends nothing; the log has the event.

@@ -288,7 +288,7 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
     if (await secondFactor.disable(userId)) {
       const otherSessionsEnded = await endOtherSessions(req);
       logger.info({ event: 'two-factor-disabled', userId, ip: req.ip, otherSessionsEnded }, 'two-factor login turned off');
-      // the owner hears of it (security-log/alerts.ts): the password alone logs in now
+      // the owner hears of it (features/mail/alerts.ts): the password alone logs in now
       await deps.events.record(req, userId, { type: 'two-factor-off' });
     }
     res.redirect(303, '/account/two-factor?done=off');

@@ -1,4 +1,4 @@
-// "This wasn't me" (routes/not-me.ts, auth/not-me-links.ts): opening the
+// "This wasn't me" (features/mail/not-me.ts, features/mail/not-me-links.ts): opening the
 // link changes nothing; the button works once, even pressed in three
 // browsers at once; it signs every session of the account out, cancels a
 // waiting address change and mails a reset link; the review page lists and
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import { hashLinkToken } from '../../../src/auth/link-tokens.js';
-import { NOT_ME_LINKS_COLLECTION, notMeLinks, notMeUrl } from '../../../src/auth/not-me-links.js';
+import { NOT_ME_LINKS_COLLECTION, notMeLinks, notMeUrl } from '../../../src/features/mail/not-me-links.js';
 import { createPasskeyModel } from '../../../src/features/passkeys/model.js';
 import { SESSIONS_COLLECTION } from '../../../src/session/store.js';
 import { useTestApp, type TestApp } from '../../helpers/app.js';

@@ -1,5 +1,5 @@
 // not me: where the "This wasn't me" link of a security alert leads
-// (auth/not-me-links.ts). Its holder can read the account's mailbox, and no
+// (features/mail/not-me-links.ts). Its holder can read the account's mailbox, and no
 // more is known of them: so the button does what helps the owner and never
 // lets a thief in. It ends every session, cancels a waiting address change,
 // mails a reset link to the confirmed address, undoes a two-factor enrolment
@@ -10,17 +10,17 @@
 // remove them all, which locks the owner out of passkey sign-in (the
 // password, reset by mail, still works) but opens nothing.
 import type { Request, RequestHandler, Response } from 'express';
-import { linkTokenFrom } from '../auth/link-tokens.js';
-import type { NotMeLinks } from '../auth/not-me-links.js';
-import type { Logger } from '../logger.js';
-import type { SecurityEvents } from '../security-log/security-events.js';
-import type { KnownBrowsers } from '../security/known-browser.js';
-import { resetLinkMailer, type ResetLinkDeps } from '../mail/reset-link.js';
-import type { SignInCredentials } from '../feature.js';
-import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
-import { saveRegenerated } from '../session/lifecycle.js';
-import { regenerateSession } from '../session/promises.js';
-import type { UserSessions } from '../session/user-sessions.js';
+import { linkTokenFrom } from '../../auth/link-tokens.js';
+import type { NotMeLinks } from './not-me-links.js';
+import type { Logger } from '../../logger.js';
+import type { SecurityEvents } from '../../security-log/security-events.js';
+import type { KnownBrowsers } from '../../security/known-browser.js';
+import { resetLinkMailer, type ResetLinkDeps } from './reset-link.js';
+import type { SignInCredentials } from '../../feature.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
+import { saveRegenerated } from '../../session/lifecycle.js';
+import { regenerateSession } from '../../session/promises.js';
+import type { UserSessions } from '../../session/user-sessions.js';
 
 export interface NotMeDeps extends ResetLinkDeps {
   /** passkeys, where that feature is on (src/feature.ts): listed, and removable */
@@ -58,7 +58,7 @@ export function notMePages(deps: NotMeDeps) {
   /**
    * The link opens a page with one button, and changes nothing: mail
    * gateways open every link in incoming mail (see verifyForm in
-   * routes/account-email.ts), and a scanner must not sign the owner out.
+   * features/mail/account-email.ts), and a scanner must not sign the owner out.
    * The token rides in the form, not in the session.
    */
   const open: RequestHandler = async (req, res) => {

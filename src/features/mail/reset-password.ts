@@ -7,13 +7,13 @@
 // new password under the registration's policy.
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { fieldErrors, newPassword } from '../auth/forms.js';
-import { hashLinkToken, linkTokenFrom } from '../auth/link-tokens.js';
-import { passwordResets, type ResetTarget } from '../auth/password-reset.js';
-import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
-import { endSession, saveRegenerated } from '../session/lifecycle.js';
-import { regenerateSession } from '../session/promises.js';
-import type { UserSessions } from '../session/user-sessions.js';
+import { fieldErrors, newPassword } from '../../auth/forms.js';
+import { hashLinkToken, linkTokenFrom } from '../../auth/link-tokens.js';
+import { passwordResets, type ResetTarget } from './password-reset.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
+import { endSession, saveRegenerated } from '../../session/lifecycle.js';
+import { regenerateSession } from '../../session/promises.js';
+import type { UserSessions } from '../../session/user-sessions.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const resetForm = z
@@ -101,7 +101,7 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'password-reset', userId: account.userId, sessionsEnded: ended, ip: req.ip }, 'password reset with a mailed link');
     // the owner's alert names the passkeys: they still sign in, the new
-    // password notwithstanding (security-log/alerts.ts)
+    // password notwithstanding (features/mail/alerts.ts)
     // every browser the account knew is new again (an intruder's next sign-in
     // is mailed about), but this one, which holds the mailed link
     await deps.knownBrowsers.forget(account.userId, deps.knownBrowsers.browserKeyOf(req));

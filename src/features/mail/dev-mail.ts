@@ -3,7 +3,7 @@
 // tests only: routes/index.ts never mounts it in production, and there is no
 // inbox at all with a real SMTP server.
 import type { RequestHandler } from 'express';
-import type { MailInbox } from '../mail/catcher.js';
+import type { MailInbox } from '../../mail/catcher.js';
 
 // the links in a mail's text, to follow with one click
 const LINK = /https?:\/\/[^\s<>"]+/g;

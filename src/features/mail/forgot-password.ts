@@ -4,24 +4,24 @@
 // (ASVS 6.4.1 and OWASP: no account enumeration): it counts the request and
 // redirects; finding the account, storing the link and sending the mail run
 // afterwards, in the background (mail/outbox.ts).
-import type { NotMeLinks } from '../auth/not-me-links.js';
-import type { KnownBrowsers } from '../security/known-browser.js';
+import type { NotMeLinks } from './not-me-links.js';
+import type { KnownBrowsers } from '../../security/known-browser.js';
 import type { RequestHandler } from 'express';
-import type { Config } from '../config.js';
-import { emailKey, forgotPasswordForm } from '../auth/email-address.js';
-import { fieldErrors } from '../auth/forms.js';
-import type { AppMail } from '../mail/app-mail.js';
-import { resetLinkMailer } from '../mail/reset-link.js';
-import { renderTooManyRequests } from '../security/too-many.js';
-import { usernameKey } from '../models/user.js';
-import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
-import type { AuthDeps } from '../checks/auth-deps.js';
+import type { Config } from '../../config.js';
+import { emailKey, forgotPasswordForm } from '../../auth/email-address.js';
+import { fieldErrors } from '../../auth/forms.js';
+import type { AppMail } from '../../mail/app-mail.js';
+import { resetLinkMailer } from './reset-link.js';
+import { renderTooManyRequests } from '../../security/too-many.js';
+import { usernameKey } from '../../models/user.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
+import type { AuthDeps } from '../../checks/auth-deps.js';
 
 export interface MailPageDeps extends AuthDeps {
   mail: AppMail;
-  /** "This wasn't me" links: those mailed to an address die with it (routes/account-email.ts) */
+  /** "This wasn't me" links: those mailed to an address die with it (features/mail/account-email.ts) */
   notMeLinks: NotMeLinks;
-  /** browsers known to each account: a reset forgets them (routes/reset-password.ts) */
+  /** browsers known to each account: a reset forgets them (features/mail/reset-password.ts) */
   knownBrowsers: KnownBrowsers;
   mailConfig: Config['mail'];
   /** the site's public origin, for links in mail (never the request's Host header) */

@@ -4,10 +4,12 @@
 // atomic update whose filter holds the hash: a link works once, and the
 // unique index on emailKey (models/user.ts) settles two accounts racing for
 // one address.
-import { emailKey } from './email-address.js';
+import { emailKey } from '../../auth/email-address.js';
+import { cancelEmailChange } from '../../models/pending-email.js';
+export { cancelEmailChange };
 import { trusted } from 'mongoose';
-import { hashLinkToken, newLinkToken } from './link-tokens.js';
-import { isDuplicateKeyError, type UserModel } from '../models/user.js';
+import { hashLinkToken, newLinkToken } from '../../auth/link-tokens.js';
+import { isDuplicateKeyError, type UserModel } from '../../models/user.js';
 
 export type VerifyOutcome = 'verified' | 'invalid' | 'taken';
 
@@ -25,12 +27,6 @@ export interface EmailVerification {
   remove(userId: string): Promise<boolean>;
 }
 
-/** Cancels the address waiting for its link, if any (only the one `askedBy` that session, when given); says whether there was one. */
-export async function cancelEmailChange(users: UserModel, userId: string, askedBy?: string): Promise<boolean> {
-  const filter = askedBy === undefined ? { _id: userId, 'pendingEmail.address': trusted({ $exists: true }) } : { _id: userId, 'pendingEmail.askedBy': askedBy };
-  const result = await users.updateOne(filter, { $unset: { pendingEmail: 1 } });
-  return result.modifiedCount === 1;
-}
 
 export function emailVerification(users: UserModel, lifetimeMs: number): EmailVerification {
   return {

@@ -3,26 +3,18 @@
 // change, to the confirmed address (never a pending one: that may not be the
 // owner's), sent after the response (mail/outbox.ts). Each carries "This
 // wasn't me": a single-use link to a page that ends every session, cancels
-// a pending address change and mails a reset link (routes/not-me.ts).
+// a pending address change and mails a reset link (features/mail/not-me.ts).
 //
 // A mail never holds a secret: what happened, when, from which browser and
 // address, and the link.
-import { emailKey } from '../auth/email-address.js';
-import { notMeUrl, type NotMeLinks } from '../auth/not-me-links.js';
-import type { AppMail } from '../mail/app-mail.js';
-import { securityAlertMail } from '../mail/messages.js';
-import type { UserModel } from '../models/user.js';
-import { describeEvent } from './describe.js';
-import type { EventContext, SecurityEvent } from './events.js';
-
-export interface SecurityAlerts {
-  /**
-   * Mails the owner about this event if it is one they must hear of. `to`:
-   * another address than the confirmed one (the address just replaced or
-   * removed is the one to tell).
-   */
-  send(userId: string, event: SecurityEvent, context: EventContext, at: Date, to?: string): void;
-}
+import { emailKey } from '../../auth/email-address.js';
+import { notMeUrl, type NotMeLinks } from './not-me-links.js';
+import type { AppMail } from '../../mail/app-mail.js';
+import { securityAlertMail } from '../../mail/messages.js';
+import type { UserModel } from '../../models/user.js';
+import { describeEvent } from '../../security-log/describe.js';
+import type { SecurityEvent } from '../../security-log/events.js';
+import type { SecurityAlerts } from '../../security-log/security-events.js';
 
 /** Whether the owner is mailed about this event: the changes, and a sign-in from a new browser. */
 export function alertsOwner(event: SecurityEvent): boolean {
@@ -129,7 +121,7 @@ export function securityAlerts(deps: { users: UserModel; /** a feature's credent
         const user = await users.findById(userId, { username: 1, email: 1, 'twoFactor.enabledAt': 1 }).lean();
         const recipient = to ?? user?.email;
         if (!user || !recipient) return;
-        // the link knows where it went, and which enrolment a "two-factor on" alert is about (routes/not-me.ts)
+        // the link knows where it went, and which enrolment a "two-factor on" alert is about (features/mail/not-me.ts)
         const twoFactorEnabledAt = event.type === 'two-factor-on' ? user.twoFactor?.enabledAt : undefined;
         // a reset does not remove passkeys: the owner must know how many still sign in
         const passkeysLeft = event.type === 'password-reset' && credentials ? await credentials.count(userId) : 0;

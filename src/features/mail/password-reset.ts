@@ -20,8 +20,8 @@
 // operator such as $gt written here must say it is meant.)
 import { createHash } from 'node:crypto';
 import { trusted } from 'mongoose';
-import { newLinkToken } from './link-tokens.js';
-import type { UserModel } from '../models/user.js';
+import { newLinkToken } from '../../auth/link-tokens.js';
+import type { UserModel } from '../../models/user.js';
 
 /** A short, one-way fingerprint of a password hash (which never leaves the user document). */
 export function passwordFingerprint(passwordHash: string): string {

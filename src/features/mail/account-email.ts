@@ -1,18 +1,18 @@
 // account email: the optional address on the account, at /account/email. A
-// new address is verified by a link sent to it (auth/email-verification.ts)
+// new address is verified by a link sent to it (features/mail/email-verification.ts)
 // and joins the account only then; until then the old one, if any, stays,
 // and is told of the change. The address is shown to its owner only.
 import type { RequestHandler } from 'express';
-import { describeDuration } from '../duration.js';
-import { emailForm, emailKey } from '../auth/email-address.js';
-import { emailVerification } from '../auth/email-verification.js';
-import { fieldErrors } from '../auth/forms.js';
-import { linkTokenFrom } from '../auth/link-tokens.js';
-import { verificationMail } from '../mail/messages.js';
-import { renderTooManyRequests } from '../security/too-many.js';
-import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
-import type { ThrottleVerdict } from '../security/throttle.js';
-import type { VerificationSource } from '../security/verification-throttle.js';
+import { describeDuration } from '../../duration.js';
+import { emailForm, emailKey } from '../../auth/email-address.js';
+import { emailVerification } from './email-verification.js';
+import { fieldErrors } from '../../auth/forms.js';
+import { linkTokenFrom } from '../../auth/link-tokens.js';
+import { verificationMail } from '../../mail/messages.js';
+import { renderTooManyRequests } from '../../security/too-many.js';
+import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
+import type { ThrottleVerdict } from '../../security/throttle.js';
+import type { VerificationSource } from '../../security/verification-throttle.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const TITLE = 'Your email address';
@@ -53,7 +53,7 @@ export function accountEmailPages(deps: MailPageDeps) {
 
   /**
    * Sends the verification link (in the background; the address being
-   * replaced hears of it from the security alert: security-log/alerts.ts). Counted first, per account and per recipient, the
+   * replaced hears of it from the security alert: features/mail/alerts.ts). Counted first, per account and per recipient, the
    * recipient's count kept apart for each form that asks (`source`,
    * security/verification-throttle.ts): past either limit nothing is stored
    * or sent, and the verdict says so.
@@ -129,7 +129,7 @@ export function accountEmailPages(deps: MailPageDeps) {
     const user = await users.findById(userId, { username: 1, email: 1 }).lean();
     // the removed address hears of it, as it would of a change: once, by the tab that removed it
     if (await verification.remove(userId)) {
-      // the "This wasn't me" links mailed there now only sign out (routes/not-me.ts)
+      // the "This wasn't me" links mailed there now only sign out (features/mail/not-me.ts)
       await deps.notMeLinks.forget(userId);
       await deps.events.record(req, userId, { type: 'email-removed' }, { mailTo: user?.email ?? undefined });
     }

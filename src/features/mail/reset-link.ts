@@ -1,13 +1,13 @@
 // reset link: a password-reset link issued and mailed, for every page that
 // sends one ("forgot password", and "This wasn't me"): the link's rules live
-// in auth/password-reset.ts, its words in mail/messages.ts, and this puts the
+// in features/mail/password-reset.ts, its words in mail/messages.ts, and this puts the
 // two together once, so both pages send the same link the same way.
-import type { Config } from '../config.js';
-import { describeDuration } from '../duration.js';
-import { passwordResets } from '../auth/password-reset.js';
-import type { UserModel } from '../models/user.js';
-import { passwordResetMail, type ResetReason } from './messages.js';
-import type { Outbox } from './outbox.js';
+import type { Config } from '../../config.js';
+import { describeDuration } from '../../duration.js';
+import { passwordResets } from './password-reset.js';
+import type { UserModel } from '../../models/user.js';
+import { passwordResetMail, type ResetReason } from '../../mail/messages.js';
+import type { Outbox } from '../../mail/outbox.js';
 
 export interface ResetLinkDeps {
   users: UserModel;

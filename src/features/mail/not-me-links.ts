@@ -1,5 +1,5 @@
 // not-me links: the "This wasn't me" link in each security alert mail. Whoever
-// holds it may lock the account down once (routes/not-me.ts): end its
+// holds it may lock the account down once (features/mail/not-me.ts): end its
 // sessions, cancel an address change, have a reset link mailed, remove
 // passkeys. Like reset links, the token is 32 random bytes and only its
 // SHA-256 is stored (auth/link-tokens.ts): a leaked backup opens nothing.
@@ -7,10 +7,10 @@
 // records leave the collection when they expire (a TTL index, or the sweep
 // on servers without one: db/expiry.ts).
 import type { Collection, Db } from 'mongodb';
-import type { Config } from '../config.js';
-import { ensureExpiryIndex, startSweep } from '../db/expiry.js';
-import type { Logger } from '../logger.js';
-import { hashLinkToken, newLinkToken } from './link-tokens.js';
+import type { Config } from '../../config.js';
+import { ensureExpiryIndex, startSweep } from '../../db/expiry.js';
+import type { Logger } from '../../logger.js';
+import { hashLinkToken, newLinkToken } from '../../auth/link-tokens.js';
 
 export const NOT_ME_LINKS_COLLECTION = 'not_me_links';
 export const NOT_ME_LINK_LIFETIME_MS = 7 * 86_400_000;

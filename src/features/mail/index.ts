@@ -1,0 +1,82 @@
+// mail, as a feature: what the app mails and the pages its links open.
+// Forgot password and the reset link, the account's email address and its
+// confirmation, the owner's security alerts with their "This wasn't me"
+// link, and the local catcher's inbox in development. It plugs into the core
+// through src/feature.ts only:
+//
+//   mount                  its pages (below), behind the core's guards
+//   alerts                 the owner is mailed about each security change and
+//                          each sign-in from a new browser (alerts.ts)
+//   addressAtRegistration  an address typed at registration gets its link
+//   linkPages              the pages its links open work logged in or not
+//   onAccountDeleted       the account's "This wasn't me" links go with it
+//
+// Sending itself (the outbox, the SMTP transport, the local catcher) is
+// src/mail/, which server.ts opens beside the database when mail is on
+// (EMAIL=on, FEATURES naming mail); without a mailer this feature adds nothing.
+import type { Feature, FeatureModule } from '../../feature.js';
+import { accountEmailPages } from './account-email.js';
+import { securityAlerts } from './alerts.js';
+import { devMailPage } from './dev-mail.js';
+import { forgotPasswordPage } from './forgot-password.js';
+import { notMePages } from './not-me.js';
+import { openNotMeLinks } from './not-me-links.js';
+import { resetPasswordPage } from './reset-password.js';
+import { redactMailSession } from './session-data.js';
+
+/** The pages mailed links open (session/link-pages.ts). */
+export const LINK_PAGES = ['/reset-password', '/verify-email', '/verify-email/done', '/not-me'];
+
+export const mailFeature: FeatureModule = {
+  name: 'mail',
+  async open({ config, db, logger }): Promise<Feature> {
+    // "This wasn't me" links by their hash; they expire
+    const notMe = await openNotMeLinks(db, config, logger);
+    const notMeLinks = notMe.notMeLinks;
+
+    return {
+      name: 'mail',
+      attach(core) {
+        const mail = core.mail;
+        if (!mail) return {};
+        const deps = { ...core, mail, notMeLinks, mailConfig: config.mail };
+        const email = accountEmailPages(deps);
+        const [forgot, reset, notMePage] = [forgotPasswordPage(deps), resetPasswordPage(deps), notMePages(deps)];
+        // the local mail catcher's inbox: never in production, and only where
+        // mail goes to the catcher (a real SMTP server has no inbox here)
+        const inbox = core.isProduction ? undefined : mail.inbox;
+        return {
+          mount(pages, { noStore, requireLogin, anonymousSessions, recentAuth }) {
+            //         path                     guards                                handler
+            pages.get( '/forgot-password',      noStore, anonymousSessions,           forgot.form); //          forgot-password.ts
+            pages.post('/forgot-password',      noStore,                              forgot.submit);
+            pages.get( '/forgot-password/sent', noStore,                              forgot.sent);
+            pages.get( '/reset-password',       noStore, anonymousSessions,           reset.open); //           reset-password.ts
+            pages.post('/reset-password',       noStore,                              reset.submit);
+            pages.get( '/account/email',        noStore, requireLogin, recentAuth,    email.show); //           account-email.ts
+            pages.post('/account/email',        noStore, requireLogin, recentAuth,    email.change);
+            pages.post('/account/email/remove', noStore, requireLogin, recentAuth,    email.remove);
+            pages.get( '/verify-email',         noStore, anonymousSessions,           email.verifyForm);
+            pages.post('/verify-email',         noStore,                              email.verify);
+            pages.get( '/verify-email/done',    noStore,                              email.verified);
+            pages.get( '/not-me',               noStore, anonymousSessions,           notMePage.open); //       not-me.ts
+            pages.post('/not-me',               noStore,                              notMePage.submit);
+            pages.get( '/not-me/review',        noStore,                              notMePage.review);
+            pages.post('/not-me/passkeys/remove', noStore,                            notMePage.removePasskey);
+            if (inbox) pages.get('/dev/mail',   noStore,                              devMailPage(inbox).show); // dev-mail.ts
+          },
+          alerts: securityAlerts({ ...deps, publicUrl: core.publicUrl }),
+          addressAtRegistration: email.startVerificationAtRegistration,
+        };
+      },
+      linkPages: LINK_PAGES,
+      redactSession: redactMailSession,
+      async onAccountDeleted(userId) {
+        await notMeLinks.forget(userId);
+      },
+      // on the dashboard only: the header has no room for it at 1280 pixels
+      accountLinks: [{ href: '/account/email', description: 'Your email address' }],
+      stop: notMe.stop,
+    };
+  },
+};
