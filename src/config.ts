@@ -180,7 +180,7 @@ const optionalString = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
-/** What FEATURES may name: features/index.ts opens the first two; mail is the mail pages (EMAIL too). */
+/** What FEATURES may name: the features of features/index.ts (test/features/features.test.ts keeps the two lists alike). */
 export const FEATURE_NAMES = ['two-factor', 'passkeys', 'mail'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 

@@ -102,8 +102,8 @@ describe('the FEATURES setting', () => {
   });
 
   it('opens, of the features there are, the ones it names', () => {
-    assert.deepEqual(FEATURES.map((feature) => feature.name), ['two-factor', 'passkeys']);
-    assert.deepEqual(enabledFeatures({ features: ['passkeys', 'mail'] }).map((feature) => feature.name), ['passkeys']);
+    assert.deepEqual(FEATURES.map((feature) => feature.name), ['two-factor', 'passkeys', 'mail']);
+    assert.deepEqual(enabledFeatures({ features: ['passkeys', 'mail'] }).map((feature) => feature.name), ['passkeys', 'mail']);
     assert.deepEqual(enabledFeatures({ features: [] }), []);
   });
 });
