@@ -6,7 +6,7 @@ import { redirectToLogin } from '../session/to-login.js';
 import { isSafeMethod } from '../safe-methods.js';
 import { sessionIdInCookie } from '../session/cookie-id.js';
 import type { OpensLinkPage } from '../session/link-pages.js';
-import { sessionIfStarted } from '../session/middleware.js';
+import { sessionIfStarted } from '../session/start-on-first-use.js';
 
 // Each notice tells of something that left the visitor either logged out or
 // still logged in, and shows only to a visitor in that state: a notice link

@@ -1,7 +1,7 @@
 // no store: private pages and auth forms must not be kept by the browser or a
 // proxy, so Back after logout shows nothing and shared computers leak nothing.
 import type { RequestHandler } from 'express';
-import { sessionIfStarted } from '../session/middleware.js';
+import { sessionIfStarted } from '../session/start-on-first-use.js';
 
 export const noStore: RequestHandler = (_req, res, next) => {
   res.set('Cache-Control', 'no-store');

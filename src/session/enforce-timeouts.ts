@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { redirectToLogin } from './to-login.js';
 import { endSession } from './lifecycle.js';
 import type { OpensLinkPage } from './link-pages.js';
-import { sessionIfStarted } from './middleware.js';
+import { sessionIfStarted } from './start-on-first-use.js';
 import { regenerateSession, saveSession } from './promises.js';
 import { expiredReason, setTicketLifetime, timeoutsFor } from './timeouts.js';
 

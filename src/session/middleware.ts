@@ -1,10 +1,11 @@
 // middleware: express-session configured for a login, with the reasons.
 // What a login, a renewal and a logout do with it is in lifecycle.ts.
 import session, { type Store } from 'express-session';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import { redirectToLogin } from './to-login.js';
 import { isSafeMethod } from '../safe-methods.js';
+import { hasCookie, startOnFirstUse } from './start-on-first-use.js';
 import type { Logger } from '../logger.js';
 import { SessionEndedError } from './race-safe-store.js';
 import './session-data.js';
@@ -57,48 +58,6 @@ export function createSessionMiddleware(config: Config['session'], store: Store)
     startOnFirstUse(req, res, sessions);
     next();
   };
-}
-
-/** Whether the Cookie header has a cookie of this name (signed or not: express-session judges that). */
-function hasCookie(req: Request, name: string): boolean {
-  const header = req.headers.cookie;
-  if (header === undefined) return false;
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq !== -1 && pair.slice(0, eq).trim() === name) return true;
-  }
-  return false;
-}
-
-/** req.session as a getter that runs express-session when first read. */
-function startOnFirstUse(req: Request, res: Response, sessions: RequestHandler): void {
-  const settle = (value: unknown) => Object.defineProperty(req, 'session', { value, writable: true, configurable: true, enumerable: true });
-  Object.defineProperty(req, 'session', {
-    configurable: true,
-    enumerable: true,
-    get() {
-      // express-session asks whether there is a session first: not yet
-      settle(undefined);
-      let ran = false;
-      void sessions(req, res, () => {
-        ran = true;
-      });
-      // with no cookie, express-session reads no store: it is done already
-      if (!ran) throw new Error('express-session did not start a session at once');
-      return req.session;
-    },
-    set: settle,
-  });
-}
-
-/**
- * The request's session if there is one, without starting one: for the
- * middleware every page passes (whether someone is logged in, the header's
- * token), so that a cookieless GET that needs nothing else stays without.
- */
-export function sessionIfStarted(req: Request): Request['session'] | undefined {
-  if (Object.getOwnPropertyDescriptor(req, 'session')?.get !== undefined) return undefined;
-  return req.session;
 }
 
 /** Tells the browser to drop the session cookie (same name, path and flags as when it was set). */
