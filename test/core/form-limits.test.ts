@@ -24,8 +24,8 @@ const FORMS: { view: string; locals?: Record<string, unknown>; fields: Record<st
     locals: { withEmail: true },
     fields: { username: [USERNAME_MAX, true], password: [PASSWORD_INPUT_MAX, true], confirmPassword: [PASSWORD_INPUT_MAX, true], email: [EMAIL_MAX_LENGTH, false] },
   },
-  { view: 'forgot-password', fields: { identifier: [EMAIL_MAX_LENGTH, true] } },
-  { view: 'reset-password', fields: { newPassword: [PASSWORD_INPUT_MAX, true], confirmPassword: [PASSWORD_INPUT_MAX, true] } },
+  { view: 'mail/forgot-password', fields: { identifier: [EMAIL_MAX_LENGTH, true] } },
+  { view: 'mail/reset-password', fields: { newPassword: [PASSWORD_INPUT_MAX, true], confirmPassword: [PASSWORD_INPUT_MAX, true] } },
   {
     view: 'account-password',
     locals: { twoFactor: true },
@@ -34,7 +34,7 @@ const FORMS: { view: string; locals?: Record<string, unknown>; fields: Record<st
   { view: 'account-confirm', locals: { twoFactor: true, username: 'someone' }, fields: { password: [PASSWORD_INPUT_MAX, true], code: [RECOVERY_CODE_INPUT_MAX, true] } },
   { view: 'two-factor/login-code', fields: { code: [RECOVERY_CODE_INPUT_MAX, true] } },
   { view: 'two-factor/settings', locals: { enabled: false, secret: 'A'.repeat(32), qrCode: 'data:,' }, fields: { code: [TOTP_CODE_INPUT_MAX, true] } },
-  { view: 'account-email', fields: { email: [EMAIL_MAX_LENGTH, true] } },
+  { view: 'mail/account-email', fields: { email: [EMAIL_MAX_LENGTH, true] } },
   { view: 'passkeys/new', fields: { name: [MAX_PASSKEY_NAME_LENGTH, true] } },
   { view: 'passkeys/list', locals: { passkeys: [passkey] }, fields: { name: [MAX_PASSKEY_NAME_LENGTH, true] } },
 ];

@@ -83,7 +83,7 @@ export function accountEmailPages(deps: MailPageDeps) {
     const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
     const page = await render(req.session.userId ?? '', { done, csrfToken: ensureCsrfToken(req) });
     // "sent": the page offers the dev inbox where there is one (partials/dev-inbox.pug)
-    res.status(page.status).render('account-email', { ...page.locals, mailSent: req.query.done === 'sent' });
+    res.status(page.status).render('mail/account-email', { ...page.locals, mailSent: req.query.done === 'sent' });
   };
 
   const change: RequestHandler = async (req, res) => {
@@ -92,7 +92,7 @@ export function accountEmailPages(deps: MailPageDeps) {
     const typed = typeof (req.body as { email?: unknown } | undefined)?.email === 'string' ? String((req.body as { email: string }).email).slice(0, 254) : '';
     if (!form.success) {
       const page = await render(userId, { status: 400, errors: fieldErrors(form.error), typed, csrfToken: ensureCsrfToken(req) });
-      res.status(page.status).render('account-email', page.locals);
+      res.status(page.status).render('mail/account-email', page.locals);
       return;
     }
     const user = await users.findById(userId, { username: 1, email: 1 }).lean();
@@ -110,7 +110,7 @@ export function accountEmailPages(deps: MailPageDeps) {
         return;
       }
       const page = await render(userId, { status: 400, errors: { email: 'That is already your confirmed address' }, typed, csrfToken: ensureCsrfToken(req) });
-      res.status(page.status).render('account-email', page.locals);
+      res.status(page.status).render('mail/account-email', page.locals);
       return;
     }
     // the handle of this session goes with the change: ending the session cancels it (routes/sessions.ts)
@@ -155,7 +155,7 @@ export function accountEmailPages(deps: MailPageDeps) {
       res.redirect(303, '/verify-email/done?outcome=invalid');
       return;
     }
-    res.render('verify-email', { title: 'Confirm your email address', token, csrfToken: await csrfTokenForForm(req) });
+    res.render('mail/verify-email', { title: 'Confirm your email address', token, csrfToken: await csrfTokenForForm(req) });
   };
 
   /** The page's button: the address is confirmed here, by a POST with the CSRF token as every form. */
@@ -177,7 +177,7 @@ export function accountEmailPages(deps: MailPageDeps) {
 
   const verified: RequestHandler = (req, res) => {
     const outcome = (typeof req.query.outcome === 'string' && OUTCOMES[req.query.outcome]) || OUTCOMES.invalid;
-    res.render('email-verified', { title: outcome?.title, text: outcome?.text, loggedIn: Boolean(req.session.userId) });
+    res.render('mail/email-verified', { title: outcome?.title, text: outcome?.text, loggedIn: Boolean(req.session.userId) });
   };
 
   /** An address typed at registration: the same mail, counted on the registrations' own count per recipient. */

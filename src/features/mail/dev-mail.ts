@@ -11,7 +11,7 @@ const LINK = /https?:\/\/[^\s<>"]+/g;
 export function devMailPage(inbox: MailInbox) {
   const show: RequestHandler = (_req, res) => {
     const messages = inbox.messages().map((m) => ({ ...m, links: m.text.match(LINK) ?? [] }));
-    res.render('dev-mail', { title: 'Mail catcher', messages });
+    res.render('mail/dev-mail', { title: 'Mail catcher', messages });
   };
   return { show };
 }

@@ -36,7 +36,7 @@ export function forgotPasswordPage(deps: MailPageDeps) {
   const { lifetime } = resetLinks;
 
   const form: RequestHandler = async (req, res) => {
-    res.render('forgot-password', { title: TITLE, identifier: '', errors: {}, csrfToken: await csrfTokenForForm(req) });
+    res.render('mail/forgot-password', { title: TITLE, identifier: '', errors: {}, csrfToken: await csrfTokenForForm(req) });
   };
 
   /** In the background: the account, its link, the mail; each way out logged, none shown. */
@@ -64,7 +64,7 @@ export function forgotPasswordPage(deps: MailPageDeps) {
   const submit: RequestHandler = async (req, res) => {
     const parsed = forgotPasswordForm.safeParse(req.body ?? {});
     if (!parsed.success) {
-      res.status(400).render('forgot-password', { title: TITLE, identifier: '', errors: fieldErrors(parsed.error), csrfToken: ensureCsrfToken(req) });
+      res.status(400).render('mail/forgot-password', { title: TITLE, identifier: '', errors: fieldErrors(parsed.error), csrfToken: ensureCsrfToken(req) });
       return;
     }
     const ip = req.ip ?? 'unknown';
@@ -82,7 +82,7 @@ export function forgotPasswordPage(deps: MailPageDeps) {
   };
 
   const sent: RequestHandler = (_req, res) => {
-    res.render('forgot-password-sent', { title: 'Check your email', lifetime });
+    res.render('mail/forgot-password-sent', { title: 'Check your email', lifetime });
   };
 
   return { form, submit, sent };

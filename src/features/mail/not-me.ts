@@ -45,7 +45,7 @@ export function notMePages(deps: NotMeDeps) {
   const resetLinks = resetLinkMailer(deps);
 
   // a used, expired, unknown or mangled link: a page that says so, never an error
-  const linkGone = (res: Response) => res.status(400).render('not-me-invalid', { title: 'This link no longer works', expired: false });
+  const linkGone = (res: Response) => res.status(400).render('mail/not-me-invalid', { title: 'This link no longer works', expired: false });
 
   /** The account this browser may review, while its grant lasts. */
   function grantedUser(req: Request): string | undefined {
@@ -53,7 +53,7 @@ export function notMePages(deps: NotMeDeps) {
     return grant && grant.until > Date.now() ? grant.userId : undefined;
   }
 
-  const reviewGone = (res: Response) => res.status(403).render('not-me-invalid', { title: 'This page has closed', expired: true });
+  const reviewGone = (res: Response) => res.status(403).render('mail/not-me-invalid', { title: 'This page has closed', expired: true });
 
   /**
    * The link opens a page with one button, and changes nothing: mail
@@ -68,7 +68,7 @@ export function notMePages(deps: NotMeDeps) {
       linkGone(res);
       return;
     }
-    res.render('not-me', { title: "This wasn't me", token, csrfToken: await csrfTokenForForm(req) });
+    res.render('mail/not-me', { title: "This wasn't me", token, csrfToken: await csrfTokenForForm(req) });
   };
 
   const submit: RequestHandler = async (req, res) => {
@@ -99,7 +99,7 @@ export function notMePages(deps: NotMeDeps) {
     // intruder's, and the review page is for the address's owner only.
     if (!user.emailKey || link.mailedTo !== user.emailKey) {
       logger.warn({ event: 'not-me-used', userId, sessionsEnded: ended, addressChanged: true, ip: req.ip }, '"This wasn\'t me" from an address the account no longer has: sessions ended only');
-      res.render('not-me-done', { title: 'Every session was signed out' });
+      res.render('mail/not-me-done', { title: 'Every session was signed out' });
       return;
     }
     // An enrolment in two-factor that the alert was about is undone: an
@@ -136,7 +136,7 @@ export function notMePages(deps: NotMeDeps) {
       users.findById(userId, { username: 1, email: 1, twoFactor: 1 }).lean(),
       credentials ? credentials.list(userId) : [],
     ]);
-    res.status(status).render('not-me-review', {
+    res.status(status).render('mail/not-me-review', {
       title: 'Secure your account',
       username: user?.username ?? '',
       resetMailed: Boolean(user?.email),

@@ -37,7 +37,7 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     return tokenHash && account ? { tokenHash, account } : undefined;
   }
 
-  const linkGone = (res: Response) => res.status(400).render('reset-password-invalid', { title: 'This link no longer works' });
+  const linkGone = (res: Response) => res.status(400).render('mail/reset-password-invalid', { title: 'This link no longer works' });
 
   const open: RequestHandler = async (req, res) => {
     if ('token' in req.query) {
@@ -64,7 +64,7 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
       linkGone(res);
       return;
     }
-    res.render('reset-password', { title: TITLE, username: found.account.username, errors: {}, csrfToken: await csrfTokenForForm(req) });
+    res.render('mail/reset-password', { title: TITLE, username: found.account.username, errors: {}, csrfToken: await csrfTokenForForm(req) });
   };
 
   const submit: RequestHandler = async (req, res) => {
@@ -81,7 +81,7 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
       errors.newPassword = 'Password must not be your username';
     }
     if (!form.success || errors.newPassword) {
-      res.status(400).render('reset-password', { title: TITLE, username: account.username, errors, csrfToken: ensureCsrfToken(req) });
+      res.status(400).render('mail/reset-password', { title: TITLE, username: account.username, errors, csrfToken: ensureCsrfToken(req) });
       return;
     }
 
