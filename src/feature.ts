@@ -1,15 +1,16 @@
 // feature: what a feature may do to the core, and all it may.
 //
 // The core is the lesson: register, log in, the dashboard, log out, the
-// sessions page, sudo mode, the security log. A feature (src/features/: two-
-// factor, passkeys) plugs into it from outside. The core never imports one
-// (test/ops/layering.test.ts and the lint keep it so): server.ts opens the
-// features FEATURES names and hands them to createApp(), and the core calls
-// them only through the hooks below. With none, the core journey works on
-// its own and no page links to a feature.
+// sessions page, sudo mode, the security log. A feature (src/features/:
+// two-factor, passkeys, mail) plugs into it from outside. The core never
+// imports one (npm run lint and test/ops/layering.test.ts keep it so):
+// server.ts picks the features FEATURES names and hands them to
+// openAppServices(), and the core calls them only through the hooks below.
+// With none, the core journey works on its own and no page links to a feature.
 //
 //   mount             its pages, in the route table, behind the core's guards
-//   afterPassword     a step after a right password at login (a code to type)
+//   loginFields,      a step after a right password at login (a code to type),
+//   afterPassword     with the account's fields it needs read with the password
 //   sudoFactor        a factor sudo mode asks for besides the password
 //   credentials       something else that signs in on its own (passkeys):
 //                     counted so the last way in is never removed
