@@ -15,6 +15,8 @@
 //   credentials       something else that signs in on its own (passkeys):
 //                     counted so the last way in is never removed
 //   onAccountDeleted  what it stores about an account goes with the account
+//   onSessionEnded    what a session asked for goes with it (signed out from
+//                     "Your sessions": the mail feature's address change)
 //   redactSession     its secrets in the session, cut short for the inspector
 //   accountLinks      where its settings are, for the header and the dashboard
 //   alerts            telling the owner about a security event (mail)
@@ -123,6 +125,12 @@ export interface AttachedFeature {
   sudoFactor?: SudoFactor;
   /** tells the owner about the account's security events (security-log/security-events.ts) */
   alerts?: SecurityAlerts;
+  /**
+   * Another of the user's sessions was signed out from "Your sessions" (req
+   * is the request that did it; `handle` names the ended session): what that
+   * session asked for and has not finished ends too.
+   */
+  onSessionEnded?: (req: Request, userId: string, handle: string) => Promise<void>;
   /** an address typed at registration: the registration form shows the field when a feature takes it */
   addressAtRegistration?: (userId: string, username: string, address: string) => Promise<{ sent: boolean }>;
 }

@@ -4,7 +4,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { cancelEmailChange } from '../models/pending-email.js';
+import type { AttachedFeature } from '../feature.js';
 import type { Logger } from '../logger.js';
 import type { UserModel } from '../models/user.js';
 import type { SecurityEvents } from '../security-log/security-events.js';
@@ -16,7 +16,7 @@ import type { UserSessions } from '../session/user-sessions.js';
 
 const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
 
-export function sessionsPage(deps: { userSessions: UserSessions; users: UserModel; sessionConfig: Config['session']; logger: Logger; events: SecurityEvents }) {
+export function sessionsPage(deps: { userSessions: UserSessions; users: UserModel; sessionConfig: Config['session']; logger: Logger; events: SecurityEvents; features: AttachedFeature[] }) {
   const { userSessions, logger } = deps;
 
   const list: RequestHandler = async (req, res) => {
@@ -53,11 +53,13 @@ export function sessionsPage(deps: { userSessions: UserSessions; users: UserMode
       return;
     }
     const ended = await userSessions.endOne(userId, form.data.handle);
-    // an address change that session asked for goes with it: it may have been a thief's
-    const cancelledEmailChange = ended && (await cancelEmailChange(deps.users, userId, form.data.handle));
-    logger.info({ event: 'session-ended', userId, ended, cancelledEmailChange }, 'a session was signed out from the sessions page');
-    if (ended) await deps.events.record(req, userId, { type: 'sessions-ended', by: 'another-browser', count: 1 });
-    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'another-browser' });
+    logger.info({ event: 'session-ended', userId, ended }, 'a session was signed out from the sessions page');
+    if (ended) {
+      await deps.events.record(req, userId, { type: 'sessions-ended', by: 'another-browser', count: 1 });
+      // what that session asked for goes with it: it may have been a thief's
+      // (the mail feature's address change: src/feature.ts onSessionEnded)
+      for (const feature of deps.features) await feature.onSessionEnded?.(req, userId, form.data.handle);
+    }
     res.redirect(303, `/sessions?notice=${ended ? 'session-ended' : 'session-gone'}`);
   };
 

@@ -5,7 +5,7 @@
 // unique index on emailKey (models/user.ts) settles two accounts racing for
 // one address.
 import { emailKey } from '../../auth/email-address.js';
-import { cancelEmailChange } from '../../models/pending-email.js';
+import { cancelEmailChange } from './pending-email.js';
 export { cancelEmailChange };
 import { trusted } from 'mongoose';
 import { hashLinkToken, newLinkToken } from '../../auth/link-tokens.js';

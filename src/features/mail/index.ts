@@ -10,6 +10,7 @@
 //   addressAtRegistration  an address typed at registration gets its link
 //   linkPages              the pages its links open work logged in or not
 //   onAccountDeleted       the account's "This wasn't me" links go with it
+//   onSessionEnded         a session signed out takes its address change along
 //
 // Sending itself (the outbox, the SMTP transport, the local catcher) is
 // src/mail/, which server.ts opens beside the database when mail is on
@@ -21,6 +22,7 @@ import { devMailPage } from './dev-mail.js';
 import { forgotPasswordPage } from './forgot-password.js';
 import { notMePages } from './not-me.js';
 import { openNotMeLinks } from './not-me-links.js';
+import { cancelEmailChange } from './pending-email.js';
 import { resetPasswordPage } from './reset-password.js';
 import { redactMailSession } from './session-data.js';
 
@@ -66,6 +68,13 @@ export const mailFeature: FeatureModule = {
             if (inbox) pages.get('/dev/mail',   noStore,                              devMailPage(inbox).show); // dev-mail.ts
           },
           alerts: securityAlerts({ ...deps, publicUrl: core.publicUrl }),
+          // the address change a session asked for ends with that session
+          async onSessionEnded(req, userId, handle) {
+            if (await cancelEmailChange(core.users, userId, handle)) {
+              core.logger.info({ event: 'email-change-cancelled', userId, by: 'another-browser' }, 'the address change that session asked for is cancelled');
+              await core.events.record(req, userId, { type: 'email-change-cancelled', by: 'another-browser' });
+            }
+          },
           addressAtRegistration: email.startVerificationAtRegistration,
         };
       },

@@ -1,9 +1,10 @@
 // pending email: an address change waiting for its link (models/user.ts
-// pendingEmail). Cancelled when the session that asked for it ends
-// (routes/sessions.ts), besides every revocation (session/revocation.ts),
-// so that a thief's change never outlives the thief's session.
+// pendingEmail). Cancelled when the session that asked for it is signed out
+// (onSessionEnded, index.ts), besides every revocation, which clears it in
+// its own update (session/revocation.ts), so that a thief's change never
+// outlives the thief's session.
 import { trusted } from 'mongoose';
-import type { UserModel } from './user.js';
+import type { UserModel } from '../../models/user.js';
 
 /** Cancels the address waiting for its link, if any (only the one `askedBy` that session, when given); says whether there was one. */
 export async function cancelEmailChange(users: UserModel, userId: string, askedBy?: string): Promise<boolean> {
