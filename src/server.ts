@@ -136,12 +136,15 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
   const url = `http://${shownHost}:${address.port}`;
   const database = redactUri(uri);
   logger.info({ url, database }, `Cloakroom is listening on ${url} (database ${database})`);
+  // which features FEATURES turned on (docs/layout.md#features)
+  const features = config.features.length > 0 ? config.features.join(', ') : 'none: the core alone';
+  logger.info(`Features: ${features}`);
   if (mail?.catcher) {
     logger.info(`Mail catcher: mail goes to ${mail.destination}; read it at ${url}/dev/mail`);
   } else if (mail) {
     logger.info(`Mail: sent through ${mail.destination}`);
   } else {
-    logger.info('Mail is off (EMAIL=off): no forgot-password or email pages');
+    logger.info(`Mail is off (${config.features.includes('mail') ? 'EMAIL=off' : 'FEATURES without mail'}): no forgot-password or email pages`);
   }
 
   let closing: Promise<void> | undefined;
