@@ -135,14 +135,9 @@ export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
       return;
     }
     res.status(403).render('login', {
-      title: 'Log in',
-      username: typedUsername(body),
-      rememberMe: typedRememberMe(body),
+      ...loginPageModel(deps.sessionConfig, next, { username: typedUsername(body), rememberMe: typedRememberMe(body), csrfToken: await csrfTokenForForm(req) }),
       errors: {},
-      rememberMeLifetime: describeDuration(deps.sessionConfig.rememberMe.absoluteTimeoutMs),
-      next: next === DEFAULT_AFTER_LOGIN ? '' : next,
       expiredNotice: STALE_FORM,
-      csrfToken: await csrfTokenForForm(req),
     });
   };
 
