@@ -50,3 +50,8 @@ export function redactedDocument(doc: Record<string, unknown>, features: { redac
   for (const feature of features) feature.redactSession?.(session, short);
   return { ...doc, session };
 }
+
+/** A plain object (not an array, not null): what a session field must be before its own fields are redacted. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,6 +1,7 @@
 // passkeys' session data: what this feature keeps in the session document,
 // added to the core's (session/session-data.ts) by module augmentation.
 import 'express-session';
+import { isRecord } from '../../session/inspector.js';
 import type { CeremonyPurpose, PendingCeremony } from './challenges.js';
 
 declare module 'express-session' {
@@ -17,8 +18,4 @@ export function redactPasskeySession(session: Record<string, unknown>, shorten: 
   session.passkeyChallenges = Object.fromEntries(
     Object.entries(session.passkeyChallenges).map(([purpose, ceremony]) => [purpose, isRecord(ceremony) ? { ...ceremony, challenge: shorten(ceremony.challenge) } : ceremony]),
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

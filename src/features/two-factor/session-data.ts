@@ -3,6 +3,7 @@
 // augmentation. (A login halfway, its code still to come, is the core's
 // pendingLogin: session/pending-login.ts.)
 import 'express-session';
+import { isRecord } from '../../session/inspector.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -28,8 +29,4 @@ export function redactTwoFactorSession(session: Record<string, unknown>, shorten
   if (isRecord(session.twoFactorSetup)) session.twoFactorSetup = { ...session.twoFactorSetup, sealedSecret: shorten(session.twoFactorSetup.sealedSecret) };
   // recovery codes waiting for their one page: never shown anywhere else
   if (isRecord(session.recoveryCodesToShow)) session.recoveryCodesToShow = '(withheld: shown once, on their own page)';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
