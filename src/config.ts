@@ -3,10 +3,10 @@
 // process at startup with a message that names the variable.
 import os from 'node:os';
 import { z } from 'zod';
+import { duration, intInRange, optionalString } from './env-values.js';
 
 export const DEV_SESSION_SECRET = 'dev-only-secret-never-use-in-production';
 export const DEV_PASSWORD_PEPPER = 'dev-only-pepper-never-use-in-production';
-export const DEV_TWO_FACTOR_KEY = 'dev-only-two-factor-key-never-use-in-production';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export type ExpiryMode = 'auto' | 'ttl' | 'sweep';
@@ -70,12 +70,6 @@ export interface Config {
     pepper: string;
     usingDevPepper: boolean;
   };
-  twoFactor: {
-    // encrypts authenticator secrets at rest and keys the recovery-code
-    // hashes (see features/two-factor/secret-box.ts, features/two-factor/recovery-codes.ts)
-    key: string;
-    usingDevKey: boolean;
-  };
   throttle: {
     maxConsecutiveFailures: number;
     lockoutMs: number;
@@ -90,15 +84,6 @@ export interface Config {
   trustProxy: boolean | number | string;
   // how long a SIGTERM waits for requests in flight before exiting anyway
   shutdownGraceMs: number;
-  // passkeys (WebAuthn): the relying party a passkey is bound to (features/passkeys/ceremonies.ts)
-  webauthn: {
-    // a domain name: PUBLIC_URL's host, or a parent domain of it (WEBAUTHN_RP_ID)
-    rpId: string;
-    // the origin browsers must report: PUBLIC_URL's
-    origin: string;
-    // shown by the browser when it asks to create a passkey
-    rpName: string;
-  };
   demo: {
     // a public demo: a banner on every page, accounts removed after accountTtlMs
     enabled: boolean;
@@ -111,22 +96,17 @@ export interface Config {
     // and an account keeps only its newest this many, however busy it is
     maxPerAccount: number;
   };
-  // email addresses, their verification and "forgot password" (src/mail/)
+  // sending mail (src/mail/): what the mail feature and the alerts send goes
+  // through it; what is mailed, and how often, is the features' own settings
   mail: {
     enabled: boolean;
     // undefined: the local mail catcher (development and tests only)
     smtpUrl: string | undefined;
     from: string;
-    passwordResetLifetimeMs: number;
-    verificationLifetimeMs: number;
-    resetRequestsPerIpPerHour: number;
-    resetMailsPerAccountPerHour: number;
-    verificationMailsPerAccountPerHour: number;
-    // the account page's mails to one address; registrations have their own
-    // count (below), so that throwaway accounts cannot spend the owner's
-    verificationMailsPerAddressPerHour: number;
-    registrationMailsPerAddressPerHour: number;
   };
+  // each feature's own settings, by its name (src/feature.ts): read from its
+  // variables by loadConfig, beside the core's, for the features FEATURES turns on
+  settings: Readonly<Record<string, unknown>>;
 }
 
 export class ConfigError extends Error {
@@ -138,47 +118,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const intInRange = (name: string, min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${name} must be a whole number`)
-    .transform(Number)
-    .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`))
-    .optional()
-    .transform((v) => v ?? fallback);
-
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** "30m", "12h", "2s", "500ms": a duration in milliseconds. */
-const duration = (name: string, min: number, max: number, fallback: string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? fallback : v))
-    .pipe(
-      z
-        .string()
-        .regex(/^\d+(ms|s|m|h|d)$/, `${name} must be a number with a unit: 500ms, 30s, 30m, 12h or 7d`)
-        .transform((v) => {
-          const [, amount = '0', unit = 'ms'] = /^(\d+)(ms|s|m|h|d)$/.exec(v) ?? [];
-          return Number(amount) * UNITS[unit as keyof typeof UNITS];
-        })
-        .pipe(
-          z
-            .number()
-            .min(min, `${name} must be at least ${min} ms`)
-            .max(max, `${name} must be at most ${max / 86_400_000} days`),
-        ),
-    );
-
-const optionalString = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
 
 /** What FEATURES may name: the features of features/index.ts (test/features/features.test.ts keeps the two lists alike). */
 export const FEATURE_NAMES = ['two-factor', 'passkeys', 'mail'] as const;
@@ -204,7 +143,6 @@ const envSchema = z.object({
   HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   PORT: intInRange('PORT', 0, 65535, 3000),
   PUBLIC_URL: optionalString,
-  WEBAUTHN_RP_ID: optionalString,
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -245,7 +183,6 @@ const envSchema = z.object({
   BCRYPT_COST: intInRange('BCRYPT_COST', 10, 16, 12),
   PASSWORD_HASH_THREADS: intInRange('PASSWORD_HASH_THREADS', 1, 256, 0),
   PASSWORD_PEPPER: optionalString,
-  TWO_FACTOR_KEY: optionalString,
   LOGIN_MAX_CONSECUTIVE_FAILURES: intInRange('LOGIN_MAX_CONSECUTIVE_FAILURES', 1, 1000, 10),
   LOGIN_LOCKOUT: duration('LOGIN_LOCKOUT', 1000, 7 * 86_400_000, '15m'),
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: intInRange('LOGIN_MAX_FAILURES_PER_IP_PER_DAY', 1, 1_000_000, 100),
@@ -277,14 +214,6 @@ const envSchema = z.object({
       .regex(/^([^<>@\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, 'MAIL_FROM must be an address, e.g. no-reply@example.com or "Cloakroom <no-reply@example.com>"')
       .optional(),
   ),
-  // at most 30 minutes (checked below): a reset link is a password for as long as it works
-  PASSWORD_RESET_LINK_LIFETIME: duration('PASSWORD_RESET_LINK_LIFETIME', 1000, 86_400_000, '30m'),
-  EMAIL_VERIFICATION_LINK_LIFETIME: duration('EMAIL_VERIFICATION_LINK_LIFETIME', 1000, 7 * 86_400_000, '24h'),
-  PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR: intInRange('PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR', 1, 1_000_000, 20),
-  PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR: intInRange('PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR', 1, 1000, 3),
-  EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR: intInRange('EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR', 1, 1000, 5),
-  EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR: intInRange('EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR', 1, 1000, 3),
-  EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR_AT_REGISTRATION: intInRange('EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR_AT_REGISTRATION', 1, 1000, 3),
 });
 
 /** Every environment variable the config reads (documented in .env.example). */
@@ -344,37 +273,24 @@ function parsePublicUrl(raw: string | undefined, isProduction: boolean, port: nu
   return url.origin;
 }
 
-// WebAuthn refuses IP addresses as a relying party: a passkey belongs to a domain name
-const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
-
 /**
- * The relying-party ID passkeys are bound to: PUBLIC_URL's host, or a parent
- * domain of it (WEBAUTHN_RP_ID=example.com for https://login.example.com, so
- * that passkeys also work on other subdomains). Browsers refuse any other.
+ * A feature's own variables (src/feature.ts says how a feature declares them):
+ * read by loadConfig after the core's, when FEATURES turns the feature on.
  */
-function relyingPartyId(publicUrl: string, override: string | undefined, isProduction: boolean, problems: string[]): string {
-  let host: string;
-  try {
-    host = new URL(publicUrl).hostname;
-  } catch {
-    return '';
-  }
-  if (override === undefined) {
-    if (isProduction && IP_ADDRESS.test(host)) {
-      problems.push(`PUBLIC_URL's host ${host} is an IP address: passkeys need a domain name; serve the site under one`);
-    }
-    return host;
-  }
-  const rpId = override.toLowerCase();
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rpId) || IP_ADDRESS.test(rpId)) {
-    problems.push(`WEBAUTHN_RP_ID must be a domain name such as example.com (got "${override}")`);
-  } else if (host !== rpId && !host.endsWith(`.${rpId}`)) {
-    problems.push(`WEBAUTHN_RP_ID must be PUBLIC_URL's host (${host}) or a domain it is under; browsers refuse passkeys for any other`);
-  }
-  return rpId;
+export interface SettingsSection {
+  name: string;
+  /** every variable it reads (documented in .env.example) */
+  variables: readonly string[];
+  /** its settings; a problem names the variable and what to do */
+  read(env: NodeJS.ProcessEnv, core: Config, problems: string[]): unknown;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The configuration: the core's variables, then each feature's (`sections`,
+ * handed in by server.ts: the core names no feature). Every problem is told
+ * at once, before anything starts.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, sections: readonly SettingsSection[] = []): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
@@ -416,15 +332,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     } else if (pepper.length < 32 || pepper === DEV_PASSWORD_PEPPER || pepper.startsWith('change-me')) {
       problems.push('PASSWORD_PEPPER must be at least 32 random characters, not the example value');
     }
-    if (e.TWO_FACTOR_KEY === undefined) {
-      problems.push(
-        'TWO_FACTOR_KEY is required when NODE_ENV=production (32+ random characters; keep it: changing it turns off every two-factor login and recovery code)',
-      );
-    } else if (e.TWO_FACTOR_KEY.length < 32 || e.TWO_FACTOR_KEY === DEV_TWO_FACTOR_KEY || e.TWO_FACTOR_KEY.startsWith('change-me')) {
-      problems.push('TWO_FACTOR_KEY must be at least 32 random characters, not the example value');
-    } else if (e.TWO_FACTOR_KEY === pepper) {
-      problems.push('TWO_FACTOR_KEY must differ from PASSWORD_PEPPER (one leaked key must not give away both)');
-    }
     // OWASP and NIST: a work factor that costs an attacker real time per guess
     if (e.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 when NODE_ENV=production');
   }
@@ -441,9 +348,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'SMTP_URL is required when NODE_ENV=production and EMAIL=on (the local mail catcher is for development only): set it to your mail provider, e.g. smtp://user:password@smtp.example.com:587, or set EMAIL=off',
     );
   }
-  if (e.PASSWORD_RESET_LINK_LIFETIME > 30 * 60_000) {
-    problems.push('PASSWORD_RESET_LINK_LIFETIME must be at most 30m: a reset link works like a password for as long as it lasts');
-  }
   if (isProduction && mailOn && e.MAIL_FROM === undefined) {
     problems.push('MAIL_FROM is required when NODE_ENV=production and EMAIL=on: an address of your domain, e.g. "Cloakroom <no-reply@example.com>"');
   }
@@ -455,12 +359,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('REMEMBER_ME_ABSOLUTE_TIMEOUT must not be shorter than REMEMBER_ME_IDLE_TIMEOUT');
   }
   const publicUrl = parsePublicUrl(e.PUBLIC_URL, isProduction, e.PORT, problems);
-  const rpId = relyingPartyId(publicUrl, e.WEBAUTHN_RP_ID, isProduction, problems);
-
-  if (problems.length > 0) throw new ConfigError(problems);
 
   const usingDevSecret = secrets.length === 0;
-  return {
+  const core: Config = {
     env: e.NODE_ENV,
     isProduction,
     features,
@@ -501,7 +402,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pepper: pepper ?? DEV_PASSWORD_PEPPER,
       usingDevPepper: pepper === undefined,
     },
-    twoFactor: { key: e.TWO_FACTOR_KEY ?? DEV_TWO_FACTOR_KEY, usingDevKey: e.TWO_FACTOR_KEY === undefined },
     throttle: {
       maxConsecutiveFailures: e.LOGIN_MAX_CONSECUTIVE_FAILURES,
       lockoutMs: e.LOGIN_LOCKOUT,
@@ -512,7 +412,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
-    webauthn: { rpId, origin: publicUrl, rpName: 'Cloakroom' },
     demo: { enabled: e.DEMO_MODE, accountTtlMs: e.DEMO_ACCOUNT_TTL },
     securityLog: { retentionMs: e.SECURITY_LOG_RETENTION, maxPerAccount: e.SECURITY_LOG_MAX_PER_ACCOUNT },
     mail: {
@@ -520,13 +419,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       enabled: mailOn,
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM ?? 'Cloakroom <no-reply@localhost>',
-      passwordResetLifetimeMs: e.PASSWORD_RESET_LINK_LIFETIME,
-      verificationLifetimeMs: e.EMAIL_VERIFICATION_LINK_LIFETIME,
-      resetRequestsPerIpPerHour: e.PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR,
-      resetMailsPerAccountPerHour: e.PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR,
-      verificationMailsPerAccountPerHour: e.EMAIL_VERIFICATION_MAILS_PER_ACCOUNT_PER_HOUR,
-      verificationMailsPerAddressPerHour: e.EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR,
-      registrationMailsPerAddressPerHour: e.EMAIL_VERIFICATION_MAILS_PER_ADDRESS_PER_HOUR_AT_REGISTRATION,
     },
+    settings: {},
   };
+
+  // each feature's own variables, read against the core's values (NODE_ENV,
+  // PUBLIC_URL), their problems told with the core's
+  const settings: Record<string, unknown> = {};
+  for (const section of sections) {
+    if ((features as readonly string[]).includes(section.name)) settings[section.name] = section.read(env, core, problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...core, settings };
 }

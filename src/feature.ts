@@ -22,13 +22,16 @@
 //   alerts            telling the owner about a security event (mail)
 //   linkPages         pages a mailed link opens, logged in or not (mail)
 //   addressAtRegistration  an address typed at registration (mail)
+//
+// And its own settings (defineFeature below): its variables, read and checked
+// at startup beside the core's, before anything opens (config.ts).
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Db } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { OpenAttempt } from './checks/checked-attempt.js';
 import type { SudoFactor } from './checks/sudo-factor.js';
 import type { PasswordHasher } from './auth/passwords.js';
-import type { Config } from './config.js';
+import type { Config, SettingsSection } from './config.js';
 import type { Logger } from './logger.js';
 import type { AppMail } from './mail/app-mail.js';
 import type { UserModel } from './models/user.js';
@@ -153,8 +156,43 @@ export interface Feature {
   stop?(): Promise<void> | void;
 }
 
-/** How a feature is opened: the list in features/index.ts holds these. */
+/** How a feature is opened: the list in features/index.ts holds these (made by defineFeature). */
 export interface FeatureModule {
   name: string;
+  /** its own variables, handed to loadConfig by server.ts */
+  settings: SettingsSection;
   open(services: FeatureServices): Promise<Feature>;
 }
+
+/** A feature's own settings: the variables it reads, and how. */
+export interface FeatureSettings<S> {
+  variables: readonly string[];
+  /** its settings from the environment; a problem names the variable and what to do */
+  read(env: NodeJS.ProcessEnv, core: Config, problems: string[]): S;
+}
+
+/**
+ * A feature from its name, its settings and how it opens: open() is handed
+ * what settings.read() returned for the configuration it is opened with.
+ */
+export function defineFeature<S>(feature: {
+  name: string;
+  settings: FeatureSettings<S>;
+  open(services: FeatureServices, settings: S): Promise<Feature>;
+}): FeatureModule {
+  const { name, settings } = feature;
+  return {
+    name,
+    settings: { name, variables: settings.variables, read: (env, core, problems) => settings.read(env, core, problems) },
+    async open(services) {
+      if (!(name in services.config.settings)) {
+        throw new Error(`the configuration was loaded without the ${name} feature's settings: pass the features' settings to loadConfig (features/index.ts FEATURE_SETTINGS)`);
+      }
+      // loadConfig put here what this feature's own read() returned
+      return await feature.open(services, services.config.settings[name] as S);
+    },
+  };
+}
+
+/** A feature without variables of its own. */
+export const NO_SETTINGS: FeatureSettings<undefined> = { variables: [], read: () => undefined };

@@ -17,7 +17,7 @@ import { createLogger, type Logger } from './logger.js';
 import { PROJECT_ROOT } from './paths.js';
 import { appDeps, openAppServices } from './app-services.js';
 import { startDemoCleanup } from './demo.js';
-import { enabledFeatures } from './features/index.js';
+import { enabledFeatures, FEATURE_SETTINGS } from './features/index.js';
 import { openAppMail } from './mail/app-mail.js';
 
 export interface RunningServer {
@@ -31,7 +31,8 @@ export function readConfig(): Config {
   // a .env file is a convenience for local runs; real environment variables win
   const envFile = path.join(PROJECT_ROOT, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
-  return loadConfig();
+  // the core's variables, then those of each feature FEATURES turns on
+  return loadConfig(process.env, FEATURE_SETTINGS);
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
@@ -90,16 +91,13 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
   // mail: SMTP_URL, or a local catcher beside the local database (mail/app-mail.ts),
   // its inbox kept in the same folder in development
   const mailFolder = config.env === 'development' && dataDir !== undefined ? path.resolve(PROJECT_ROOT, dataDir, 'mail') : undefined;
-  const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { folder: mailFolder }) : undefined;
+  const mail = config.mail.enabled ? await openAppMail(config, logger, { folder: mailFolder }) : undefined;
   const demo = config.demo.enabled ? await startDemoCleanup({ users, userSessions, config, logger, features: services.features }) : undefined;
   if (config.session.usingDevSecret) {
     logger.warn('SESSION_SECRET is not set: using the development secret (production refuses to start without one)');
   }
   if (config.passwords.usingDevPepper) {
     logger.warn('PASSWORD_PEPPER is not set: using the development pepper (production refuses to start without one)');
-  }
-  if (config.twoFactor.usingDevKey && config.features.includes('two-factor')) {
-    logger.warn('TWO_FACTOR_KEY is not set: using the development key (production refuses to start without one)');
   }
 
   const proxyWarning = trustProxyWarning(config);

@@ -1,22 +1,17 @@
-// app mail: what the mail pages need besides the users (features/mail/forgot-password.ts,
-// reset-password.ts, account-email.ts, dev-mail.ts), opened by server.ts and
-// the tests beside the database. Without SMTP_URL (development and tests
+// app mail: how mail is sent (the outbox, over SMTP), and the local catcher's
+// inbox (features/mail/dev-mail.ts shows it), opened by server.ts and the
+// tests beside the database. Without SMTP_URL (development and tests
 // only, config.ts refuses it in production) the mail goes to a local catcher,
 // loaded only then: it and its packages (smtp-server, mailparser) are
 // development dependencies, not in the production image.
-import type { MongoClient } from 'mongodb';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { createResetThrottle, type ResetThrottle } from '../security/reset-throttle.js';
-import { createVerificationThrottle, type VerificationThrottle } from '../security/verification-throttle.js';
 import type { CatcherOptions, MailCatcher, MailInbox } from './catcher.js';
 import { redactSmtpUrl, smtpMailer } from './mailer.js';
 import { createOutbox, type Outbox } from './outbox.js';
 
 export interface AppMail {
   outbox: Outbox;
-  resetThrottle: ResetThrottle;
-  verificationThrottle: VerificationThrottle;
   /** the local catcher's inbox, shown at /dev/mail; undefined with a real SMTP server */
   inbox: MailInbox | undefined;
 }
@@ -32,8 +27,6 @@ export interface OpenedMail {
 }
 
 export async function openAppMail(
-  client: MongoClient,
-  dbName: string,
   config: Config,
   logger: Logger,
   catcherOptions: CatcherOptions = {},
@@ -53,8 +46,6 @@ export async function openAppMail(
   return {
     mail: {
       outbox,
-      resetThrottle: createResetThrottle(client, dbName, config.mail),
-      verificationThrottle: createVerificationThrottle(client, dbName, config.mail),
       inbox: catcher,
     },
     catcher,

@@ -1,6 +1,6 @@
 // hourly limit: a count per key per hour in MongoDB, for the mail limits
-// ("forgot password" in reset-throttle.ts, address confirmations in
-// verification-throttle.ts), in the same collection as the login limits
+// (the mail feature's: "forgot password" in features/mail/reset-throttle.ts,
+// address confirmations in verification-throttle.ts), in the same collection as the login limits
 // (throttle.ts creates it and its expiry).
 import type { MongoClient } from 'mongodb';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { describe, it } from 'node:test';
-import { CONFIG_VARIABLES, ConfigError, DEV_SESSION_SECRET, loadConfig, trustProxyWarning } from '../../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, DEV_SESSION_SECRET, loadConfig as loadCoreConfig, trustProxyWarning } from '../../src/config.js';
+import { FEATURE_SETTINGS } from '../../src/features/index.js';
+
+// the configuration as the app loads it: the core's variables and the features'
+const loadConfig = (env: NodeJS.ProcessEnv) => loadCoreConfig(env, FEATURE_SETTINGS);
 
 const SECRET = 'x'.repeat(40);
 
@@ -157,10 +161,9 @@ describe('mail settings', () => {
   const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/cloakroom', SESSION_SECRET: SECRET, PASSWORD_PEPPER: SECRET, PUBLIC_URL: 'https://cloakroom.example.com', TWO_FACTOR_KEY: 'k'.repeat(40) };
 
   it('are on by default, with the local mail catcher and the documented lifetimes and limits', () => {
-    assert.deepEqual(loadConfig({}).mail, {
-      enabled: true,
-      smtpUrl: undefined,
-      from: 'Cloakroom <no-reply@localhost>',
+    assert.deepEqual(loadConfig({}).mail, { enabled: true, smtpUrl: undefined, from: 'Cloakroom <no-reply@localhost>' });
+    // the mail feature's own (features/mail/settings.ts)
+    assert.deepEqual(loadConfig({}).settings.mail, {
       passwordResetLifetimeMs: 30 * 60_000,
       verificationLifetimeMs: 24 * 3_600_000,
       resetRequestsPerIpPerHour: 20,
@@ -190,7 +193,7 @@ describe('mail settings', () => {
   });
 
   it('keep a reset link to 30 minutes at most', () => {
-    assert.equal(loadConfig({ PASSWORD_RESET_LINK_LIFETIME: '10m' }).mail.passwordResetLifetimeMs, 10 * 60_000);
+    assert.deepEqual(loadConfig({ PASSWORD_RESET_LINK_LIFETIME: '10m' }).settings.mail, { ...loadConfig({}).settings.mail as object, passwordResetLifetimeMs: 10 * 60_000 });
     assert.deepEqual(problems({ PASSWORD_RESET_LINK_LIFETIME: '31m' }), [
       'PASSWORD_RESET_LINK_LIFETIME must be at most 30m: a reset link works like a password for as long as it lasts',
     ]);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { enabledFeatures, FEATURES } from '../../src/features/index.js';
+import { enabledFeatures, FEATURE_SETTINGS, FEATURES } from '../../src/features/index.js';
 import { useTestApp } from '../helpers/app.js';
 import { Client, uniqueUsername } from '../helpers/client.js';
 import { turnOnTwoFactor } from '../helpers/two-factor.js';
@@ -105,5 +105,52 @@ describe('the FEATURES setting', () => {
     assert.deepEqual(FEATURES.map((feature) => feature.name), ['two-factor', 'passkeys', 'mail']);
     assert.deepEqual(enabledFeatures({ features: ['passkeys', 'mail'] }).map((feature) => feature.name), ['passkeys', 'mail']);
     assert.deepEqual(enabledFeatures({ features: [] }), []);
+  });
+});
+
+describe("a feature's own settings", () => {
+  const production = {
+    NODE_ENV: 'production',
+    MONGODB_URI: 'mongodb://db/cloakroom',
+    SESSION_SECRET: 's'.repeat(40),
+    PASSWORD_PEPPER: 'p'.repeat(40),
+    PUBLIC_URL: 'https://cloakroom.example.com',
+    EMAIL: 'off',
+  };
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig(env, FEATURE_SETTINGS);
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.problems;
+    }
+  };
+
+  it('are read only for the features FEATURES turns on', () => {
+    // production needs TWO_FACTOR_KEY for two-factor, and only then
+    assert.deepEqual(problems({ ...production, FEATURES: 'passkeys,mail' }), []);
+    assert.match(problems(production).join('\n'), /^TWO_FACTOR_KEY is required when NODE_ENV=production.*or turn two-factor off with FEATURES$/);
+    assert.deepEqual(Object.keys(loadConfig({ FEATURES: 'passkeys' }, FEATURE_SETTINGS).settings), ['passkeys']);
+    assert.deepEqual(Object.keys(loadConfig({ FEATURES: 'none', WEBAUTHN_RP_ID: '127.0.0.1' }, FEATURE_SETTINGS).settings), [], 'an unread variable is not checked');
+  });
+
+  it("are told with the core's problems, all at once, naming each variable", () => {
+    const found = problems({ ...production, SESSION_SECRET: 'short', TWO_FACTOR_KEY: 'p'.repeat(40), WEBAUTHN_RP_ID: 'example.org', PASSWORD_RESET_LINK_LIFETIME: 'soon' });
+    assert.deepEqual(found.map((problem) => /[A-Z][A-Z_]{3,}/.exec(problem)?.[0]).sort(), ['PASSWORD_RESET_LINK_LIFETIME', 'SESSION_SECRET', 'TWO_FACTOR_KEY', 'WEBAUTHN_RP_ID'], found.join('\n'));
+    assert.ok(found.includes('TWO_FACTOR_KEY must differ from PASSWORD_PEPPER (one leaked key must not give away both)'));
+  });
+
+  it('reach the feature they belong to, and only it', () => {
+    const config = loadConfig({ TWO_FACTOR_KEY: 'k'.repeat(40), PASSWORD_RESET_LINK_LIFETIME: '10m', PUBLIC_URL: 'https://login.example.com', WEBAUTHN_RP_ID: 'example.com' }, FEATURE_SETTINGS);
+    assert.deepEqual(config.settings['two-factor'], { key: 'k'.repeat(40), usingDevKey: false });
+    assert.deepEqual(config.settings.passkeys, { rpId: 'example.com', origin: 'https://login.example.com', rpName: 'Cloakroom' });
+    assert.equal((config.settings.mail as { passwordResetLifetimeMs: number }).passwordResetLifetimeMs, 10 * 60_000);
+    for (const name of ['TWO_FACTOR_KEY', 'WEBAUTHN_RP_ID', 'PASSWORD_RESET_LINK_LIFETIME']) assert.ok(!JSON.stringify(loadConfig({}).settings).includes(name));
+  });
+
+  it('must be loaded before a feature opens: a config without them is refused with what to do', async () => {
+    const config = loadConfig({});
+    await assert.rejects(FEATURES[0]!.open({ config } as never), /loaded without the two-factor feature's settings: pass the features' settings to loadConfig/);
   });
 });

@@ -12,7 +12,7 @@ import type { Logger } from '../../src/logger.js';
 import type { LoginThrottle } from '../../src/security/throttle.js';
 import type { SecurityLog } from '../../src/security-log/store.js';
 import { appDeps, openAppServices } from '../../src/app-services.js';
-import { enabledFeatures } from '../../src/features/index.js';
+import { enabledFeatures, FEATURE_SETTINGS } from '../../src/features/index.js';
 import { openAppMail } from '../../src/mail/app-mail.js';
 import type { MailCatcher } from '../../src/mail/catcher.js';
 import type { MongoStore } from 'connect-mongo';
@@ -62,7 +62,7 @@ export async function startTestApp(options: {
   mailDelayMs?: number;
 }): Promise<TestApp> {
   const logger = options.logger ?? quietLogger;
-  const config = loadConfig({ ...TEST_ENV, ...options.env, MONGODB_URI: options.uri });
+  const config = loadConfig({ ...TEST_ENV, ...options.env, MONGODB_URI: options.uri }, FEATURE_SETTINGS);
   const connection = await connectDatabase(options.uri, {
     serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? config.db.serverSelectionTimeoutMs,
     responseTimeoutMs: config.db.responseTimeoutMs,
@@ -71,7 +71,7 @@ export async function startTestApp(options: {
   const services = await openAppServices(connection, config, logger, enabledFeatures(config));
   const { users, store, throttle, passwordHashing, pingDatabase, securityLog } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
-  const mail = config.mail.enabled ? await openAppMail(connection.getClient(), connection.name, config, logger, { delayMs: options.mailDelayMs }) : undefined;
+  const mail = config.mail.enabled ? await openAppMail(config, logger, { delayMs: options.mailDelayMs }) : undefined;
   const app = createApp(
     appDeps(services, {
       config,

@@ -7,9 +7,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
+import { CONFIG_VARIABLES as CORE_VARIABLES, loadConfig as loadCoreConfig } from '../../src/config.js';
+import { FEATURE_SETTINGS, FEATURE_VARIABLES } from '../../src/features/index.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { inSubnet } from '../../tools/compose-check/index.js';
+
+// what the app reads: the core's variables and the features'
+const CONFIG_VARIABLES = [...CORE_VARIABLES, ...FEATURE_VARIABLES];
+const loadConfig = (env: NodeJS.ProcessEnv) => loadCoreConfig(env, FEATURE_SETTINGS);
 
 const read = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
 

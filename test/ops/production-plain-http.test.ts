@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
+import { FEATURE_SETTINGS } from '../../src/features/index.js';
 import { startServer } from '../../src/server.js';
 import { PRODUCTION_TEST_ENV, useTestApp } from '../helpers/app.js';
 import { Client } from '../helpers/client.js';
@@ -53,7 +54,7 @@ describe('starting in production without a trusted proxy', () => {
     const db = await startTestDatabase();
     const logs = captureLogs();
     const { TRUST_PROXY: _proxy, ...withoutProxy } = PRODUCTION_TEST_ENV;
-    const config = loadConfig({ ...withoutProxy, PORT: '0', MONGODB_URI: db.freshUri() });
+    const config = loadConfig({ ...withoutProxy, PORT: '0', MONGODB_URI: db.freshUri() }, FEATURE_SETTINGS);
     const server = await startServer(config, logs.logger);
     try {
       const warning = logs.lines.find((line) => line.includes('no proxy is trusted'));

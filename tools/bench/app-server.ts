@@ -10,11 +10,11 @@ import { loadServer, optionsFromEnv, startInstrumentedServer } from '../instrume
 
 // the compiled code in dist/ runs; the sources in src/ give the types
 const dist = new URL('../../dist/', import.meta.url);
-const { loadConfig } = (await import(new URL('config.js', dist).href)) as typeof import('../../src/config.js');
 const { createLogger } = (await import(new URL('logger.js', dist).href)) as typeof import('../../src/logger.js');
 const server = await loadServer({ ...process.env, CLOAKROOM_BUILD: 'dist' });
 
-const config = loadConfig();
+// the core's variables and the features' (src/server.ts readConfig)
+const config = server.readConfig();
 const logger = createLogger(config);
 let commands = 0;
 // successful logins (POST /login answered 303), counted as they finish

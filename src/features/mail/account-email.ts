@@ -8,11 +8,11 @@ import { emailForm, emailKey } from '../../auth/email-address.js';
 import { emailVerification } from './email-verification.js';
 import { fieldErrors } from '../../auth/forms.js';
 import { linkTokenFrom } from '../../auth/link-tokens.js';
-import { verificationMail } from '../../mail/messages.js';
+import { verificationMail } from './mails.js';
 import { renderTooManyRequests } from '../../security/too-many.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
 import type { ThrottleVerdict } from '../../security/throttle.js';
-import type { VerificationSource } from '../../security/verification-throttle.js';
+import type { VerificationSource } from './verification-throttle.js';
 import type { MailPageDeps } from './forgot-password.js';
 
 const TITLE = 'Your email address';
@@ -31,9 +31,9 @@ const OUTCOMES: Record<string, { title: string; text: string }> = {
 };
 
 export function accountEmailPages(deps: MailPageDeps) {
-  const { users, logger, mail, mailConfig } = deps;
-  const verification = emailVerification(users, mailConfig.verificationLifetimeMs);
-  const lifetime = describeDuration(mailConfig.verificationLifetimeMs);
+  const { users, logger, mail, settings } = deps;
+  const verification = emailVerification(users, settings.verificationLifetimeMs);
+  const lifetime = describeDuration(settings.verificationLifetimeMs);
 
   async function render(userId: string, extra: { status?: number; errors?: Record<string, string | undefined>; typed?: string; done?: string; csrfToken: string }) {
     const user = await users.findById(userId, { email: 1, pendingEmail: 1 }).lean();
@@ -55,7 +55,7 @@ export function accountEmailPages(deps: MailPageDeps) {
    * Sends the verification link (in the background; the address being
    * replaced hears of it from the security alert: features/mail/alerts.ts). Counted first, per account and per recipient, the
    * recipient's count kept apart for each form that asks (`source`,
-   * security/verification-throttle.ts): past either limit nothing is stored
+   * verification-throttle.ts): past either limit nothing is stored
    * or sent, and the verdict says so.
    */
   async function startVerification(
@@ -65,7 +65,7 @@ export function accountEmailPages(deps: MailPageDeps) {
     source: VerificationSource,
     askedBy?: string,
   ): Promise<ThrottleVerdict & { sent: boolean }> {
-    const verdict = await mail.verificationThrottle.consumeMail(userId, emailKey(address), source);
+    const verdict = await deps.throttles.verification.consumeMail(userId, emailKey(address), source);
     if (verdict.blocked) {
       // the address is not logged: it may be anyone's
       logger.warn({ event: 'email-verification-throttled', userId, source }, 'verification mail refused: too many this hour');

@@ -10,7 +10,7 @@
 import { emailKey } from '../../auth/email-address.js';
 import { notMeUrl, type NotMeLinks } from './not-me-links.js';
 import type { AppMail } from '../../mail/app-mail.js';
-import { securityAlertMail } from '../../mail/messages.js';
+import { securityAlertMail } from './mails.js';
 import type { UserModel } from '../../models/user.js';
 import { describeEvent } from '../../security-log/describe.js';
 import type { SecurityEvent } from '../../security-log/events.js';

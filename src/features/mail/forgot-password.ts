@@ -7,11 +7,13 @@
 import type { NotMeLinks } from './not-me-links.js';
 import type { KnownBrowsers } from '../../security/known-browser.js';
 import type { RequestHandler } from 'express';
-import type { Config } from '../../config.js';
 import { emailKey, forgotPasswordForm } from '../../auth/email-address.js';
 import { fieldErrors } from '../../auth/forms.js';
 import type { AppMail } from '../../mail/app-mail.js';
 import { resetLinkMailer } from './reset-link.js';
+import type { ResetThrottle } from './reset-throttle.js';
+import type { MailSettings } from './settings.js';
+import type { VerificationThrottle } from './verification-throttle.js';
 import { renderTooManyRequests } from '../../security/too-many.js';
 import { usernameKey } from '../../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
@@ -23,7 +25,9 @@ export interface MailPageDeps extends AuthDeps {
   notMeLinks: NotMeLinks;
   /** browsers known to each account: a reset forgets them (features/mail/reset-password.ts) */
   knownBrowsers: KnownBrowsers;
-  mailConfig: Config['mail'];
+  settings: MailSettings;
+  /** how often it may mail (reset-throttle.ts, verification-throttle.ts) */
+  throttles: { reset: ResetThrottle; verification: VerificationThrottle };
   /** the site's public origin, for links in mail (never the request's Host header) */
   publicUrl: string;
 }
@@ -53,7 +57,7 @@ export function forgotPasswordPage(deps: MailPageDeps) {
       logger.info({ event: 'password-reset-no-address', userId, ip }, 'password reset asked for an account without a verified address: nothing sent');
       return;
     }
-    if (!(await mail.resetThrottle.mayMailAccount(userId))) {
+    if (!(await deps.throttles.reset.mayMailAccount(userId))) {
       logger.warn({ event: 'password-reset-throttled', userId, ip }, 'password reset: too many mails to this account this hour: nothing sent');
       return;
     }
@@ -69,7 +73,7 @@ export function forgotPasswordPage(deps: MailPageDeps) {
     }
     const ip = req.ip ?? 'unknown';
     // the same limit for every name, known or not: a refusal tells nothing
-    const verdict = await mail.resetThrottle.consumeRequest(ip);
+    const verdict = await deps.throttles.reset.consumeRequest(ip);
     if (verdict.blocked) {
       logger.warn({ event: 'password-reset-blocked', ip }, 'password reset refused: too many requests from this address');
       renderTooManyRequests(res, verdict.retryAfterSeconds, 'reset');

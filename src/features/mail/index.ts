@@ -15,7 +15,7 @@
 // Sending itself (the outbox, the SMTP transport, the local catcher) is
 // src/mail/, which server.ts opens beside the database when mail is on
 // (EMAIL=on, FEATURES naming mail); without a mailer this feature adds nothing.
-import type { Feature, FeatureModule } from '../../feature.js';
+import { defineFeature, type Feature } from '../../feature.js';
 import { accountEmailPages } from './account-email.js';
 import { securityAlerts } from './alerts.js';
 import { devMailPage } from './dev-mail.js';
@@ -24,24 +24,34 @@ import { notMePages } from './not-me.js';
 import { openNotMeLinks } from './not-me-links.js';
 import { cancelEmailChange } from './pending-email.js';
 import { resetPasswordPage } from './reset-password.js';
+import { createResetThrottle } from './reset-throttle.js';
 import { redactMailSession } from './session-data.js';
+import { mailSettings } from './settings.js';
+import { createVerificationThrottle } from './verification-throttle.js';
 
 /** The pages mailed links open (session/link-pages.ts). */
 export const LINK_PAGES = ['/reset-password', '/verify-email', '/verify-email/done', '/not-me'];
 
-export const mailFeature: FeatureModule = {
+export const mailFeature = defineFeature({
   name: 'mail',
-  async open({ config, db, logger }): Promise<Feature> {
+  settings: mailSettings,
+  async open({ config, connection, db, logger }, settings): Promise<Feature> {
     // "This wasn't me" links by their hash; they expire
     const notMe = await openNotMeLinks(db, config, logger);
     const notMeLinks = notMe.notMeLinks;
+    // how often it may mail: counters in the core's rate-limit collection (security/hourly-limit.ts)
+    const client = connection.getClient();
+    const throttles = {
+      reset: createResetThrottle(client, connection.name, settings),
+      verification: createVerificationThrottle(client, connection.name, settings),
+    };
 
     return {
       name: 'mail',
       attach(core) {
         const mail = core.mail;
         if (!mail) return {};
-        const deps = { ...core, mail, notMeLinks, mailConfig: config.mail };
+        const deps = { ...core, mail, notMeLinks, settings, throttles };
         const email = accountEmailPages(deps);
         const [forgot, reset, notMePage] = [forgotPasswordPage(deps), resetPasswordPage(deps), notMePages(deps)];
         // the local mail catcher's inbox: never in production, and only where
@@ -88,4 +98,4 @@ export const mailFeature: FeatureModule = {
       stop: notMe.stop,
     };
   },
-};
+});

@@ -40,7 +40,7 @@ export interface NotMeLinks {
   forget(userId: string): Promise<void>;
 }
 
-/** The link for a mail: PUBLIC_URL, never the request's Host header (mail/messages.ts says why). */
+/** The link for a mail: PUBLIC_URL, never the request's Host header (mail/compose.ts says why). */
 export function notMeUrl(publicUrl: string, token: string): string {
   return `${publicUrl}/not-me?token=${token}`;
 }

@@ -11,7 +11,7 @@
 //   that address's key, and works only while the account's confirmed address
 //   is still that one. Someone who moves their account away from a mailbox
 //   they no longer trust (or removes it) ends the links already in it, as the
-//   notices promise (mail/messages.ts);
+//   notices promise (mails.ts);
 // - using it is one atomic update whose filter holds the token's hash, its
 //   end and the old password hash: of several requests with one link,
 //   exactly one matches, and the others find the link gone.

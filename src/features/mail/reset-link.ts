@@ -1,18 +1,18 @@
 // reset link: a password-reset link issued and mailed, for every page that
 // sends one ("forgot password", and "This wasn't me"): the link's rules live
-// in features/mail/password-reset.ts, its words in mail/messages.ts, and this puts the
+// in features/mail/password-reset.ts, its words in mails.ts, and this puts the
 // two together once, so both pages send the same link the same way.
-import type { Config } from '../../config.js';
 import { describeDuration } from '../../duration.js';
 import { passwordResets } from './password-reset.js';
 import type { UserModel } from '../../models/user.js';
-import { passwordResetMail, type ResetReason } from '../../mail/messages.js';
+import type { MailSettings } from './settings.js';
+import { passwordResetMail, type ResetReason } from './mails.js';
 import type { Outbox } from '../../mail/outbox.js';
 
 export interface ResetLinkDeps {
   users: UserModel;
   mail: { outbox: Outbox };
-  mailConfig: Pick<Config['mail'], 'passwordResetLifetimeMs'>;
+  settings: Pick<MailSettings, 'passwordResetLifetimeMs'>;
   /** the site's public origin: the link never comes from the request's Host header */
   publicUrl: string;
 }
@@ -27,8 +27,8 @@ export interface ResetRecipient {
 }
 
 export function resetLinkMailer(deps: ResetLinkDeps) {
-  const resets = passwordResets(deps.users, deps.mailConfig.passwordResetLifetimeMs);
-  const lifetime = describeDuration(deps.mailConfig.passwordResetLifetimeMs);
+  const resets = passwordResets(deps.users, deps.settings.passwordResetLifetimeMs);
+  const lifetime = describeDuration(deps.settings.passwordResetLifetimeMs);
   return {
     /** How long a link works, as the pages say it ("30 minutes"). */
     lifetime,

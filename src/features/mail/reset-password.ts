@@ -28,7 +28,7 @@ const TITLE = 'Choose a new password';
 
 export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessions }) {
   const { users, passwords, logger, userSessions } = deps;
-  const resets = passwordResets(users, deps.mailConfig.passwordResetLifetimeMs);
+  const resets = passwordResets(users, deps.settings.passwordResetLifetimeMs);
 
   /** The account this session's link may reset, or undefined (the page then says the link no longer works). */
   async function target(req: Request): Promise<{ tokenHash: string; account: ResetTarget } | undefined> {

@@ -25,13 +25,12 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { Config } from '../../config.js';
 import { isDuplicateKeyError } from '../../models/user.js';
 import type { Passkey, PasskeyModel } from './model.js';
+import type { RelyingParty } from './settings.js';
 import { CHALLENGE_LIFETIME_MS } from './challenges.js';
 import { USED_CHALLENGES_COLLECTION, usedChallenges } from './used-challenges.js';
 
-export type RelyingParty = Config['webauthn'];
 
 // a browser's JSON answer is a few hundred bytes; the form body limit is 8 kB
 const MAX_RESPONSE_LENGTH = 6000;

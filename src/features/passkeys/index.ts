@@ -11,25 +11,27 @@
 // What it stores: the passkeys collection (model.ts) and each challenge used
 // once (used-challenges.ts); in the session, the ceremonies under way
 // (session-data.ts).
-import type { Feature, FeatureModule } from '../../feature.js';
+import { defineFeature, type Feature } from '../../feature.js';
 import { MAX_PASSKEY_NAME_LENGTH, passkeyCeremonies } from './ceremonies.js';
 import { passkeyLogin } from './login-routes.js';
 import { createPasskeyModel } from './model.js';
 import { redactPasskeySession } from './session-data.js';
+import { passkeySettings } from './settings.js';
 import { passkeyPages } from './settings-routes.js';
 import { signInMethods } from './sign-in-methods.js';
 import { ensureUsedChallengesExpiry, USED_CHALLENGES_COLLECTION } from './used-challenges.js';
 
-export const passkeysFeature: FeatureModule = {
+export const passkeysFeature = defineFeature({
   name: 'passkeys',
-  async open({ config, connection, db, users, logger }): Promise<Feature> {
+  settings: passkeySettings,
+  async open({ config, connection, db, users, logger }, relyingParty): Promise<Feature> {
     // passkeys by user, and one per credential ID
     const passkeys = createPasskeyModel(connection);
     await passkeys.createIndexes();
     // each passkey challenge used once: the records go when the challenge would have expired
     const stopChallengeSweep = await ensureUsedChallengesExpiry(db.collection(USED_CHALLENGES_COLLECTION), config, logger);
-    // who passkeys belong to: config.webauthn, from PUBLIC_URL (never the Host header)
-    const ceremonies = passkeyCeremonies(passkeys, config.webauthn);
+    // who passkeys belong to: from PUBLIC_URL, never the Host header (settings.ts)
+    const ceremonies = passkeyCeremonies(passkeys, relyingParty);
     const methods = signInMethods(users, passkeys);
 
     return {
@@ -67,9 +69,9 @@ export const passkeysFeature: FeatureModule = {
       redactSession: redactPasskeySession,
       accountLinks: [{ href: '/account/passkeys', label: 'Passkeys', description: 'Your passkeys: sign in without a password' }],
       // the origin passkeys work on: their pages say so when opened at another address
-      viewLocals: { passkeyOrigin: config.webauthn.origin },
+      viewLocals: { passkeyOrigin: relyingParty.origin },
       fieldLimits: { passkeyName: MAX_PASSKEY_NAME_LENGTH },
       stop: stopChallengeSweep,
     };
   },
-};
+});

@@ -15,22 +15,25 @@
 // secret sealed with TWO_FACTOR_KEY, the last step used, recovery code
 // hashes); in the session, a setup under way and codes to show once
 // (session-data.ts).
-import type { Feature, FeatureModule, SudoFactor } from '../../feature.js';
+import { defineFeature, type Feature, type SudoFactor } from '../../feature.js';
 import { codeAttempts } from './code-attempts.js';
 import { twoFactorNotices } from './notices.js';
 import { beginPendingLogin } from '../../session/pending-login.js';
 import { twoFactorLogin, twoFactorSettings, TWO_FACTOR_LOGIN_PATH } from './routes.js';
 import { secondFactor as openSecondFactor } from './second-factor.js';
+import { twoFactorSettings as settings } from './settings.js';
 import { recoveryCodeNotice, redactTwoFactorSession } from './session-data.js';
 import { TOTP_CODE_INPUT_MAX } from './totp.js';
 
-export const twoFactorFeature: FeatureModule = {
+export const twoFactorFeature = defineFeature({
   name: 'two-factor',
+  settings,
   // eslint-disable-next-line @typescript-eslint/require-await -- it opens nothing of its own: its data is on the user document
-  async open({ config, users, logger }): Promise<Feature> {
+  async open({ users, logger }, { key, usingDevKey }): Promise<Feature> {
+    if (usingDevKey) logger.warn('TWO_FACTOR_KEY is not set: using the development key (production refuses to start without one)');
     // authenticator secrets are decrypted with TWO_FACTOR_KEY; one that no
     // longer opens means the key was changed: say so, never the secret
-    const secondFactor = openSecondFactor(users, config.twoFactor.key, (userId) => {
+    const secondFactor = openSecondFactor(users, key, (userId) => {
       logger.error({ event: 'two-factor-secret-unreadable', userId }, 'a two-factor secret does not decrypt: was TWO_FACTOR_KEY changed?');
     });
 
@@ -94,4 +97,4 @@ export const twoFactorFeature: FeatureModule = {
       accountLinks: [{ href: '/account/two-factor', label: 'Two-factor login', description: 'Two-factor login: a code from your phone as well as the password' }],
     };
   },
-};
+});

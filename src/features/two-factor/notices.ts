@@ -9,7 +9,7 @@ import type { UserModel } from '../../models/user.js';
 import { SECOND_FACTOR_FAILURES_WINDOW_MS } from '../../security/throttle.js';
 import type { AppMail } from '../../mail/app-mail.js';
 import type { MailMessage } from '../../mail/mailer.js';
-import { secondFactorFailuresMail } from '../../mail/messages.js';
+import { secondFactorFailuresMail } from './mails.js';
 
 export interface TwoFactorNotices {
   /** The account's wrong codes reached the limit: its owner should change the password. */

@@ -12,6 +12,8 @@ import { describe, it } from 'node:test';
 import { Types } from 'mongoose';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { ConfigError, loadConfig } from '../../../src/config.js';
+import { FEATURE_SETTINGS } from '../../../src/features/index.js';
+import type { RelyingParty } from '../../../src/features/passkeys/settings.js';
 import { useTestApp } from '../../helpers/app.js';
 import { turnOnTwoFactor } from '../../helpers/two-factor.js';
 import { Client, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
@@ -627,9 +629,11 @@ describe('sudo mode', () => {
 
 describe('configuration', () => {
   const base = { NODE_ENV: 'test' };
+  // the passkeys feature's settings, as the app loads them (features/passkeys/settings.ts)
+  const relyingParty = (env: Record<string, string>) => loadConfig(env, FEATURE_SETTINGS).settings.passkeys as RelyingParty;
   const problems = (env: Record<string, string>) => {
     try {
-      loadConfig(env);
+      loadConfig(env, FEATURE_SETTINGS);
       return [];
     } catch (err) {
       assert.ok(err instanceof ConfigError);
@@ -638,13 +642,13 @@ describe('configuration', () => {
   };
 
   it("the RP ID is PUBLIC_URL's host, or a domain it is under", () => {
-    assert.deepEqual(loadConfig({ ...base, PUBLIC_URL: 'https://login.example.com' }).webauthn, {
+    assert.deepEqual(relyingParty({ ...base, PUBLIC_URL: 'https://login.example.com' }), {
       rpId: 'login.example.com',
       origin: 'https://login.example.com',
       rpName: 'Cloakroom',
     });
-    assert.equal(loadConfig({ ...base, PUBLIC_URL: 'https://login.example.com', WEBAUTHN_RP_ID: 'example.com' }).webauthn.rpId, 'example.com');
-    assert.equal(loadConfig({ ...base, PORT: '4000' }).webauthn.origin, 'http://localhost:4000');
+    assert.equal(relyingParty({ ...base, PUBLIC_URL: 'https://login.example.com', WEBAUTHN_RP_ID: 'example.com' }).rpId, 'example.com');
+    assert.equal(relyingParty({ ...base, PORT: '4000' }).origin, 'http://localhost:4000');
   });
 
   it('refuses an RP ID the browser would refuse, naming the variable', () => {

@@ -1,32 +1,7 @@
-// messages: every mail Cloakroom sends, in plain text and simple HTML. Each
-// says what it is for, what to do, until when a link works, and what to do if
-// you did not ask for it (OWASP Forgot Password cheat sheet). Links are built
-// from PUBLIC_URL, never from the request's Host header: a forged Host would
-// otherwise send the victim a link to the attacker's site, token included.
-import type { MailMessage } from './mailer.js';
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-
-interface Part {
-  text: string;
-  link?: { href: string; label: string };
-}
-
-/** Paragraphs, one of which may be a button-like link, as text and as HTML. */
-function compose(to: string, subject: string, parts: Part[]): MailMessage {
-  const text = parts.map((p) => (p.link ? `${p.text}\n${p.link.href}` : p.text)).join('\n\n');
-  const html = [
-    '<!doctype html><html lang="en"><body style="font-family: sans-serif; line-height: 1.5; max-width: 36em">',
-    ...parts.map((p) =>
-      p.link
-        ? `<p>${escapeHtml(p.text)}</p><p><a href="${escapeHtml(p.link.href)}">${escapeHtml(p.link.label)}</a></p>`
-        : `<p>${escapeHtml(p.text)}</p>`,
-    ),
-    '</body></html>',
-  ].join('\n');
-  return { to, subject, text: `${text}\n\n-- \nCloakroom\n`, html };
-}
+// the mail feature's mails: a reset link, an address to confirm, a security
+// alert with its "This wasn't me" link (laid out by mail/compose.ts).
+import { compose } from '../../mail/compose.js';
+import type { MailMessage } from '../../mail/mailer.js';
 
 /** Why a reset link is sent: "forgot password", or the "This wasn't me" button of an alert. */
 export type ResetReason = 'asked' | 'not-me';
@@ -56,15 +31,6 @@ export function verificationMail(o: { to: string; username: string; link: string
     { text: 'To confirm that this address belongs to your Cloakroom account, open this link:', link: { href: o.link, label: 'Confirm this address' } },
     { text: `The link works once, for ${o.lifetime}. Until then this address receives nothing else from us; once it is confirmed, password-reset links can be sent here.` },
     { text: 'If you did not add this address to an account, ignore this mail: without the link, the address stays unconfirmed and gets no more mail.' },
-  ]);
-}
-
-export function secondFactorFailuresMail(o: { to: string; username: string; failures: number; forgotUrl: string; lockout: string }): MailMessage {
-  return compose(o.to, 'Someone has your Cloakroom password', [
-    { text: `Hello ${o.username},` },
-    { text: `Someone typed the right password for your Cloakroom account, then a wrong two-factor code ${o.failures} times. Your second factor kept them out, but they know your password. Change it now:`, link: { href: o.forgotUrl, label: 'Choose a new password' } },
-    { text: `To stop the guessing, the code step of a login to your account is closed for up to ${o.lockout}, for everyone, you included. A new password ends every login the old one started.` },
-    { text: 'If it was you, mistyping, you can ignore this mail and log in again later.' },
   ]);
 }
 

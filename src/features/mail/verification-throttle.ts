@@ -17,9 +17,9 @@
 // Every mail is counted before it is sent; past either limit nothing is sent
 // and the page says "too many" (registration: the account is made all the same).
 import type { MongoClient } from 'mongodb';
-import type { Config } from '../config.js';
-import { hourlyLimit, retryAfterSeconds } from './hourly-limit.js';
-import type { ThrottleVerdict } from './throttle.js';
+import type { MailSettings } from './settings.js';
+import { hourlyLimit, retryAfterSeconds } from '../../security/hourly-limit.js';
+import type { ThrottleVerdict } from '../../security/throttle.js';
 
 /** Which form asked for the mail: each has its own count per recipient. */
 export type VerificationSource = 'account-page' | 'registration';
@@ -29,7 +29,7 @@ export interface VerificationThrottle {
   consumeMail(userId: string, addressKey: string, source: VerificationSource): Promise<ThrottleVerdict>;
 }
 
-type Limits = Pick<Config['mail'], 'verificationMailsPerAccountPerHour' | 'verificationMailsPerAddressPerHour' | 'registrationMailsPerAddressPerHour'>;
+type Limits = Pick<MailSettings, 'verificationMailsPerAccountPerHour' | 'verificationMailsPerAddressPerHour' | 'registrationMailsPerAddressPerHour'>;
 
 export function createVerificationThrottle(client: MongoClient, dbName: string, limits: Limits): VerificationThrottle {
   const perAccount = hourlyLimit(client, dbName, 'verify_mail_account_hour', limits.verificationMailsPerAccountPerHour);
