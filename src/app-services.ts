@@ -58,7 +58,8 @@ export async function openAppServices(connection: Connection, config: Config, lo
   // the security log: one account's events newest first, gone after SECURITY_LOG_RETENTION
   const securityEvents = client.db(connection.name).collection(SECURITY_EVENTS_COLLECTION);
   const stopSecurityLogSweep = await ensureSecurityLogIndexes(securityEvents, config, logger);
-  const revocation = sessionRevocation(users);
+  // what the features' sessions may have asked for on the account goes with them
+  const revocation = sessionRevocation(users, features.flatMap((feature) => feature.clearedWithSessions ?? []));
   const { store } = await createSessionStore(client, connection.name, config, logger, (session) => revocation.mayStand(session));
   const { throttle } = await createMongoThrottle(client, connection.name, config, logger);
   const passwordHashing = createBcryptPool({ threads: config.passwords.hashThreads });

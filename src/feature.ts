@@ -17,6 +17,9 @@
 //   onAccountDeleted  what it stores about an account goes with the account
 //   onSessionEnded    what a session asked for goes with it (signed out from
 //                     "Your sessions": the mail feature's address change)
+//   clearedWithSessions, onSessionsRevoked
+//                     the same when every session of the account ends: its
+//                     fields cleared in the revocation's own update, then told
 //   redactSession     its secrets in the session, cut short for the inspector
 //   accountLinks      where its settings are, for the header and the dashboard
 //   alerts            telling the owner about a security event (mail)
@@ -35,10 +38,11 @@ import type { Config, SettingsSection } from './config.js';
 import type { Logger } from './logger.js';
 import type { AppMail } from './mail/app-mail.js';
 import type { UserModel } from './models/user.js';
+import type { EndedBy } from './security-log/events.js';
 import type { SecurityAlerts, SecurityEvents } from './security-log/security-events.js';
 import type { KnownBrowsers } from './security/known-browser.js';
 import type { LoginThrottle } from './security/throttle.js';
-import type { UserSessions } from './session/user-sessions.js';
+import type { SessionsRevoked, UserSessions } from './session/user-sessions.js';
 
 /** What a feature is given once per process, to open what it stores. */
 export interface FeatureServices {
@@ -67,6 +71,11 @@ export interface CoreDeps {
   knownBrowsers: KnownBrowsers;
   /** a feature's credentials that sign in on their own (passkeys), if one is on */
   credentials: SignInCredentials | undefined;
+  /**
+   * Every session of the account was revoked (userSessions.endOthers or
+   * endAll): tells the features which of their fields went with them.
+   */
+  sessionsRevoked: SessionsRevoked;
   /** sudo mode's confirm page, with what went wrong (routes/confirm.ts) */
   renderConfirmPage(req: Request, res: Response, next: string, errors: Record<string, string | undefined>): Promise<void>;
 }
@@ -134,6 +143,8 @@ export interface AttachedFeature {
    * session asked for and has not finished ends too.
    */
   onSessionEnded?: (req: Request, userId: string, handle: string) => Promise<void>;
+  /** its fields in `cleared` (clearedWithSessions) went with every session of the account, for the reason `by` */
+  onSessionsRevoked?: (req: Request, userId: string, cleared: readonly string[], by: EndedBy) => Promise<void>;
   /** an address typed at registration: the registration form shows the field when a feature takes it */
   addressAtRegistration?: (userId: string, username: string, address: string) => Promise<{ sent: boolean }>;
 }
@@ -144,6 +155,13 @@ export interface Feature {
   attach(core: CoreDeps): AttachedFeature;
   credentials?: SignInCredentials;
   onAccountDeleted?(userId: string): Promise<void>;
+  /**
+   * The account's fields that a session may have asked for, cleared when
+   * every session of the account is revoked, in the same update as the
+   * revocation (session/revocation.ts): nothing a thief's session started
+   * outlives it.
+   */
+  clearedWithSessions?: string[];
   /** shortens or withholds its own secrets in a copy of the session document's data */
   redactSession?(session: Record<string, unknown>, shorten: (value: unknown) => unknown): void;
   accountLinks?: FeatureLink[];

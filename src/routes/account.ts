@@ -13,12 +13,13 @@ import type { Feature } from '../feature.js';
 import type { SecurityLog } from '../security-log/store.js';
 import { ensureCsrfToken } from '../session/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
-import type { UserSessions } from '../session/user-sessions.js';
+import type { SessionsRevoked, UserSessions } from '../session/user-sessions.js';
 import { NO_CODE, WRONG_CODE } from './confirm.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 
 export interface AccountDeps extends ReauthDeps {
   userSessions: UserSessions;
+  sessionsRevoked: SessionsRevoked;
   /** what each feature stores about an account goes with it (src/feature.ts) */
   onAccountDeleted: Feature['onAccountDeleted'];
   securityLog: SecurityLog;
@@ -91,7 +92,7 @@ export function accountPages(deps: AccountDeps) {
     }
     // every other session of the account ends, logins still running with the
     // old password included: whoever knew it, or held a cookie, is out...
-    const { ended: others, generation, cancelledEmailChange } = await userSessions.endOthers(userId, req.sessionID);
+    const { ended: others, generation, cleared } = await userSessions.endOthers(userId, req.sessionID);
     // ...and this session gets a new ID and stays logged in
     req.session.generation = generation;
     // every factor was just checked (reauthenticate): sudo mode started there
@@ -101,7 +102,7 @@ export function accountPages(deps: AccountDeps) {
     await deps.knownBrowsers.forget(userId, deps.knownBrowsers.browserKeyOf(req));
     await deps.events.record(req, userId, { type: 'password-changed' });
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'password-change', count: others });
-    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'password-change' });
+    await deps.sessionsRevoked(req, userId, cleared, 'password-change');
     res.redirect(303, `/account/password?changed=${others}`);
   };
 

@@ -85,6 +85,9 @@ export function routeTable(routeDeps: RouteDeps) {
     ...routeDeps,
     events,
     credentials,
+    sessionsRevoked: async (req, userId, cleared, by) => {
+      for (const feature of attached) await feature.onSessionsRevoked?.(req, userId, cleared, by);
+    },
     renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig }, req, res, next, errors),
   };
   const attached = routeDeps.features.map((feature) => feature.attach(core));
@@ -94,7 +97,7 @@ export function routeTable(routeDeps: RouteDeps) {
     for (const feature of routeDeps.features) await feature.onAccountDeleted?.(userId);
   };
 
-  const deps = { ...routeDeps, events, sudoFactor, credentials, onAccountDeleted, features: attached };
+  const deps = { ...routeDeps, events, sudoFactor, credentials, onAccountDeleted, sessionsRevoked: core.sessionsRevoked, features: attached };
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   // an address typed at registration, where a feature takes one (features/mail)
   const register = registerPage({ ...deps, addEmail: attached.find((feature) => feature.addressAtRegistration)?.addressAtRegistration });

@@ -12,11 +12,11 @@ import { describeBrowser } from '../session/describe-browser.js';
 import { endSession, SESSION_HANDLE_PATTERN } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
 import { expiredReason, timeoutsFor } from '../session/timeouts.js';
-import type { UserSessions } from '../session/user-sessions.js';
+import type { SessionsRevoked, UserSessions } from '../session/user-sessions.js';
 
 const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
 
-export function sessionsPage(deps: { userSessions: UserSessions; users: UserModel; sessionConfig: Config['session']; logger: Logger; events: SecurityEvents; features: AttachedFeature[] }) {
+export function sessionsPage(deps: { userSessions: UserSessions; sessionsRevoked: SessionsRevoked; users: UserModel; sessionConfig: Config['session']; logger: Logger; events: SecurityEvents; features: AttachedFeature[] }) {
   const { userSessions, logger } = deps;
 
   const list: RequestHandler = async (req, res) => {
@@ -65,14 +65,14 @@ export function sessionsPage(deps: { userSessions: UserSessions; users: UserMode
 
   const endOthers: RequestHandler = async (req, res) => {
     const userId = req.session.userId ?? '';
-    const { ended, generation, cancelledEmailChange } = await userSessions.endOthers(userId, req.sessionID);
+    const { ended, generation, cleared } = await userSessions.endOthers(userId, req.sessionID);
     // this session carries the user's new generation; its save also finds out
     // whether it was itself ended meanwhile
     req.session.generation = generation;
     await saveSession(req);
     logger.info({ event: 'sessions-ended', userId, count: ended }, 'every other session was signed out');
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'sign-out-everywhere', count: ended });
-    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'sign-out-everywhere' });
+    await deps.sessionsRevoked(req, userId, cleared, 'sign-out-everywhere');
     res.redirect(303, '/sessions?notice=others-ended');
   };
 

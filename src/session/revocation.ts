@@ -12,6 +12,10 @@
 // does this, see race-safe-store.ts). Either the check sees the bump and the
 // session is deleted again, or the session was saved before the bump and so
 // before the documents were deleted, and went with them.
+//
+// What a session may have asked for on the account goes in the same update
+// (a feature names those fields: the mail feature's address change waiting
+// for its link, src/feature.ts clearedWithSessions).
 import type { SessionData } from 'express-session';
 import { isValidObjectId } from 'mongoose';
 import type { UserModel } from '../models/user.js';
@@ -22,13 +26,18 @@ export interface SessionRevocation {
   /**
    * Revokes every session of the user, logins still running included: call
    * it before deleting their documents. Returns the new generation, for the
-   * session that stays (if any), and whether an address change waiting for
-   * its link was cancelled with them; undefined if the user is gone.
+   * session that stays (if any), and the account's fields it cleared that
+   * held something; undefined if the user is gone.
    */
-  revokeAll(userId: string): Promise<{ generation: number; cancelledEmailChange: boolean } | undefined>;
+  revokeAll(userId: string): Promise<{ generation: number; cleared: string[] } | undefined>;
 }
 
-export function sessionRevocation(users: UserModel): SessionRevocation {
+const holdsSomething = (value: unknown) =>
+  value !== undefined && value !== null && !(typeof value === 'object' && Object.keys(value).length === 0);
+
+/** `clearedWithSessions`: the account's fields that go with its sessions (the features name them). */
+export function sessionRevocation(users: UserModel, clearedWithSessions: readonly string[] = []): SessionRevocation {
+  const unset = Object.fromEntries(clearedWithSessions.map((field) => [field, 1]));
   return {
     async mayStand(session) {
       // not an account's ID at all: no account to stand for
@@ -38,16 +47,17 @@ export function sessionRevocation(users: UserModel): SessionRevocation {
       return user !== null && (user.sessionGeneration ?? 0) === (session.generation ?? 0);
     },
     async revokeAll(userId) {
-      // An address change waiting for its link goes with the sessions, in the
-      // same update: whoever asked for it may be the very session being
-      // signed out (a stolen cookie in sudo mode), and a link that outlived
-      // the clean-up would let them confirm their address and take the
-      // account with the next reset link.
+      // What a session asked for goes with the sessions, in the same update:
+      // whoever asked may be the very session being signed out (a stolen
+      // cookie in sudo mode), and an address change that outlived the
+      // clean-up would let them confirm their address and take the account
+      // with the next reset link.
       const before = await users
-        .findOneAndUpdate({ _id: userId }, { $inc: { sessionGeneration: 1 }, $unset: { pendingEmail: 1 } }, { returnDocument: 'before' })
+        .findOneAndUpdate({ _id: userId }, { $inc: { sessionGeneration: 1 }, ...(clearedWithSessions.length > 0 ? { $unset: unset } : {}) }, { returnDocument: 'before' })
         .lean();
       if (!before) return undefined;
-      return { generation: (before.sessionGeneration ?? 0) + 1, cancelledEmailChange: Boolean(before.pendingEmail?.address) };
+      const stored = before as Record<string, unknown>;
+      return { generation: (before.sessionGeneration ?? 0) + 1, cleared: clearedWithSessions.filter((field) => holdsSomething(stored[field])) };
     },
   };
 }

@@ -1,10 +1,12 @@
 // user sessions: all the sessions one user has, wherever they logged in.
 // Sessions are stored as documents (stringify: false), so their userId can be
 // queried, with an index (see store.ts).
+import type { Request } from 'express';
 import type { MongoClient } from 'mongodb';
 import type { SessionData } from 'express-session';
 import { storageId } from './race-safe-store.js';
 import type { SessionRevocation } from './revocation.js';
+import type { EndedBy } from '../security-log/events.js';
 import { SESSIONS_COLLECTION } from './store.js';
 
 /** One of a user's sessions, as the "Your sessions" page shows it: never its ID. */
@@ -36,10 +38,16 @@ export interface UserSessions {
   stored(sessionId: string): Promise<Record<string, unknown> | null>;
 }
 
-/** How many sessions went, and whether an address change waiting for its link went with them (revocation.ts). */
+/**
+ * After endOthers or endAll: tells the features which of their fields went
+ * with the sessions (src/feature.ts onSessionsRevoked), `by` saying why.
+ */
+export type SessionsRevoked = (req: Request, userId: string, cleared: readonly string[], by: EndedBy) => Promise<void>;
+
+/** How many sessions went, and the account's fields that went with them (revocation.ts). */
 export interface Ended {
   ended: number;
-  cancelledEmailChange: boolean;
+  cleared: string[];
 }
 
 interface SessionDocument {
@@ -80,12 +88,12 @@ export function userSessions(client: MongoClient, dbName: string, revocation: Se
     async endOthers(userId, keepSessionId) {
       const revoked = await revocation.revokeAll(userId);
       const result = await sessions.deleteMany({ 'session.userId': userId, _id: { $ne: storageId(keepSessionId) } });
-      return { ended: result.deletedCount, generation: revoked?.generation, cancelledEmailChange: revoked?.cancelledEmailChange ?? false };
+      return { ended: result.deletedCount, generation: revoked?.generation, cleared: revoked?.cleared ?? [] };
     },
     async endAll(userId) {
       const revoked = await revocation.revokeAll(userId);
       const result = await sessions.deleteMany({ 'session.userId': userId });
-      return { ended: result.deletedCount, cancelledEmailChange: revoked?.cancelledEmailChange ?? false };
+      return { ended: result.deletedCount, cleared: revoked?.cleared ?? [] };
     },
     stored: (sessionId) => sessions.findOne({ _id: storageId(sessionId) }),
   };

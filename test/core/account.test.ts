@@ -179,7 +179,7 @@ describe('session revocation', () => {
     assert.ok(user);
     const userId = String(user._id);
     assert.equal(await revocation.mayStand({ userId, generation: 0 }), true);
-    assert.deepEqual(await revocation.revokeAll(userId), { generation: 1, cancelledEmailChange: false });
+    assert.deepEqual(await revocation.revokeAll(userId), { generation: 1, cleared: [] });
     assert.equal(await revocation.mayStand({ userId, generation: 0 }), false, 'revoked');
     assert.equal(await revocation.mayStand({ userId, generation: 1 }), true);
     assert.equal(await revocation.mayStand({ userId: 'not-an-account-id', generation: 0 }), false);

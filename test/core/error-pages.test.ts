@@ -42,8 +42,8 @@ async function withApp(
     userSessions: {
       list: () => Promise.resolve([]),
       endOne: () => Promise.resolve(false),
-      endOthers: () => Promise.resolve({ ended: 0, generation: 0, cancelledEmailChange: false }),
-      endAll: () => Promise.resolve({ ended: 0, cancelledEmailChange: false }),
+      endOthers: () => Promise.resolve({ ended: 0, generation: 0, cleared: [] }),
+      endAll: () => Promise.resolve({ ended: 0, cleared: [] }),
       stored: () => Promise.resolve(null),
     },
     // nor known browsers

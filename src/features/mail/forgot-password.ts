@@ -6,6 +6,7 @@
 // afterwards, in the background (mail/outbox.ts).
 import type { NotMeLinks } from './not-me-links.js';
 import type { KnownBrowsers } from '../../security/known-browser.js';
+import type { SessionsRevoked } from '../../session/user-sessions.js';
 import type { RequestHandler } from 'express';
 import { emailKey, forgotPasswordForm } from '../../auth/email-address.js';
 import { fieldErrors } from '../../auth/forms.js';
@@ -23,6 +24,8 @@ export interface MailPageDeps extends AuthDeps {
   mail: AppMail;
   /** "This wasn't me" links: those mailed to an address die with it (features/mail/account-email.ts) */
   notMeLinks: NotMeLinks;
+  /** what went with every session of an account (reset-password.ts) */
+  sessionsRevoked: SessionsRevoked;
   /** browsers known to each account: a reset forgets them (features/mail/reset-password.ts) */
   knownBrowsers: KnownBrowsers;
   settings: MailSettings;

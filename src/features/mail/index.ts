@@ -22,7 +22,7 @@ import { devMailPage } from './dev-mail.js';
 import { forgotPasswordPage } from './forgot-password.js';
 import { notMePages } from './not-me.js';
 import { openNotMeLinks } from './not-me-links.js';
-import { cancelEmailChange } from './pending-email.js';
+import { cancelEmailChange, PENDING_EMAIL } from './pending-email.js';
 import { resetPasswordPage } from './reset-password.js';
 import { createResetThrottle } from './reset-throttle.js';
 import { redactMailSession } from './session-data.js';
@@ -85,10 +85,17 @@ export const mailFeature = defineFeature({
               await core.events.record(req, userId, { type: 'email-change-cancelled', by: 'another-browser' });
             }
           },
+          // the address change any session asked for went with the sessions (clearedWithSessions)
+          async onSessionsRevoked(req, userId, cleared, by) {
+            if (cleared.includes(PENDING_EMAIL)) await core.events.record(req, userId, { type: 'email-change-cancelled', by });
+          },
           addressAtRegistration: email.startVerificationAtRegistration,
         };
       },
       linkPages: LINK_PAGES,
+      // an address change waiting for its link ends with every session of the
+      // account: the session that asked may be a thief's (session/revocation.ts)
+      clearedWithSessions: [PENDING_EMAIL],
       redactSession: redactMailSession,
       async onAccountDeleted(userId) {
         await notMeLinks.forget(userId);

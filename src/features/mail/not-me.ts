@@ -20,12 +20,13 @@ import type { SignInCredentials } from '../../feature.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
 import { saveRegenerated } from '../../session/lifecycle.js';
 import { regenerateSession } from '../../session/promises.js';
-import type { UserSessions } from '../../session/user-sessions.js';
+import type { SessionsRevoked, UserSessions } from '../../session/user-sessions.js';
 
 export interface NotMeDeps extends ResetLinkDeps {
   /** passkeys, where that feature is on (src/feature.ts): listed, and removable */
   credentials: SignInCredentials | undefined;
   userSessions: UserSessions;
+  sessionsRevoked: SessionsRevoked;
   notMeLinks: NotMeLinks;
   knownBrowsers: KnownBrowsers;
   logger: Logger;
@@ -86,13 +87,13 @@ export function notMePages(deps: NotMeDeps) {
     // generation goes up first: session/revocation.ts)
     // (an address change waiting for its link, perhaps to the intruder's own
     // address, goes in the same update: session/revocation.ts)
-    const { ended, cancelledEmailChange } = await userSessions.endAll(userId);
+    const { ended, cleared } = await userSessions.endAll(userId);
     // every browser the account knew is new again (an intruder's next sign-in
     // is mailed about), but the one pressing the button: the owner's, most likely
     await deps.knownBrowsers.forget(userId, deps.knownBrowsers.browserKeyOf(req));
     await deps.events.record(req, userId, { type: 'not-me-used' });
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'not-me', count: ended });
-    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'not-me' });
+    await deps.sessionsRevoked(req, userId, cleared, 'not-me');
     // A link mailed to an address the account no longer has (an intruder
     // changed it, then the old address's owner pressed the button) only signs
     // everyone out: a reset link now would go to the new address, perhaps the

@@ -96,7 +96,7 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     }
     // every session of the account ends, logins running at this moment
     // included (the generation is bumped before the documents go)...
-    const { ended, cancelledEmailChange } = await userSessions.endAll(account.userId);
+    const { ended, cleared } = await userSessions.endAll(account.userId);
     // ...and this browser's own session too: it held the link
     await endSession(req, res, deps.sessionConfig);
     logger.info({ event: 'password-reset', userId: account.userId, sessionsEnded: ended, ip: req.ip }, 'password reset with a mailed link');
@@ -107,7 +107,7 @@ export function resetPasswordPage(deps: MailPageDeps & { userSessions: UserSessi
     await deps.knownBrowsers.forget(account.userId, deps.knownBrowsers.browserKeyOf(req));
     await deps.events.record(req, account.userId, { type: 'password-reset' });
     await deps.events.record(req, account.userId, { type: 'sessions-ended', by: 'password-reset', count: ended });
-    if (cancelledEmailChange) await deps.events.record(req, account.userId, { type: 'email-change-cancelled', by: 'password-reset' });
+    await deps.sessionsRevoked(req, account.userId, cleared, 'password-reset');
     // To the login page, not signed in: a reset link proves only that its
     // holder can read the mailbox. Logging in afterwards takes every factor
     // the account has, so an account with two-factor authentication still

@@ -16,7 +16,7 @@ import type { UserModel } from '../../models/user.js';
 import { ensureCsrfToken } from '../../session/csrf.js';
 import { describeBrowser } from '../../session/describe-browser.js';
 import { renewSession } from '../../session/lifecycle.js';
-import type { UserSessions } from '../../session/user-sessions.js';
+import type { SessionsRevoked, UserSessions } from '../../session/user-sessions.js';
 import type { SecurityEvents } from '../../security-log/security-events.js';
 
 export interface PasskeyPageDeps {
@@ -26,6 +26,7 @@ export interface PasskeyPageDeps {
   passkeys: PasskeyModel;
   ceremonies: PasskeyCeremonies;
   userSessions: UserSessions;
+  sessionsRevoked: SessionsRevoked;
   logger: Logger;
 }
 
@@ -161,14 +162,14 @@ export function passkeyPages(deps: PasskeyPageDeps) {
     // a lost or stolen passkey may already have signed someone in: every
     // other session of the account ends, logins still running included, as
     // after a password change (routes/account.ts)...
-    const { ended, generation, cancelledEmailChange } = await deps.userSessions.endOthers(userId, req.sessionID);
+    const { ended, generation, cleared } = await deps.userSessions.endOthers(userId, req.sessionID);
     // ...and this one carries the new generation, under a new session ID
     req.session.generation = generation;
     await renewSession(req);
     logger.info({ event: 'passkey-removed', userId, passkeyId: String(id), otherSessionsEnded: ended, ip: req.ip }, 'passkey removed');
     await deps.events.record(req, userId, { type: 'passkey-removed', name: result.removed });
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'passkey-removed', count: ended });
-    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'passkey-removed' });
+    await deps.sessionsRevoked(req, userId, cleared, 'passkey-removed');
     res.redirect(303, `/account/passkeys?done=removed&ended=${ended}`);
   };
 

@@ -24,7 +24,7 @@ import { endSession, renewSession, signIn } from '../../session/lifecycle.js';
 import { freshPendingLogin } from '../../session/pending-login.js';
 import { saveSession } from '../../session/promises.js';
 import { recoveryCodeNotice } from './session-data.js';
-import type { UserSessions } from '../../session/user-sessions.js';
+import type { SessionsRevoked, UserSessions } from '../../session/user-sessions.js';
 import type { AuthDeps } from '../../checks/auth-deps.js';
 import type { AppMail } from '../../mail/app-mail.js';
 
@@ -40,6 +40,7 @@ export interface TwoFactorDeps extends AuthDeps {
   /** mail to the account's confirmed address; undefined with EMAIL=off */
   mail: AppMail | undefined;
   publicUrl: string;
+  sessionsRevoked: SessionsRevoked;
   userSessions: UserSessions;
 }
 
@@ -150,11 +151,11 @@ export function twoFactorSettings(deps: TwoFactorDeps) {
    */
   async function endOtherSessions(req: Request): Promise<number> {
     const userId = req.session.userId ?? '';
-    const { ended, generation, cancelledEmailChange } = await userSessions.endOthers(userId, req.sessionID);
+    const { ended, generation, cleared } = await userSessions.endOthers(userId, req.sessionID);
     req.session.generation = generation;
     await renewSession(req);
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'two-factor-change', count: ended });
-    if (cancelledEmailChange) await deps.events.record(req, userId, { type: 'email-change-cancelled', by: 'two-factor-change' });
+    await deps.sessionsRevoked(req, userId, cleared, 'two-factor-change');
     return ended;
   }
 
