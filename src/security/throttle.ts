@@ -10,7 +10,7 @@
 //   each username gets only one failure from that address per lockout. The
 //   address is slowed down, not shut out: an office or a school behind one
 //   address can hold an attacker, and its users who type the right password
-//   still get in;
+//   still get in (the first tenth counted in memory: see splitCounter);
 // - logins in progress at once per address (in this process): past
 //   LOGIN_CHECKS_AT_ONCE_PER_IP, refused at once, so that one address cannot
 //   fill the hashing queue and make everyone else wait;
@@ -25,7 +25,7 @@
 // - new anonymous sessions per address per hour: the login and register
 //   forms store a session for their CSRF token, and these stop one address
 //   filling the sessions collection (the first tenth counted in memory, so
-//   that opening the form costs no counter write: see buildThrottle).
+//   that opening the form costs no counter write: see splitCounter).
 //
 // A login attempt is counted *before* its password is checked, with an atomic
 // $inc (consume), and given back when it turns out right or was never
@@ -156,6 +156,45 @@ async function verdict(limiter: RateLimiterAbstract, key: string): Promise<Throt
   return res.consumedPoints > limiter.points ? { blocked: true, retryAfterSeconds: retryAfter(res) } : { blocked: false };
 }
 
+type LimiterFactory = (options: IRateLimiterOptions) => RateLimiterAbstract;
+
+/** A point counted by splitCounter: past the limit or not, and how to take it back. */
+interface SplitCount {
+  over: boolean;
+  res: RateLimiterRes;
+  giveBack(): Promise<void>;
+}
+
+/**
+ * A per-address limit whose first tenth is counted in this process's memory,
+ * and only the points past it in MongoDB, against the rest of the limit. An
+ * address that stays well below its limit (a visitor opening the login form,
+ * a user mistyping a password now and then) then costs no counter write:
+ * a login's two commands, a form view's one. Memory is counted synchronously
+ * and the database with an atomic $inc, so a burst of parallel requests
+ * cannot slip past either count: one process stops an address exactly at
+ * the limit, and N processes (or restarts) at most (N - 1) tenths later.
+ * Still a bound on what one address can do, which is the point. Below 10
+ * the whole limit is in MongoDB, exact as before.
+ */
+function splitCounter(make: LimiterFactory, options: { keyPrefix: string; points: number; duration: number }) {
+  const here = Math.floor(options.points / 10);
+  const memory = here > 0 ? new RateLimiterMemory({ keyPrefix: `${options.keyPrefix}_here`, points: here, duration: options.duration }) : undefined;
+  const shared = make({ ...options, points: options.points - here });
+  return {
+    async count(key: string): Promise<SplitCount> {
+      if (memory) {
+        const res = await count(memory, key);
+        if (res.consumedPoints <= here) return { over: false, res, giveBack: () => giveBack(memory, key) };
+        // this process's tenth is spent: the point goes to the shared count
+        await memory.reward(key);
+      }
+      const res = await count(shared, key);
+      return { over: res.consumedPoints > shared.points, res, giveBack: () => giveBack(shared, key) };
+    },
+  };
+}
+
 /** Login attempts in progress in this process, per address, up to a maximum. */
 function attemptsInProgress(max: number) {
   const running = new Map<string, number>();
@@ -182,8 +221,6 @@ function once(run: () => void): () => void {
   };
 }
 
-type LimiterFactory = (options: IRateLimiterOptions) => RateLimiterAbstract;
-
 function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger: Logger, stop: () => void): LoginThrottle {
   const consecutive = make({
     keyPrefix: 'login_fail_user_ip',
@@ -192,7 +229,7 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
     duration: DAY_S,
   });
   const lockoutSeconds = Math.ceil(limits.lockoutMs / 1000);
-  const perAddress = make({
+  const perAddress = splitCounter(make, {
     keyPrefix: 'login_fail_ip_day',
     points: limits.maxFailuresPerIpPerDay,
     duration: DAY_S,
@@ -207,23 +244,11 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
     points: limits.registrationsPerIpPerHour,
     duration: HOUR_S,
   });
-  // New anonymous sessions: the login form's page view should cost its one
-  // insert (the session), not a counter $inc besides. So a tenth of each
-  // address's hourly allowance is counted in this process's memory, and only
-  // the sessions past it are counted in MongoDB, against the rest of the
-  // allowance. Memory is counted synchronously and the database with an
-  // atomic $inc, so a burst of parallel requests cannot slip past either
-  // count: one process stores at most ANONYMOUS_SESSIONS_PER_IP_PER_HOUR for
-  // an address, and N processes (or restarts) at most (N - 1) tenths more.
-  // Still a bound on what one address can store, which is the point; a
-  // visitor who opens the form a few times an hour never costs a counter
-  // write. Below 10 the allowance is all in MongoDB, exact as before.
-  const anonymousHere = Math.floor(limits.anonymousSessionsPerIpPerHour / 10);
-  const anonymousSessionsHere =
-    anonymousHere > 0 ? new RateLimiterMemory({ keyPrefix: 'anon_session_ip_hour_here', points: anonymousHere, duration: HOUR_S }) : undefined;
-  const anonymousSessions = make({
+  // new anonymous sessions: the login form's page view costs its one insert
+  // (the session), not a counter $inc besides
+  const anonymousSessions = splitCounter(make, {
     keyPrefix: 'anon_session_ip_hour',
-    points: limits.anonymousSessionsPerIpPerHour - anonymousHere,
+    points: limits.anonymousSessionsPerIpPerHour,
     duration: HOUR_S,
   });
   const inProgress = attemptsInProgress(limits.checksAtOncePerIp);
@@ -255,19 +280,19 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
       };
 
       const pair = pairKey(address, usernameKey);
-      let tries, failuresHere;
+      let tries, failuresHere: SplitCount;
       try {
-        [tries, failuresHere] = await Promise.all([count(consecutive, pair), count(perAddress, address)]);
+        [tries, failuresHere] = await Promise.all([count(consecutive, pair), perAddress.count(address)]);
       } catch (err) {
         release();
         throw err;
       }
       // an address past its daily limit gets one failure per username, not ten
-      const allowed = failuresHere.consumedPoints > limits.maxFailuresPerIpPerDay ? 1 : limits.maxConsecutiveFailures;
+      const allowed = failuresHere.over ? 1 : limits.maxConsecutiveFailures;
       if (tries.consumedPoints > allowed) {
         return settle(async () => {
           // refused without a check: not a failure of this address
-          await giveBack(perAddress, address);
+          await failuresHere.giveBack();
           return locked(pair, tries);
         });
       }
@@ -275,7 +300,7 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
       const abandoned = () =>
         settle(async () => {
           try {
-            await Promise.all([giveBack(consecutive, pair), giveBack(perAddress, address)]);
+            await Promise.all([giveBack(consecutive, pair), failuresHere.giveBack()]);
           } catch (err) {
             // the attempt then stays counted: the safe side
             logger.warn({ err }, 'could not give back an unchecked login attempt');
@@ -285,7 +310,7 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
         blocked: false,
         succeeded: () =>
           settle(async () => {
-            await Promise.all([consecutive.delete(pair), giveBack(perAddress, address)]);
+            await Promise.all([consecutive.delete(pair), failuresHere.giveBack()]);
           }),
         failed: () =>
           settle(async () => {
@@ -297,7 +322,7 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
         abandoned,
         passwordOnly: () =>
           settle(async () => {
-            await Promise.all([giveBack(consecutive, pair), giveBack(perAddress, address)]);
+            await Promise.all([giveBack(consecutive, pair), failuresHere.giveBack()]);
           }),
         async checking(check) {
           try {
@@ -339,9 +364,8 @@ function buildThrottle(limits: Config['throttle'], make: LimiterFactory, logger:
 
     consumeRegistration: (ip) => verdict(registrations, addressKey(ip)),
     async consumeAnonymousSession(ip) {
-      const address = addressKey(ip);
-      if (anonymousSessionsHere && (await count(anonymousSessionsHere, address)).consumedPoints <= anonymousHere) return { blocked: false };
-      return verdict(anonymousSessions, address);
+      const session = await anonymousSessions.count(addressKey(ip));
+      return session.over ? { blocked: true, retryAfterSeconds: retryAfter(session.res) } : { blocked: false };
     },
     stop,
   };

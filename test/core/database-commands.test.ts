@@ -81,6 +81,20 @@ describe('database commands per request', () => {
     assert.deepEqual(await commandsFor(() => client.get('/')), ['find']);
     assert.match(await (await client.get('/')).text(), /Log out/);
   });
+
+  it('ten for a login from a browser that signed in before, and no counter for the address', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    const username = uniqueUsername('cost');
+    await client.register(username);
+    await client.post('/logout');
+    const _csrf = await client.csrfToken('/login');
+    const login = await commandsFor(() => client.post('/login', { username, password: 'correct horse battery', _csrf }));
+    // read the session; count the attempt for the username at this address;
+    // read the account; reset that count; the new session for the old one
+    // (delete, insert); its account's generation (session/revocation.ts);
+    // the browser known (upsert); the security log (insert, trim)
+    assert.deepEqual(login.sort(), ['delete', 'delete', 'find', 'find', 'find', 'find', 'findAndModify', 'insert', 'insert', 'update']);
+  });
 });
 
 describe('every query the app makes', () => {

@@ -532,3 +532,65 @@ describe('new sessions for the anonymous forms, a tenth of them counted in memor
     assert.deepEqual(statusCounts(pages), { 200: 33, 429: 47 });
   });
 });
+
+describe('failed logins per address per day, a tenth of them counted in memory', () => {
+  // 20 a day: the first 2 from an address are counted in each process's
+  // memory, the other 18 in MongoDB (security/throttle.ts splitCounter)
+  const env = { ...LIMITS, LOGIN_MAX_FAILURES_PER_IP_PER_DAY: '20' };
+  let one: TestApp;
+  let other: TestApp;
+  before(async () => {
+    [one, other] = await Promise.all([startTestApp({ uri, env }), startTestApp({ uri, env })]);
+  });
+  after(() => Promise.all([one.close(), other.close()]));
+
+  const counterOf = (address: string) =>
+    one.connection.getClient().db(one.connection.name).collection('rate_limits').findOne({ key: `login_fail_ip_day:${address}` });
+  /** Wrong passwords for `count` usernames from one address, ten at once (more would fill the hashing queue: 503). */
+  const spray = async (target: TestApp, headers: Record<string, string>, count: number) => {
+    const responses: Response[] = [];
+    for (let sent = 0; sent < count; sent += 10) {
+      const forms = Array.from({ length: Math.min(10, count - sent) }, () => ({ username: uniqueUsername('spray'), password: 'wrong guess' }));
+      responses.push(...(await allAtOnce(new Client(target.baseUrl, headers), '/login', forms)));
+    }
+    return responses;
+  };
+  /** How many of three guesses at one account, one after another, reach the password check. */
+  const checkedOfThree = async (target: TestApp, headers: Record<string, string>) => {
+    const username = await registered(target);
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await new Client(target.baseUrl, headers).login(username, `wrong guess ${i}`)).status);
+    return statuses.filter((status) => status === 401).length;
+  };
+
+  it('the first ones cost no counter in the database, and a right password gives its point back', async () => {
+    const headers = { 'x-forwarded-for': freshAddress() };
+    const address = headers['x-forwarded-for'];
+    assert.deepEqual(statusCounts(await spray(one, headers, 1)), { 401: 1 });
+    const username = await registered(one);
+    assert.equal((await new Client(one.baseUrl, headers).login(username, password)).status, 303);
+    assert.deepEqual(statusCounts(await spray(one, headers, 1)), { 401: 1 });
+    assert.equal(await counterOf(address), null, 'two failures and a success: no counter stored');
+    assert.deepEqual(statusCounts(await spray(one, headers, 1)), { 401: 1 });
+    assert.equal((await counterOf(address))?.points, 1, 'the third failure is counted in MongoDB');
+  });
+
+  it('still stop one process exactly at the limit, however many arrive at once', async () => {
+    const atLimit = { 'x-forwarded-for': freshAddress() };
+    assert.deepEqual(statusCounts(await spray(one, atLimit, 20)), { 401: 20 });
+    assert.equal(await checkedOfThree(one, atLimit), 1, 'past the limit: one failure per username');
+    // two below it: two more failures before the limit (the 19th and 20th), then one per username
+    const belowLimit = { 'x-forwarded-for': freshAddress() };
+    assert.deepEqual(statusCounts(await spray(one, belowLimit, 18)), { 401: 18 });
+    assert.equal(await checkedOfThree(one, belowLimit), 2, 'the limit exactly: neither sooner nor later');
+  });
+
+  it('let two processes on one database past it by one tenth at most', async () => {
+    const headers = { 'x-forwarded-for': freshAddress() };
+    // 11 failures through each: 2 + 2 in memory, 18 in MongoDB
+    const sprayed = await Promise.all([spray(one, headers, 11), spray(other, headers, 11)]);
+    assert.deepEqual(statusCounts(sprayed.flat()), { 401: 22 });
+    assert.equal(await checkedOfThree(one, headers), 1);
+    assert.equal(await checkedOfThree(other, headers), 1);
+  });
+});
