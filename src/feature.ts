@@ -211,6 +211,3 @@ export function defineFeature<S>(feature: {
     },
   };
 }
-
-/** A feature without variables of its own. */
-export const NO_SETTINGS: FeatureSettings<undefined> = { variables: [], read: () => undefined };
