@@ -38,7 +38,7 @@ import type { Config, SettingsSection } from './config.js';
 import type { Logger } from './logger.js';
 import type { AppMail } from './mail/app-mail.js';
 import type { UserModel } from './models/user.js';
-import type { EndedBy } from './security-log/events.js';
+import type { EndedBy, SignInMethod } from './security-log/events.js';
 import type { SecurityAlerts, SecurityEvents } from './security-log/security-events.js';
 import type { KnownBrowsers } from './security/known-browser.js';
 import type { LoginThrottle } from './security/throttle.js';
@@ -76,6 +76,16 @@ export interface CoreDeps {
    * endAll): tells the features which of their fields went with them.
    */
   sessionsRevoked: SessionsRevoked;
+  /**
+   * A first factor of the feature's own was right (a mailed sign-in link):
+   * the login goes on as after a right password, through the same steps (a
+   * feature's code step may take it over) to the same new session, and the
+   * response is sent (routes/finish-login.ts). `stored` holds the account's
+   * `loginStepFields`.
+   */
+  finishLogin(checked: PasswordChecked & { method: SignInMethod }): Promise<void>;
+  /** the account's fields the steps after a first factor read (read them into `stored`) */
+  loginStepFields(): string[];
   /** sudo mode's confirm page, with what went wrong (routes/confirm.ts) */
   renderConfirmPage(req: Request, res: Response, next: string, errors: Record<string, string | undefined>): Promise<void>;
 }

@@ -7,10 +7,10 @@ import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../safe-next.js';
 import { beginCheckedAttempt, failedAttempt } from '../checks/checked-attempt.js';
 import { usernameKey } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
-import { signIn } from '../session/lifecycle.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../session/pending-login.js';
 import type { AttachedFeature } from '../feature.js';
 import type { AuthDeps } from '../checks/auth-deps.js';
+import { finishLogin, loginStepFields } from './finish-login.js';
 
 // one message for both "no such user" and "wrong password": telling them
 // apart would let anyone find out which usernames exist
@@ -55,10 +55,9 @@ export function loginPageModel(sessionConfig: Config['session'], next: string, f
 
 export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
   const { users, passwords, logger } = deps;
-  // a feature's step after the password (e.g. a code: src/feature.ts), and
-  // the account's fields it needs, read with the password: no extra read
-  const steps = deps.features.filter((feature) => feature.afterPassword !== undefined);
-  const fields = Object.fromEntries(['username', 'passwordHash', 'sessionGeneration', ...steps.flatMap((f) => f.loginFields ?? [])].map((name) => [name, 1]));
+  // the account's fields a feature's step after the password needs (e.g. a
+  // code: src/feature.ts), read with the password: no extra read
+  const fields = Object.fromEntries(['username', 'passwordHash', 'sessionGeneration', ...loginStepFields(deps.features)].map((name) => [name, 1]));
 
   const form: RequestHandler = async (req, res) => {
     const next = safeNextPath(req.query.next);
@@ -106,20 +105,10 @@ export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
       return;
     }
 
+    // the steps after a right password (a code, where two-factor is on), then
+    // the new session: checks/finish-login.ts, the one way a login ends
     const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
-    // a step still to come (a code to type: features/two-factor) takes the
-    // login over from here, and finishes it itself
-    for (const step of steps) {
-      const checked = { req, res, account, stored: user, attempt, next, rememberMe: form.data.rememberMe };
-      if ((await step.afterPassword?.(checked)) === 'responded') return;
-    }
-
-    await attempt.succeeded();
-    await signIn(req, account, deps.sessionConfig, { rememberMe: form.data.rememberMe });
-    logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
-    // the account's security log, and a mail if this browser is new to it
-    await deps.events.signedIn(req, res, account.id, 'password');
-    res.redirect(303, next);
+    await finishLogin(deps, { req, res, account, stored: user, attempt, next, rememberMe: form.data.rememberMe, method: 'password' });
   };
 
   /**
