@@ -8,6 +8,7 @@ const SIGNED_IN_WITH: Record<SignInMethod, string> = {
   code: 'a password and a code from an authenticator app',
   'recovery-code': 'a recovery code',
   passkey: 'a passkey',
+  'email-link': 'a sign-in link sent to your email address',
 };
 
 const WRONG: Record<SignInMethod, string> = {
@@ -15,6 +16,7 @@ const WRONG: Record<SignInMethod, string> = {
   code: 'Wrong code from the authenticator app',
   'recovery-code': 'Wrong recovery code',
   passkey: 'A passkey sign-in failed',
+  'email-link': 'A sign-in link that no longer works was opened',
 };
 
 const TOO_MANY: Record<SignInMethod, string> = {
@@ -22,6 +24,7 @@ const TOO_MANY: Record<SignInMethod, string> = {
   code: 'wrong codes',
   'recovery-code': 'wrong recovery codes',
   passkey: 'failed passkey sign-ins',
+  'email-link': 'sign-in links that no longer work',
 };
 
 // why sessions ended, in brackets after what happened

@@ -165,6 +165,7 @@ describe('mail settings', () => {
     // the mail feature's own (features/mail/settings.ts)
     assert.deepEqual(loadConfig({}).settings.mail, {
       passwordResetLifetimeMs: 30 * 60_000,
+      signInLinkLifetimeMs: 15 * 60_000,
       verificationLifetimeMs: 24 * 3_600_000,
       resetRequestsPerIpPerHour: 20,
       resetMailsPerAccountPerHour: 3,

@@ -12,7 +12,7 @@ import { turnOnTwoFactor } from '../helpers/two-factor.js';
 // every address a feature answers at, and what the core's pages link to
 const TWO_FACTOR_URLS = ['/login/two-factor', '/account/two-factor', '/account/recovery-codes'];
 const PASSKEY_URLS = ['/login/passkey', '/account/passkeys', '/account/passkeys/new', '/account/confirm/passkey'];
-const MAIL_URLS = ['/forgot-password', '/account/email', '/verify-email', '/not-me'];
+const MAIL_URLS = ['/forgot-password', '/sign-in-link', '/account/email', '/verify-email', '/not-me'];
 
 /** The page's links and form targets to a feature's addresses. */
 function featureLinksIn(html: string, urls: string[]): string[] {

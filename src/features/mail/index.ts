@@ -1,5 +1,6 @@
 // mail, as a feature: what the app mails and the pages its links open.
-// Forgot password and the reset link, the account's email address and its
+// Forgot password and the reset link, a sign-in link instead of the
+// password (one factor: two-factor still asks for its code), the account's email address and its
 // confirmation, the owner's security alerts with their "This wasn't me"
 // link, and the local catcher's inbox in development. It plugs into the core
 // through src/feature.ts only:
@@ -24,13 +25,15 @@ import { notMePages } from './not-me.js';
 import { openNotMeLinks } from './not-me-links.js';
 import { cancelEmailChange, PENDING_EMAIL } from './pending-email.js';
 import { resetPasswordPage } from './reset-password.js';
+import { signInLinkPages, SIGN_IN_LINK_OPEN_PATH } from './sign-in-link.js';
+import { openSignInLinks } from './sign-in-links.js';
 import { createResetThrottle } from './reset-throttle.js';
 import { redactMailSession } from './session-data.js';
 import { mailSettings } from './settings.js';
 import { createVerificationThrottle } from './verification-throttle.js';
 
 /** The pages mailed links open (session/link-pages.ts). */
-export const LINK_PAGES = ['/reset-password', '/verify-email', '/verify-email/done', '/not-me'];
+export const LINK_PAGES = ['/reset-password', '/verify-email', '/verify-email/done', '/not-me', SIGN_IN_LINK_OPEN_PATH];
 
 export const mailFeature = defineFeature({
   name: 'mail',
@@ -39,6 +42,8 @@ export const mailFeature = defineFeature({
     // "This wasn't me" links by their hash; they expire
     const notMe = await openNotMeLinks(db, config, logger);
     const notMeLinks = notMe.notMeLinks;
+    // sign-in links by their hash, with the browser that asked; they expire
+    const signIn = await openSignInLinks(db, config, logger);
     // how often it may mail: counters in the core's rate-limit collection (security/hourly-limit.ts)
     const client = connection.getClient();
     const throttles = {
@@ -54,6 +59,7 @@ export const mailFeature = defineFeature({
         const deps = { ...core, mail, notMeLinks, settings, throttles };
         const email = accountEmailPages(deps);
         const [forgot, reset, notMePage] = [forgotPasswordPage(deps), resetPasswordPage(deps), notMePages(deps)];
+        const link = signInLinkPages({ ...deps, signInLinks: signIn.signInLinks });
         // the local mail catcher's inbox: never in production, and only where
         // mail goes to the catcher (a real SMTP server has no inbox here)
         const inbox = core.isProduction ? undefined : mail.inbox;
@@ -63,6 +69,11 @@ export const mailFeature = defineFeature({
             pages.get( '/forgot-password',      noStore, anonymousSessions,           forgot.form); //          forgot-password.ts
             pages.post('/forgot-password',      noStore,                              forgot.submit);
             pages.get( '/forgot-password/sent', noStore,                              forgot.sent);
+            pages.get( '/sign-in-link',         noStore, anonymousSessions,           link.form); //            sign-in-link.ts
+            pages.post('/sign-in-link',         noStore,                              link.submit);
+            pages.get( '/sign-in-link/sent',    noStore,                              link.sent);
+            pages.get( SIGN_IN_LINK_OPEN_PATH,  noStore, anonymousSessions,           link.open);
+            pages.post(SIGN_IN_LINK_OPEN_PATH,  noStore,                              link.confirm);
             pages.get( '/reset-password',       noStore, anonymousSessions,           reset.open); //           reset-password.ts
             pages.post('/reset-password',       noStore,                              reset.submit);
             pages.get( '/account/email',        noStore, requireLogin, recentAuth,    email.show); //           account-email.ts
@@ -99,10 +110,14 @@ export const mailFeature = defineFeature({
       redactSession: redactMailSession,
       async onAccountDeleted(userId) {
         await notMeLinks.forget(userId);
+        await signIn.signInLinks.forget(userId);
       },
       // on the dashboard only: the header has no room for it at 1280 pixels
       accountLinks: [{ href: '/account/email', description: 'Your email address' }],
-      stop: notMe.stop,
+      stop() {
+        notMe.stop();
+        signIn.stop();
+      },
     };
   },
 });

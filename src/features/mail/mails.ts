@@ -25,6 +25,15 @@ export function passwordResetMail(o: { to: string; username: string; link: strin
 }
 
 
+export function signInLinkMail(o: { to: string; username: string; link: string; lifetime: string }): MailMessage {
+  return compose(o.to, 'Your Cloakroom sign-in link', [
+    { text: `Hello ${o.username},` },
+    { text: 'Someone (we hope you) asked for a link to sign in to your Cloakroom account without the password. To sign in, open this link:', link: { href: o.link, label: 'Sign in to Cloakroom' } },
+    { text: `The link works once, for ${o.lifetime}. Opened in the browser that asked for it, it signs you in; anywhere else, it asks you first. If your account has two-factor login, you still type your code.` },
+    { text: 'If you did not ask for this, ignore this mail: nobody can sign in without this link, and it stops working by itself.' },
+  ]);
+}
+
 export function verificationMail(o: { to: string; username: string; link: string; lifetime: string }): MailMessage {
   return compose(o.to, 'Confirm your email address for Cloakroom', [
     { text: `Hello ${o.username},` },

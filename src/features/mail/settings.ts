@@ -8,6 +8,7 @@ import { duration, intInRange, readVariables } from '../../env-values.js';
 
 export interface MailSettings {
   passwordResetLifetimeMs: number;
+  signInLinkLifetimeMs: number;
   verificationLifetimeMs: number;
   resetRequestsPerIpPerHour: number;
   resetMailsPerAccountPerHour: number;
@@ -21,6 +22,8 @@ export interface MailSettings {
 const variables = {
   // at most 30 minutes (checked below): a reset link is a password for as long as it works
   PASSWORD_RESET_LINK_LIFETIME: duration('PASSWORD_RESET_LINK_LIFETIME', 1000, 86_400_000, '30m'),
+  // at most 30 minutes too: a sign-in link is a password for as long as it works
+  SIGN_IN_LINK_LIFETIME: duration('SIGN_IN_LINK_LIFETIME', 1000, 86_400_000, '15m'),
   EMAIL_VERIFICATION_LINK_LIFETIME: duration('EMAIL_VERIFICATION_LINK_LIFETIME', 1000, 7 * 86_400_000, '24h'),
   PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR: intInRange('PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR', 1, 1_000_000, 20),
   PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR: intInRange('PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR', 1, 1000, 3),
@@ -37,8 +40,12 @@ export const mailSettings: FeatureSettings<MailSettings> = {
     if (e.PASSWORD_RESET_LINK_LIFETIME > 30 * 60_000) {
       problems.push('PASSWORD_RESET_LINK_LIFETIME must be at most 30m: a reset link works like a password for as long as it lasts');
     }
+    if (e.SIGN_IN_LINK_LIFETIME > 30 * 60_000) {
+      problems.push('SIGN_IN_LINK_LIFETIME must be at most 30m: a sign-in link works like a password for as long as it lasts');
+    }
     return {
       passwordResetLifetimeMs: e.PASSWORD_RESET_LINK_LIFETIME,
+      signInLinkLifetimeMs: e.SIGN_IN_LINK_LIFETIME,
       verificationLifetimeMs: e.EMAIL_VERIFICATION_LINK_LIFETIME,
       resetRequestsPerIpPerHour: e.PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR,
       resetMailsPerAccountPerHour: e.PASSWORD_RESET_MAILS_PER_ACCOUNT_PER_HOUR,
