@@ -171,6 +171,13 @@ describe('the trace', () => {
     await (await forged.get('/')).arrayBuffer();
     assert.deepEqual(await traceOf(forged), { traced: false, requests: [] });
   });
+
+  it('is linked from the lab and from its redirect race and resurrection experiments', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    for (const page of ['/lab', '/lab/redirect-race', '/lab/resurrection/wrong']) {
+      assert.match(await (await client.get(page)).text(), /href="\/lab\/trace"/, page);
+    }
+  });
 });
 
 describe('the trace recorder', () => {
