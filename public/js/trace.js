@@ -36,8 +36,8 @@ const ms = (value) => (value === undefined ? '…' : `${value} ms`);
 const shape = (value) => JSON.stringify(value);
 
 function requestLine(request) {
-  const status = request.status === undefined ? 'running' : String(request.status);
-  return `${request.method} ${request.path} → ${status} · ${ms(request.durationMs)}`;
+  const answer = request.status === undefined ? 'running' : String(request.status);
+  return `${request.method} ${request.path} → ${answer} · ${ms(request.durationMs)}`;
 }
 
 /** What one step says, in words: the list's line and the drawing's label. */
