@@ -61,7 +61,9 @@ export function traceRequests(recorder: TraceRecorder, sessionConfig: Pick<Confi
       trace.record.durationMs = trace.now();
     });
     res.once('close', () => {
-      if (!res.writableFinished) trace.mark({ kind: 'closed', at: trace.now() });
+      if (res.writableFinished) return;
+      trace.mark({ kind: 'closed', at: trace.now() });
+      trace.record.durationMs = trace.now();
     });
     recorder.run(trace, next);
   };
