@@ -7,6 +7,8 @@ import { createTraceRecorder, MAX_EVENTS, MAX_REQUESTS, type TracedRequest, type
 import { TRACE_COOKIE } from '../../src/lab/trace/trace-cookie.js';
 import { TracedStore } from '../../src/lab/trace/traced-store.js';
 import { MongoStore } from 'connect-mongo';
+import { ObjectId } from 'mongodb';
+import { redactValues } from '../../src/lab/trace/redact-values.js';
 import { PRODUCTION_TEST_ENV, useTestApp } from '../helpers/app.js';
 import { Client, sessionIdFromCookie, storedIdFromCookie, uniqueUsername } from '../helpers/client.js';
 
@@ -217,6 +219,24 @@ describe('the trace in production', () => {
     }
     const mongo = prod.app.connection.getClient();
     for (const event of ['commandStarted', 'commandSucceeded', 'commandFailed']) assert.equal(mongo.listenerCount(event), 0, event);
+  });
+});
+
+describe('redacting a filter', () => {
+  it('keeps the keys and operators, hides every value, BSON values included', () => {
+    const filter = { _id: new ObjectId(), username: 'ada', expires: { $gt: new Date() }, $or: [{ a: 1 }, { b: [1, 2] }], tags: { $in: ['x', 'y', 'z', 'w'] } };
+    assert.deepEqual(redactValues(filter), {
+      _id: '?',
+      username: '?',
+      expires: { $gt: '?' },
+      $or: [{ a: '?' }, { b: ['?', '?'] }],
+      tags: { $in: ['?', '?', '?', '1 more'] },
+    });
+    // deep documents stop at a depth, many keys at a count
+    const deep = redactValues({ a: { b: { c: { d: { e: 'secret' } } } } });
+    assert.doesNotMatch(JSON.stringify(deep), /secret/);
+    const wide = redactValues(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]))) as Record<string, unknown>;
+    assert.equal(Object.keys(wide).length, 17);
   });
 });
 
