@@ -169,12 +169,25 @@ test('two-factor pages', async ({ page, loginPage, twoFactorLoginPage, twoFactor
 });
 
 // one test per page: an axe scan takes seconds on a busy machine
-for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right', '/lab/two-factor']) {
+for (const path of ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right', '/lab/two-factor', '/lab/trace']) {
   test(`the lab: ${path}`, async ({ page }) => {
     await page.goto(path);
     await expectNoSeriousViolations(page, path);
   });
 }
+
+test('the lab: the trace, with requests drawn and one opened', async ({ page, tracePage }) => {
+  await tracePage.goto();
+  // requests of this browser, from another tab
+  const other = await page.context().newPage();
+  await other.goto('/login');
+  await other.goto('/lab/redirect-race');
+  await other.close();
+  await expect(tracePage.drawn('GET /login')).toBeVisible({ timeout: 10_000 });
+  await tracePage.drawn('GET /login').click();
+  await expect(tracePage.entry('GET /login')).toHaveAttribute('open', '');
+  await expectNoSeriousViolations(page, '/lab/trace with requests');
+});
 
 test('the lab: where the redirect race lands', async ({ page }) => {
   await page.goto('/lab/redirect-race');

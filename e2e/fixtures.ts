@@ -13,6 +13,7 @@ import { NotMePage, NotMeReviewPage } from './pages/not-me-pages.js';
 import { AddPasskeyPage, PasskeysPage } from './pages/passkey-pages.js';
 import { RegisterPage } from './pages/register-page.js';
 import { SessionsPage } from './pages/sessions-page.js';
+import { TracePage } from './pages/trace-page.js';
 import { RecoveryCodesPage, TwoFactorLoginPage, TwoFactorSettingsPage } from './pages/two-factor-pages.js';
 import { logInOverHttp, registerOverHttp, type Credentials } from './support/accounts.js';
 import { localhostURL } from './support/env.js';
@@ -34,6 +35,7 @@ interface Fixtures {
   lostUpdatesPage: LostUpdatesPage;
   saveUninitializedPage: SaveUninitializedPage;
   resurrectionPage: ResurrectionPage;
+  tracePage: TracePage;
   passkeysPage: PasskeysPage;
   addPasskeyPage: AddPasskeyPage;
   twoFactorSettingsPage: TwoFactorSettingsPage;
@@ -104,6 +106,9 @@ export const test = base.extend<Fixtures>({
   },
   resurrectionPage: async ({ page }, use) => {
     await use(new ResurrectionPage(page));
+  },
+  tracePage: async ({ page }, use) => {
+    await use(new TracePage(page));
   },
   passkeysPage: async ({ page }, use) => {
     await use(new PasskeysPage(page));

@@ -11,7 +11,7 @@ const PHONE = { width: 390, height: 844 };
 test.use({ viewport: PHONE });
 passkeyTest.use({ viewport: PHONE });
 
-const LAB_PAGES = ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right', '/lab/two-factor'];
+const LAB_PAGES = ['/lab', '/lab/redirect-race', '/lab/lost-updates', '/lab/save-uninitialized', '/lab/resurrection/wrong', '/lab/resurrection/right', '/lab/two-factor', '/lab/trace'];
 
 /**
  * Collects the console errors and uncaught exceptions of every page the test

@@ -94,7 +94,7 @@ export async function openAppServices(connection: Connection, config: Config, lo
  */
 export function appDeps(
   services: AppServices,
-  rest: Pick<AppDeps, 'config' | 'logger' | 'health' | 'mail'> & Partial<Pick<AppDeps, 'sessionStore' | 'passwordHashing'>>,
+  rest: Pick<AppDeps, 'config' | 'logger' | 'health' | 'mail' | 'trace'> & Partial<Pick<AppDeps, 'sessionStore' | 'passwordHashing'>>,
 ): AppDeps {
   const { users, features, store, throttle, userSessions, knownBrowsers, securityLog, passwordHashing, lab } = services;
   return { users, features, sessionStore: store, throttle, userSessions, knownBrowsers, securityLog, passwordHashing, lab, ...rest };

@@ -21,6 +21,10 @@ import { describeDuration } from './duration.js';
 import type { HealthChecks } from './routes/health.js';
 import { routeTable } from './routes/index.js';
 import type { LabDatabase } from './lab/lab-database.js';
+import type { TraceRecorder } from './lab/trace/recorder.js';
+import { TracedStore } from './lab/trace/traced-store.js';
+import { traceRequests } from './lab/trace/trace-requests.js';
+import { storageId } from './session/race-safe-store.js';
 import type { AppMail } from './mail/app-mail.js';
 import { csrfProtection } from './session/csrf.js';
 import { securityHeaders } from './security/headers.js';
@@ -49,6 +53,12 @@ export interface AppDeps {
   logger: Logger;
   /** what the lab's experiments store (development only; see lab/) */
   lab?: LabDatabase;
+  /**
+   * what the lab's trace page shows (development only: lab/trace/). Given,
+   * outside production, every request of a traced browser is recorded, and
+   * the session store's calls with it.
+   */
+  trace?: TraceRecorder | undefined;
   /** mail (mail/app-mail.ts): without it, or with EMAIL=off, no page sends any */
   mail?: AppMail;
   /** the security log (security-log/store.ts): /account/activity reads it */
@@ -59,7 +69,11 @@ export interface AppDeps {
 const FORM_BODY_LIMIT = '8kb';
 
 export function createApp(deps: AppDeps): Express {
-  const { config, users, sessionStore, throttle, userSessions, health, logger } = deps;
+  const { config, users, throttle, userSessions, health, logger } = deps;
+  // never in production, whatever was handed in
+  const trace = config.isProduction ? undefined : deps.trace;
+  // the app's store, its calls shown on the trace page; it keeps each session under its ID's hash
+  const sessionStore = trace ? new TracedStore(deps.sessionStore, trace, 'app', storageId) : deps.sessionStore;
   const passwords = createPasswordHasher({
     cost: config.passwords.bcryptCost,
     pepper: config.passwords.pepper,
@@ -95,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
     health,
     lab: deps.lab,
     appSessionStore: sessionStore,
+    trace,
     isProduction: config.isProduction,
     mail: config.mail.enabled ? deps.mail : undefined,
     publicUrl: config.publicUrl,
@@ -116,6 +131,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
 
+  // first of all, so that it sees all a traced request does (lab/trace/)
+  if (trace) app.use(traceRequests(trace, config.session));
   app.use(requestLogger(logger, { isProduction: config.isProduction }));
 
   // CSP, HSTS, Referrer-Policy, Permissions-Policy and the rest (security/headers.ts)

@@ -19,6 +19,7 @@ import { appDeps, openAppServices } from './app-services.js';
 import { startDemoCleanup } from './demo.js';
 import { enabledFeatures, FEATURE_SETTINGS } from './features/index.js';
 import { openAppMail } from './mail/app-mail.js';
+import { startTracing } from './lab/trace/start-tracing.js';
 
 export interface RunningServer {
   url: string;
@@ -79,6 +80,8 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
       deadlineMs: config.db.startupTimeoutMs,
       logger,
       onCommand: instrumentation.onDatabaseCommand,
+      // the lab's trace page listens to every command, outside production only
+      monitorCommands: !config.isProduction,
     });
   } catch (err) {
     await localDb?.stop();
@@ -87,6 +90,8 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
 
   // the features FEATURES turns on (features/index.ts), opened with the core's services
   const services = await openAppServices(connection, config, logger, enabledFeatures(config));
+  // what the lab's trace page shows (lab/trace/): never in production
+  const trace = config.isProduction ? undefined : startTracing(connection.getClient());
   const { users, store, userSessions, pingDatabase } = services;
   // mail: SMTP_URL, or a local catcher beside the local database (mail/app-mail.ts),
   // its inbox kept in the same folder in development
@@ -119,7 +124,7 @@ export async function startServer(config: Config, logger: Logger, instrumentatio
       return shuttingDown;
     },
   };
-  const app = createApp(appDeps(services, { config, logger, health, mail: mail?.mail, sessionStore }));
+  const app = createApp(appDeps(services, { config, logger, health, mail: mail?.mail, sessionStore, trace }));
   // with the limits of http-server.ts: slow clients cannot hold connections
   const server = createHttpServer(app);
   // once shutting down, every response closes its connection: a proxy must

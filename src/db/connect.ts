@@ -9,6 +9,8 @@ export interface ConnectOptions {
   responseTimeoutMs: number;
   /** Called for every command sent to MongoDB (command monitoring, for measurements). */
   onCommand?: ((name: string) => void) | undefined;
+  /** Command monitoring on, for listeners added later (the lab's trace page, development only). */
+  monitorCommands?: boolean | undefined;
 }
 
 export async function connectDatabase(uri: string, options: ConnectOptions): Promise<Connection> {
@@ -39,7 +41,7 @@ export async function connectDatabase(uri: string, options: ConnectOptions): Pro
     // turns {"$ne": null} style filters into harmless literals, a second line
     // of defence behind input validation (query selector injection)
     sanitizeFilter: true,
-    monitorCommands: options.onCommand !== undefined,
+    monitorCommands: options.onCommand !== undefined || options.monitorCommands === true,
   });
   const onCommand = options.onCommand;
   if (onCommand) connection.getClient().on('commandStarted', (event) => onCommand(event.commandName));

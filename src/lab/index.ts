@@ -17,7 +17,8 @@ import { resurrectionRoutes, WAYS } from './resurrection.js';
 import { saveUninitializedRoutes } from './save-uninitialized.js';
 import { twoFactorRoutes } from './two-factor.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
-import type { LabDeps } from './lab-deps.js';
+import { tracedLabStore, type LabDeps } from './lab-deps.js';
+import { traceData, tracePage } from './trace/trace-routes.js';
 import { LAB_SESSION_MAX_AGE_MS, labSession } from './session.js';
 
 
@@ -43,12 +44,14 @@ export function labRoutes(deps: LabDeps): Router {
   // one store on lab_sessions, for the lab's sessions and the redirect race's
   const sessionsStore = deps.lab.store(LAB_COLLECTIONS.sessions);
   const sessionOfTheLab = labSession(deps.sessionConfig, {
-    store: sessionsStore,
+    store: tracedLabStore(deps, sessionsStore),
     name: 'cloakroom.lab',
     path: '/lab',
     maxAgeMs: LAB_SESSION_MAX_AGE_MS,
   });
 
+  // the trace page's data: no session of any kind, the trace cookie says whose
+  if (deps.trace) router.get('/trace.json', traceData(deps.trace));
   // the experiments that need a session set up differently mount theirs first
   // (express-session leaves req.session alone once one is there)
   router.use('/redirect-race', redirectRaceRoutes.sessionFor(deps, sessionsStore));
@@ -67,6 +70,7 @@ export function labRoutes(deps: LabDeps): Router {
   router.get('/', (_req, res) => {
     res.render('lab/index', { title: 'The lab' });
   });
+  if (deps.trace) router.get('/trace', tracePage(deps.trace, deps.sessionConfig.secureCookie));
   router.use('/redirect-race', redirectRaceRoutes.pages());
   router.use('/lost-updates', lostUpdatesRoutes(deps));
   router.use('/save-uninitialized', saveUninitializedRoutes.pages(deps));

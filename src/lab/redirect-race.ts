@@ -12,7 +12,7 @@ import { ensureCsrfToken, csrfTokenForForm } from '../session/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
 import { SlowStore } from './slow-store.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
-import type { LabDeps } from './lab-deps.js';
+import { tracedLabStore, type LabDeps } from './lab-deps.js';
 
 // long enough to see, short enough not to bore
 export const LAB_STORE_DELAY_MS = 1000;
@@ -27,7 +27,8 @@ function visitorName(body: unknown): string {
 /** Sessions for this experiment only: every save waits LAB_STORE_DELAY_MS. */
 function sessionFor(deps: LabDeps, store: Store): RequestHandler {
   return labSession(deps.sessionConfig, {
-    store: new SlowStore(store, LAB_STORE_DELAY_MS),
+    // traced outside the delay: the trace shows the save starting when express-session asks for it
+    store: tracedLabStore(deps, new SlowStore(store, LAB_STORE_DELAY_MS)),
     name: 'cloakroom.lab-race',
     path: '/lab/redirect-race',
     maxAgeMs: LAB_SESSION_MAX_AGE_MS,

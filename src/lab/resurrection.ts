@@ -12,10 +12,10 @@
 import { Router, type RequestHandler } from 'express';
 import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
 import { destroySession, regenerateSession, saveSession } from '../session/promises.js';
-import { SessionEndedError } from '../session/race-safe-store.js';
+import { SessionEndedError, storageId } from '../session/race-safe-store.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
-import type { LabDeps } from './lab-deps.js';
+import { tracedLabStore, type LabDeps } from './lab-deps.js';
 
 export const WAYS = ['wrong', 'right'] as const;
 export type Way = (typeof WAYS)[number];
@@ -30,7 +30,7 @@ const pathOf = (way: Way) => `/lab/resurrection/${way}`;
 function sessionFor(deps: LabDeps, way: Way): RequestHandler {
   const collection = LAB_COLLECTIONS.resurrection;
   return labSession(deps.sessionConfig, {
-    store: way === 'wrong' ? deps.lab.store(collection) : deps.lab.raceSafeStore(collection),
+    store: way === 'wrong' ? tracedLabStore(deps, deps.lab.store(collection)) : tracedLabStore(deps, deps.lab.raceSafeStore(collection), storageId),
     name: cookieName(way),
     path: pathOf(way),
     maxAgeMs: LAB_SESSION_MAX_AGE_MS,

@@ -6,7 +6,7 @@ import { Router } from 'express';
 import { csrfTokenForForm } from '../session/csrf.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { labSession } from './session.js';
-import type { LabDeps } from './lab-deps.js';
+import { tracedLabStore, type LabDeps } from './lab-deps.js';
 
 export const ANONYMOUS_VISITS = 20;
 const VISIT = '/save-uninitialized/visit';
@@ -14,7 +14,7 @@ const VISIT = '/save-uninitialized/visit';
 /** Two tiny pages that never touch the session, one behind each setting. */
 function visits(deps: LabDeps): Router {
   const router = Router();
-  const store = deps.lab.store(LAB_COLLECTIONS.uninitialized);
+  const store = tracedLabStore(deps, deps.lab.store(LAB_COLLECTIONS.uninitialized));
   for (const saveUninitialized of [true, false]) {
     router.get(
       `${VISIT}/${String(saveUninitialized)}`,

@@ -15,7 +15,7 @@ import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
 import { regenerateSession, saveSession } from '../session/promises.js';
 import { LAB_COLLECTIONS } from './lab-database.js';
 import { LAB_SESSION_MAX_AGE_MS, labData, labSession } from './session.js';
-import type { LabDeps } from './lab-deps.js';
+import { tracedLabStore, type LabDeps } from './lab-deps.js';
 
 type Way = 'wrong' | 'right';
 // the lab's pretend authenticator app shows this code, always: the lesson is
@@ -33,7 +33,7 @@ const wayOf = (value: unknown): Way => (value === 'right' ? 'right' : 'wrong');
  * the lab's would give the lab's own cookie this experiment's path.
  */
 function sessionFor(deps: LabDeps): RequestHandler {
-  const store = deps.lab.store(LAB_COLLECTIONS.sessions);
+  const store = tracedLabStore(deps, deps.lab.store(LAB_COLLECTIONS.sessions));
   return labSession(deps.sessionConfig, { store, name: 'cloakroom.lab-2fa', path: '/lab/two-factor', maxAgeMs: LAB_SESSION_MAX_AGE_MS });
 }
 

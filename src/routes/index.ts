@@ -21,6 +21,7 @@ import { Router } from 'express';
 import type { Store } from 'express-session';
 import type { LabDatabase } from '../lab/lab-database.js';
 import { labRoutes } from '../lab/index.js';
+import type { TraceRecorder } from '../lab/trace/recorder.js';
 import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
@@ -55,6 +56,8 @@ export interface RouteDeps extends Omit<AuthDeps, 'events'> {
   lab: LabDatabase | undefined;
   /** the app's session store, which the lab's header reads (read only) */
   appSessionStore: Store;
+  /** the lab's trace page records into it (development only) */
+  trace: TraceRecorder | undefined;
   isProduction: boolean;
   /** sending mail (src/mail/), for the features that mail; undefined: mail is off */
   mail: AppMail | undefined;
@@ -120,7 +123,7 @@ export function routeTable(routeDeps: RouteDeps) {
 
   // development only; before the app's session middleware, since the lab's
   // experiments have sessions of their own (its own table: lab/index.ts)
-  const lab = deps.isProduction || !deps.lab ? undefined : labRoutes({ lab: deps.lab, sessionConfig: deps.sessionConfig, appSessionStore: deps.appSessionStore });
+  const lab = deps.isProduction || !deps.lab ? undefined : labRoutes({ lab: deps.lab, sessionConfig: deps.sessionConfig, appSessionStore: deps.appSessionStore, trace: deps.trace });
 
   // everything else, with the app's session
   const pages = Router();

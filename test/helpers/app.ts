@@ -14,6 +14,7 @@ import type { SecurityLog } from '../../src/security-log/store.js';
 import { appDeps, openAppServices } from '../../src/app-services.js';
 import { enabledFeatures, FEATURE_SETTINGS } from '../../src/features/index.js';
 import { openAppMail } from '../../src/mail/app-mail.js';
+import { startTracing } from '../../src/lab/trace/start-tracing.js';
 import type { MailCatcher } from '../../src/mail/catcher.js';
 import type { MongoStore } from 'connect-mongo';
 import { after, before } from 'node:test';
@@ -67,8 +68,11 @@ export async function startTestApp(options: {
     serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? config.db.serverSelectionTimeoutMs,
     responseTimeoutMs: config.db.responseTimeoutMs,
     onCommand: options.onDatabaseCommand,
+    // the lab's trace page, as server.ts has it: outside production only
+    monitorCommands: !config.isProduction,
   });
   const services = await openAppServices(connection, config, logger, enabledFeatures(config));
+  const trace = config.isProduction ? undefined : startTracing(connection.getClient());
   const { users, store, throttle, passwordHashing, pingDatabase, securityLog } = services;
   const health = { shuttingDown: false, pingDatabase, isShuttingDown: () => health.shuttingDown };
   const mail = config.mail.enabled ? await openAppMail(config, logger, { delayMs: options.mailDelayMs }) : undefined;
@@ -78,6 +82,7 @@ export async function startTestApp(options: {
       logger,
       health,
       mail: mail?.mail,
+      trace,
       sessionStore: options.wrapStore ? options.wrapStore(store) : store,
       passwordHashing: options.wrapPasswordHashing ? options.wrapPasswordHashing(passwordHashing) : passwordHashing,
     }),
