@@ -77,6 +77,11 @@ test('the mail pages: the account\'s address, the inbox, forgot and reset passwo
   await expectNoSeriousViolations(page, '/forgot-password with errors');
   await forgotPasswordPage.ask(email);
   await expectNoSeriousViolations(page, '/forgot-password/sent');
+  await page.goto('/sign-in-link');
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  await expectNoSeriousViolations(page, '/sign-in-link with errors');
+  await page.goto('/sign-in-link/open?token=not-a-token');
+  await expectNoSeriousViolations(page, '/sign-in-link/open, a link that no longer works');
   await mailCatcherPage.mail(email, 'Reset your Cloakroom password');
   await expectNoSeriousViolations(page, '/dev/mail');
   await mailCatcherPage.follow(email, 'Reset your Cloakroom password', '/reset-password');

@@ -189,6 +189,11 @@ test('the mail pages fit a phone and log no errors: the account\'s address, the 
   await expectNoHorizontalOverflow(page, '/forgot-password with errors');
   await forgotPasswordPage.ask(loggedInUser.username);
   await expectNoHorizontalOverflow(page, '/forgot-password/sent');
+  await visit(page, '/sign-in-link');
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  await expectNoHorizontalOverflow(page, '/sign-in-link with errors');
+  await visit(page, '/sign-in-link/open?token=not-a-token');
+  await expectNoHorizontalOverflow(page, '/sign-in-link/open, a link that no longer works');
   await mailCatcherPage.mail(email, 'Reset your Cloakroom password');
   await expectNoHorizontalOverflow(page, '/dev/mail');
   await mailCatcherPage.follow(email, 'Reset your Cloakroom password', '/reset-password');
