@@ -9,6 +9,7 @@ import { TracedStore } from '../../src/lab/trace/traced-store.js';
 import { MongoStore } from 'connect-mongo';
 import { ObjectId } from 'mongodb';
 import { redactValues } from '../../src/lab/trace/redact-values.js';
+import { SLOW_REQUEST_MS } from '../../src/lab/resurrection.js';
 import { PRODUCTION_TEST_ENV, useTestApp } from '../helpers/app.js';
 import { Client, sessionIdFromCookie, storedIdFromCookie, uniqueUsername } from '../helpers/client.js';
 
@@ -114,6 +115,27 @@ describe('the trace', () => {
       // the lab's store call is there too: the save that the slow store holds back
       assert.ok(storeCalls(race).some((c) => c.store === 'lab' && c.op === 'set'));
     }
+  });
+
+  it('the resurrection race: the wrong way, the slow request saves the session again after the logout destroyed it', async () => {
+    const client = await tracedBrowser();
+    const base = '/lab/resurrection/wrong';
+    const token = /data-csrf="([^"]+)"/.exec(await (await client.get(base)).text())?.[1] ?? '';
+    const login = await client.post(`${base}/login`, { _csrf: token });
+    assert.equal(login.status, 200);
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const slow = client.get(`${base}/slow`).then((res) => res.arrayBuffer());
+    await new Promise((resolve) => setTimeout(resolve, SLOW_REQUEST_MS / 4));
+    assert.equal((await client.post(`${base}/logout`, { _csrf: csrfToken })).status, 200);
+    await slow;
+    const [logout, slowRequest] = [await finished(client, 'POST', `${base}/logout`), await finished(client, 'GET', `${base}/slow`)];
+    // on one clock: when each request arrived, plus its step's offset
+    const clock = (request: TracedRequest, event: { at: number; ms?: number }) => Date.parse(request.startedAt) + ended(event);
+    const destroyed = storeCalls(logout).find((c) => c.op === 'destroy');
+    const savedAgain = storeCalls(slowRequest).find((c) => c.op === 'set');
+    assert.ok(destroyed && savedAgain, 'the logout destroys, the slow request saves');
+    assert.equal(savedAgain.storedId, destroyed.storedId, 'the same session');
+    assert.ok(clock(slowRequest, savedAgain) > clock(logout, destroyed), 'the in-flight save lands after the destroy: the session is back');
   });
 
   it('shows no secret: no password, no session ID or cookie value, no CSRF token', async () => {
