@@ -96,8 +96,11 @@ export const mailFeature = defineFeature({
               await core.events.record(req, userId, { type: 'email-change-cancelled', by: 'another-browser' });
             }
           },
-          // the address change any session asked for went with the sessions (clearedWithSessions)
+          // the address change any session asked for went with the sessions
+          // (clearedWithSessions); a sign-in link on its way goes too: after
+          // "sign out everywhere" or a new password, no old link signs in
           async onSessionsRevoked(req, userId, cleared, by) {
+            await signIn.signInLinks.forget(userId);
             if (cleared.includes(PENDING_EMAIL)) await core.events.record(req, userId, { type: 'email-change-cancelled', by });
           },
           addressAtRegistration: email.startVerificationAtRegistration,

@@ -121,6 +121,14 @@ describe('a sign-in link', () => {
     assert.equal((await browser.get('/dashboard')).status, 302);
   });
 
+  it('no longer works once every session of the account was signed out', async () => {
+    const { username, email, client } = await accountWithAddress(t.app, 'linkrevoked');
+    const link = await mailedLink(t.app, new Client(t.app.baseUrl), username, email);
+    assert.equal((await client.post('/sessions/end-others', {}, { formPage: '/sessions' })).status, 303);
+    const elsewhere = new Client(t.app.baseUrl);
+    assert.equal((await elsewhere.get(link)).status, 400, '"sign out everywhere else" ended it');
+  });
+
   it('refuses a made-up or malformed token with the same page', async () => {
     const client = new Client(t.app.baseUrl);
     assert.equal((await client.get(`${OPEN}?token=${'A'.repeat(43)}`)).status, 400);
