@@ -26,6 +26,10 @@
 //   linkPages         pages a mailed link opens, logged in or not (mail)
 //   addressAtRegistration  an address typed at registration (mail)
 //
+// And one thing the core does for a feature (CoreDeps.finishLogin): a first
+// factor besides the password (a provider's sign-in: oidc) ends the login
+// the way a right password does, the other features' steps included.
+//
 // And its own settings (defineFeature below): its variables, read and checked
 // at startup beside the core's, before anything opens (config.ts).
 import type { Request, RequestHandler, Response, Router } from 'express';
@@ -38,7 +42,7 @@ import type { Config, SettingsSection } from './config.js';
 import type { Logger } from './logger.js';
 import type { AppMail } from './mail/app-mail.js';
 import type { UserModel } from './models/user.js';
-import type { EndedBy } from './security-log/events.js';
+import type { EndedBy, SignInMethod } from './security-log/events.js';
 import type { SecurityAlerts, SecurityEvents } from './security-log/security-events.js';
 import type { KnownBrowsers } from './security/known-browser.js';
 import type { LoginThrottle } from './security/throttle.js';
@@ -76,8 +80,26 @@ export interface CoreDeps {
    * endAll): tells the features which of their fields went with them.
    */
   sessionsRevoked: SessionsRevoked;
+  /**
+   * A first factor besides the password was right (an OpenID provider
+   * said who it is): the login ends as after a right password, through
+   * routes/login.ts: a feature's step first (two-factor's code, which then
+   * has responded), or signIn (new session ID, saved before the redirect),
+   * the security log's 'signed-in' and the 303 to `next`. 'gone': no such
+   * account, nothing was sent.
+   */
+  finishLogin(req: Request, res: Response, userId: string, login: FirstFactor): Promise<'finished' | 'gone'>;
   /** sudo mode's confirm page, with what went wrong (routes/confirm.ts) */
   renderConfirmPage(req: Request, res: Response, next: string, errors: Record<string, string | undefined>): Promise<void>;
+}
+
+/** A first factor found right, for CoreDeps.finishLogin. */
+export interface FirstFactor {
+  /** counted before the check (checks/checked-attempt.ts); finishLogin settles it */
+  attempt: OpenAttempt;
+  next: string;
+  rememberMe: boolean;
+  method: SignInMethod;
 }
 
 /** The core's guards, for a feature's rows of the route table (routes/index.ts says what each does). */

@@ -88,6 +88,8 @@ export function routeTable(routeDeps: RouteDeps) {
     sessionsRevoked: async (req, userId, cleared, by) => {
       for (const feature of attached) await feature.onSessionsRevoked?.(req, userId, cleared, by);
     },
+    // the login's end, for a feature's first factor (login is made below, once the features are attached)
+    finishLogin: (req, res, userId, firstFactor) => login.finishLogin(req, res, userId, firstFactor),
     renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig }, req, res, next, errors),
   };
   const attached = routeDeps.features.map((feature) => feature.attach(core));

@@ -1,5 +1,5 @@
 // login: check the credentials, then start a fresh session.
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import { describeDuration } from '../duration.js';
 import { fieldErrors, loginForm, typedRememberMe, typedUsername } from '../auth/forms.js';
@@ -9,7 +9,7 @@ import { usernameKey } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
 import { signIn } from '../session/lifecycle.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../session/pending-login.js';
-import type { AttachedFeature } from '../feature.js';
+import type { AttachedFeature, FirstFactor } from '../feature.js';
 import type { AuthDeps } from '../checks/auth-deps.js';
 
 // one message for both "no such user" and "wrong password": telling them
@@ -106,20 +106,40 @@ export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
       return;
     }
 
+    await finish(req, res, user, { attempt, next, rememberMe: form.data.rememberMe, method: 'password' });
+  };
+
+  /**
+   * The first factor was right: a feature's step still to come (a code to
+   * type: features/two-factor) takes the login over from here, and finishes
+   * it itself; otherwise the session starts now, and the browser goes on.
+   */
+  async function finish(req: Request, res: Response, user: StoredAccount, login: FirstFactor): Promise<void> {
     const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
-    // a step still to come (a code to type: features/two-factor) takes the
-    // login over from here, and finishes it itself
+    const { attempt, next, rememberMe } = login;
     for (const step of steps) {
-      const checked = { req, res, account, stored: user, attempt, next, rememberMe: form.data.rememberMe };
+      const checked = { req, res, account, stored: user, attempt, next, rememberMe };
       if ((await step.afterPassword?.(checked)) === 'responded') return;
     }
 
     await attempt.succeeded();
-    await signIn(req, account, deps.sessionConfig, { rememberMe: form.data.rememberMe });
-    logger.info({ event: 'login', userId: String(user._id), ip }, 'logged in');
+    await signIn(req, account, deps.sessionConfig, { rememberMe });
+    logger.info({ event: 'login', method: login.method, userId: account.id, ip: req.ip ?? 'unknown' }, 'logged in');
     // the account's security log, and a mail if this browser is new to it
-    await deps.events.signedIn(req, res, account.id, 'password');
+    await deps.events.signedIn(req, res, account.id, login.method);
     res.redirect(303, next);
+  }
+
+  /**
+   * A first factor besides the password was right (a provider's sign-in,
+   * src/feature.ts CoreDeps.finishLogin): the same steps and sign-in as
+   * after a password, for the account read again with the fields they need.
+   */
+  const finishLogin = async (req: Request, res: Response, userId: string, login: FirstFactor): Promise<'finished' | 'gone'> => {
+    const user = await users.findById(userId, fields).lean<StoredAccount>();
+    if (!user) return 'gone';
+    await finish(req, res, user, login);
+    return 'finished';
   };
 
   /**
@@ -141,5 +161,5 @@ export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
     });
   };
 
-  return { form, submit, staleSubmit };
+  return { form, submit, staleSubmit, finishLogin };
 }
