@@ -8,6 +8,7 @@ const SIGNED_IN_WITH: Record<SignInMethod, string> = {
   code: 'a password and a code from an authenticator app',
   'recovery-code': 'a recovery code',
   passkey: 'a passkey',
+  provider: 'a sign-in provider',
 };
 
 const WRONG: Record<SignInMethod, string> = {
@@ -15,6 +16,7 @@ const WRONG: Record<SignInMethod, string> = {
   code: 'Wrong code from the authenticator app',
   'recovery-code': 'Wrong recovery code',
   passkey: 'A passkey sign-in failed',
+  provider: 'A sign-in through a provider failed',
 };
 
 const TOO_MANY: Record<SignInMethod, string> = {
@@ -22,6 +24,7 @@ const TOO_MANY: Record<SignInMethod, string> = {
   code: 'wrong codes',
   'recovery-code': 'wrong recovery codes',
   passkey: 'failed passkey sign-ins',
+  provider: 'failed provider sign-ins',
 };
 
 // why sessions ended, in brackets after what happened
@@ -76,6 +79,10 @@ export function describeEvent(event: SecurityEvent): string {
       return `Passkey renamed to “${event.name}”`;
     case 'passkey-removed':
       return `Passkey “${event.name}” removed`;
+    case 'provider-linked':
+      return `Sign-in with ${event.name} linked`;
+    case 'provider-unlinked':
+      return `Sign-in with ${event.name} unlinked`;
     case 'email-change-asked':
       return 'New email address given, waiting for its confirmation';
     case 'email-change-confirmed':

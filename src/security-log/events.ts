@@ -4,7 +4,7 @@
 // code or a hash in here: only what happened, how, and from where.
 
 /** How a sign-in (or a sudo-mode confirmation) proved who it was. */
-export type SignInMethod = 'password' | 'code' | 'recovery-code' | 'passkey';
+export type SignInMethod = 'password' | 'code' | 'recovery-code' | 'passkey' | 'provider';
 
 /** Who or what ended sessions. */
 export type EndedBy =
@@ -32,6 +32,8 @@ export type SecurityEvent =
   | { type: 'passkey-added'; name: string }
   | { type: 'passkey-renamed'; name: string }
   | { type: 'passkey-removed'; name: string }
+  | { type: 'provider-linked'; name: string }
+  | { type: 'provider-unlinked'; name: string }
   | { type: 'email-change-asked' }
   | { type: 'email-change-confirmed' }
   | { type: 'email-change-cancelled'; by: 'owner' | EndedBy }
