@@ -7,7 +7,7 @@
 // (accounts.ts) and no credential of another feature (passkeys: the core's
 // count, CoreDeps.credentials).
 import type { RequestHandler } from 'express';
-import { Types } from 'mongoose';
+import { trusted, Types } from 'mongoose';
 import { csrfTokenForForm } from '../../session/csrf.js';
 import type { ProviderLinkModel } from './links.js';
 import { sendToProvider, type ProviderLoginDeps } from './login-routes.js';
@@ -43,7 +43,7 @@ export function linkedPages(deps: ProviderLoginDeps & { links: ProviderLinkModel
       await render(req, res, { status: 400, error: 'No such link on your account.' });
       return;
     }
-    const others = await links.countDocuments({ userId, _id: { $ne: new Types.ObjectId(id) } });
+    const others = await links.countDocuments({ userId, _id: trusted({ $ne: new Types.ObjectId(id) }) });
     const passkeys = (await deps.credentials?.count(userId)) ?? 0;
     if (others === 0 && passkeys === 0 && (await accounts.hasNoPassword(userId))) {
       await render(req, res, { status: 409, error: LAST_WAY_IN });

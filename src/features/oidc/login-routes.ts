@@ -141,6 +141,12 @@ export function providerLogin(deps: ProviderLoginDeps) {
     const state = typeof req.query.state === 'string' ? req.query.state : undefined;
     // taken out and saved first: the same callback sent again finds nothing
     const pending = state === undefined ? undefined : await takePending(req, state);
+    if ((!pending || state === undefined) && req.session.userId) {
+      // signed in meanwhile (another tab's sign-in finished first, and its
+      // new session holds no other tab's trip): nothing to do but go on
+      res.redirect(303, '/dashboard');
+      return;
+    }
     if (!pending || state === undefined) {
       logger.info({ event: 'oidc-refused', reason: 'unknown-state', ip: req.ip }, 'provider callback refused: no pending sign-in for its state');
       renderNotFinished(res, {
