@@ -110,13 +110,14 @@ export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
   };
 
   /**
-   * The first factor was right: a feature's step still to come (a code to
-   * type: features/two-factor) takes the login over from here, and finishes
-   * it itself; otherwise the session starts now, and the browser goes on.
+   * The first factor was right (the password, or a feature's: finishLogin
+   * below): a feature's step, or the session starts now and the browser goes on.
    */
   async function finish(req: Request, res: Response, user: StoredAccount, login: FirstFactor): Promise<void> {
-    const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
     const { attempt, next, rememberMe } = login;
+    const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
+    // a step still to come (a code to type: features/two-factor) takes the
+    // login over from here, and finishes it itself
     for (const step of steps) {
       const checked = { req, res, account, stored: user, attempt, next, rememberMe };
       if ((await step.afterPassword?.(checked)) === 'responded') return;
