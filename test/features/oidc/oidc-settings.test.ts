@@ -9,6 +9,7 @@ import type { OidcSettings } from '../../../src/features/oidc/settings.js';
 import { usernameFrom } from '../../../src/features/oidc/accounts.js';
 import { useTestApp } from '../../helpers/app.js';
 import { Client } from '../../helpers/client.js';
+import { signInAtProvider } from '../../helpers/oidc.js';
 
 const production = {
   NODE_ENV: 'production',
@@ -74,5 +75,21 @@ describe('the feature on, without a provider (a test run without OIDC_ISSUER)', 
     assert.equal((await client.post('/login/oidc/start', {}, { formPage: '/login' })).status, 404);
     assert.equal((await client.get('/login/oidc/callback?state=x&code=y')).status, 404);
     assert.equal((await client.get('/account/linked')).status, 404);
+  });
+});
+
+describe('development without a provider: the local one', () => {
+  const fixture = useTestApp({ env: { NODE_ENV: 'development', FEATURES: 'oidc', LOCAL_DB_DIR: '' } });
+
+  it('starts with the app, and alice (verified) signs up through it', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    assert.match(await (await client.get('/login')).text(), /Sign in with your provider/);
+    const start = await client.post('/login/oidc/start', {}, { formPage: '/login' });
+    assert.equal(start.status, 303);
+    const location = start.headers.get('location') ?? '';
+    assert.match(location, /^http:\/\/127\.0\.0\.1:\d+\//);
+    const done = await client.get(await signInAtProvider(location, 'alice'));
+    assert.equal(done.status, 303);
+    assert.equal((await fixture.app.users.findOne({ email: 'alice@example.test' }).lean())?.username, 'alice');
   });
 });
