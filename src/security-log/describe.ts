@@ -36,6 +36,7 @@ const BECAUSE: Record<EndedBy, string> = {
   'password-reset': 'a password reset',
   'two-factor-change': 'a change to two-factor login',
   'passkey-removed': 'a passkey removed',
+  'provider-unlinked': 'a sign-in provider unlinked',
   'not-me': '“This wasn’t me”',
 };
 

@@ -15,6 +15,7 @@ export type EndedBy =
   | 'password-reset'
   | 'two-factor-change'
   | 'passkey-removed'
+  | 'provider-unlinked'
   | 'not-me'; // the "This wasn't me" page
 
 export type SecurityEvent =

@@ -33,6 +33,7 @@ const endedBy = z.enum([
   'password-reset',
   'two-factor-change',
   'passkey-removed',
+  'provider-unlinked',
   'not-me',
 ]);
 const count = z.number().int().min(0).max(1_000_000);

@@ -276,6 +276,7 @@ describe('describing events', () => {
       [{ type: 'signed-in', method: 'provider', newBrowser: true }, 'Signed in with a sign-in provider, from a browser not seen before'],
       [{ type: 'provider-linked', name: 'Google' }, 'Sign-in with Google linked'],
       [{ type: 'provider-unlinked', name: 'Google' }, 'Sign-in with Google unlinked'],
+      [{ type: 'sessions-ended', by: 'provider-unlinked', count: 1 }, '1 other session was signed out (a sign-in provider unlinked)'],
       [{ type: 'recovery-code-used', left: 7 }, 'Recovery code used: 7 left'],
       [{ type: 'recovery-code-used', left: 0 }, 'Recovery code used: none left'],
       [{ type: 'email-change-cancelled', by: 'owner' }, 'Email address change cancelled'],

@@ -5,10 +5,12 @@
 // entry marked 'link' with the account that asked. Unlinking is refused when
 // the link is the last way in: an account with no password anyone knows
 // (accounts.ts) and no credential of another feature (passkeys: the core's
-// count, CoreDeps.credentials).
+// count, CoreDeps.credentials); once unlinked, every other session of the
+// account ends, as after removing a passkey.
 import type { RequestHandler } from 'express';
 import { trusted, Types } from 'mongoose';
 import { csrfTokenForForm } from '../../session/csrf.js';
+import { renewSession } from '../../session/lifecycle.js';
 import type { ProviderLinkModel } from './links.js';
 import { sendToProvider, type ProviderLoginDeps } from './login-routes.js';
 
@@ -50,9 +52,18 @@ export function linkedPages(deps: ProviderLoginDeps & { links: ProviderLinkModel
       return;
     }
     await links.deleteOne({ _id: id, userId });
-    logger.info({ event: 'oidc-unlinked', userId, ip: req.ip }, 'provider unlinked');
+    // the provider may already have signed someone in (a link added by
+    // whoever had this session a moment): every other session of the account
+    // ends, logins still running included, as after removing a passkey...
+    const { ended, generation, cleared } = await deps.userSessions.endOthers(userId, req.sessionID);
+    // ...and this one carries the new generation, under a new session ID
+    req.session.generation = generation;
+    await renewSession(req);
+    logger.info({ event: 'oidc-unlinked', userId, otherSessionsEnded: ended, ip: req.ip }, 'provider unlinked');
     await deps.events.record(req, userId, { type: 'provider-unlinked', name: providerName });
-    req.session.noticeOnce = `${providerName} is unlinked: it no longer signs in to this account.`;
+    await deps.events.record(req, userId, { type: 'sessions-ended', by: 'provider-unlinked', count: ended });
+    await deps.sessionsRevoked(req, userId, cleared, 'provider-unlinked');
+    req.session.noticeOnce = `${providerName} is unlinked: it no longer signs in to this account, and your other sessions were signed out.`;
     res.redirect(303, '/account/linked');
   };
 

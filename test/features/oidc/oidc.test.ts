@@ -304,7 +304,7 @@ describe('linked sign-in (/account/linked)', () => {
     assert.match(await res.text(), /already signs in to another account/);
   });
 
-  it('never unlinks the last way in; an account with a password may unlink', async () => {
+  it('never unlinks the last way in; an account with a password may unlink, and its other sessions end', async () => {
     const { login } = providerUser();
     const client = new Client(t.app.baseUrl);
     assert.equal((await client.get((await tripThroughProvider(client, login)).callback)).status, 303);
@@ -316,14 +316,22 @@ describe('linked sign-in (/account/linked)', () => {
     assert.equal(await oidcLinks().countDocuments({ _id: new (await import('mongodb')).ObjectId(id) }), 1);
 
     const withPassword = new Client(t.app.baseUrl);
-    await withPassword.register(uniqueUsername('haspw'));
+    const username = uniqueUsername('haspw');
+    await withPassword.register(username);
     const other = providerUser();
     await linkFrom(withPassword, other.login);
+    // signed in with the provider elsewhere: that session ends with the link
+    const elsewhere = new Client(t.app.baseUrl);
+    assert.equal((await elsewhere.get((await tripThroughProvider(elsewhere, other.login)).callback)).status, 303);
+    assert.equal((await elsewhere.get('/dashboard')).status, 200);
     const linkedPage = await (await withPassword.get('/account/linked')).text();
     const linkId = /name="id" value="([0-9a-f]{24})"/.exec(linkedPage)?.[1] ?? '';
     const unlinked = await withPassword.post('/account/linked/unlink', { id: linkId }, { formPage: '/account/linked' });
     assert.equal(unlinked.status, 303);
     assert.equal(await oidcLinks().countDocuments({ email: other.email }), 0);
+    assert.notEqual((await elsewhere.get('/dashboard')).status, 200, 'the other session ended');
+    assert.equal((await withPassword.get('/dashboard')).status, 200, 'this one goes on');
+    assert.equal((await new Client(t.app.baseUrl).login(username)).status, 303, 'the password still signs in');
   });
 });
 
