@@ -11,6 +11,7 @@ import type { RequestHandler } from 'express';
 import { trusted, Types } from 'mongoose';
 import { csrfTokenForForm } from '../../session/csrf.js';
 import { renewSession } from '../../session/lifecycle.js';
+import { saveSession } from '../../session/promises.js';
 import type { ProviderLinkModel } from './links.js';
 import { sendToProvider, type ProviderLoginDeps } from './login-routes.js';
 
@@ -64,6 +65,7 @@ export function linkedPages(deps: ProviderLoginDeps & { links: ProviderLinkModel
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'provider-unlinked', count: ended });
     await deps.sessionsRevoked(req, userId, cleared, 'provider-unlinked');
     req.session.noticeOnce = `${providerName} is unlinked: it no longer signs in to this account, and your other sessions were signed out.`;
+    await saveSession(req);
     res.redirect(303, '/account/linked');
   };
 

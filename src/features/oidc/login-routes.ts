@@ -22,6 +22,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { beginCheckedAttempt } from '../../checks/checked-attempt.js';
 import type { CoreDeps } from '../../feature.js';
 import { safeNextPath } from '../../safe-next.js';
+import { saveSession } from '../../session/promises.js';
 import type { ProviderAccounts } from './accounts.js';
 import { rememberPending, takePending, type PendingSignIn } from './pending-sign-ins.js';
 import { ProviderError, type Provider, type ProviderIdentity } from './provider.js';
@@ -133,6 +134,8 @@ export function providerLogin(deps: ProviderLoginDeps) {
       await deps.events.record(req, userId, { type: 'provider-linked', name: providerName });
     }
     req.session.noticeOnce = `${providerName} is linked: you can sign in with it.`;
+    // saved before the redirect: the next page shows the notice
+    await saveSession(req);
     res.redirect(303, '/account/linked');
   }
 

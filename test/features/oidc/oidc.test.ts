@@ -275,7 +275,9 @@ describe('linked sign-in (/account/linked)', () => {
     const linked = await linkFrom(client, login);
     assert.equal(linked.status, 303);
     assert.equal(linked.headers.get('location'), '/account/linked');
-    assert.match(await (await client.get('/account/linked')).text(), /data-testid="linked-provider"/);
+    const page = await (await client.get('/account/linked')).text();
+    assert.match(page, /data-testid="linked-provider"/);
+    assert.match(page, /Example ID is linked: you can sign in with it/);
 
     const other = new Client(t.app.baseUrl);
     assert.equal((await other.get((await tripThroughProvider(other, login)).callback)).status, 303);
@@ -329,6 +331,7 @@ describe('linked sign-in (/account/linked)', () => {
     const unlinked = await withPassword.post('/account/linked/unlink', { id: linkId }, { formPage: '/account/linked' });
     assert.equal(unlinked.status, 303);
     assert.equal(await oidcLinks().countDocuments({ email: other.email }), 0);
+    assert.match(await (await withPassword.get('/account/linked')).text(), /Example ID is unlinked/);
     assert.notEqual((await elsewhere.get('/dashboard')).status, 200, 'the other session ended');
     assert.equal((await withPassword.get('/dashboard')).status, 200, 'this one goes on');
     assert.equal((await new Client(t.app.baseUrl).login(username)).status, 303, 'the password still signs in');
