@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { redactOidcSession } from '../../../src/features/oidc/session-data.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { startTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { Client, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
@@ -175,6 +176,16 @@ describe('the callback refuses what this browser did not start', () => {
     assert.equal(await userIdOfSession(client), undefined);
   });
 
+  it('says so when the provider did not sign in (cancelled there), and the pending sign-in is used up', async () => {
+    const client = new Client(t.app.baseUrl);
+    const { state } = await startSignIn(client);
+    const cancelled = await client.get(`/login/oidc/callback?error=access_denied&state=${state}`);
+    assert.equal(cancelled.status, 400);
+    assert.match(await cancelled.text(), /Example ID did not sign you in \(access_denied\)/);
+    const again = await client.get(`/login/oidc/callback?error=access_denied&state=${state}`);
+    assert.match(await again.text(), UNKNOWN_STATE);
+  });
+
   it('refuses a pending sign-in older than ten minutes', async () => {
     const { login } = providerUser();
     const client = new Client(t.app.baseUrl);
@@ -183,6 +194,14 @@ describe('the callback refuses what this browser did not start', () => {
     const res = await client.get(callback);
     assert.equal(res.status, 400);
     assert.match(await res.text(), UNKNOWN_STATE);
+  });
+});
+
+describe('the session inspector', () => {
+  it("cuts each pending sign-in's nonce and verifier short", () => {
+    const session: Record<string, unknown> = { oidcPending: { 'state-0123456789': { nonce: 'n'.repeat(43), codeVerifier: 'v'.repeat(43), createdAt: 1, next: '/dashboard', intent: 'sign-in', rememberMe: false } } };
+    redactOidcSession(session, (value) => `${String(value).slice(0, 4)}…`);
+    assert.deepEqual(session.oidcPending, { 'stat…': { nonce: 'nnnn…', codeVerifier: 'vvvv…', createdAt: 1, next: '/dashboard', intent: 'sign-in', rememberMe: false } });
   });
 });
 
