@@ -154,6 +154,19 @@ describe('the callback refuses what this browser did not start', () => {
     assert.equal(await userIdOfSession(thief), undefined);
   });
 
+  it('the same callback twice at once: one sign-in at most', async () => {
+    const { login } = providerUser();
+    const client = new Client(t.app.baseUrl);
+    const { callback } = await tripThroughProvider(client, login);
+    // two copies of the browser, the same cookie: both may read the pending
+    // sign-in before either has taken it out; the provider's code is used once
+    const copies = [new Client(t.app.baseUrl, {}, new Map(client.cookies)), new Client(t.app.baseUrl, {}, new Map(client.cookies))];
+    const answers = await Promise.all(copies.map((copy) => copy.get(callback)));
+    const signedIn = answers.filter((res) => res.status === 303 && res.headers.get('location') === '/dashboard');
+    assert.equal(signedIn.length, 1, answers.map((res) => res.status).join(', '));
+    assert.ok(answers.every((res) => res.status < 500));
+  });
+
   it("checks the ID token's nonce", async () => {
     const { login } = providerUser();
     const client = new Client(t.app.baseUrl);
