@@ -121,6 +121,8 @@ export interface PasswordChecked {
   attempt: OpenAttempt;
   next: string;
   rememberMe: boolean;
+  /** the first factor: 'password', or a feature's (a provider: CoreDeps.finishLogin) */
+  method: SignInMethod;
 }
 
 // a factor for sudo mode: its types live with sudo mode's one door (checks/)

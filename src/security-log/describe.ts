@@ -9,6 +9,7 @@ const SIGNED_IN_WITH: Record<SignInMethod, string> = {
   'recovery-code': 'a recovery code',
   passkey: 'a passkey',
   provider: 'a sign-in provider',
+  'provider-and-code': 'a sign-in provider and a code from an authenticator app',
 };
 
 const WRONG: Record<SignInMethod, string> = {
@@ -17,6 +18,7 @@ const WRONG: Record<SignInMethod, string> = {
   'recovery-code': 'Wrong recovery code',
   passkey: 'A passkey sign-in failed',
   provider: 'A sign-in through a provider failed',
+  'provider-and-code': 'Wrong code from the authenticator app',
 };
 
 const TOO_MANY: Record<SignInMethod, string> = {
@@ -25,6 +27,7 @@ const TOO_MANY: Record<SignInMethod, string> = {
   'recovery-code': 'wrong recovery codes',
   passkey: 'failed passkey sign-ins',
   provider: 'failed provider sign-ins',
+  'provider-and-code': 'wrong codes',
 };
 
 // why sessions ended, in brackets after what happened

@@ -4,7 +4,7 @@
 // code or a hash in here: only what happened, how, and from where.
 
 /** How a sign-in (or a sudo-mode confirmation) proved who it was. */
-export type SignInMethod = 'password' | 'code' | 'recovery-code' | 'passkey' | 'provider';
+export type SignInMethod = 'password' | 'code' | 'recovery-code' | 'passkey' | 'provider' | 'provider-and-code';
 
 /** Who or what ended sessions. */
 export type EndedBy =

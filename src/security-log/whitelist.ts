@@ -24,7 +24,7 @@ export function cut(value: string, max: number): string {
 }
 
 const text = (max: number) => z.string().transform((value) => cut(value, max));
-const method = z.enum(['password', 'code', 'recovery-code', 'passkey', 'provider']);
+const method = z.enum(['password', 'code', 'recovery-code', 'passkey', 'provider', 'provider-and-code']);
 const endedBy = z.enum([
   'this-browser',
   'another-browser',

@@ -274,6 +274,7 @@ describe('describing events', () => {
       [{ type: 'sessions-ended', by: 'this-browser', count: 1 }, 'Signed out'],
       [{ type: 'passkey-added', name: 'MacBook' }, 'Passkey “MacBook” added'],
       [{ type: 'signed-in', method: 'provider', newBrowser: true }, 'Signed in with a sign-in provider, from a browser not seen before'],
+      [{ type: 'signed-in', method: 'provider-and-code', newBrowser: false }, 'Signed in with a sign-in provider and a code from an authenticator app'],
       [{ type: 'provider-linked', name: 'Google' }, 'Sign-in with Google linked'],
       [{ type: 'provider-unlinked', name: 'Google' }, 'Sign-in with Google unlinked'],
       [{ type: 'sessions-ended', by: 'provider-unlinked', count: 1 }, '1 other session was signed out (a sign-in provider unlinked)'],

@@ -20,6 +20,7 @@ import { startTestDatabase, type TestDatabase } from '../../helpers/database.js'
 import { Client, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
 import { signInAtProvider, useProviderApp } from '../../helpers/oidc.js';
 import { turnOnTwoFactor } from '../../helpers/two-factor.js';
+import { codeAt } from '../../../src/features/two-factor/totp.js';
 
 const t = useProviderApp();
 const sessions = () => t.app.connection.getClient().db(t.app.connection.name).collection('sessions');
@@ -283,7 +284,7 @@ describe('which account, if any', () => {
     const client = new Client(t.app.baseUrl);
     assert.equal((await client.get((await tripThroughProvider(client, login)).callback)).status, 303);
     // just signed in: sudo mode, as after a password
-    await turnOnTwoFactor(client);
+    const { secret } = await turnOnTwoFactor(client);
     await client.post('/logout', {}, { formPage: '/dashboard' });
 
     const again = new Client(t.app.baseUrl);
@@ -291,6 +292,13 @@ describe('which account, if any', () => {
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/login/two-factor');
     assert.equal(await userIdOfSession(again), undefined, 'not signed in before the code');
+    // the next step's code (the one that turned two-factor on is used up)
+    const coded = await again.post('/login/two-factor', { code: codeAt(secret, Date.now() + 30_000) }, { formPage: '/login/two-factor' });
+    assert.equal(coded.status, 303);
+    assert.equal(coded.headers.get('location'), '/dashboard');
+    const userId = (await userIdOfSession(again)) ?? '';
+    const [latest] = await t.app.securityLog.list(userId);
+    assert.deepEqual(latest?.event, { type: 'signed-in', method: 'provider-and-code', newBrowser: true }, 'the log says what signed in: no password');
   });
 });
 
