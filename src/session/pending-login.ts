@@ -36,8 +36,8 @@ export async function beginPendingLogin(
     startedAt: now,
     next: carried.next,
     rememberMe: carried.rememberMe,
+    ...(carried.firstFactor ? { firstFactor: carried.firstFactor } : {}),
   };
-  if (carried.firstFactor) req.session.pendingLogin.firstFactor = carried.firstFactor;
   // a browser-session cookie (no Expires: closing the browser drops the
   // halfway login, whether or not "keep me signed in" was ticked), and the
   // store deletes the document when the pending login ends anyway: keepUntil,
