@@ -120,7 +120,7 @@ export class ConfigError extends Error {
 }
 
 /** What FEATURES may name: the features of features/index.ts (test/features/features.test.ts keeps the two lists alike). */
-export const FEATURE_NAMES = ['two-factor', 'passkeys', 'mail'] as const;
+export const FEATURE_NAMES = ['two-factor', 'passkeys', 'mail', 'oidc'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** FEATURES: "all" (the default), "none", or a comma list of FEATURE_NAMES. */

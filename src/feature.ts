@@ -26,6 +26,10 @@
 //   linkPages         pages a mailed link opens, logged in or not (mail)
 //   addressAtRegistration  an address typed at registration (mail)
 //
+// And one thing the core does for a feature (CoreDeps.finishLogin): a first
+// factor besides the password (a provider's sign-in: oidc) ends the login
+// the way a right password does, the other features' steps included.
+//
 // And its own settings (defineFeature below): its variables, read and checked
 // at startup beside the core's, before anything opens (config.ts).
 import type { Request, RequestHandler, Response, Router } from 'express';
@@ -77,17 +81,25 @@ export interface CoreDeps {
    */
   sessionsRevoked: SessionsRevoked;
   /**
-   * A first factor of the feature's own was right (a mailed sign-in link):
-   * the login goes on as after a right password, through the same steps (a
-   * feature's code step may take it over) to the same new session, and the
-   * response is sent (routes/finish-login.ts). `stored` holds the account's
-   * `loginStepFields`.
+   * A first factor besides the password was right (an OpenID provider
+   * said who it is, a mailed sign-in link was used): the login ends as after a right password, through
+   * routes/login.ts: a feature's step first (two-factor's code, which then
+   * has responded), or signIn (new session ID, saved before the redirect),
+   * the security log's 'signed-in' and the 303 to `next`. 'gone': no such
+   * account, nothing was sent.
    */
-  finishLogin(checked: PasswordChecked & { method: SignInMethod }): Promise<void>;
-  /** the account's fields the steps after a first factor read (read them into `stored`) */
-  loginStepFields(): string[];
+  finishLogin(req: Request, res: Response, userId: string, login: FirstFactor): Promise<'finished' | 'gone'>;
   /** sudo mode's confirm page, with what went wrong (routes/confirm.ts) */
   renderConfirmPage(req: Request, res: Response, next: string, errors: Record<string, string | undefined>): Promise<void>;
+}
+
+/** A first factor found right, for CoreDeps.finishLogin. */
+export interface FirstFactor {
+  /** counted before the check (checks/checked-attempt.ts); finishLogin settles it */
+  attempt: OpenAttempt;
+  next: string;
+  rememberMe: boolean;
+  method: SignInMethod;
 }
 
 /** The core's guards, for a feature's rows of the route table (routes/index.ts says what each does). */
@@ -109,6 +121,8 @@ export interface PasswordChecked {
   attempt: OpenAttempt;
   next: string;
   rememberMe: boolean;
+  /** the first factor: 'password', or a feature's (a provider: CoreDeps.finishLogin) */
+  method: SignInMethod;
 }
 
 // a factor for sudo mode: its types live with sudo mode's one door (checks/)

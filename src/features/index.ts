@@ -6,11 +6,12 @@
 import type { Config, SettingsSection } from '../config.js';
 import type { FeatureModule } from '../feature.js';
 import { mailFeature } from './mail/index.js';
+import { oidcFeature } from './oidc/index.js';
 import { passkeysFeature } from './passkeys/index.js';
 import { twoFactorFeature } from './two-factor/index.js';
 
 /** Every feature, in the order they plug in. */
-export const FEATURES: FeatureModule[] = [twoFactorFeature, passkeysFeature, mailFeature];
+export const FEATURES: FeatureModule[] = [twoFactorFeature, passkeysFeature, mailFeature, oidcFeature];
 
 /** Each feature's own variables, for loadConfig (read for the features FEATURES turns on). */
 export const FEATURE_SETTINGS: readonly SettingsSection[] = FEATURES.map((feature) => feature.settings);

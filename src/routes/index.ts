@@ -43,7 +43,6 @@ import { logoutAction } from './logout.js';
 import { registerPage } from './register.js';
 import { sessionsPage } from './sessions.js';
 import { staleForms } from './stale-forms.js';
-import { finishLogin, loginStepFields } from './finish-login.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 import type { SecurityLog } from '../security-log/store.js';
 
@@ -89,12 +88,11 @@ export function routeTable(routeDeps: RouteDeps) {
     ...routeDeps,
     events,
     credentials,
-    // after a feature's own first factor: the password's steps and ending (finish-login.ts)
-    finishLogin: (checked) => finishLogin({ ...routeDeps, events, features: attached }, checked),
-    loginStepFields: () => loginStepFields(attached),
     sessionsRevoked: async (req, userId, cleared, by) => {
       for (const feature of attached) await feature.onSessionsRevoked?.(req, userId, cleared, by);
     },
+    // the login's end, for a feature's first factor (login is made below, once the features are attached)
+    finishLogin: (req, res, userId, firstFactor) => login.finishLogin(req, res, userId, firstFactor),
     renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig }, req, res, next, errors),
   };
   const attached = routeDeps.features.map((feature) => feature.attach(core));

@@ -1,5 +1,5 @@
 // login: check the credentials, then start a fresh session.
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import { describeDuration } from '../duration.js';
 import { fieldErrors, loginForm, typedRememberMe, typedUsername } from '../auth/forms.js';
@@ -7,10 +7,10 @@ import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../safe-next.js';
 import { beginCheckedAttempt, failedAttempt } from '../checks/checked-attempt.js';
 import { usernameKey } from '../models/user.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../session/csrf.js';
+import { signIn } from '../session/lifecycle.js';
 import { PENDING_LOGIN_MAX_AGE_MS } from '../session/pending-login.js';
-import type { AttachedFeature } from '../feature.js';
+import type { AttachedFeature, FirstFactor } from '../feature.js';
 import type { AuthDeps } from '../checks/auth-deps.js';
-import { finishLogin, loginStepFields } from './finish-login.js';
 
 // one message for both "no such user" and "wrong password": telling them
 // apart would let anyone find out which usernames exist
@@ -55,9 +55,10 @@ export function loginPageModel(sessionConfig: Config['session'], next: string, f
 
 export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
   const { users, passwords, logger } = deps;
-  // the account's fields a feature's step after the password needs (e.g. a
-  // code: src/feature.ts), read with the password: no extra read
-  const fields = Object.fromEntries(['username', 'passwordHash', 'sessionGeneration', ...loginStepFields(deps.features)].map((name) => [name, 1]));
+  // a feature's step after the password (e.g. a code: src/feature.ts), and
+  // the account's fields it needs, read with the password: no extra read
+  const steps = deps.features.filter((feature) => feature.afterPassword !== undefined);
+  const fields = Object.fromEntries(['username', 'passwordHash', 'sessionGeneration', ...steps.flatMap((f) => f.loginFields ?? [])].map((name) => [name, 1]));
 
   const form: RequestHandler = async (req, res) => {
     const next = safeNextPath(req.query.next);
@@ -105,10 +106,41 @@ export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
       return;
     }
 
-    // the steps after a right password (a code, where two-factor is on), then
-    // the new session: checks/finish-login.ts, the one way a login ends
+    await finish(req, res, user, { attempt, next, rememberMe: form.data.rememberMe, method: 'password' });
+  };
+
+  /**
+   * The first factor was right (the password, or a feature's: finishLogin
+   * below): a feature's step, or the session starts now and the browser goes on.
+   */
+  async function finish(req: Request, res: Response, user: StoredAccount, login: FirstFactor): Promise<void> {
+    const { attempt, next, rememberMe } = login;
     const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
-    await finishLogin(deps, { req, res, account, stored: user, attempt, next, rememberMe: form.data.rememberMe, method: 'password' });
+    // a step still to come (a code to type: features/two-factor) takes the
+    // login over from here, and finishes it itself
+    for (const step of steps) {
+      const checked = { req, res, account, stored: user, attempt, next, rememberMe, method: login.method };
+      if ((await step.afterPassword?.(checked)) === 'responded') return;
+    }
+
+    await attempt.succeeded();
+    await signIn(req, account, deps.sessionConfig, { rememberMe });
+    logger.info({ event: 'login', method: login.method, userId: account.id, ip: req.ip ?? 'unknown' }, 'logged in');
+    // the account's security log, and a mail if this browser is new to it
+    await deps.events.signedIn(req, res, account.id, login.method);
+    res.redirect(303, next);
+  }
+
+  /**
+   * A first factor besides the password was right (a provider's sign-in,
+   * src/feature.ts CoreDeps.finishLogin): the same steps and sign-in as
+   * after a password, for the account read again with the fields they need.
+   */
+  const finishLogin = async (req: Request, res: Response, userId: string, login: FirstFactor): Promise<'finished' | 'gone'> => {
+    const user = await users.findById(userId, fields).lean<StoredAccount>();
+    if (!user) return 'gone';
+    await finish(req, res, user, login);
+    return 'finished';
   };
 
   /**
@@ -130,5 +162,5 @@ export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
     });
   };
 
-  return { form, submit, staleSubmit };
+  return { form, submit, staleSubmit, finishLogin };
 }

@@ -8,7 +8,10 @@ const SIGNED_IN_WITH: Record<SignInMethod, string> = {
   code: 'a password and a code from an authenticator app',
   'recovery-code': 'a recovery code',
   passkey: 'a passkey',
+  provider: 'a sign-in provider',
+  'provider-and-code': 'a sign-in provider and a code from an authenticator app',
   'email-link': 'a sign-in link sent to your email address',
+  'email-link-and-code': 'a sign-in link sent to your email address and a code from an authenticator app',
 };
 
 const WRONG: Record<SignInMethod, string> = {
@@ -16,7 +19,10 @@ const WRONG: Record<SignInMethod, string> = {
   code: 'Wrong code from the authenticator app',
   'recovery-code': 'Wrong recovery code',
   passkey: 'A passkey sign-in failed',
+  provider: 'A sign-in through a provider failed',
+  'provider-and-code': 'Wrong code from the authenticator app',
   'email-link': 'A sign-in link that no longer works was opened',
+  'email-link-and-code': 'Wrong code from the authenticator app',
 };
 
 const TOO_MANY: Record<SignInMethod, string> = {
@@ -24,7 +30,10 @@ const TOO_MANY: Record<SignInMethod, string> = {
   code: 'wrong codes',
   'recovery-code': 'wrong recovery codes',
   passkey: 'failed passkey sign-ins',
+  provider: 'failed provider sign-ins',
+  'provider-and-code': 'wrong codes',
   'email-link': 'sign-in links that no longer work',
+  'email-link-and-code': 'wrong codes',
 };
 
 // why sessions ended, in brackets after what happened
@@ -36,6 +45,7 @@ const BECAUSE: Record<EndedBy, string> = {
   'password-reset': 'a password reset',
   'two-factor-change': 'a change to two-factor login',
   'passkey-removed': 'a passkey removed',
+  'provider-unlinked': 'a sign-in provider unlinked',
   'not-me': '“This wasn’t me”',
 };
 
@@ -79,6 +89,10 @@ export function describeEvent(event: SecurityEvent): string {
       return `Passkey renamed to “${event.name}”`;
     case 'passkey-removed':
       return `Passkey “${event.name}” removed`;
+    case 'provider-linked':
+      return `Sign-in with ${event.name} linked`;
+    case 'provider-unlinked':
+      return `Sign-in with ${event.name} unlinked`;
     case 'email-change-asked':
       return 'New email address given, waiting for its confirmation';
     case 'email-change-confirmed':

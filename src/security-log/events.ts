@@ -4,7 +4,7 @@
 // code or a hash in here: only what happened, how, and from where.
 
 /** How a sign-in (or a sudo-mode confirmation) proved who it was. */
-export type SignInMethod = 'password' | 'code' | 'recovery-code' | 'passkey' | 'email-link';
+export type SignInMethod = 'password' | 'code' | 'recovery-code' | 'passkey' | 'provider' | 'provider-and-code' | 'email-link' | 'email-link-and-code';
 
 /** Who or what ended sessions. */
 export type EndedBy =
@@ -15,6 +15,7 @@ export type EndedBy =
   | 'password-reset'
   | 'two-factor-change'
   | 'passkey-removed'
+  | 'provider-unlinked'
   | 'not-me'; // the "This wasn't me" page
 
 export type SecurityEvent =
@@ -32,6 +33,8 @@ export type SecurityEvent =
   | { type: 'passkey-added'; name: string }
   | { type: 'passkey-renamed'; name: string }
   | { type: 'passkey-removed'; name: string }
+  | { type: 'provider-linked'; name: string }
+  | { type: 'provider-unlinked'; name: string }
   | { type: 'email-change-asked' }
   | { type: 'email-change-confirmed' }
   | { type: 'email-change-cancelled'; by: 'owner' | EndedBy }

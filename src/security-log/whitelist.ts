@@ -24,7 +24,7 @@ export function cut(value: string, max: number): string {
 }
 
 const text = (max: number) => z.string().transform((value) => cut(value, max));
-const method = z.enum(['password', 'code', 'recovery-code', 'passkey', 'email-link']);
+const method = z.enum(['password', 'code', 'recovery-code', 'passkey', 'provider', 'provider-and-code', 'email-link', 'email-link-and-code']);
 const endedBy = z.enum([
   'this-browser',
   'another-browser',
@@ -33,10 +33,13 @@ const endedBy = z.enum([
   'password-reset',
   'two-factor-change',
   'passkey-removed',
+  'provider-unlinked',
   'not-me',
 ]);
 const count = z.number().int().min(0).max(1_000_000);
 const passkeyName = text(MAX_NAME_LENGTH);
+// the provider's name as OIDC_PROVIDER_NAME gives it (features/oidc)
+const providerName = text(MAX_NAME_LENGTH);
 
 // z.object() drops every key it does not list: that is the whitelist
 const eventSchema = z.discriminatedUnion('type', [
@@ -54,6 +57,8 @@ const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('passkey-added'), name: passkeyName }),
   z.object({ type: z.literal('passkey-renamed'), name: passkeyName }),
   z.object({ type: z.literal('passkey-removed'), name: passkeyName }),
+  z.object({ type: z.literal('provider-linked'), name: providerName }),
+  z.object({ type: z.literal('provider-unlinked'), name: providerName }),
   z.object({ type: z.literal('email-change-asked') }),
   z.object({ type: z.literal('email-change-confirmed') }),
   z.object({ type: z.literal('email-change-cancelled'), by: z.union([z.literal('owner'), endedBy]) }),

@@ -25,7 +25,7 @@ export const PENDING_LOGIN_MAX_AGE_MS = 5 * 60_000;
 export async function beginPendingLogin(
   req: Request,
   user: { id: string; username: string; sessionGeneration: number | undefined },
-  carried: { next: string; rememberMe: boolean },
+  carried: { next: string; rememberMe: boolean; firstFactor?: 'provider' | 'email-link' },
   now = Date.now(),
 ): Promise<void> {
   await regenerateSession(req);
@@ -36,6 +36,7 @@ export async function beginPendingLogin(
     startedAt: now,
     next: carried.next,
     rememberMe: carried.rememberMe,
+    ...(carried.firstFactor ? { firstFactor: carried.firstFactor } : {}),
   };
   // a browser-session cookie (no Expires: closing the browser drops the
   // halfway login, whether or not "keep me signed in" was ticked), and the

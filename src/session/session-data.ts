@@ -54,4 +54,7 @@ export interface PendingLogin {
   next: string;
   // ...and "keep me signed in on this device"
   rememberMe: boolean;
+  // the first factor, when not the password (a provider: features/oidc),
+  // for the security log's sign-in entry
+  firstFactor?: 'provider' | 'email-link';
 }

@@ -1,4 +1,4 @@
-// Features: FEATURES turns two-factor, passkeys and mail on and off
+// Features: FEATURES turns two-factor, passkeys, mail and oidc on and off
 // (src/feature.ts, src/features/). With none, the core journey works on its
 // own, and no page links to a feature or answers at its addresses.
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { turnOnTwoFactor } from '../helpers/two-factor.js';
 const TWO_FACTOR_URLS = ['/login/two-factor', '/account/two-factor', '/account/recovery-codes'];
 const PASSKEY_URLS = ['/login/passkey', '/account/passkeys', '/account/passkeys/new', '/account/confirm/passkey'];
 const MAIL_URLS = ['/forgot-password', '/sign-in-link', '/account/email', '/verify-email', '/not-me'];
+const OIDC_URLS = ['/login/oidc/start', '/login/oidc/callback', '/account/linked'];
 
 /** The page's links and form targets to a feature's addresses. */
 function featureLinksIn(html: string, urls: string[]): string[] {
@@ -57,16 +58,16 @@ describe('FEATURES=none: the core alone', () => {
     const anonymousPages = ['/', '/login', '/register'];
     for (const page of anonymousPages) {
       const html = await (await client.get(page)).text();
-      assert.deepEqual(featureLinksIn(html, [...TWO_FACTOR_URLS, ...PASSKEY_URLS, ...MAIL_URLS]), [], page);
+      assert.deepEqual(featureLinksIn(html, [...TWO_FACTOR_URLS, ...PASSKEY_URLS, ...MAIL_URLS, ...OIDC_URLS]), [], page);
       assert.doesNotMatch(html, /passkeys\.js|webauthn/, page);
     }
     await client.register(uniqueUsername('links'));
     for (const page of ['/dashboard', '/sessions', '/account/activity', '/account/password', '/account/delete']) {
       const res = await client.get(page);
       assert.equal(res.status, 200, page);
-      assert.deepEqual(featureLinksIn(await res.text(), [...TWO_FACTOR_URLS, ...PASSKEY_URLS, ...MAIL_URLS]), [], page);
+      assert.deepEqual(featureLinksIn(await res.text(), [...TWO_FACTOR_URLS, ...PASSKEY_URLS, ...MAIL_URLS, ...OIDC_URLS]), [], page);
     }
-    for (const url of [...TWO_FACTOR_URLS, ...PASSKEY_URLS, ...MAIL_URLS]) {
+    for (const url of [...TWO_FACTOR_URLS, ...PASSKEY_URLS, ...MAIL_URLS, ...OIDC_URLS]) {
       assert.equal((await client.get(url)).status, 404, url);
     }
   });
@@ -94,7 +95,7 @@ describe('FEATURES=two-factor: one feature on', () => {
 
 describe('the FEATURES setting', () => {
   it('turns every feature on by default, none with "none", and names an unknown one', () => {
-    assert.deepEqual(loadConfig({}).features, ['two-factor', 'passkeys', 'mail']);
+    assert.deepEqual(loadConfig({}).features, ['two-factor', 'passkeys', 'mail', 'oidc']);
     assert.deepEqual(loadConfig({ FEATURES: 'none' }).features, []);
     assert.deepEqual(loadConfig({ FEATURES: ' passkeys , mail ' }).features, ['passkeys', 'mail']);
     assert.equal(loadConfig({ FEATURES: 'two-factor' }).mail.enabled, false, 'mail off unless named');
@@ -102,7 +103,7 @@ describe('the FEATURES setting', () => {
   });
 
   it('opens, of the features there are, the ones it names', () => {
-    assert.deepEqual(FEATURES.map((feature) => feature.name), ['two-factor', 'passkeys', 'mail']);
+    assert.deepEqual(FEATURES.map((feature) => feature.name), ['two-factor', 'passkeys', 'mail', 'oidc']);
     assert.deepEqual(enabledFeatures({ features: ['passkeys', 'mail'] }).map((feature) => feature.name), ['passkeys', 'mail']);
     assert.deepEqual(enabledFeatures({ features: [] }), []);
   });

@@ -90,6 +90,11 @@ describe('the development-only mail catcher', () => {
 
     assert.ok(!files.has(CATCHER), `${CATCHER} is statically imported from src/server.ts: load it with import() on the development path`);
     for (const name of DEV_ONLY_PACKAGES) assert.ok(!packages.has(name), `${name} is statically imported from src/server.ts`);
+    // the same for the local OpenID provider (features/oidc/index.ts loads it with import())
+    assert.ok(files.has('src/features/oidc/index.ts'), 'server.ts reaches the oidc feature');
+    assert.ok(!files.has('src/features/oidc/dev-provider.ts'), 'the local OpenID provider is statically imported from src/server.ts');
+    assert.ok(!packages.has('oidc-provider'), 'oidc-provider is statically imported from src/server.ts');
+    assert.ok(pkg.devDependencies['oidc-provider'] && !pkg.dependencies['oidc-provider'], 'oidc-provider is a development dependency');
     const notProduction = [...packages].filter((name) => !pkg.dependencies[name]);
     assert.deepEqual(notProduction, [], 'every package src/server.ts imports is a production dependency');
   });

@@ -52,6 +52,8 @@ const SUBJECTS: Partial<Record<SecurityEvent['type'], string>> = {
   'passkey-added': 'A passkey was added to your Cloakroom account',
   'passkey-renamed': 'A passkey of your Cloakroom account was renamed',
   'passkey-removed': 'A passkey was removed from your Cloakroom account',
+  'provider-linked': 'A sign-in provider was linked to your Cloakroom account',
+  'provider-unlinked': 'A sign-in provider was unlinked from your Cloakroom account',
   'email-change-asked': 'Your Cloakroom email address is being changed',
   'email-change-confirmed': 'Your Cloakroom email address was changed',
   'email-change-cancelled': 'The email address change on your Cloakroom account was cancelled',

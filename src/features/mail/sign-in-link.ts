@@ -27,7 +27,7 @@ import { newBrowserValue, type SignInLinks } from './sign-in-links.js';
 const TITLE = 'Email me a sign-in link';
 export const SIGN_IN_LINK_OPEN_PATH = '/sign-in-link/open';
 
-export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' | 'finishLogin' | 'loginStepFields'> & { signInLinks: SignInLinks }) {
+export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' | 'finishLogin'> & { signInLinks: SignInLinks }) {
   const { users, logger, mail, signInLinks } = deps;
   const lifetime = describeDuration(deps.settings.signInLinkLifetimeMs);
 
@@ -98,8 +98,7 @@ export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' |
     const browser = req.session.signInLinkBrowser;
     const { link, user } = await attempt.checking(async () => {
       const used = await signInLinks.consume(token, browser);
-      const fields = Object.fromEntries(['username', 'sessionGeneration', 'emailKey', ...deps.loginStepFields()].map((name) => [name, 1]));
-      const owner = used ? await users.findById(used.userId, fields).lean<{ _id: unknown; username: string; sessionGeneration: number; emailKey?: string } & Record<string, unknown>>() : null;
+      const owner = used ? await users.findById(used.userId, { emailKey: 1 }).lean() : null;
       return { link: used, user: owner };
     });
     // only while the account's confirmed address is the one it was mailed to
@@ -110,8 +109,12 @@ export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' |
       return;
     }
     delete req.session.signInLinkBrowser;
-    const account = { id: String(user._id), username: user.username, sessionGeneration: user.sessionGeneration };
-    await deps.finishLogin({ req, res, account, stored: user, attempt, next: DEFAULT_AFTER_LOGIN, rememberMe: false, method: 'email-link' });
+    // as after a right password: two-factor's code step, or the new session
+    const finished = await deps.finishLogin(req, res, String(user._id), { attempt, next: DEFAULT_AFTER_LOGIN, rememberMe: false, method: 'email-link' });
+    if (finished === 'gone') {
+      await attempt.abandoned();
+      invalid(res);
+    }
   }
 
   // the link itself: in the browser that asked, it signs in; anywhere else it

@@ -127,7 +127,9 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
       await saveSession(req);
     }
     logger.info({ event: 'login', userId: pending.userId, ip, secondFactor: result.outcome }, 'logged in with a second factor');
-    await deps.events.signedIn(req, res, pending.userId, result.outcome === 'recovery' ? 'recovery-code' : 'code');
+    // a recovery code signs in on its own word; a code after a provider's sign-in is said so
+    const method = result.outcome === 'recovery' ? 'recovery-code' : pending.firstFactor ? (`${pending.firstFactor}-and-code` as const) : 'code';
+    await deps.events.signedIn(req, res, pending.userId, method);
     res.redirect(303, pending.next);
   };
 

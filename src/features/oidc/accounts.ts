@@ -1,0 +1,104 @@
+// accounts: which account a provider's sign-in opens, and the account a
+// first sign-in creates.
+//
+//   a linked subject            its account
+//   an unknown subject with a   a new account, the address confirmed on it
+//   verified address no
+//   account has confirmed
+//   a verified address an       nothing: never linked by the address. Whoever
+//   account has confirmed       controls the address at the provider is not
+//                               proven to be that account's owner; the owner
+//                               links the provider from their settings, after
+//                               logging in (linked-routes.ts)
+//   no verified address         nothing: an unverified address proves no one
+//
+// A new account has no password: it is given a random one, never shown,
+// whose hash the link keeps (links.ts). The core needs no change for it: the
+// password form refuses every password typed for it, as for a wrong one, and
+// its owner who wants a password asks for one with "Forgot your password?"
+// (the address is confirmed) when mail is on.
+import { randomBytes } from 'node:crypto';
+import { emailKey } from '../../auth/email-address.js';
+import { USERNAME_MAX, USERNAME_MIN } from '../../auth/forms.js';
+import type { PasswordHasher } from '../../auth/passwords.js';
+import { isDuplicateKeyError, usernameKey, type UserModel } from '../../models/user.js';
+import type { ProviderLinkModel } from './links.js';
+import type { ProviderIdentity } from './provider.js';
+
+export type AccountForSignIn =
+  | { outcome: 'linked'; userId: string }
+  | { outcome: 'created'; userId: string; username: string }
+  | { outcome: 'address-taken' }
+  | { outcome: 'not-verified' };
+
+/** A username from an address's local part: its allowed characters, long enough, short enough, with a suffix if taken. */
+export function usernameFrom(email: string, suffix = ''): string {
+  const local = (email.split('@')[0] ?? '').replace(/[^A-Za-z0-9._-]/g, '');
+  const base = (local.length >= USERNAME_MIN ? local : `${local}user`).slice(0, USERNAME_MAX - suffix.length);
+  return `${base}${suffix}`;
+}
+
+export function providerAccounts(deps: { users: UserModel; links: ProviderLinkModel; passwords: PasswordHasher }) {
+  const { users, links, passwords } = deps;
+
+  async function create(identity: ProviderIdentity & { email: string }): Promise<AccountForSignIn> {
+    const key = emailKey(identity.email);
+    const passwordHash = await passwords.hash(randomBytes(32).toString('base64url'));
+    for (let tries = 0; tries < 5; tries++) {
+      const username = usernameFrom(identity.email, tries === 0 ? '' : `-${randomBytes(3).toString('hex')}`);
+      try {
+        const user = await users.create({ username, usernameKey: usernameKey(username), passwordHash, email: identity.email, emailKey: key });
+        try {
+          await links.create({ userId: user._id, issuer: identity.issuer, subject: identity.subject, email: identity.email, linkedAt: new Date(), placeholderPasswordHash: passwordHash });
+        } catch (err) {
+          // the same subject's first sign-in in another tab won: this account goes
+          await users.deleteOne({ _id: user._id });
+          if (isDuplicateKeyError(err)) return find(identity);
+          throw err;
+        }
+        return { outcome: 'created', userId: String(user._id), username };
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        // the address was confirmed on another account meanwhile: never linked by address
+        if (await users.exists({ emailKey: key })) return { outcome: 'address-taken' };
+        // the username was taken: another, with a suffix
+      }
+    }
+    throw new Error('no free username for a new account after five tries');
+  }
+
+  async function find(identity: ProviderIdentity): Promise<AccountForSignIn> {
+    const link = await links.findOne({ issuer: identity.issuer, subject: identity.subject }, { userId: 1 }).lean();
+    if (link) return { outcome: 'linked', userId: String(link.userId) };
+    if (!identity.emailVerified || identity.email === undefined) return { outcome: 'not-verified' };
+    if (await users.exists({ emailKey: emailKey(identity.email) })) return { outcome: 'address-taken' };
+    return create({ ...identity, email: identity.email });
+  }
+
+  return {
+    /** The account this sign-in opens, made if it is the subject's first (see above). */
+    forSignIn: find,
+
+    /** Links the subject to the account logged in; 'taken' if it signs in to another account. */
+    async link(userId: string, identity: ProviderIdentity): Promise<'linked' | 'already' | 'taken'> {
+      const existing = await links.findOne({ issuer: identity.issuer, subject: identity.subject }, { userId: 1 }).lean();
+      if (existing) return String(existing.userId) === userId ? 'already' : 'taken';
+      try {
+        await links.create({ userId, issuer: identity.issuer, subject: identity.subject, email: identity.email, linkedAt: new Date() });
+        return 'linked';
+      } catch (err) {
+        if (isDuplicateKeyError(err)) return 'taken';
+        throw err;
+      }
+    },
+
+    /** Whether the account still has only the random password a sign-in gave it (no password anyone knows). */
+    async hasNoPassword(userId: string): Promise<boolean> {
+      const user = await users.findById(userId, { passwordHash: 1 }).lean();
+      if (!user) return false;
+      return (await links.exists({ userId, placeholderPasswordHash: user.passwordHash })) !== null;
+    },
+  };
+}
+
+export type ProviderAccounts = ReturnType<typeof providerAccounts>;

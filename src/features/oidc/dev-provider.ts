@@ -1,0 +1,85 @@
+// dev provider: a local OpenID provider (oidc-provider) for development and
+// the tests, so that "Sign in with …" works without an account at Google.
+// Like the mail catcher (mail/app-mail.ts), it is loaded with import() only
+// when no provider is configured outside production: oidc-provider is a
+// development dependency, absent from the production image.
+//
+// Its login page is oidc-provider's own development page (devInteractions):
+// type one of the users' logins below (any password). The consent step is
+// skipped for the one client, as a company's own provider would for its
+// own app. Keys, sessions and grants live in memory: a restart forgets them.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import Provider, { type Configuration } from 'oidc-provider';
+
+/** What a user of the local provider says about themselves. */
+export interface DevUser {
+  email: string;
+  email_verified: boolean;
+}
+
+/** The development users: one with a verified address, one without. */
+export const DEV_USERS: Record<string, DevUser> = {
+  alice: { email: 'alice@example.test', email_verified: true },
+  bob: { email: 'bob@example.test', email_verified: false },
+};
+
+export interface DevProvider {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** a user more, signing in with `login` (the tests: one per test) */
+  addUser(login: string, user: DevUser): void;
+  stop(): Promise<void>;
+}
+
+export async function startDevProvider(options: { redirectUri: string; users?: Record<string, DevUser> }): Promise<DevProvider> {
+  const users = new Map(Object.entries(options.users ?? DEV_USERS));
+  const clientId = 'cloakroom-local';
+  const clientSecret = randomBytes(24).toString('base64url');
+
+  // the issuer names its port, known once listening: requests wait for the provider
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const configuration: Configuration = {
+    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [options.redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    // the typed login is the account: the subject
+    findAccount: (_ctx, id) => {
+      const user = users.get(id);
+      return user ? { accountId: id, claims: () => ({ sub: id, ...user }) } : undefined;
+    },
+    // no consent page: the grant is given for what was asked
+    async loadExistingGrant(ctx) {
+      const session = ctx.oidc.session;
+      const client = ctx.oidc.client;
+      if (!session?.accountId || !client) return undefined;
+      const existing = session.grantIdFor(client.clientId);
+      if (existing) return ctx.oidc.provider.Grant.find(existing);
+      const grant = new ctx.oidc.provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+      grant.addOIDCScope('openid email');
+      await grant.save();
+      return grant;
+    },
+    features: { devInteractions: { enabled: true } },
+    // in seconds: a sign-in is minutes, a local session an afternoon
+    ttl: { Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+  };
+  const provider = new Provider(issuer, configuration);
+  server.on('request', provider.callback());
+
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    addUser: (login, user) => void users.set(login, user),
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// provider: the two requests this app makes of an OpenID provider, through
+// openid-client (its functional API, v6). Where to send the browser (an
+// authorization URL with state, nonce and a PKCE challenge), and what the
+// code it comes back with is worth (the token exchange with the PKCE
+// verifier, the ID token's signature, issuer, audience, expiry and nonce all
+// checked by openid-client). The provider's metadata is fetched once
+// (discovery) and kept; a failed discovery is tried again next time.
+import * as openid from 'openid-client';
+import type { ProviderClient } from './settings.js';
+
+// a provider that does not answer gets a page saying so, not a browser left waiting
+const PROVIDER_TIMEOUT_SECONDS = 5;
+
+/** Who the provider says signed in. */
+export interface ProviderIdentity {
+  issuer: string;
+  subject: string;
+  email: string | undefined;
+  /** only `email_verified: true` counts: absent or anything else is not verified */
+  emailVerified: boolean;
+}
+
+/** A trip to the provider: where to send the browser, and what to remember until it comes back. */
+export interface ProviderTrip {
+  url: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+/** Why a callback did not sign in: the provider could not be reached, or what came back failed a check. */
+export class ProviderError extends Error {
+  constructor(
+    readonly kind: 'unreachable' | 'refused',
+    options: { cause: unknown },
+  ) {
+    super(kind === 'unreachable' ? 'the provider could not be reached' : 'the provider\'s answer was refused', options);
+    this.name = 'ProviderError';
+  }
+}
+
+/** A network failure or a timeout, anywhere in the error's causes. */
+function isUnreachable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof TypeError || e.name === 'TimeoutError' || e.name === 'AbortError') return true;
+  }
+  return false;
+}
+
+export interface Provider {
+  begin(): Promise<ProviderTrip>;
+  /** The code the callback URL carries, exchanged and checked; throws ProviderError. */
+  finish(callbackQuery: string, expected: { state: string; nonce: string; codeVerifier: string }): Promise<ProviderIdentity>;
+}
+
+/** `client` may come later (the local provider's address is known once it has started). */
+export function openidProvider(client: () => Promise<ProviderClient>, redirectUri: string): Provider {
+  let discovered: Promise<openid.Configuration> | undefined;
+
+  async function discover(): Promise<openid.Configuration> {
+    const { issuer, clientId, clientSecret } = await client();
+    const url = new URL(issuer);
+    // http:// only outside production (settings.ts refuses it there): the local provider
+    const execute = url.protocol === 'http:' ? [openid.allowInsecureRequests] : [];
+    const configuration = await openid.discovery(url, clientId, clientSecret, undefined, { execute, timeout: PROVIDER_TIMEOUT_SECONDS });
+    configuration.timeout = PROVIDER_TIMEOUT_SECONDS;
+    return configuration;
+  }
+
+  async function configuration(): Promise<openid.Configuration> {
+    discovered ??= discover().catch((err: unknown) => {
+      discovered = undefined;
+      throw new ProviderError(isUnreachable(err) ? 'unreachable' : 'refused', { cause: err });
+    });
+    return discovered;
+  }
+
+  return {
+    async begin() {
+      const config = await configuration();
+      const [state, nonce, codeVerifier] = [openid.randomState(), openid.randomNonce(), openid.randomPKCECodeVerifier()];
+      const url = openid.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri,
+        scope: 'openid email',
+        state,
+        nonce,
+        code_challenge: await openid.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+      });
+      return { url: url.href, state, nonce, codeVerifier };
+    },
+
+    async finish(callbackQuery, expected) {
+      const config = await configuration();
+      // the URL the provider sent the browser to: PUBLIC_URL's, with the
+      // query as it came (never built from the Host header)
+      const current = new URL(`${redirectUri}${callbackQuery}`);
+      try {
+        const tokens = await openid.authorizationCodeGrant(config, current, {
+          pkceCodeVerifier: expected.codeVerifier,
+          expectedState: expected.state,
+          expectedNonce: expected.nonce,
+          idTokenExpected: true,
+        });
+        const claims = tokens.claims();
+        if (!claims) throw new Error('no ID token');
+        // some providers put the address in the ID token (Google), others
+        // only at the userinfo endpoint (oidc-provider by default): asked
+        // there, for the same subject (openid-client checks it)
+        const about = typeof claims.email === 'string' ? claims : await openid.fetchUserInfo(config, tokens.access_token, claims.sub);
+        return {
+          issuer: claims.iss,
+          subject: claims.sub,
+          email: typeof about.email === 'string' ? about.email : undefined,
+          emailVerified: about.email_verified === true,
+        };
+      } catch (err) {
+        throw new ProviderError(isUnreachable(err) ? 'unreachable' : 'refused', { cause: err });
+      }
+    },
+  };
+}
