@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useTestApp, type TestApp } from '../../helpers/app.js';
 import { Client, uniqueUsername } from '../../helpers/client.js';
+import { codeAt } from '../../../src/features/two-factor/totp.js';
 import { turnOnTwoFactor } from '../../helpers/two-factor.js';
 import { accountWithAddress, linkIn, mailbox } from '../../helpers/mail.js';
 
@@ -100,14 +101,19 @@ describe('a sign-in link', () => {
   });
 
   it('counts as one factor: with two-factor on, the code step comes next', async () => {
-    const { username, email, client } = await accountWithAddress(t.app, 'linkcode');
-    await turnOnTwoFactor(client);
+    const { username, email, client, userId } = await accountWithAddress(t.app, 'linkcode');
+    const { secret } = await turnOnTwoFactor(client);
     const browser = new Client(t.app.baseUrl);
     const link = await mailedLink(t.app, browser, username, email);
     const res = await browser.get(link);
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/login/two-factor');
     assert.equal((await browser.get('/dashboard')).status, 302, 'not signed in before the code');
+    // the next step's code (the one that turned two-factor on is used up)
+    const coded = await browser.post('/login/two-factor', { code: codeAt(secret, Date.now() + 30_000) }, { formPage: '/login/two-factor' });
+    assert.equal(coded.headers.get('location'), '/dashboard');
+    const [latest] = await t.app.securityLog.list(userId);
+    assert.deepEqual(latest?.event, { type: 'signed-in', method: 'email-link-and-code', newBrowser: true }, 'the log says what signed in: no password');
   });
 
   it('no longer works once the account\'s address has changed, or a newer link was sent', async () => {
