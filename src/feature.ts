@@ -25,6 +25,7 @@
 //   alerts            telling the owner about a security event (mail)
 //   linkPages         pages a mailed link opens, logged in or not (mail)
 //   addressAtRegistration  an address typed at registration (mail)
+//   formActions       other sites its forms send the browser to (a provider)
 //
 // And one thing the core does for a feature (CoreDeps.finishLogin): a first
 // factor besides the password (a provider's sign-in: oidc) ends the login
@@ -191,6 +192,12 @@ export interface Feature {
   accountLinks?: FeatureLink[];
   /** pages a mailed link opens: they work logged in or not, and an ended session starts afresh there */
   linkPages?: string[];
+  /**
+   * origins its forms' answers send the browser to (a sign-in provider's
+   * page): added to the Content-Security-Policy's form-action, which
+   * otherwise stops any form whose redirect leaves this site
+   */
+  formActions?: string[];
   /** app.locals for its views (e.g. the origin passkeys work on) */
   viewLocals?: Record<string, unknown>;
   /** its form fields' maxlength, added to the core's (auth/forms.ts FIELD_LIMITS) */

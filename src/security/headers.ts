@@ -37,8 +37,12 @@ const PERMISSIONS_POLICY = [
   .concat(['publickey-credentials-create=(self)', 'publickey-credentials-get=(self)'])
   .join(', ');
 
-/** The security headers, as middleware for every response. */
-export function securityHeaders(config: Pick<Config, 'isProduction'>): RequestHandler[] {
+/**
+ * The security headers, as middleware for every response. `formActions`:
+ * other origins a form's answer may send the browser to (a feature's: the
+ * sign-in provider's page, features/oidc), besides this site.
+ */
+export function securityHeaders(config: Pick<Config, 'isProduction'>, formActions: readonly string[] = []): RequestHandler[] {
   return [
     helmet({
       contentSecurityPolicy: {
@@ -49,7 +53,9 @@ export function securityHeaders(config: Pick<Config, 'isProduction'>): RequestHa
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
-          formAction: ["'self'"],
+          // where a form may send the browser, its answer's redirects
+          // included: Chromium stops a form whose 303 leads elsewhere
+          formAction: ["'self'", ...formActions],
           frameAncestors: ["'none'"],
           objectSrc: ["'none'"],
           baseUri: ["'none'"],

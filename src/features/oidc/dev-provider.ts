@@ -34,14 +34,25 @@ export interface DevProvider {
   stop(): Promise<void>;
 }
 
-export async function startDevProvider(options: { redirectUri: string; users?: Record<string, DevUser> }): Promise<DevProvider> {
+export interface DevProviderOptions {
+  redirectUri: string;
+  users?: Record<string, DevUser>;
+  /** a user for a login not in `users` (the browser tests: a new person per journey) */
+  anyLogin?: (login: string) => DevUser | undefined;
+  /** a port of its own (the browser tests, whose app is told the issuer before it starts); 0: any free one */
+  port?: number;
+  /** the client's secret; a random one unless given */
+  clientSecret?: string;
+}
+
+export async function startDevProvider(options: DevProviderOptions): Promise<DevProvider> {
   const users = new Map(Object.entries(options.users ?? DEV_USERS));
   const clientId = 'cloakroom-local';
-  const clientSecret = randomBytes(24).toString('base64url');
+  const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
 
   // the issuer names its port, known once listening: requests wait for the provider
   const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const configuration: Configuration = {
@@ -49,7 +60,7 @@ export async function startDevProvider(options: { redirectUri: string; users?: R
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     // the typed login is the account: the subject
     findAccount: (_ctx, id) => {
-      const user = users.get(id);
+      const user = users.get(id) ?? options.anyLogin?.(id);
       return user ? { accountId: id, claims: () => ({ sub: id, ...user }) } : undefined;
     },
     // no consent page: the grant is given for what was asked

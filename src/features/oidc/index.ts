@@ -10,6 +10,8 @@
 //   redactSession     the pending sign-ins' nonce and verifier cut short
 //   accountLinks      "Linked sign-in" on the dashboard
 //   viewLocals        the provider's name, for the login page's button
+//   formActions       the provider's origin: the sign-in forms' answer sends
+//                     the browser there, which the CSP's form-action must allow
 //
 // What it stores: the oidcLinks collection (links.ts); in the session, the
 // sign-ins sent to the provider and not back yet (pending-sign-ins.ts).
@@ -72,6 +74,8 @@ export const oidcFeature = defineFeature({
       redactSession: redactOidcSession,
       accountLinks: [{ href: '/account/linked', description: `Linked sign-in: sign in with ${settings.name}` }],
       viewLocals: { oidcProviderName: settings.name },
+      // its sign-in page is at the issuer's origin (Google, Microsoft, Keycloak alike)
+      formActions: [new URL(client.issuer).origin],
       stop: stopLocal,
     };
   },

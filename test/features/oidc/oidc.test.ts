@@ -103,6 +103,14 @@ describe('signing up and in with the provider', () => {
   });
 });
 
+describe("the login page's Content-Security-Policy", () => {
+  it("lets its form send the browser on to the provider (form-action), and nowhere else", async () => {
+    const csp = (await new Client(t.app.baseUrl).get('/login')).headers.get('content-security-policy') ?? '';
+    const formAction = /form-action ([^;]+)/.exec(csp)?.[1]?.split(' ');
+    assert.deepEqual(formAction, ["'self'", new URL(t.provider.issuer).origin], 'Chromium stops a form whose redirect goes to an origin not listed here');
+  });
+});
+
 describe('the callback refuses what this browser did not start', () => {
   it('without a state, or with one it never sent: the clear 400 page, nobody signed in', async () => {
     const { login } = providerUser();

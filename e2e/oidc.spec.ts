@@ -1,0 +1,101 @@
+// Journey 28: sign in with another account (OpenID Connect), against a real
+// local provider (oidc-provider, started by playwright.config.ts): sign up
+// through it, sign out, sign back in to the same account; a callback opened
+// again is refused; two tabs starting a sign-in at once both end signed in;
+// a password account links the provider in sudo mode, signs in with it, and
+// unlinks it. At http://localhost:<port>, the app's PUBLIC_URL, where the
+// provider sends the browser back (the session cookie is this host's).
+import { test as base, expect } from './fixtures.js';
+import { LinkedAccountsPage, ProviderLoginPage } from './pages/oidc-pages.js';
+import { localhostURL } from './support/env.js';
+
+const PROVIDER = 'Example ID';
+const test = base.extend({
+  baseURL: async ({ baseURL }, use) => {
+    await use(localhostURL(baseURL ?? ''));
+  },
+});
+
+let people = 0;
+/** A login no other journey types at the provider: a new person there. */
+const newPerson = () => `person${Date.now().toString(36)}${(people += 1)}`;
+
+test('sign up through the provider, sign out, and sign back in to the same account; its callback replayed is refused', async ({ page, browser, baseURL, loginPage }) => {
+  const person = newPerson();
+  const callbacks: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/login/oidc/callback') callbacks.push(request.url());
+  });
+
+  await loginPage.goto();
+  await page.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
+  await new ProviderLoginPage(page).signIn(person);
+  await expect(page).toHaveURL('/dashboard');
+  await expect(page.getByText(person, { exact: true })).toBeVisible();
+
+  // the same callback replayed by another browser (one that copied the
+  // address): its pending sign-in was used up, and was never that browser's.
+  // (This browser, signed in meanwhile, would simply go on to its dashboard,
+  // as a second tab does.)
+  const [callback] = callbacks;
+  expect(callback).toBeTruthy();
+  const replaying = await browser.newContext({ baseURL });
+  const replay = await replaying.newPage();
+  await replay.goto(callback ?? '');
+  await expect(replay.getByRole('heading', { name: 'This sign-in could not be finished' })).toBeVisible();
+  await replaying.close();
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await loginPage.goto();
+  await page.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
+  // the provider may remember this browser; its login page shows if not
+  const provider = new ProviderLoginPage(page);
+  await expect(page.getByTestId('visit-count').or(provider.login)).toBeVisible();
+  if (await provider.login.isVisible()) await provider.signIn(person);
+  await expect(page).toHaveURL('/dashboard');
+  await expect(page.getByText(person, { exact: true })).toBeVisible();
+});
+
+test('two tabs starting a sign-in at once both end signed in', async ({ page, context, loginPage }) => {
+  const person = newPerson();
+  const second = await context.newPage();
+  await loginPage.goto();
+  await second.goto('/login');
+  // both at the provider's login page: two sign-ins pending in one session
+  await page.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
+  await second.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
+  await new ProviderLoginPage(page).signIn(person);
+  await new ProviderLoginPage(second).signIn(person);
+  await expect(page).toHaveURL('/dashboard');
+  await expect(second).toHaveURL('/dashboard');
+  await second.reload();
+  await expect(second.getByText(person, { exact: true })).toBeVisible();
+});
+
+test('a password account links the provider in sudo mode, signs in with it, and unlinks it', async ({ page, loggedInUser, loginPage }) => {
+  const person = newPerson();
+  const linked = new LinkedAccountsPage(page);
+  await linked.goto();
+  await expect(linked.heading).toBeVisible();
+  // just registered: sudo mode, so no password is asked for here
+  await linked.link(PROVIDER).click();
+  await new ProviderLoginPage(page).signIn(person);
+  await expect(page).toHaveURL(/\/account\/linked/);
+  await expect(linked.linked).toHaveCount(1);
+
+  // out, and back in through the provider: the password account
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await loginPage.goto();
+  await page.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
+  const provider = new ProviderLoginPage(page);
+  await expect(page.getByTestId('visit-count').or(provider.login)).toBeVisible();
+  if (await provider.login.isVisible()) await provider.signIn(person);
+  await expect(page).toHaveURL('/dashboard');
+  await expect(page.getByText(loggedInUser.username, { exact: true })).toBeVisible();
+
+  // unlinked (the password is still a way in): the list is empty again
+  await linked.goto();
+  await linked.unlink.click();
+  await expect(linked.linked).toHaveCount(0);
+  await expect(linked.link(PROVIDER)).toBeVisible();
+});
