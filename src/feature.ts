@@ -47,7 +47,7 @@ import type { EndedBy, SignInMethod } from './security-log/events.js';
 import type { SecurityAlerts, SecurityEvents } from './security-log/security-events.js';
 import type { KnownBrowsers } from './security/known-browser.js';
 import type { LoginThrottle } from './security/throttle.js';
-import type { SessionsRevoked, UserSessions } from './session/user-sessions.js';
+import type { UserSessions } from './session/user-sessions.js';
 
 /** What a feature is given once per process, to open what it stores. */
 export interface FeatureServices {
@@ -80,7 +80,7 @@ export interface CoreDeps {
    * Every session of the account was revoked (userSessions.endOthers or
    * endAll): tells the features which of their fields went with them.
    */
-  sessionsRevoked: SessionsRevoked;
+  sessionsRevoked: (req: Request, userId: string, cleared: readonly string[], by: EndedBy) => Promise<void>;
   /**
    * A first factor besides the password was right (an OpenID provider
    * said who it is, a mailed sign-in link was used): the login ends as after a right password, through

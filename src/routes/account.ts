@@ -9,17 +9,17 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
 import { asksForCode, reauthenticate, type ReauthDeps } from '../checks/reauthenticate.js';
-import type { Feature } from '../feature.js';
+import type { CoreDeps, Feature } from '../feature.js';
 import type { SecurityLog } from '../security-log/store.js';
 import { ensureCsrfToken } from '../session/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
-import type { SessionsRevoked, UserSessions } from '../session/user-sessions.js';
+import type { UserSessions } from '../session/user-sessions.js';
 import { NO_CODE, WRONG_CODE } from './confirm.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
 
 export interface AccountDeps extends ReauthDeps {
   userSessions: UserSessions;
-  sessionsRevoked: SessionsRevoked;
+  sessionsRevoked: CoreDeps['sessionsRevoked'];
   /** what each feature stores about an account goes with it (src/feature.ts) */
   onAccountDeleted: Feature['onAccountDeleted'];
   securityLog: SecurityLog;

@@ -4,7 +4,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import type { AttachedFeature } from '../feature.js';
+import type { AttachedFeature, CoreDeps } from '../feature.js';
 import type { Logger } from '../logger.js';
 import type { UserModel } from '../models/user.js';
 import type { SecurityEvents } from '../security-log/security-events.js';
@@ -12,11 +12,11 @@ import { describeBrowser } from '../session/describe-browser.js';
 import { endSession, SESSION_HANDLE_PATTERN } from '../session/lifecycle.js';
 import { saveSession } from '../session/promises.js';
 import { expiredReason, timeoutsFor } from '../session/timeouts.js';
-import type { SessionsRevoked, UserSessions } from '../session/user-sessions.js';
+import type { UserSessions } from '../session/user-sessions.js';
 
 const handleForm = z.object({ handle: z.string().regex(SESSION_HANDLE_PATTERN) });
 
-export function sessionsPage(deps: { userSessions: UserSessions; sessionsRevoked: SessionsRevoked; users: UserModel; sessionConfig: Config['session']; logger: Logger; events: SecurityEvents; features: AttachedFeature[] }) {
+export function sessionsPage(deps: { userSessions: UserSessions; sessionsRevoked: CoreDeps['sessionsRevoked']; users: UserModel; sessionConfig: Config['session']; logger: Logger; events: SecurityEvents; features: AttachedFeature[] }) {
   const { userSessions, logger } = deps;
 
   const list: RequestHandler = async (req, res) => {

@@ -1,12 +1,10 @@
 // user sessions: all the sessions one user has, wherever they logged in.
 // Sessions are stored as documents (stringify: false), so their userId can be
 // queried, with an index (see store.ts).
-import type { Request } from 'express';
 import type { MongoClient } from 'mongodb';
 import type { SessionData } from 'express-session';
 import { storageId } from './race-safe-store.js';
 import type { SessionRevocation } from './revocation.js';
-import type { EndedBy } from '../security-log/events.js';
 import { SESSIONS_COLLECTION } from './store.js';
 
 /** One of a user's sessions, as the "Your sessions" page shows it: never its ID. */
@@ -37,12 +35,6 @@ export interface UserSessions {
   /** One session's document exactly as the store keeps it (for the session inspector). */
   stored(sessionId: string): Promise<Record<string, unknown> | null>;
 }
-
-/**
- * After endOthers or endAll: tells the features which of their fields went
- * with the sessions (src/feature.ts onSessionsRevoked), `by` saying why.
- */
-export type SessionsRevoked = (req: Request, userId: string, cleared: readonly string[], by: EndedBy) => Promise<void>;
 
 /** How many sessions went, and the account's fields that went with them (revocation.ts). */
 export interface Ended {

@@ -4,9 +4,9 @@
 // (ASVS 6.4.1 and OWASP: no account enumeration): it counts the request and
 // redirects; finding the account, storing the link and sending the mail run
 // afterwards, in the background (mail/outbox.ts).
+import type { CoreDeps } from '../../feature.js';
 import type { NotMeLinks } from './not-me-links.js';
 import type { KnownBrowsers } from '../../security/known-browser.js';
-import type { SessionsRevoked } from '../../session/user-sessions.js';
 import type { RequestHandler } from 'express';
 import { emailKey, forgotPasswordForm } from '../../auth/email-address.js';
 import { fieldErrors } from '../../auth/forms.js';
@@ -25,7 +25,7 @@ export interface MailPageDeps extends AuthDeps {
   /** "This wasn't me" links: those mailed to an address die with it (features/mail/account-email.ts) */
   notMeLinks: NotMeLinks;
   /** what went with every session of an account (reset-password.ts) */
-  sessionsRevoked: SessionsRevoked;
+  sessionsRevoked: CoreDeps['sessionsRevoked'];
   /** browsers known to each account: a reset forgets them (features/mail/reset-password.ts) */
   knownBrowsers: KnownBrowsers;
   settings: MailSettings;

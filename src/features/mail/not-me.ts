@@ -16,17 +16,17 @@ import type { Logger } from '../../logger.js';
 import type { SecurityEvents } from '../../security-log/security-events.js';
 import type { KnownBrowsers } from '../../security/known-browser.js';
 import { resetLinkMailer, type ResetLinkDeps } from './reset-link.js';
-import type { SignInCredentials } from '../../feature.js';
+import type { CoreDeps, SignInCredentials } from '../../feature.js';
 import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
 import { saveRegenerated } from '../../session/lifecycle.js';
 import { regenerateSession } from '../../session/promises.js';
-import type { SessionsRevoked, UserSessions } from '../../session/user-sessions.js';
+import type { UserSessions } from '../../session/user-sessions.js';
 
 export interface NotMeDeps extends ResetLinkDeps {
   /** passkeys, where that feature is on (src/feature.ts): listed, and removable */
   credentials: SignInCredentials | undefined;
   userSessions: UserSessions;
-  sessionsRevoked: SessionsRevoked;
+  sessionsRevoked: CoreDeps['sessionsRevoked'];
   notMeLinks: NotMeLinks;
   knownBrowsers: KnownBrowsers;
   logger: Logger;

@@ -5,6 +5,7 @@
 // the options (a GET that puts the challenge in the session), the browser
 // creates the passkey, and the script posts its answer in a hidden field of
 // an ordinary form (public/js/passkeys.js).
+import type { CoreDeps } from '../../feature.js';
 import type { Request, RequestHandler, Response } from 'express';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { rememberChallenge, takeChallenge } from './challenges.js';
@@ -16,7 +17,7 @@ import type { UserModel } from '../../models/user.js';
 import { ensureCsrfToken } from '../../session/csrf.js';
 import { describeBrowser } from '../../session/describe-browser.js';
 import { renewSession } from '../../session/lifecycle.js';
-import type { SessionsRevoked, UserSessions } from '../../session/user-sessions.js';
+import type { UserSessions } from '../../session/user-sessions.js';
 import type { SecurityEvents } from '../../security-log/security-events.js';
 
 export interface PasskeyPageDeps {
@@ -26,7 +27,7 @@ export interface PasskeyPageDeps {
   passkeys: PasskeyModel;
   ceremonies: PasskeyCeremonies;
   userSessions: UserSessions;
-  sessionsRevoked: SessionsRevoked;
+  sessionsRevoked: CoreDeps['sessionsRevoked'];
   logger: Logger;
 }
 

@@ -10,6 +10,7 @@
 // both are counted before the code is checked, like passwords on the login
 // form. Whoever reaches this page knows the password: at the account's limit
 // its owner is told by mail to change it.
+import type { CoreDeps } from '../../feature.js';
 import type { Request, RequestHandler, Response } from 'express';
 import QRCode from 'qrcode';
 import { beginCheckedAttempt, failedAttempt } from '../../checks/checked-attempt.js';
@@ -24,7 +25,7 @@ import { endSession, renewSession, signIn } from '../../session/lifecycle.js';
 import { freshPendingLogin } from '../../session/pending-login.js';
 import { saveSession } from '../../session/promises.js';
 import { recoveryCodeNotice } from './session-data.js';
-import type { SessionsRevoked, UserSessions } from '../../session/user-sessions.js';
+import type { UserSessions } from '../../session/user-sessions.js';
 import type { AuthDeps } from '../../checks/auth-deps.js';
 import type { AppMail } from '../../mail/app-mail.js';
 
@@ -40,7 +41,7 @@ export interface TwoFactorDeps extends AuthDeps {
   /** mail to the account's confirmed address; undefined with EMAIL=off */
   mail: AppMail | undefined;
   publicUrl: string;
-  sessionsRevoked: SessionsRevoked;
+  sessionsRevoked: CoreDeps['sessionsRevoked'];
   userSessions: UserSessions;
 }
 
