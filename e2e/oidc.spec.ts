@@ -6,6 +6,7 @@
 // unlinks it. At http://localhost:<port>, the app's PUBLIC_URL, where the
 // provider sends the browser back (the session cookie is this host's).
 import { test as base, expect } from './fixtures.js';
+import type { LoginPage } from './pages/login-page.js';
 import { LinkedAccountsPage, ProviderLoginPage } from './pages/oidc-pages.js';
 import { localhostURL } from './support/env.js';
 
@@ -15,6 +16,20 @@ const test = base.extend({
     await use(localhostURL(baseURL ?? ''));
   },
 });
+
+/**
+ * From the login page, through the provider, to the dashboard. The provider
+ * may remember this browser and send it straight back; its login page shows if not.
+ */
+async function signInAgain(loginPage: LoginPage, person: string): Promise<void> {
+  const { page } = loginPage;
+  await loginPage.goto();
+  await page.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
+  const provider = new ProviderLoginPage(page);
+  await expect(page.getByTestId('visit-count').or(provider.login)).toBeVisible();
+  if (await provider.login.isVisible()) await provider.signIn(person);
+  await expect(page).toHaveURL('/dashboard');
+}
 
 let people = 0;
 /** A login no other journey types at the provider: a new person there. */
@@ -46,13 +61,7 @@ test('sign up through the provider, sign out, and sign back in to the same accou
   await replaying.close();
 
   await page.getByRole('button', { name: 'Log out' }).click();
-  await loginPage.goto();
-  await page.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
-  // the provider may remember this browser; its login page shows if not
-  const provider = new ProviderLoginPage(page);
-  await expect(page.getByTestId('visit-count').or(provider.login)).toBeVisible();
-  if (await provider.login.isVisible()) await provider.signIn(person);
-  await expect(page).toHaveURL('/dashboard');
+  await signInAgain(loginPage, person);
   await expect(page.getByText(person, { exact: true })).toBeVisible();
 });
 
@@ -85,12 +94,7 @@ test('a password account links the provider in sudo mode, signs in with it, and 
 
   // out, and back in through the provider: the password account
   await page.getByRole('button', { name: 'Log out' }).click();
-  await loginPage.goto();
-  await page.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
-  const provider = new ProviderLoginPage(page);
-  await expect(page.getByTestId('visit-count').or(provider.login)).toBeVisible();
-  if (await provider.login.isVisible()) await provider.signIn(person);
-  await expect(page).toHaveURL('/dashboard');
+  await signInAgain(loginPage, person);
   await expect(page.getByText(loggedInUser.username, { exact: true })).toBeVisible();
 
   // unlinked (the password is still a way in): the list is empty again
