@@ -73,7 +73,7 @@ describe('the trace', () => {
     assert.equal(view.sessionId, `${sessionIdFromCookie(client.cookies.get(fixture.app.config.session.cookieName)).slice(0, 6)}…`);
   });
 
-  it('a login: the old session deleted, the new one inserted, and the 303 sent after the insert', async () => {
+  it('a login: the old session deleted, the new one inserted, the revocation check, and the 303 sent after them', async () => {
     const username = uniqueUsername('trace');
     await (await new Client(fixture.app.baseUrl).register(username)).arrayBuffer();
     const client = await tracedBrowser();
@@ -89,9 +89,13 @@ describe('the trace', () => {
     // regenerate: the store's destroy, then the new session's set
     const ops = storeCalls(login).map((c) => c.op);
     assert.ok(ops.indexOf('destroy') !== -1 && ops.indexOf('destroy') < ops.lastIndexOf('set'), ops.join(', '));
+    // then the revocation check (session/revocation.ts): the account's generation, read after the insert
+    const generation = commands(login).find((c) => c.collection === 'users' && c.name === 'find' && c.at >= ended(inserted));
+    assert.ok(generation, `the account read again after the insert: ${commands(login).map((c) => `${c.name} ${c.collection ?? ''}`).join(', ')}`);
     const response = eventOf(login, 'response');
     assert.equal(response?.status, 303);
     assert.ok(response.at >= ended(inserted), 'the redirect leaves once the new session is stored');
+    assert.ok(response.at >= ended(generation), 'and once the revocation check has answered');
     // the new session's cookie is set, by name only
     assert.ok(response.setCookie.includes(fixture.app.config.session.cookieName), response.setCookie.join(', '));
     assert.deepEqual(login.setCookie, response.setCookie);
