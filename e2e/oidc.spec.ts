@@ -103,3 +103,25 @@ test('a password account links the provider in sudo mode, signs in with it, and 
   await expect(linked.linked).toHaveCount(0);
   await expect(linked.link(PROVIDER)).toBeVisible();
 });
+
+test('"Keep me signed in", ticked on the login page, keeps a sign-in through the provider too', async ({ page, context, loginPage }) => {
+  const sessionCookie = async () => (await context.cookies()).find((cookie) => cookie.name === 'cloakroom.sid');
+  const person = newPerson();
+  // unticked: a browser-session cookie (no Expires)
+  await loginPage.goto();
+  await page.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
+  await new ProviderLoginPage(page).signIn(person);
+  await expect(page).toHaveURL('/dashboard');
+  expect((await sessionCookie())?.expires).toBe(-1);
+  await page.getByRole('button', { name: 'Log out' }).click();
+
+  // ticked: a persistent one, as for a password
+  await loginPage.goto();
+  await page.getByLabel('Keep me signed in on this device').check();
+  await page.getByRole('button', { name: `Sign in with ${PROVIDER}` }).click();
+  const provider = new ProviderLoginPage(page);
+  await expect(page.getByTestId('visit-count').or(provider.login)).toBeVisible();
+  if (await provider.login.isVisible()) await provider.signIn(person);
+  await expect(page).toHaveURL('/dashboard');
+  expect((await sessionCookie())?.expires).toBeGreaterThan(Date.now() / 1000);
+});
