@@ -129,8 +129,10 @@ export function accountEmailPages(deps: MailPageDeps) {
     const user = await users.findById(userId, { username: 1, email: 1 }).lean();
     // the removed address hears of it, as it would of a change: once, by the tab that removed it
     if (await verification.remove(userId)) {
-      // the "This wasn't me" links mailed there now only sign out (features/mail/not-me.ts)
+      // the "This wasn't me" links mailed there now only sign out (features/mail/not-me.ts),
+      // and its sign-in links sign nobody in, even if the address comes back
       await deps.notMeLinks.forget(userId);
+      await deps.signInLinks.forget(userId);
       await deps.events.record(req, userId, { type: 'email-removed' }, { mailTo: user?.email ?? undefined });
     }
     logger.info({ event: 'email-removed', userId }, 'email address removed');
@@ -169,6 +171,7 @@ export function accountEmailPages(deps: MailPageDeps) {
       if (userId) {
         // links mailed to the old address stop working, as its reset links do
         await deps.notMeLinks.forget(userId);
+        await deps.signInLinks.forget(userId);
         await deps.events.record(req, userId, { type: 'email-change-confirmed' }, { mailTo: replaced, alert: replaced !== undefined });
       }
     } else logger.info({ event: 'email-verify-failed', reason: outcome, userId, ip: req.ip }, 'email verification link refused');

@@ -6,6 +6,7 @@
 // afterwards, in the background (mail/outbox.ts).
 import type { CoreDeps } from '../../feature.js';
 import type { NotMeLinks } from './not-me-links.js';
+import type { SignInLinks } from './sign-in-links.js';
 import type { KnownBrowsers } from '../../security/known-browser.js';
 import type { RequestHandler } from 'express';
 import { emailKey, forgotPasswordForm } from '../../auth/email-address.js';
@@ -24,6 +25,8 @@ export interface MailPageDeps extends AuthDeps {
   mail: AppMail;
   /** "This wasn't me" links: those mailed to an address die with it (features/mail/account-email.ts) */
   notMeLinks: NotMeLinks;
+  /** sign-in links: those mailed to an address die with it (account-email.ts) */
+  signInLinks: SignInLinks;
   /** what went with every session of an account (reset-password.ts) */
   sessionsRevoked: CoreDeps['sessionsRevoked'];
   /** browsers known to each account: a reset forgets them (features/mail/reset-password.ts) */

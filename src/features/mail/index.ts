@@ -56,10 +56,10 @@ export const mailFeature = defineFeature({
       attach(core) {
         const mail = core.mail;
         if (!mail) return {};
-        const deps = { ...core, mail, notMeLinks, settings, throttles };
+        const deps = { ...core, mail, notMeLinks, signInLinks: signIn.signInLinks, settings, throttles };
         const email = accountEmailPages(deps);
         const [forgot, reset, notMePage] = [forgotPasswordPage(deps), resetPasswordPage(deps), notMePages(deps)];
-        const link = signInLinkPages({ ...deps, signInLinks: signIn.signInLinks });
+        const link = signInLinkPages(deps);
         // the local mail catcher's inbox: never in production, and only where
         // mail goes to the catcher (a real SMTP server has no inbox here)
         const inbox = core.isProduction ? undefined : mail.inbox;

@@ -22,12 +22,12 @@ import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
 import { saveSession } from '../../session/promises.js';
 import type { MailPageDeps } from './forgot-password.js';
 import { signInLinkMail } from './mails.js';
-import { newBrowserValue, type SignInLinks } from './sign-in-links.js';
+import { newBrowserValue } from './sign-in-links.js';
 
 const TITLE = 'Email me a sign-in link';
 export const SIGN_IN_LINK_OPEN_PATH = '/sign-in-link/open';
 
-export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' | 'finishLogin'> & { signInLinks: SignInLinks }) {
+export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' | 'finishLogin'>) {
   const { users, logger, mail, signInLinks } = deps;
   const lifetime = describeDuration(deps.settings.signInLinkLifetimeMs);
 
@@ -39,7 +39,7 @@ export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' |
   async function sendLink(identifier: string, browser: string, ip: string): Promise<void> {
     // usernames cannot hold an @, so an @ means an address (confirmed ones only)
     const filter = identifier.includes('@') ? { emailKey: emailKey(identifier) } : { usernameKey: usernameKey(identifier) };
-    const user = await users.findOne(filter, { username: 1, email: 1, emailKey: 1 }).lean();
+    const user = await users.findOne(filter, { username: 1, email: 1, emailKey: 1, sessionGeneration: 1 }).lean();
     if (!user?.email || !user.emailKey) {
       logger.info({ event: 'sign-in-link-not-sent', ip }, 'sign-in link asked for an unknown account, or one without a confirmed address: nothing sent');
       return;
@@ -49,7 +49,9 @@ export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' |
       logger.warn({ event: 'sign-in-link-throttled', userId, ip }, 'sign-in link: too many mails to this account this hour: nothing sent');
       return;
     }
-    const token = await signInLinks.issue({ userId, mailedTo: user.emailKey, browser, lifetimeMs: deps.settings.signInLinkLifetimeMs });
+    // the account's session generation goes with it: "sign out everywhere" or a
+    // new password after this moment ends the link, even one still being sent
+    const token = await signInLinks.issue({ userId, mailedTo: user.emailKey, generation: user.sessionGeneration ?? 0, browser, lifetimeMs: deps.settings.signInLinkLifetimeMs });
     const link = `${deps.publicUrl}${SIGN_IN_LINK_OPEN_PATH}?token=${token}`;
     await mail.outbox.sendNow(signInLinkMail({ to: user.email, username: user.username, link, lifetime }));
     logger.info({ event: 'sign-in-link-mailed', userId, ip }, 'sign-in link sent');
@@ -88,24 +90,40 @@ export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' |
 
   /** Uses the link up and signs in through the core's ending, or says it no longer works. */
   async function signInWith(req: Request, res: Response, token: string): Promise<void> {
-    // counted like a password: a burst of guessed tokens from one address is throttled
-    const attempt = await beginCheckedAttempt(deps, req, res, 'sign-in-link', {
+    const browser = req.session.signInLinkBrowser;
+    const found = await signInLinks.peek(token, browser);
+    // counted like a password, per account and address (a key no username
+    // can be: the colon): a burst of guessed tokens from one address is throttled
+    const attempt = await beginCheckedAttempt(deps, req, res, `link:${found?.userId ?? 'unknown'}`, {
       event: 'login-blocked',
       message: 'sign-in link refused: too many attempts',
       fields: { method: 'email-link' },
     });
     if (!attempt) return;
-    const browser = req.session.signInLinkBrowser;
+    const refused = async (reason: string) => {
+      await failedAttempt(deps, req, attempt);
+      logger.info({ event: 'login-failed', method: 'email-link', reason, ip: req.ip ?? 'unknown' }, 'sign-in link refused');
+      invalid(res);
+    };
+    if (!found) {
+      await refused('link-unknown');
+      return;
+    }
     const { link, user } = await attempt.checking(async () => {
       const used = await signInLinks.consume(token, browser);
-      const owner = used ? await users.findById(used.userId, { emailKey: 1 }).lean() : null;
+      const owner = used ? await users.findById(used.userId, { emailKey: 1, sessionGeneration: 1 }).lean() : null;
       return { link: used, user: owner };
     });
-    // only while the account's confirmed address is the one it was mailed to
-    if (!link || !user || user.emailKey !== link.mailedTo) {
-      await failedAttempt(deps, req, attempt);
-      logger.info({ event: 'login-failed', method: 'email-link', reason: link ? 'address-changed' : 'link-unknown', ip: req.ip ?? 'unknown' }, 'sign-in link refused');
+    if (!link) {
+      // another tab or device used it a moment before: not a guess, not counted
+      await attempt.abandoned();
       invalid(res);
+      return;
+    }
+    // only while the account's confirmed address is the one it was mailed to,
+    // and no "sign out everywhere" or new password came after it was issued
+    if (!user || user.emailKey !== link.mailedTo || (user.sessionGeneration ?? 0) !== link.generation) {
+      await refused('account-changed');
       return;
     }
     delete req.session.signInLinkBrowser;

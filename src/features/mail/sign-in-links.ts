@@ -25,6 +25,8 @@ interface SignInLink {
   userId: string;
   /** the key of the address it was mailed to */
   mailedTo: string;
+  /** the account's session generation when it was issued (session/revocation.ts) */
+  generation: number;
   /** the SHA-256 of the asking browser's value (its session's signInLinkBrowser) */
   browserHash: string;
   expiresAt: Date;
@@ -34,13 +36,15 @@ interface SignInLink {
 export interface SignInLinkTarget {
   userId: string;
   mailedTo: string;
+  /** valid only while the account's session generation is still this one */
+  generation: number;
   /** opened in the browser that asked for it */
   sameBrowser: boolean;
 }
 
 export interface SignInLinks {
   /** A new link's token for the account (any older one stops working). */
-  issue(target: { userId: string; mailedTo: string; browser: string; lifetimeMs: number }): Promise<string>;
+  issue(target: { userId: string; mailedTo: string; generation: number; browser: string; lifetimeMs: number }): Promise<string>;
   /** Who a token is for, if it is still good; reads only (a scanner's GET changes nothing). */
   peek(token: string, browser: string | undefined): Promise<SignInLinkTarget | undefined>;
   /** Uses the token up: to the first caller only, undefined to every other. */
@@ -63,13 +67,14 @@ export function signInLinks(collection: Collection): SignInLinks {
   const target = (link: SignInLink, browser: string | undefined): SignInLinkTarget => ({
     userId: link.userId,
     mailedTo: link.mailedTo,
+    generation: link.generation,
     sameBrowser: browser !== undefined && hashBrowser(browser) === link.browserHash,
   });
   return {
-    async issue({ userId, mailedTo, browser, lifetimeMs }) {
+    async issue({ userId, mailedTo, generation, browser, lifetimeMs }) {
       const { token, tokenHash } = newLinkToken();
       await links.deleteMany({ userId });
-      await links.insertOne({ tokenHash, userId, mailedTo, browserHash: hashBrowser(browser), expiresAt: new Date(Date.now() + lifetimeMs) });
+      await links.insertOne({ tokenHash, userId, mailedTo, generation, browserHash: hashBrowser(browser), expiresAt: new Date(Date.now() + lifetimeMs) });
       return token;
     },
     async peek(token, browser) {

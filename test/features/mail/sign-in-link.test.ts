@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useTestApp, type TestApp } from '../../helpers/app.js';
 import { Client, uniqueUsername } from '../../helpers/client.js';
+import { emailKey } from '../../../src/auth/email-address.js';
 import { codeAt } from '../../../src/features/two-factor/totp.js';
 import { turnOnTwoFactor } from '../../helpers/two-factor.js';
 import { accountWithAddress, linkIn, mailbox } from '../../helpers/mail.js';
@@ -125,6 +126,19 @@ describe('a sign-in link', () => {
     await t.app.users.updateOne({ _id: userId }, { $set: { emailKey: 'someone-else@example.test' } });
     assert.equal((await browser.get(second)).status, 400, 'mailed to an address the account no longer has');
     assert.equal((await browser.get('/dashboard')).status, 302);
+  });
+
+  it('no longer works once its address was removed, even when the same address comes back', async () => {
+    const { username, email, client, userId } = await accountWithAddress(t.app, 'linkback');
+    const link = await mailedLink(t.app, new Client(t.app.baseUrl), username, email);
+    assert.equal((await client.post('/account/email/remove', {}, { formPage: '/account/email' })).status, 303);
+    // confirmed again, as after a new link to it: the old sign-in link stays dead
+    const user = await t.app.users.findById(userId, { email: 1 }).lean();
+    assert.equal(user?.email ?? undefined, undefined, 'the address is gone');
+    await t.app.users.updateOne({ _id: userId }, { $set: { email, emailKey: emailKey(email) } });
+    const page = await new Client(t.app.baseUrl).get(link);
+    assert.equal(page.status, 400);
+    assert.match(await page.text(), /This link no longer works/);
   });
 
   it('no longer works once every session of the account was signed out', async () => {
