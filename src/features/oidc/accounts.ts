@@ -24,12 +24,15 @@ import type { PasswordHasher } from '../../auth/passwords.js';
 import { isDuplicateKeyError, usernameKey, type UserModel } from '../../models/user.js';
 import type { ProviderLinkModel } from './links.js';
 import type { ProviderIdentity } from './provider.js';
+import type { ThrottleVerdict } from '../../security/throttle.js';
 
 export type AccountForSignIn =
   | { outcome: 'linked'; userId: string }
   | { outcome: 'created'; userId: string; username: string }
   | { outcome: 'address-taken' }
-  | { outcome: 'not-verified' };
+  | { outcome: 'not-verified' }
+  /** a new account, past the address's registrations this hour (REGISTRATIONS_PER_IP_PER_HOUR) */
+  | { outcome: 'too-many'; retryAfterSeconds: number };
 
 /** A username from an address's local part: its allowed characters, long enough, short enough, with a suffix if taken. */
 export function usernameFrom(email: string, suffix = ''): string {
@@ -41,7 +44,7 @@ export function usernameFrom(email: string, suffix = ''): string {
 export function providerAccounts(deps: { users: UserModel; links: ProviderLinkModel; passwords: PasswordHasher }) {
   const { users, links, passwords } = deps;
 
-  async function create(identity: ProviderIdentity & { email: string }): Promise<AccountForSignIn> {
+  async function create(identity: ProviderIdentity & { email: string }, mayRegister: () => Promise<ThrottleVerdict>): Promise<AccountForSignIn> {
     const key = emailKey(identity.email);
     const passwordHash = await passwords.hash(randomBytes(32).toString('base64url'));
     for (let tries = 0; tries < 5; tries++) {
@@ -53,7 +56,7 @@ export function providerAccounts(deps: { users: UserModel; links: ProviderLinkMo
         } catch (err) {
           // the same subject's first sign-in in another tab won: this account goes
           await users.deleteOne({ _id: user._id });
-          if (isDuplicateKeyError(err)) return find(identity);
+          if (isDuplicateKeyError(err)) return find(identity, mayRegister);
           throw err;
         }
         return { outcome: 'created', userId: String(user._id), username };
@@ -67,12 +70,15 @@ export function providerAccounts(deps: { users: UserModel; links: ProviderLinkMo
     throw new Error('no free username for a new account after five tries');
   }
 
-  async function find(identity: ProviderIdentity): Promise<AccountForSignIn> {
+  /** `mayRegister`: counts a new account against the address's registrations, as the registration form does. */
+  async function find(identity: ProviderIdentity, mayRegister: () => Promise<ThrottleVerdict>): Promise<AccountForSignIn> {
     const link = await links.findOne({ issuer: identity.issuer, subject: identity.subject }, { userId: 1 }).lean();
     if (link) return { outcome: 'linked', userId: String(link.userId) };
     if (!identity.emailVerified || identity.email === undefined) return { outcome: 'not-verified' };
     if (await users.exists({ emailKey: emailKey(identity.email) })) return { outcome: 'address-taken' };
-    return create({ ...identity, email: identity.email });
+    const verdict = await mayRegister();
+    if (verdict.blocked) return { outcome: 'too-many', retryAfterSeconds: verdict.retryAfterSeconds };
+    return create({ ...identity, email: identity.email }, mayRegister);
   }
 
   return {

@@ -22,6 +22,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { beginCheckedAttempt } from '../../checks/checked-attempt.js';
 import type { CoreDeps } from '../../feature.js';
 import { safeNextPath } from '../../safe-next.js';
+import { renderTooManyRequests } from '../../security/too-many.js';
 import { saveSession } from '../../session/promises.js';
 import type { ProviderAccounts } from './accounts.js';
 import { rememberPending, takePending, type PendingSignIn } from './pending-sign-ins.js';
@@ -81,8 +82,14 @@ export function providerLogin(deps: ProviderLoginDeps) {
 
   /** The account the identity signs in to, then the core's login end. */
   async function signInAs(req: Request, res: Response, identity: ProviderIdentity, pending: PendingSignIn): Promise<void> {
-    const found = await accounts.forSignIn(identity);
     const ip = req.ip ?? 'unknown';
+    // a first sign-in makes an account: counted as a registration from this address
+    const found = await accounts.forSignIn(identity, () => deps.throttle.consumeRegistration(ip));
+    if (found.outcome === 'too-many') {
+      logger.warn({ event: 'register-blocked', method: 'provider', ip }, 'provider sign-up refused: too many accounts from this address');
+      renderTooManyRequests(res, found.retryAfterSeconds, 'register');
+      return;
+    }
     if (found.outcome === 'not-verified') {
       logger.info({ event: 'oidc-refused', reason: 'email-not-verified', ip }, 'provider sign-in refused: no verified address');
       renderNotFinished(res, {

@@ -17,7 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { redactOidcSession } from '../../../src/features/oidc/session-data.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { startTestDatabase, type TestDatabase } from '../../helpers/database.js';
-import { Client, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
+import { Client, freshAddress, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
 import { signInAtProvider, useProviderApp } from '../../helpers/oidc.js';
 import { turnOnTwoFactor } from '../../helpers/two-factor.js';
 import { codeAt } from '../../../src/features/two-factor/totp.js';
@@ -385,6 +385,26 @@ describe('linked sign-in (/account/linked)', () => {
     assert.notEqual((await elsewhere.get('/dashboard')).status, 200, 'the other session ended');
     assert.equal((await withPassword.get('/dashboard')).status, 200, 'this one goes on');
     assert.equal((await new Client(t.app.baseUrl).login(username)).status, 303, 'the password still signs in');
+  });
+});
+
+describe('new accounts through the provider', () => {
+  // two registrations an hour per address, as the registration form counts them
+  const limited = useProviderApp({ env: { REGISTRATIONS_PER_IP_PER_HOUR: '2', TRUST_PROXY: 'loopback' } });
+
+  it("count against the address's registrations: past the limit, a 429 and no account", async () => {
+    const address = { 'x-forwarded-for': freshAddress() };
+    const signUp = async (n: number) => {
+      const login = `farm${n}-${process.pid}`;
+      limited.provider.addUser(login, { email: `${login}@example.test`, email_verified: true });
+      const client = new Client(limited.app.baseUrl, address);
+      const start = await client.post('/login/oidc/start', {}, { formPage: '/login' });
+      const callback = await signInAtProvider(start.headers.get('location') ?? '', login);
+      return { login, res: await client.get(callback) };
+    };
+    const made = [await signUp(1), await signUp(2), await signUp(3)];
+    assert.deepEqual(made.map(({ res }) => res.status), [303, 303, 429]);
+    assert.equal(await limited.app.users.exists({ emailKey: `${made[2]?.login ?? ''}@example.test` }), null, 'no account for the third');
   });
 });
 
