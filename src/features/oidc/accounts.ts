@@ -89,8 +89,13 @@ export function providerAccounts(deps: { users: UserModel; links: ProviderLinkMo
     async link(userId: string, identity: ProviderIdentity): Promise<'linked' | 'already' | 'taken'> {
       const existing = await links.findOne({ issuer: identity.issuer, subject: identity.subject }, { userId: 1 }).lean();
       if (existing) return String(existing.userId) === userId ? 'already' : 'taken';
+      // an account whose only password is the random one a sign-in gave it:
+      // every link carries that mark, so that unlinking the first one does
+      // not make the password look like a way in (hasNoPassword)
+      const user = await users.findById(userId, { passwordHash: 1 }).lean();
+      const placeholder = user && (await links.exists({ userId, placeholderPasswordHash: user.passwordHash })) ? { placeholderPasswordHash: user.passwordHash } : {};
       try {
-        await links.create({ userId, issuer: identity.issuer, subject: identity.subject, email: identity.email, linkedAt: new Date() });
+        await links.create({ userId, issuer: identity.issuer, subject: identity.subject, email: identity.email, linkedAt: new Date(), ...placeholder });
         return 'linked';
       } catch (err) {
         if (isDuplicateKeyError(err)) return 'taken';

@@ -46,13 +46,23 @@ export function linkedPages(deps: ProviderLoginDeps & { links: ProviderLinkModel
       await render(req, res, { status: 400, error: 'No such link on your account.' });
       return;
     }
-    const others = await links.countDocuments({ userId, _id: trusted({ $ne: new Types.ObjectId(id) }) });
-    const passkeys = (await deps.credentials?.count(userId)) ?? 0;
-    if (others === 0 && passkeys === 0 && (await accounts.hasNoPassword(userId))) {
+    // what else signs in to the account, once this link is gone (read while
+    // the links, which carry the "password nobody knows" mark, are all there)
+    const passwordUnknown = await accounts.hasNoPassword(userId);
+    const otherWaysIn = async (exceptLinks: Record<string, unknown>) =>
+      (await links.countDocuments({ userId, ...exceptLinks })) + ((await deps.credentials?.count(userId)) ?? 0) + (passwordUnknown ? 0 : 1);
+    if ((await otherWaysIn({ _id: trusted({ $ne: new Types.ObjectId(id) }) })) === 0) {
       await render(req, res, { status: 409, error: LAST_WAY_IN });
       return;
     }
-    await links.deleteOne({ _id: id, userId });
+    const removed = await links.findOneAndDelete({ _id: id, userId }).lean();
+    // counted again once it is gone: two unlinks sent at once (two tabs, each
+    // with one of two links) each saw the other's link still there
+    if (removed && (await otherWaysIn({})) === 0) {
+      await links.create(removed);
+      await render(req, res, { status: 409, error: LAST_WAY_IN });
+      return;
+    }
     // the provider may already have signed someone in (a link added by
     // whoever had this session a moment): every other session of the account
     // ends, logins still running included, as after removing a passkey...

@@ -356,6 +356,22 @@ describe('linked sign-in (/account/linked)', () => {
     assert.match(await res.text(), /already signs in to another account/);
   });
 
+  it('keeps a way in for an account with two links and no password, unlinked one after the other or both at once', async () => {
+    for (const atOnce of [false, true]) {
+      const [first, second] = [providerUser(), providerUser()];
+      const client = new Client(t.app.baseUrl);
+      assert.equal((await client.get((await tripThroughProvider(client, first.login)).callback)).status, 303);
+      await linkFrom(client, second.login);
+      const page = await (await client.get('/account/linked')).text();
+      const ids = [...page.matchAll(/name="id" value="([0-9a-f]{24})"/g)].map((m) => m[1] ?? '');
+      assert.equal(ids.length, 2);
+      const unlink = (id: string) => client.post('/account/linked/unlink', { id }, { formPage: '/account/linked' });
+      const answers = atOnce ? await Promise.all(ids.map(unlink)) : [await unlink(ids[0] ?? ''), await unlink(ids[1] ?? '')];
+      const left = await oidcLinks().countDocuments({ email: { $in: [first.email, second.email] } });
+      assert.ok(left >= 1, `${atOnce ? 'at once' : 'in turn'}: ${left} links left, answers ${answers.map((r) => r.status).join(', ')}`);
+    }
+  });
+
   it('never unlinks the last way in; an account with a password may unlink, and its other sessions end', async () => {
     const { login } = providerUser();
     const client = new Client(t.app.baseUrl);
