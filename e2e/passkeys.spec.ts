@@ -48,6 +48,19 @@ test('journey 21: add a passkey, log out, and sign in with it', async ({
   await expect(page).toHaveURL('/dashboard');
   await expect(dashboardPage.heading).toContainText(loggedInUser.username);
 
+  // the button clicked before the page's passkey options have arrived (a
+  // slow network, a busy server): it waits for them, never sends the form bare
+  await dashboardPage.logout();
+  await expect(page).toHaveURL(/notice=signed-out/);
+  await page.route('**/login/passkey', async (route) => {
+    if (route.request().method() === 'GET') await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  await loginPage.goto();
+  await loginPage.passkey.click();
+  await expect(page).toHaveURL('/dashboard');
+  await page.unroute('**/login/passkey');
+
   await passkeysPage.goto();
   await expect(passkeysPage.row('Test laptop')).toContainText(/Last used\s*\d{4}-\d\d-\d\d/);
   // a counter that grows with every signature: what lets the server notice a cloned authenticator

@@ -86,11 +86,14 @@ async function setUp(form) {
     return;
   }
 
-  let options;
-  if (form.dataset.passkey === 'login') {
-    options = await fetchOptions(form).catch(() => undefined);
+  // the login page's options serve its autofill and its button alike (one
+  // challenge), asked for now; the button's handler below is attached at
+  // once, not after they arrive: a click meanwhile would otherwise send the
+  // form itself, without a passkey's answer
+  const loginOptions = form.dataset.passkey === 'login' ? fetchOptions(form).catch(() => undefined) : Promise.resolve(undefined);
+  void loginOptions.then((options) => {
     if (options) void offerInAutofill(form, options);
-  }
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     say(form, '');
@@ -101,8 +104,7 @@ async function setUp(form) {
       return;
     }
     void (async () => {
-      // the login page's options serve its autofill and its button alike: one challenge
-      const current = options ?? (await fetchOptions(form).catch(() => undefined));
+      const current = (await loginOptions) ?? (await fetchOptions(form).catch(() => undefined));
       if (!current) {
         // a guard sent a page (confirm your password first, log in again): show it
         window.location.reload();
