@@ -22,7 +22,7 @@ import { csrfTokenForForm, ensureCsrfToken } from '../../session/csrf.js';
 import { saveSession } from '../../session/promises.js';
 import type { MailPageDeps } from './forgot-password.js';
 import { signInLinkMail } from './mails.js';
-import { newBrowserValue } from './sign-in-links.js';
+import { newBrowserValue, type SignInLinkTarget } from './sign-in-links.js';
 
 const TITLE = 'Email me a sign-in link';
 export const SIGN_IN_LINK_OPEN_PATH = '/sign-in-link/open';
@@ -88,10 +88,13 @@ export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' |
     res.status(400).render('mail/sign-in-link-invalid', { title: 'This link no longer works' });
   }
 
-  /** Uses the link up and signs in through the core's ending, or says it no longer works. */
-  async function signInWith(req: Request, res: Response, token: string): Promise<void> {
+  /**
+   * Uses the link up and signs in through the core's ending, or says it no
+   * longer works. `found`: what the link page already read of it, if it did.
+   */
+  async function signInWith(req: Request, res: Response, token: string, peeked?: SignInLinkTarget): Promise<void> {
     const browser = req.session.signInLinkBrowser;
-    const found = await signInLinks.peek(token, browser);
+    const found = peeked ?? (await signInLinks.peek(token, browser));
     // counted like a password, per account and address (a key no username
     // can be: the colon): a burst of guessed tokens from one address is throttled
     const attempt = await beginCheckedAttempt(deps, req, res, `link:${found?.userId ?? 'unknown'}`, {
@@ -145,7 +148,7 @@ export function signInLinkPages(deps: MailPageDeps & Pick<CoreDeps, 'throttle' |
       return;
     }
     if (found.sameBrowser) {
-      await signInWith(req, res, token);
+      await signInWith(req, res, token, found);
       return;
     }
     const owner = await users.findById(found.userId, { username: 1 }).lean();
