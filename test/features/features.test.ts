@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { enabledFeatures, FEATURE_SETTINGS, FEATURES } from '../../src/features/index.js';
 import { useTestApp } from '../helpers/app.js';
+import { configProblems, PRODUCTION_CONFIG_ENV } from '../helpers/config.js';
 import { Client, uniqueUsername } from '../helpers/client.js';
 import { turnOnTwoFactor } from '../helpers/two-factor.js';
 
@@ -110,23 +111,8 @@ describe('the FEATURES setting', () => {
 });
 
 describe("a feature's own settings", () => {
-  const production = {
-    NODE_ENV: 'production',
-    MONGODB_URI: 'mongodb://db/cloakroom',
-    SESSION_SECRET: 's'.repeat(40),
-    PASSWORD_PEPPER: 'p'.repeat(40),
-    PUBLIC_URL: 'https://cloakroom.example.com',
-    EMAIL: 'off',
-  };
-  const problems = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig(env, FEATURE_SETTINGS);
-      return [];
-    } catch (err) {
-      assert.ok(err instanceof ConfigError, String(err));
-      return err.problems;
-    }
-  };
+  const production = PRODUCTION_CONFIG_ENV;
+  const problems = configProblems;
 
   it('are read only for the features FEATURES turns on', () => {
     // production needs TWO_FACTOR_KEY for two-factor, and only then

@@ -3,33 +3,17 @@
 // the feature off outside development (no button, its addresses 404).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/config.js';
 import { FEATURE_SETTINGS } from '../../../src/features/index.js';
 import type { OidcSettings } from '../../../src/features/oidc/settings.js';
 import { usernameFrom } from '../../../src/features/oidc/accounts.js';
 import { useTestApp } from '../../helpers/app.js';
+import { configProblems, PRODUCTION_CONFIG_ENV } from '../../helpers/config.js';
 import { Client } from '../../helpers/client.js';
 import { signInAtProvider } from '../../helpers/oidc.js';
 
-const production = {
-  NODE_ENV: 'production',
-  MONGODB_URI: 'mongodb://db/cloakroom',
-  SESSION_SECRET: 's'.repeat(40),
-  PASSWORD_PEPPER: 'p'.repeat(40),
-  PUBLIC_URL: 'https://cloakroom.example.com',
-  EMAIL: 'off',
-  FEATURES: 'oidc',
-};
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env, FEATURE_SETTINGS);
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-}
+const production = { ...PRODUCTION_CONFIG_ENV, FEATURES: 'oidc' };
+const problems = configProblems;
 
 const settingsOf = (env: Record<string, string>) => loadConfig(env, FEATURE_SETTINGS).settings.oidc as OidcSettings;
 
