@@ -40,6 +40,7 @@ import type { OpenAttempt } from './checks/checked-attempt.js';
 import type { SudoFactor } from './checks/sudo-factor.js';
 import type { PasswordHasher } from './auth/passwords.js';
 import type { Config, SettingsSection } from './config.js';
+import type { LabExperiment } from './lab/lab-deps.js';
 import type { Logger } from './logger.js';
 import type { AppMail } from './mail/app-mail.js';
 import type { UserModel } from './models/user.js';
@@ -126,6 +127,9 @@ export interface PasswordChecked {
   method: SignInMethod;
 }
 
+// a lab experiment's shape lives with the lab
+export type { LabExperiment } from './lab/lab-deps.js';
+
 // a factor for sudo mode: its types live with sudo mode's one door (checks/)
 export type { FactorAttempt, FactorStep, SudoFactor } from './checks/sudo-factor.js';
 export { FACTOR_LIMIT_REASON } from './checks/sudo-factor.js';
@@ -200,6 +204,8 @@ export interface Feature {
   formActions?: string[];
   /** app.locals for its views (e.g. the origin passkeys work on) */
   viewLocals?: Record<string, unknown>;
+  /** an experiment of its own in the lab (development only: lab/index.ts) */
+  labExperiment?: LabExperiment;
   /** its form fields' maxlength, added to the core's (auth/forms.ts FIELD_LIMITS) */
   fieldLimits?: Record<string, number>;
   stop?(): Promise<void> | void;

@@ -68,7 +68,7 @@ export function labRoutes(deps: LabDeps): Router {
   });
 
   router.get('/', (_req, res) => {
-    res.render('lab/index', { title: 'The lab' });
+    res.render('lab/index', { title: 'The lab', experiments: deps.experiments ?? [] });
   });
   if (deps.trace) router.get('/trace', tracePage(deps.trace, deps.sessionConfig.secureCookie));
   router.use('/redirect-race', redirectRaceRoutes.pages());
@@ -79,6 +79,8 @@ export function labRoutes(deps: LabDeps): Router {
   });
   for (const way of WAYS) router.use(`/resurrection/${way}`, resurrectionRoutes.pages(way));
   router.use('/two-factor', twoFactorRoutes.pages());
+  // the features' own (a provider's login CSRF: features/oidc/lab-login-csrf.ts)
+  for (const experiment of deps.experiments ?? []) router.use(`/${experiment.path}`, experiment.routes);
   // an address the lab does not have ends here. Passed on, it would reach the
   // app's session check with the lab's session in req.session, whose ID is
   // not the app cookie's: that check would take it for a session ended

@@ -121,7 +121,13 @@ export function routeTable(routeDeps: RouteDeps) {
 
   // development only; before the app's session middleware, since the lab's
   // experiments have sessions of their own (its own table: lab/index.ts)
-  const lab = deps.isProduction || !deps.lab ? undefined : labRoutes({ lab: deps.lab, sessionConfig: deps.sessionConfig, appSessionStore: deps.appSessionStore, trace: deps.trace });
+  const lab = deps.isProduction || !deps.lab ? undefined : labRoutes({
+    lab: deps.lab,
+    sessionConfig: deps.sessionConfig,
+    appSessionStore: deps.appSessionStore,
+    trace: deps.trace,
+    experiments: routeDeps.features.flatMap((feature) => (feature.labExperiment ? [feature.labExperiment] : [])),
+  });
 
   // everything else, with the app's session
   const pages = Router();

@@ -19,16 +19,22 @@ export interface DevUser {
   email_verified: boolean;
 }
 
-/** The development users: one with a verified address, one without. */
+/** The development users: one with a verified address, one without, and the lab's attacker. */
 export const DEV_USERS: Record<string, DevUser> = {
   alice: { email: 'alice@example.test', email_verified: true },
   bob: { email: 'bob@example.test', email_verified: false },
+  mallory: { email: 'mallory@example.test', email_verified: true },
 };
+
+/** The lab's client (features/oidc/lab-login-csrf.ts): its own, so the lab's trips never reach the app's callback. */
+export const LAB_CLIENT_ID = 'cloakroom-lab';
 
 export interface DevProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** the lab's client's secret, where there is one (labRedirectUris) */
+  labClientSecret: string | undefined;
   /** a user more, signing in with `login` (the tests: one per test) */
   addUser(login: string, user: DevUser): void;
   stop(): Promise<void>;
@@ -43,12 +49,15 @@ export interface DevProviderOptions {
   port?: number;
   /** the client's secret; a random one unless given */
   clientSecret?: string;
+  /** a second client, for the lab's experiment, with these callbacks */
+  labRedirectUris?: string[];
 }
 
 export async function startDevProvider(options: DevProviderOptions): Promise<DevProvider> {
   const users = new Map(Object.entries(options.users ?? DEV_USERS));
   const clientId = 'cloakroom-local';
   const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
+  const labClientSecret = options.labRedirectUris ? randomBytes(24).toString('base64url') : undefined;
 
   // the issuer names its port, known once listening: requests wait for the provider
   const server = http.createServer();
@@ -56,7 +65,12 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const configuration: Configuration = {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [options.redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
+    clients: [
+      { client_id: clientId, client_secret: clientSecret, redirect_uris: [options.redirectUri], grant_types: ['authorization_code'], response_types: ['code'] },
+      ...(options.labRedirectUris && labClientSecret
+        ? [{ client_id: LAB_CLIENT_ID, client_secret: labClientSecret, redirect_uris: options.labRedirectUris, grant_types: ['authorization_code'], response_types: ['code'] }]
+        : []),
+    ],
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     // the typed login is the account: the subject
     findAccount: (_ctx, id) => {
@@ -87,6 +101,7 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
     issuer,
     clientId,
     clientSecret,
+    labClientSecret,
     addUser: (login, user) => void users.set(login, user),
     async stop() {
       server.closeAllConnections();

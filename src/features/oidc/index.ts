@@ -12,14 +12,17 @@
 //   viewLocals        the provider's name, for the login page's button
 //   formActions       the provider's origin: the sign-in forms' answer sends
 //                     the browser there, which the CSP's form-action must allow
+//   labExperiment     with the local provider: the lab's login CSRF
+//                     (lab-login-csrf.ts), a callback without state
 //
 // What it stores: the oidcLinks collection (links.ts); in the session, the
 // sign-ins sent to the provider and not back yet (pending-sign-ins.ts).
 // Without a provider (settings.ts) it is off: no button, no pages; in
 // development a local provider stands in (dev-provider.ts).
-import { defineFeature, type Feature } from '../../feature.js';
+import { defineFeature, type Feature, type LabExperiment } from '../../feature.js';
 import { providerAccounts } from './accounts.js';
 import { linkedPages } from './linked-routes.js';
+import { labCallbackUris, labLoginCsrf } from './lab-login-csrf.js';
 import { createLinkModel } from './links.js';
 import { providerLogin } from './login-routes.js';
 import { openidProvider } from './provider.js';
@@ -37,12 +40,16 @@ export const oidcFeature = defineFeature({
 
     let client: ProviderClient;
     let stopLocal: (() => Promise<void>) | undefined;
+    let labExperiment: LabExperiment | undefined;
     if (settings.provider === 'local') {
       // never a static import: production has no oidc-provider (a development dependency)
-      const { startDevProvider } = await import('./dev-provider.js');
-      const local = await startDevProvider({ redirectUri: settings.redirectUri });
+      const { startDevProvider, LAB_CLIENT_ID } = await import('./dev-provider.js');
+      const publicUrl = settings.redirectUri.slice(0, -OIDC_CALLBACK_PATH.length);
+      const local = await startDevProvider({ redirectUri: settings.redirectUri, labRedirectUris: labCallbackUris(publicUrl) });
       client = { issuer: local.issuer, clientId: local.clientId, clientSecret: local.clientSecret };
       stopLocal = () => local.stop();
+      // the lab's login CSRF, on a client of its own at the local provider
+      labExperiment = labLoginCsrf({ issuer: local.issuer, clientId: LAB_CLIENT_ID, clientSecret: local.labClientSecret ?? '', publicUrl });
       logger.info(`OpenID provider: a local one at ${local.issuer} (log in there as alice or bob, any password); set OIDC_ISSUER for a real one`);
     } else {
       client = settings.client;
@@ -76,6 +83,7 @@ export const oidcFeature = defineFeature({
       viewLocals: { oidcProviderName: settings.name },
       // its sign-in page is at the issuer's origin (Google, Microsoft, Keycloak alike)
       formActions: [new URL(client.issuer).origin],
+      labExperiment,
       stop: stopLocal,
     };
   },
