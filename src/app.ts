@@ -145,6 +145,9 @@ export function createApp(deps: AppDeps): Express {
   // a Secure session cookie never goes out over plain HTTP: say so, instead
   // of letting every form fail
   if (config.session.secureCookie) app.use(httpsRequired(logger));
+  // the front page of a browser without a session cookie: nothing below
+  // (forms, the session, its checks) has anything to do for it
+  app.use(routes.cookieless);
 
   // state-changing requests: from this site only, as HTML forms only
   app.use(requireSameOrigin(logger));

@@ -23,9 +23,11 @@ import type { LabDatabase } from '../lab/lab-database.js';
 import { labRoutes } from '../lab/index.js';
 import type { TraceRecorder } from '../lab/trace/recorder.js';
 import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
+import { templateLocals } from '../middleware/locals.js';
 import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
 import { requireRecentAuth } from '../session/recent-auth.js';
+import { withoutSessionCookie } from '../session/start-on-first-use.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import type { Config } from '../config.js';
 import type { AppMail } from '../mail/app-mail.js';
@@ -119,6 +121,14 @@ export function routeTable(routeDeps: RouteDeps) {
   probes.get('/healthz',                                                       health.live); //         routes/health.ts
   probes.get('/readyz',                                                        health.ready);
 
+  // the front page, for a browser without a session cookie: the same page
+  // for every such visitor (its notice from the URL aside), so it is served
+  // before the session middleware and all that reads a session. With a
+  // cookie, it goes on to the pages below, which show who is logged in
+  const cookieless = Router();
+  //         path                        guards                                 handler
+  cookieless.get('/',                    withoutSessionCookie(deps.sessionConfig), templateLocals, home.show);
+
   // development only; before the app's session middleware, since the lab's
   // experiments have sessions of their own (its own table: lab/index.ts)
   const lab = deps.isProduction || !deps.lab ? undefined : labRoutes({
@@ -160,5 +170,5 @@ export function routeTable(routeDeps: RouteDeps) {
   // error handler, after the pages
   const staleForm = staleForms({ '/login': login.staleSubmit, '/register': register.staleSubmit }, anonymousSessions, deps.logger);
 
-  return { probes, lab, pages, staleForm };
+  return { probes, cookieless, lab, pages, staleForm };
 }

@@ -52,3 +52,14 @@ export function sessionIfStarted(req: Request): Request['session'] | undefined {
   if (Object.getOwnPropertyDescriptor(req, 'session')?.get !== undefined) return undefined;
   return req.session;
 }
+
+/**
+ * For a route served before the session middleware: on to the route's
+ * handler when the request has no session cookie, past the route (on to the
+ * session and the pages after it) when it has one.
+ */
+export function withoutSessionCookie(config: { cookieName: string }): RequestHandler {
+  return (req, _res, next) => {
+    next(hasCookie(req, config.cookieName) ? 'route' : undefined);
+  };
+}
