@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Document } from 'mongodb';
+import { SECURITY_EVENTS_COLLECTION } from '../../src/security-log/store.js';
 import { useTestApp } from '../helpers/app.js';
 import { Client, storedIdFromCookie, uniqueUsername } from '../helpers/client.js';
 
@@ -94,6 +95,24 @@ describe('database commands per request', () => {
     // (delete, insert); its account's generation (session/revocation.ts);
     // the browser known (upsert); the security log (insert, trim)
     assert.deepEqual(login.sort(), ['delete', 'delete', 'find', 'find', 'find', 'find', 'findAndModify', 'insert', 'insert', 'update']);
+  });
+
+  it('eleven once the account\'s log is full: the trim deletes what the insert pushed out', async () => {
+    const client = new Client(fixture.app.baseUrl);
+    const username = uniqueUsername('cost');
+    await client.register(username);
+    await client.post('/logout');
+    const user = await fixture.app.users.findOne({ usernameKey: username.toLowerCase() }).lean();
+    assert.ok(user);
+    // as many earlier sign-ins as the log keeps (security-log/store.ts), an hour ago
+    const at = new Date(Date.now() - 3_600_000);
+    const earlier = { type: 'signed-in', method: 'password', newBrowser: false, userId: String(user._id), at, ip: '127.0.0.1', browser: 'Firefox 140 on Linux' };
+    const events = fixture.app.connection.getClient().db(fixture.app.connection.name).collection(SECURITY_EVENTS_COLLECTION);
+    await events.insertMany(Array.from({ length: fixture.app.config.securityLog.maxPerAccount }, () => ({ ...earlier })));
+    const _csrf = await client.csrfToken('/login');
+    const login = await commandsFor(() => client.post('/login', { username, password: 'correct horse battery', _csrf }));
+    // the ten above, and the trim's delete of what the insert pushed past the cap
+    assert.deepEqual(login.sort(), ['delete', 'delete', 'delete', 'find', 'find', 'find', 'find', 'findAndModify', 'insert', 'insert', 'update']);
   });
 });
 
