@@ -136,7 +136,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLogger(logger, { isProduction: config.isProduction }));
 
   // CSP, HSTS, Referrer-Policy, Permissions-Policy and the rest (security/headers.ts)
-  app.use(securityHeaders(config, deps.features.flatMap((feature) => feature.formActions ?? [])));
+  app.use(securityHeaders(config, () => deps.features.flatMap((feature) => feature.formActions?.() ?? [])));
 
   // static files and the liveness check come before the session middleware:
   // they never read or write a session, so they cost no database round trip

@@ -199,9 +199,10 @@ export interface Feature {
   /**
    * origins its forms' answers send the browser to (a sign-in provider's
    * page): added to the Content-Security-Policy's form-action, which
-   * otherwise stops any form whose redirect leaves this site
+   * otherwise stops any form whose redirect leaves this site. Asked at each
+   * response: a provider's sign-in page is known for sure once its metadata is
    */
-  formActions?: string[];
+  formActions?(): readonly string[];
   /** app.locals for its views (e.g. the origin passkeys work on) */
   viewLocals?: Record<string, unknown>;
   /** an experiment of its own in the lab (development only: lab/index.ts) */

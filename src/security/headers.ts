@@ -40,40 +40,55 @@ const PERMISSIONS_POLICY = [
 /**
  * The security headers, as middleware for every response. `formActions`:
  * other origins a form's answer may send the browser to (a feature's: the
- * sign-in provider's page, features/oidc), besides this site.
+ * sign-in provider's page, features/oidc), besides this site. Asked at each
+ * response, since a feature may learn one after startup (a provider's
+ * metadata); the headers are made again only when the list changes.
  */
-export function securityHeaders(config: Pick<Config, 'isProduction'>, formActions: readonly string[] = []): RequestHandler[] {
+export function securityHeaders(config: Pick<Config, 'isProduction'>, formActions: () => readonly string[] = () => []): RequestHandler[] {
+  let origins = formActions();
+  let headers = helmetFor(config, origins);
   return [
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // everything from this origin only; no inline script or style anywhere
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          // where a form may send the browser, its answer's redirects
-          // included: Chromium stops a form whose 303 leads elsewhere
-          formAction: ["'self'", ...formActions],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          // plain http://localhost in development must not be upgraded to https
-          upgradeInsecureRequests: config.isProduction ? [] : null,
-        },
-      },
-      // HSTS only where the site is served over HTTPS
-      strictTransportSecurity: config.isProduction,
-      // no Referer to other sites; and unlike "no-referrer", browsers still
-      // send a real Origin on our own form posts (with "no-referrer" Chromium
-      // sends "Origin: null", which the same-origin check must refuse)
-      referrerPolicy: { policy: 'same-origin' },
-    }),
+    (req, res, next) => {
+      const now = formActions();
+      if (now.join(' ') !== origins.join(' ')) {
+        origins = now;
+        headers = helmetFor(config, now);
+      }
+      headers(req, res, next);
+    },
     // helmet does not set this one
     (_req, res, next) => {
       res.set('Permissions-Policy', PERMISSIONS_POLICY);
       next();
     },
   ];
+}
+
+function helmetFor(config: Pick<Config, 'isProduction'>, formActions: readonly string[]): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        // everything from this origin only; no inline script or style anywhere
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        // where a form may send the browser, its answer's redirects
+        // included: Chromium stops a form whose 303 leads elsewhere
+        formAction: ["'self'", ...formActions],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        // plain http://localhost in development must not be upgraded to https
+        upgradeInsecureRequests: config.isProduction ? [] : null,
+      },
+    },
+    // HSTS only where the site is served over HTTPS
+    strictTransportSecurity: config.isProduction,
+    // no Referer to other sites; and unlike "no-referrer", browsers still
+    // send a real Origin on our own form posts (with "no-referrer" Chromium
+    // sends "Origin: null", which the same-origin check must refuse)
+    referrerPolicy: { policy: 'same-origin' },
+  });
 }

@@ -54,8 +54,14 @@ export const oidcFeature = defineFeature({
     } else {
       client = settings.client;
     }
-    // asked lazily: a provider down at startup does not keep the app from starting
     const provider = openidProvider(() => Promise.resolve(client), settings.redirectUri);
+    // its metadata asked now, in the background, for the CSP below: a
+    // provider down at startup does not keep the app from starting, and is
+    // asked again at the first sign-in
+    provider.discover().catch((err: unknown) => {
+      logger.warn({ event: 'oidc-provider-failed', stage: 'discovery', err }, 'the OpenID provider could not be asked at startup; it will be asked again at the first sign-in');
+    });
+    const issuerOrigin = new URL(client.issuer).origin;
 
     return {
       name: 'oidc',
@@ -81,8 +87,12 @@ export const oidcFeature = defineFeature({
       redactSession: redactOidcSession,
       accountLinks: [{ href: '/account/linked', description: `Linked sign-in: sign in with ${settings.name}` }],
       viewLocals: { oidcProviderName: settings.name },
-      // its sign-in page is at the issuer's origin (Google, Microsoft, Keycloak alike)
-      formActions: [new URL(client.issuer).origin],
+      // its sign-in page: at the issuer's origin (Google, Microsoft,
+      // Keycloak alike), or where its metadata says (Amazon Cognito)
+      formActions() {
+        const endpoint = provider.authorizationOrigin();
+        return endpoint === undefined || endpoint === issuerOrigin ? [issuerOrigin] : [issuerOrigin, endpoint];
+      },
       labExperiment,
       stop: stopLocal,
     };

@@ -48,6 +48,14 @@ function isUnreachable(err: unknown): boolean {
 }
 
 export interface Provider {
+  /** The provider's metadata, asked now (at startup: see formOrigins); a failure is tried again at the next use. */
+  discover(): Promise<void>;
+  /**
+   * Where the browser is sent to sign in (its authorization endpoint's
+   * origin), once the metadata is in: most providers serve it from the
+   * issuer's origin, some from another host (Amazon Cognito's hosted pages).
+   */
+  authorizationOrigin(): string | undefined;
   begin(): Promise<ProviderTrip>;
   /** The code the callback URL carries, exchanged and checked; throws ProviderError. */
   finish(callbackQuery: string, expected: { state: string; nonce: string; codeVerifier: string }): Promise<ProviderIdentity>;
@@ -56,6 +64,7 @@ export interface Provider {
 /** `client` may come later (the local provider's address is known once it has started). */
 export function openidProvider(client: () => Promise<ProviderClient>, redirectUri: string): Provider {
   let discovered: Promise<openid.Configuration> | undefined;
+  let authorizationOrigin: string | undefined;
 
   async function discover(): Promise<openid.Configuration> {
     const { issuer, clientId, clientSecret } = await client();
@@ -64,6 +73,8 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
     const execute = url.protocol === 'http:' ? [openid.allowInsecureRequests] : [];
     const configuration = await openid.discovery(url, clientId, clientSecret, undefined, { execute, timeout: PROVIDER_TIMEOUT_SECONDS });
     configuration.timeout = PROVIDER_TIMEOUT_SECONDS;
+    const endpoint = configuration.serverMetadata().authorization_endpoint;
+    authorizationOrigin = endpoint ? new URL(endpoint).origin : undefined;
     return configuration;
   }
 
@@ -76,6 +87,10 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
   }
 
   return {
+    async discover() {
+      await configuration();
+    },
+    authorizationOrigin: () => authorizationOrigin,
     async begin() {
       const config = await configuration();
       const [state, nonce, codeVerifier] = [openid.randomState(), openid.randomNonce(), openid.randomPKCECodeVerifier()];
