@@ -11,8 +11,9 @@ import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CONFIG_VARIABLES as CORE_VARIABLES } from '../../src/config.js';
-import { FEATURE_VARIABLES } from '../../src/features/index.js';
+import { CONFIG_VARIABLES as CORE_VARIABLES, loadConfig } from '../../src/config.js';
+import { FEATURE_SETTINGS, FEATURE_VARIABLES } from '../../src/features/index.js';
+import type { OidcSettings } from '../../src/features/oidc/settings.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { inSubnet, loadComposeProject, type ComposeProject, type ComposeResult, type ComposeService } from '../../tools/compose-check/index.js';
 
@@ -186,6 +187,30 @@ describe("Docker Compose's loader: docker-compose.yml", () => {
     assert.equal(mounts(provider)['demo-provider-keys']?.target, provider?.environment?.DEMO_PROVIDER_KEYS);
     assert.equal(mounts(app)['demo-provider-keys'], undefined);
     for (const volume of ['demo-provider-ca', 'demo-provider-keys']) assert.ok(project.volumes?.[volume], `${volume} is a named volume`);
+  });
+
+  it("turned on by the lines docs/deploying.md puts in .env: the app's OIDC_* (env_file) name the provider's issuer and client", () => {
+    // the .env block of "Sign in with a provider, in the demo", its placeholder filled in
+    const docs = readFileSync(path.join(PROJECT_ROOT, 'docs', 'deploying.md'), 'utf8');
+    const block = /```sh\n(COMPOSE_PROFILES=demo-provider\n[\s\S]*?)```/.exec(docs)?.[1];
+    assert.ok(block, 'docs/deploying.md shows the .env lines');
+    const dotEnv = Object.entries(secrets).map(([name, value]) => `${name}=${value}\n`).join('') + block.replace(/<[^>]+>/g, 's'.repeat(40));
+    const dir = plant('compose-demo-provider-dotenv', { 'docker-compose.yml': readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), '.env': dotEnv });
+    // the project's .env read, as `docker compose up` reads it
+    const loaded = loadComposeProject({ projectDir: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    if (!loaded.ok) assert.fail(loaded.message);
+    const { app, 'demo-provider': provider } = loaded.project.services;
+    assert.ok(provider, 'COMPOSE_PROFILES in .env turns the profile on');
+    const appEnv = Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, value ?? '']));
+    const settings = loadConfig(appEnv, FEATURE_SETTINGS).settings.oidc as OidcSettings;
+    assert.equal(settings.provider, 'configured', 'the app starts in production with the provider');
+    if (settings.provider !== 'configured') return;
+    assert.deepEqual(settings.client, {
+      issuer: provider.environment?.OIDC_ISSUER,
+      clientId: provider.environment?.OIDC_CLIENT_ID,
+      clientSecret: provider.environment?.OIDC_CLIENT_SECRET,
+    });
+    assert.equal(settings.redirectUri, provider.environment?.OIDC_REDIRECT_URI);
   });
 
   it('reports a planted mistake: the app depending on the demo provider without required: false does not load without the profile', () => {
