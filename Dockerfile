@@ -15,6 +15,26 @@ COPY public ./public
 COPY tools/build-assets.ts ./tools/
 RUN npm run build
 
+# demo-provider: the local OpenID provider of development, for the demo in
+# Compose only (docker-compose.yml, profile demo-provider; docs/deploying.md):
+# oidc-provider is a development dependency, hence this stage on top of the
+# build's node_modules. openssl makes its CA and certificate on first start
+# (tools/demo-oidc-provider.ts), into the two folders below, volumes in Compose
+# that start out owned by the "node" user. Never the production image.
+FROM build AS demo-provider
+# openssl unpinned: Debian drops a package's old versions as it updates them
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssl \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /demo-provider/keys /demo-provider/ca \
+ && chown 1000:1000 /demo-provider/keys /demo-provider/ca \
+ && chmod 700 /demo-provider/keys
+COPY tools/demo-oidc-provider.ts ./tools/
+USER 1000:1000
+EXPOSE 8443
+CMD ["node", "--import", "tsx", "tools/demo-oidc-provider.ts"]
+
 # deps: production dependencies only (no TypeScript, test tools, local database
 # or development mail catcher: the server loads smtp-server and mailparser only
 # without SMTP_URL, which production refuses)

@@ -1,5 +1,6 @@
-// listening: the URL a child process (the app, or a benchmark ceiling) says
-// it listens on, from its "listening on http://..." line, for 127.0.0.1.
+// listening: the URL a child process (the app, a benchmark ceiling, the demo
+// provider) says it listens on, from its "listening on http(s)://..." line,
+// for 127.0.0.1.
 import type { ChildProcess } from 'node:child_process';
 
 export function waitForListening(child: ChildProcess, timeoutMs = 60_000): Promise<string> {
@@ -8,7 +9,7 @@ export function waitForListening(child: ChildProcess, timeoutMs = 60_000): Promi
     const timer = setTimeout(() => reject(new Error(`no "listening on" line within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/\S+) /.exec(output);
+      const match = /listening on (https?:\/\/\S+) /.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1].replace('localhost', '127.0.0.1'));

@@ -3,11 +3,13 @@
 // shows in production: the __Host- Secure cookie, HSTS, no lab, no stack
 // traces, client addresses as the proxy reports them, and the pages for a
 // lockout and for a database that is down; forgot password, with the mail
-// read from the stack's mail catcher and its links built from PUBLIC_URL.
+// read from the stack's mail catcher and its links built from PUBLIC_URL;
+// sign-in with the demo provider of Compose's profile demo-provider, over https.
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { expect, test } from '../fixtures.js';
 import { LoginPage } from '../pages/login-page.js';
-import { stackState } from './state.js';
+import { ProviderLoginPage } from '../pages/oidc-pages.js';
+import { DEMO_PROVIDER_NAME, stackState } from './state.js';
 
 const COOKIE = '__Host-cloakroom.sid';
 
@@ -159,6 +161,20 @@ test('forgot password over https: the mailed link, built from PUBLIC_URL, sets a
   await expect(page).toHaveURL('/login?notice=password-reset');
   await loginPage.login(newUser.username, newPassword);
   await expect(page).toHaveURL('/dashboard');
+});
+
+test('sign in with the demo provider (profile demo-provider): https at both ends, its CA trusted by the app in production', async ({ page, loginPage }) => {
+  const { providerUrl } = stackState();
+  const person = `demo${Date.now().toString(36)}`;
+  await loginPage.goto();
+  // the CSP's form-action lets the form's redirect go to the provider's origin
+  await page.getByRole('button', { name: `Sign in with ${DEMO_PROVIDER_NAME}` }).click();
+  await expect(page).toHaveURL(new RegExp(`^${providerUrl.replaceAll('.', '\\.')}/interaction/`));
+  // the app fetched the provider's discovery over https to send the browser
+  // there, and exchanges the code over https: NODE_EXTRA_CA_CERTS, no insecure request
+  await new ProviderLoginPage(page).signIn(person);
+  await expect(page).toHaveURL('/dashboard');
+  await expect(page.getByText(person, { exact: true })).toBeVisible();
 });
 
 test('no lab, and error pages without stack traces or library names', async ({ page, request }) => {

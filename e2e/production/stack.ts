@@ -10,7 +10,13 @@
 // certificates in a temporary folder and serves localhost:<port> with its
 // local CA, as Compose serves localhost. Mail goes to a mail catcher in this
 // process (as Compose sends it to Mailpit), whose inbox the tests read at
-// the state's mailUrl.
+// the state's mailUrl. The demo provider runs as with Compose's profile
+// demo-provider on (tools/demo-oidc-provider.ts: https, its own CA, which the
+// app trusts through NODE_EXTRA_CA_CERTS), at https://127.0.0.1:<port> instead
+// of https://login.localhost:8443: in Compose the app finds that name through
+// the service's network alias, and here Node asks the system's resolver, which
+// on this kind of machine (glibc, no systemd-resolved) does not resolve
+// login.localhost (Chromium resolves *.localhost by itself, Node does not).
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +30,7 @@ import { parse } from 'yaml';
 import { startLocalDatabase, type LocalDatabase } from '../../src/db/local/index.js';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher.js';
 import { waitForListening } from '../../tools/listening.js';
-import { PRODUCTION_TEST_LIMITS, type ProductionStackState } from './state.js';
+import { DEMO_PROVIDER_NAME, PRODUCTION_TEST_LIMITS, type ProductionStackState } from './state.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const logger = pino({ level: 'warn' });
@@ -80,6 +86,7 @@ function exitOf(child: ChildProcess): Promise<void> {
 const httpsPort = Number(process.env.E2E_HTTPS_PORT) || (await freePort());
 const statePath = process.env.E2E_PRODUCTION_STATE;
 const caddyHome = mkdtempSync(path.join(os.tmpdir(), 'cloakroom-caddy-'));
+const providerHome = mkdtempSync(path.join(os.tmpdir(), 'cloakroom-demo-provider-'));
 const children: ChildProcess[] = [];
 let database: LocalDatabase | undefined;
 let mail: MailCatcher | undefined;
@@ -95,6 +102,7 @@ async function stop(): Promise<void> {
   await mail?.stop();
   inbox?.close();
   rmSync(caddyHome, { recursive: true, force: true });
+  rmSync(providerHome, { recursive: true, force: true });
   if (statePath) rmSync(statePath, { force: true });
 }
 
@@ -114,9 +122,36 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 try {
+  // the demo provider, started beside the database (it makes its CA and
+  // certificate first); before the app, which reads the CA file as it starts
+  const providerPort = await freePort();
+  const oidcClient = { OIDC_CLIENT_ID: 'cloakroom-demo', OIDC_CLIENT_SECRET: randomBytes(24).toString('base64url') };
+  const caFile = path.join(providerHome, 'ca', 'ca.pem');
+  const provider = spawn(process.execPath, ['--import', 'tsx', 'tools/demo-oidc-provider.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      OIDC_ISSUER: `https://127.0.0.1:${providerPort}`,
+      ...oidcClient,
+      OIDC_REDIRECT_URI: `https://localhost:${httpsPort}/login/oidc/callback`,
+      DEMO_PROVIDER_HOST: '127.0.0.1',
+      DEMO_PROVIDER_KEYS: path.join(providerHome, 'keys'),
+      DEMO_PROVIDER_CA: caFile,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  children.push(provider);
+  const providerListening = waitForListening(provider, 30_000);
+  // awaited below, after the database: a failure meanwhile waits for it
+  providerListening.catch(() => undefined);
+
   // the database: a local one of its own, as Compose runs a mongo service of
   // its own (even when MONGODB_URI names a server: the tests stop this one)
   database = await startLocalDatabase({ engine: 'auto', dataDir: undefined, logger });
+  const providerUrl = await providerListening;
+  // past oidc-provider's development warnings at startup: what goes wrong
+  provider.stderr?.pipe(process.stderr);
   const mongodbUri = database.uri(`cloakroom_production_e2e_${randomBytes(4).toString('hex')}`);
 
   // the mail catcher, and its inbox as JSON for the tests (Mailpit's part in Compose)
@@ -148,6 +183,11 @@ try {
       TRUST_PROXY: '127.0.0.1',
       PUBLIC_URL: `https://localhost:${httpsPort}`,
       SMTP_URL: catcher.smtpUrl,
+      // what .env sets with the profile demo-provider (docs/deploying.md)
+      OIDC_ISSUER: providerUrl,
+      ...oidcClient,
+      OIDC_PROVIDER_NAME: DEMO_PROVIDER_NAME,
+      NODE_EXTRA_CA_CERTS: caFile,
       ...PRODUCTION_TEST_LIMITS,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -206,7 +246,7 @@ try {
   process.on('SIGUSR2', () => {
     local.resume().then(() => console.log('database started'), (err: unknown) => console.error(err));
   });
-  const state: ProductionStackState = { httpsUrl, appUrl, stackPid: process.pid, mailUrl };
+  const state: ProductionStackState = { httpsUrl, appUrl, stackPid: process.pid, mailUrl, providerUrl };
   if (statePath) writeFileSync(statePath, JSON.stringify(state));
   console.log(`production stack ready at ${httpsUrl} (app ${appUrl}, through Caddy)`);
 } catch (err) {

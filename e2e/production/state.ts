@@ -11,7 +11,12 @@ export interface ProductionStackState {
   stackPid: number;
   /** the mail the app sent, newest first, as JSON (the stack's mail catcher) */
   mailUrl: string;
+  /** https://127.0.0.1:<port>: the demo provider's issuer (tools/demo-oidc-provider.ts), Compose's profile demo-provider */
+  providerUrl: string;
 }
+
+/** The demo provider's name on the app's button (OIDC_PROVIDER_NAME, as .env would set it). */
+export const DEMO_PROVIDER_NAME = 'Demo ID';
 
 /** Settings added to Compose's for the tests: a lockout reachable in a few attempts. */
 export const PRODUCTION_TEST_LIMITS = {

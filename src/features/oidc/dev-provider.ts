@@ -2,13 +2,17 @@
 // the tests, so that "Sign in with …" works without an account at Google.
 // Like the mail catcher (mail/app-mail.ts), it is loaded with import() only
 // when no provider is configured outside production: oidc-provider is a
-// development dependency, absent from the production image.
+// development dependency, absent from the production image. As a process of
+// its own: tools/e2e-oidc-provider.ts for the browser tests, and
+// tools/demo-oidc-provider.ts for Compose's demo (https at an issuer of its
+// own, its own Dockerfile stage).
 //
 // Its login page is oidc-provider's own development page (devInteractions):
 // type one of the users' logins below (any password). The consent step is
 // skipped for the one client, as a company's own provider would for its
 // own app. Keys, sessions and grants live in memory: a restart forgets them.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import Provider, { type Configuration } from 'oidc-provider';
@@ -51,18 +55,32 @@ export interface DevProviderOptions {
   clientSecret?: string;
   /** a second client, for the lab's experiment, with these callbacks */
   labRedirectUris?: string[];
+  /** the client's id; cloakroom-local unless given */
+  clientId?: string;
+  /** the address it listens on; 127.0.0.1 unless given (the demo's container: 0.0.0.0) */
+  host?: string;
+  /**
+   * The issuer as browsers and the app reach it, when not this process's
+   * own address (the demo: https://login.localhost:8443, tools/demo-oidc-provider.ts);
+   * it listens on the issuer's port unless `port` says otherwise
+   */
+  issuer?: string;
+  /** a certificate and its key, PEM: it serves https instead of http */
+  tls?: { key: string; cert: string };
 }
 
 export async function startDevProvider(options: DevProviderOptions): Promise<DevProvider> {
   const users = new Map(Object.entries(options.users ?? DEV_USERS));
-  const clientId = 'cloakroom-local';
+  const clientId = options.clientId ?? 'cloakroom-local';
   const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
   const labClientSecret = options.labRedirectUris ? randomBytes(24).toString('base64url') : undefined;
 
   // the issuer names its port, known once listening: requests wait for the provider
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = options.tls ? https.createServer(options.tls) : http.createServer();
+  const given = options.issuer ? new URL(options.issuer) : undefined;
+  const port = options.port ?? (given ? Number(given.port || (given.protocol === 'https:' ? 443 : 80)) : 0);
+  await new Promise<void>((resolve) => server.listen(port, options.host ?? '127.0.0.1', resolve));
+  const issuer = options.issuer ?? `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const configuration: Configuration = {
     clients: [

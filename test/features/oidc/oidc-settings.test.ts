@@ -24,6 +24,14 @@ describe('the oidc settings', () => {
     assert.deepEqual(settingsOf({ NODE_ENV: 'test', FEATURES: 'oidc' }), { provider: 'off' });
   });
 
+  it('take a variable set empty as unset (a .env line `OIDC_ISSUER=`, which Compose passes on)', () => {
+    const empty = { OIDC_ISSUER: '', OIDC_CLIENT_ID: '', OIDC_CLIENT_SECRET: '', OIDC_PROVIDER_NAME: ' ' };
+    assert.deepEqual(problems({ ...production, ...empty }), []);
+    assert.deepEqual(settingsOf({ ...production, ...empty }), { provider: 'off' });
+    assert.equal(settingsOf({ NODE_ENV: 'development', FEATURES: 'oidc', ...empty }).provider, 'local');
+    assert.match(problems({ ...production, ...empty, OIDC_ISSUER: 'https://login.localhost:8443' }).join('\n'), /^OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are not set/);
+  });
+
   it("name what is missing from a partial configuration", () => {
     assert.match(problems({ ...production, OIDC_ISSUER: 'https://id.example.com' }).join('\n'), /^OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are not set/);
     assert.match(problems({ ...production, OIDC_CLIENT_ID: 'c', OIDC_CLIENT_SECRET: 's' }).join('\n'), /^OIDC_ISSUER is not set/);
