@@ -209,7 +209,9 @@ describe('docker-compose.yml, the profile demo-provider', () => {
 
   it('hands the app its CA through a volume the app mounts read-only; its keys stay in a volume of its own', () => {
     const caFile = env.DEMO_PROVIDER_CA ?? '';
-    assert.equal(app?.environment?.NODE_EXTRA_CA_CERTS, caFile);
+    // the app is told of the file by .env, with the profile (docs/deploying.md's lines)
+    assert.equal(app?.environment?.NODE_EXTRA_CA_CERTS, undefined);
+    assert.match(read('docs/deploying.md'), new RegExp(`^NODE_EXTRA_CA_CERTS=${caFile}$`, 'm'));
     const caDir = path.posix.dirname(caFile);
     assert.ok(provider?.volumes?.includes(`demo-provider-ca:${caDir}`), 'the provider writes the CA certificate there');
     assert.equal(appMounts.get(caDir), `demo-provider-ca:${caDir}:ro`);

@@ -176,12 +176,12 @@ describe("Docker Compose's loader: docker-compose.yml", () => {
 
     // a service's volumes, by the named volume they mount
     const mounts = (service: ComposeService | undefined) => Object.fromEntries((service?.volumes ?? []).map((volume) => [volume.source ?? '', volume]));
-    const caFile = app?.environment?.NODE_EXTRA_CA_CERTS ?? '';
+    const caFile = provider?.environment?.DEMO_PROVIDER_CA ?? '';
+    assert.equal(app?.environment?.NODE_EXTRA_CA_CERTS, undefined, 'set by .env with the profile, so that without it Node looks for no missing file');
     const shared = mounts(app)['demo-provider-ca'];
     assert.equal(shared?.type, 'volume');
     assert.equal(shared?.read_only, true);
     assert.equal(path.posix.dirname(caFile), shared?.target);
-    assert.equal(provider?.environment?.DEMO_PROVIDER_CA, caFile);
     assert.equal(mounts(provider)['demo-provider-ca']?.target, shared?.target);
     assert.notEqual(mounts(provider)['demo-provider-ca']?.read_only, true, 'the provider writes it');
     assert.equal(mounts(provider)['demo-provider-keys']?.target, provider?.environment?.DEMO_PROVIDER_KEYS);
@@ -211,6 +211,8 @@ describe("Docker Compose's loader: docker-compose.yml", () => {
       clientSecret: provider.environment?.OIDC_CLIENT_SECRET,
     });
     assert.equal(settings.redirectUri, provider.environment?.OIDC_REDIRECT_URI);
+    // and the app trusts the provider's CA, from the volume it mounts
+    assert.equal(appEnv.NODE_EXTRA_CA_CERTS, provider.environment?.DEMO_PROVIDER_CA);
   });
 
   it('reports a planted mistake: the app depending on the demo provider without required: false does not load without the profile', () => {
