@@ -26,6 +26,7 @@ import { limitAnonymousSessions } from '../middleware/anonymous-sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
 import { requireRecentAuth } from '../session/recent-auth.js';
+import { waysIn } from '../auth/ways-in.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import type { Config } from '../config.js';
 import type { AppMail } from '../mail/app-mail.js';
@@ -69,9 +70,12 @@ export interface RouteDeps extends Omit<AuthDeps, 'events'> {
 }
 
 export function routeTable(routeDeps: RouteDeps) {
-  // a feature's credentials that sign in on their own (passkeys): counted so
-  // that the last way in is never removed, listed on the "This wasn't me" page
+  // a feature's credentials that sign in on their own (passkeys): listed on
+  // the "This wasn't me" page
   const credentials = routeDeps.features.find((feature) => feature.credentials)?.credentials;
+  // the ways into an account, the password and every feature's counted
+  // together, so that the last is never removed (auth/ways-in.ts)
+  const ways = waysIn(routeDeps.users, routeDeps.features);
   // what happens to an account's security: its log (security-log/), and
   // the owner told about it by a feature's alerts (features/mail), known
   // once the features are attached
@@ -88,6 +92,7 @@ export function routeTable(routeDeps: RouteDeps) {
     ...routeDeps,
     events,
     credentials,
+    waysIn: ways,
     sessionsRevoked: async (req, userId, cleared, by) => {
       for (const feature of attached) await feature.onSessionsRevoked?.(req, userId, cleared, by);
     },
@@ -102,7 +107,7 @@ export function routeTable(routeDeps: RouteDeps) {
     for (const feature of routeDeps.features) await feature.onAccountDeleted?.(userId);
   };
 
-  const deps = { ...routeDeps, events, sudoFactor, credentials, onAccountDeleted, sessionsRevoked: core.sessionsRevoked, features: attached };
+  const deps = { ...routeDeps, events, sudoFactor, credentials, waysIn: ways, onAccountDeleted, sessionsRevoked: core.sessionsRevoked, features: attached };
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   // an address typed at registration, where a feature takes one (features/mail)
   const register = registerPage({ ...deps, addEmail: attached.find((feature) => feature.addressAtRegistration)?.addressAtRegistration });

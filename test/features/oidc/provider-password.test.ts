@@ -1,0 +1,100 @@
+// An account a provider made (src/features/oidc/): its password is a random
+// one nobody knows. Against the real local provider, with mail off (no
+// "Forgot your password?"). What each test guards:
+//
+//   the ways in are counted across features (auth/ways-in.ts): with one
+//   passkey and one link, removing both is refused, in either order, and
+//   when both are sent at once
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import { Client } from '../../helpers/client.js';
+import { signInAtProvider, TEST_PUBLIC_URL, useProviderApp } from '../../helpers/oidc.js';
+import { SoftAuthenticator } from '../../helpers/soft-authenticator.js';
+
+const t = useProviderApp({ env: { EMAIL: 'off' } });
+const db = () => t.app.connection.getClient().db(t.app.connection.name);
+
+let lastUser = 0;
+/** A user of the local provider no other test signs in as. */
+function providerUser(): { login: string; email: string } {
+  lastUser += 1;
+  const login = `pw${lastUser}-${process.pid}`;
+  const email = `${login}@example.test`;
+  t.provider.addUser(login, { email, email_verified: true });
+  return { login, email };
+}
+
+/** A browser signed up (or in) through the provider as `login`. */
+async function signedInWithProvider(login: string, client = new Client(t.app.baseUrl)): Promise<Client> {
+  const start = await client.post('/login/oidc/start', {}, { formPage: '/login' });
+  assert.equal(start.status, 303);
+  const done = await client.get(await signInAtProvider(start.headers.get('location') ?? '', login));
+  assert.equal(done.status, 303, 'signed in through the provider');
+  return client;
+}
+
+async function userIdOf(email: string): Promise<string> {
+  const user = await t.app.users.findOne({ email }, { _id: 1 }).lean();
+  assert.ok(user, 'the account exists');
+  return String(user._id);
+}
+
+async function addPasskey(client: Client): Promise<void> {
+  const _csrf = await client.csrfToken('/account/passkeys/new');
+  const optionsRes = await client.get('/account/passkeys/new/options');
+  assert.equal(optionsRes.status, 200);
+  const { response } = new SoftAuthenticator(TEST_PUBLIC_URL).create((await optionsRes.json()) as PublicKeyCredentialCreationOptionsJSON);
+  const added = await client.post('/account/passkeys', { _csrf, name: 'Laptop', response: JSON.stringify(response) });
+  assert.equal(added.status, 303, 'the passkey is added');
+}
+
+/** A provider-made account with one passkey: its link's ID and its passkey's. */
+async function providerAccountWithPasskey() {
+  const { login, email } = providerUser();
+  const client = await signedInWithProvider(login);
+  await addPasskey(client);
+  const userId = await userIdOf(email);
+  const linkId = /name="id" value="([0-9a-f]{24})"/.exec(await (await client.get('/account/linked')).text())?.[1] ?? '';
+  const passkeyId = /name="id" value="([0-9a-f]{24})"/.exec(await (await client.get('/account/passkeys')).text())?.[1] ?? '';
+  assert.ok(linkId && passkeyId);
+  const waysLeft = async () => {
+    const oid = new (await import('mongodb')).ObjectId(userId);
+    return (await db().collection('oidcLinks').countDocuments({ userId: oid })) + (await db().collection('passkeys').countDocuments({ userId: oid }));
+  };
+  const unlink = (as = client) => as.post('/account/linked/unlink', { id: linkId }, { formPage: '/account/linked' });
+  const removePasskey = (as = client) => as.post('/account/passkeys/remove', { id: passkeyId }, { formPage: '/account/passkeys' });
+  return { client, userId, unlink, removePasskey, waysLeft };
+}
+
+describe('the last way in of a provider account with one passkey', () => {
+  it('stays: the passkey removed, the link cannot go (and mail being off, no "Forgot your password?")', async () => {
+    const account = await providerAccountWithPasskey();
+    assert.equal((await account.removePasskey()).status, 303);
+    const refused = await account.unlink();
+    assert.equal(refused.status, 409);
+    const text = await refused.text();
+    assert.match(text, /only way into your account/);
+    assert.doesNotMatch(text, /Forgot your password/);
+    assert.equal(await account.waysLeft(), 1);
+  });
+
+  it('stays: the link unlinked, the passkey cannot go', async () => {
+    const account = await providerAccountWithPasskey();
+    assert.equal((await account.unlink()).status, 303);
+    const refused = await account.removePasskey();
+    assert.equal(refused.status, 409);
+    assert.match(await refused.text(), /only way left to sign in/);
+    assert.equal(await account.waysLeft(), 1);
+  });
+
+  it('stays when two tabs remove the passkey and unlink the provider at once', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const account = await providerAccountWithPasskey();
+      const answers = await Promise.all([account.removePasskey(account.client.tab()), account.unlink(account.client.tab())]);
+      const statuses = answers.map((res) => res.status);
+      assert.ok(statuses.every((status) => status === 303 || status === 409), `round ${round}: ${statuses.join(', ')}`);
+      assert.ok((await account.waysLeft()) >= 1, `round ${round}: no way in left (answers ${statuses.join(', ')})`);
+    }
+  });
+});
