@@ -85,6 +85,8 @@ export interface CoreDeps {
   credentials: SignInCredentials | undefined;
   /** the ways into an account, every feature's counted (auth/ways-in.ts): every removal asks it */
   waysIn: WaysIn;
+  /** whether sudo mode asks this account for a factor besides the first (two-factor's code) */
+  asksForSecondFactor(userId: string): Promise<boolean>;
   /**
    * Every session of the account was revoked (userSessions.endOthers or
    * endAll): tells the features which of their fields went with them.
@@ -194,7 +196,8 @@ export interface Feature {
   waysIn?(userId: string): Promise<number>;
   /**
    * true: the account's password is one its owner never knew (a random one a
-   * provider's first sign-in gave it): not a way in
+   * provider's first sign-in gave it): not a way in, and the confirm page of
+   * sudo mode does not ask for it
    */
   passwordUnknown?(userId: string): Promise<boolean>;
   onAccountDeleted?(userId: string): Promise<void>;

@@ -93,12 +93,13 @@ export function routeTable(routeDeps: RouteDeps) {
     events,
     credentials,
     waysIn: ways,
+    asksForSecondFactor: (userId) => (sudoFactor ? sudoFactor.asks(userId) : Promise.resolve(false)),
     sessionsRevoked: async (req, userId, cleared, by) => {
       for (const feature of attached) await feature.onSessionsRevoked?.(req, userId, cleared, by);
     },
     // the login's end, for a feature's first factor (login is made below, once the features are attached)
     finishLogin: (req, res, userId, firstFactor) => login.finishLogin(req, res, userId, firstFactor),
-    renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig }, req, res, next, errors),
+    renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig, waysIn: ways }, req, res, next, errors),
   };
   const attached = routeDeps.features.map((feature) => feature.attach(core));
   const sudoFactor: SudoFactor | undefined = attached.find((feature) => feature.sudoFactor)?.sudoFactor;

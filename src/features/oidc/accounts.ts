@@ -89,6 +89,12 @@ export function providerAccounts(deps: { users: UserModel; links: ProviderLinkMo
     /** The account this sign-in opens, made if it is the subject's first (see above). */
     forSignIn: find,
 
+    /** The account the subject is linked to, if any. */
+    async accountOf(identity: ProviderIdentity): Promise<string | undefined> {
+      const link = await links.findOne({ issuer: identity.issuer, subject: identity.subject }, { userId: 1 }).lean();
+      return link ? String(link.userId) : undefined;
+    },
+
     /** Links the subject to the account logged in; 'taken' if it signs in to another account. */
     async link(userId: string, identity: ProviderIdentity): Promise<'linked' | 'already' | 'taken'> {
       const existing = await links.findOne({ issuer: identity.issuer, subject: identity.subject }, { userId: 1 }).lean();

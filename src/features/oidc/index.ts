@@ -74,6 +74,7 @@ export const oidcFeature = defineFeature({
             pages.get( '/account/linked',           noStore, requireLogin,               linked.show); //     linked-routes.ts
             pages.post('/account/linked/link',      noStore, requireLogin, recentAuth,   linked.link);
             pages.post('/account/linked/unlink',    noStore, requireLogin, recentAuth,   linked.unlink);
+            pages.post('/account/confirm/oidc',     noStore, requireLogin,               login.confirm); //   login-routes.ts
           },
         };
       },

@@ -48,7 +48,8 @@ function isUnreachable(err: unknown): boolean {
 }
 
 export interface Provider {
-  begin(): Promise<ProviderTrip>;
+  /** `freshLogin`: the provider is asked to check its user again (prompt=login), not to answer from its own session */
+  begin(options?: { freshLogin?: boolean }): Promise<ProviderTrip>;
   /** The code the callback URL carries, exchanged and checked; throws ProviderError. */
   finish(callbackQuery: string, expected: { state: string; nonce: string; codeVerifier: string }): Promise<ProviderIdentity>;
 }
@@ -76,7 +77,7 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
   }
 
   return {
-    async begin() {
+    async begin(options = {}) {
       const config = await configuration();
       const [state, nonce, codeVerifier] = [openid.randomState(), openid.randomNonce(), openid.randomPKCECodeVerifier()];
       const url = openid.buildAuthorizationUrl(config, {
@@ -86,6 +87,7 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
         nonce,
         code_challenge: await openid.calculatePKCECodeChallenge(codeVerifier),
         code_challenge_method: 'S256',
+        ...(options.freshLogin ? { prompt: 'login' } : {}),
       });
       return { url: url.href, state, nonce, codeVerifier };
     },

@@ -2,18 +2,20 @@
 // one nobody knows. Against the real local provider, with mail off (no
 // "Forgot your password?"). What each test guards:
 //
+//   only a subject linked to this very account confirms sudo mode
 //   the ways in are counted across features (auth/ways-in.ts): with one
 //   passkey and one link, removing both is refused, in either order, and
 //   when both are sent at once
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
-import { Client } from '../../helpers/client.js';
+import { Client, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
 import { signInAtProvider, TEST_PUBLIC_URL, useProviderApp } from '../../helpers/oidc.js';
 import { SoftAuthenticator } from '../../helpers/soft-authenticator.js';
 
 const t = useProviderApp({ env: { EMAIL: 'off' } });
 const db = () => t.app.connection.getClient().db(t.app.connection.name);
+const cookieOf = (client: Client) => client.cookies.get(t.app.config.session.cookieName);
 
 let lastUser = 0;
 /** A user of the local provider no other test signs in as. */
@@ -38,6 +40,11 @@ async function userIdOf(email: string): Promise<string> {
   const user = await t.app.users.findOne({ email }, { _id: 1 }).lean();
   assert.ok(user, 'the account exists');
   return String(user._id);
+}
+
+/** Sudo mode's window closed for this browser's session. */
+async function leaveSudoMode(client: Client): Promise<void> {
+  await db().collection('sessions').updateOne({ _id: storedIdFromCookie(cookieOf(client)) as never }, { $set: { 'session.authenticatedAt': 0 } });
 }
 
 async function addPasskey(client: Client): Promise<void> {
@@ -66,6 +73,33 @@ async function providerAccountWithPasskey() {
   const removePasskey = (as = client) => as.post('/account/passkeys/remove', { id: passkeyId }, { formPage: '/account/passkeys' });
   return { client, userId, unlink, removePasskey, waysLeft };
 }
+
+describe('confirming sudo mode with the provider', () => {
+  it('only with a subject linked to this account, and only for an account with no password anyone knows', async () => {
+    const mine = providerUser();
+    const someoneElse = providerUser();
+    await signedInWithProvider(someoneElse.login);
+    const client = await signedInWithProvider(mine.login);
+    await leaveSudoMode(client);
+    const start = await client.post('/account/confirm/oidc', { next: '/account/password' }, { formPage: '/account/confirm' });
+    const back = await client.get(await signInAtProvider(start.headers.get('location') ?? '', someoneElse.login));
+    assert.equal(back.status, 403);
+    assert.match(await back.text(), /does not sign in to this account/);
+    assert.equal((await client.get('/account/delete')).status, 303, 'still not in sudo mode');
+    // its own subject: sudo mode, and on to where it was going
+    const again = await client.post('/account/confirm/oidc', { next: '/account/delete' }, { formPage: '/account/confirm' });
+    const confirmed = await client.get(await signInAtProvider(again.headers.get('location') ?? '', mine.login));
+    assert.equal(confirmed.status, 303);
+    assert.equal(confirmed.headers.get('location'), '/account/delete');
+    assert.equal((await client.get('/account/delete')).status, 200, 'in sudo mode');
+
+    const withPassword = new Client(t.app.baseUrl);
+    await withPassword.register(uniqueUsername('haspw'));
+    const refused = await withPassword.post('/account/confirm/oidc', {}, { formPage: '/account/confirm' });
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /Example ID alone is not enough/);
+  });
+});
 
 describe('the last way in of a provider account with one passkey', () => {
   it('stays: the passkey removed, the link cannot go (and mail being off, no "Forgot your password?")', async () => {
