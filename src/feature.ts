@@ -19,7 +19,7 @@
 //                     account's password is one its owner never knew (a
 //                     provider made the account): the core's one count of
 //                     the ways in (auth/ways-in.ts), so the last is never
-//                     removed
+//                     removed, and the password form sets a first password
 //   onAccountDeleted  what it stores about an account goes with the account
 //   onSessionEnded    what a session asked for goes with it (signed out from
 //                     "Your sessions": the mail feature's address change)
@@ -196,8 +196,8 @@ export interface Feature {
   waysIn?(userId: string): Promise<number>;
   /**
    * true: the account's password is one its owner never knew (a random one a
-   * provider's first sign-in gave it): not a way in, and the confirm page of
-   * sudo mode does not ask for it
+   * provider's first sign-in gave it). Not a way in, and the password form
+   * then sets one, in sudo mode, without asking for it (routes/account.ts)
    */
   passwordUnknown?(userId: string): Promise<boolean>;
   onAccountDeleted?(userId: string): Promise<void>;

@@ -15,9 +15,9 @@
 // A new account has no password: it is given a random one, never shown,
 // whose hash is kept as unknown (links.ts). Every password typed for it is
 // refused, as a wrong one is; the core asks passwordUnknown (src/feature.ts):
-// the password is not counted as a way in (auth/ways-in.ts). Its owner who
-// wants a password asks for one with "Forgot your password?" (the address is
-// confirmed) when mail is on.
+// the password is not counted as a way in (auth/ways-in.ts), and its owner
+// sets one from the password form, in sudo mode, without giving the current
+// one (routes/account.ts); "Forgot your password?" works too where mail is on.
 import { randomBytes } from 'node:crypto';
 import { emailKey } from '../../auth/email-address.js';
 import { USERNAME_MAX, USERNAME_MIN } from '../../auth/forms.js';

@@ -9,7 +9,8 @@
 //   waysIn            each link is a way into its account (the core counts
 //                     them with the password and passkeys: auth/ways-in.ts)
 //   passwordUnknown   an account a first sign-in made has a random password
-//                     nobody knows: not a way in (accounts.ts)
+//                     nobody knows: not a way in, and its owner sets one
+//                     from the password form (accounts.ts)
 //   onAccountDeleted  the account's links go with it
 //   redactSession     the pending sign-ins' nonce and verifier cut short
 //   accountLinks      "Linked sign-in" on the dashboard

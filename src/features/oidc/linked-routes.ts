@@ -16,7 +16,7 @@ import { sendToProvider, type ProviderLoginDeps } from './login-routes.js';
 
 /** Why the last way in stays: what the account can add first, of what this app offers. */
 export function lastWayIn(offers: { passkeys: boolean; mail: boolean }): string {
-  const password = `set a password${offers.mail ? ' (“Forgot your password?” on the login page sends a link to your address)' : ''}`;
+  const password = `set a password (“Change password” sets a first one${offers.mail ? ', as does “Forgot your password?” on the login page' : ''})`;
   return `This is the only way into your account: ${password}${offers.passkeys ? ' or add a passkey' : ''} before unlinking it.`;
 }
 

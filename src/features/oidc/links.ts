@@ -32,7 +32,8 @@ export function createLinkModel(connection: Connection): ProviderLinkModel {
 // one document per account, apart from the links: the account may unlink
 // every provider (it has a passkey) and its password is still no way in.
 // While the account's password hash is this one, the password is unknown;
-// once its owner sets one (a mailed reset), the hashes differ: the document says nothing more, and goes when next read
+// once its owner sets one (routes/account.ts, or a mailed reset), the
+// hashes differ: the document says nothing more, and goes when next read
 // (accounts.ts passwordUnknown), or with the account.
 const unknownPasswordSchema = new Schema(
   {

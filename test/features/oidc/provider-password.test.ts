@@ -2,6 +2,11 @@
 // one nobody knows. Against the real local provider, with mail off (no
 // "Forgot your password?"). What each test guards:
 //
+//   its owner sets a first password from the password form, in sudo mode
+//   confirmed with the provider, with no current one, then logs in with it;
+//   it ends the other sessions and is logged as a password change
+//   without sudo mode the form is refused (to the confirm page)
+//   an account whose password is known must give it: no form without it
 //   only a subject linked to this very account confirms sudo mode
 //   the ways in are counted across features (auth/ways-in.ts): with one
 //   passkey and one link, removing both is refused, in either order, and
@@ -16,6 +21,7 @@ import { SoftAuthenticator } from '../../helpers/soft-authenticator.js';
 const t = useProviderApp({ env: { EMAIL: 'off' } });
 const db = () => t.app.connection.getClient().db(t.app.connection.name);
 const cookieOf = (client: Client) => client.cookies.get(t.app.config.session.cookieName);
+const NEW_PASSWORD = 'a brand new secret of mine';
 
 let lastUser = 0;
 /** A user of the local provider no other test signs in as. */
@@ -74,6 +80,72 @@ async function providerAccountWithPasskey() {
   return { client, userId, unlink, removePasskey, waysLeft };
 }
 
+describe('a first password for an account a provider made, with mail off', () => {
+  it('is set in sudo mode confirmed with the provider, with no current password; it then signs in, and the other sessions end', async () => {
+    assert.equal(t.app.config.mail.enabled, false, 'mail is off');
+    const { login, email } = providerUser();
+    const client = await signedInWithProvider(login);
+    const elsewhere = await signedInWithProvider(login);
+    const userId = await userIdOf(email);
+    const hashBefore = (await t.app.users.findById(userId).lean())?.passwordHash;
+
+    // out of sudo mode: the form and its answer go to the confirm page first
+    await leaveSudoMode(client);
+    const form = await client.get('/account/password');
+    assert.equal(form.status, 303);
+    assert.equal(form.headers.get('location'), '/account/confirm?next=/account/password');
+    const refused = await client.post('/account/password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { formPage: '/dashboard' });
+    assert.equal(refused.status, 303);
+    assert.match(refused.headers.get('location') ?? '', /^\/account\/confirm/);
+    assert.equal((await t.app.users.findById(userId).lean())?.passwordHash, hashBefore, 'nothing set without sudo mode');
+
+    // the confirm page asks for no password it could not know, and offers the provider
+    const confirmPage = await (await client.get('/account/confirm?next=/account/password')).text();
+    assert.doesNotMatch(confirmPage, /name="password"/);
+    assert.match(confirmPage, /Confirm with Example ID/);
+    const toProvider = await client.post('/account/confirm/oidc', { next: '/account/password' }, { formPage: '/account/confirm?next=/account/password' });
+    assert.equal(toProvider.status, 303);
+    const back = await client.get(await signInAtProvider(toProvider.headers.get('location') ?? '', login));
+    assert.equal(back.status, 303);
+    assert.equal(back.headers.get('location'), '/account/password');
+
+    // a first password: no current one asked
+    const page = await client.get('/account/password');
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /Set a password/);
+    assert.doesNotMatch(html, /name="currentPassword"/);
+    const set = await client.post('/account/password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { formPage: '/account/password' });
+    assert.equal(set.status, 303);
+    assert.equal(set.headers.get('location'), '/account/password?set=1');
+
+    const { username } = (await t.app.users.findById(userId).lean()) ?? { username: '' };
+    assert.equal((await new Client(t.app.baseUrl).login(username, NEW_PASSWORD)).status, 303, 'the password signs in');
+    assert.notEqual((await elsewhere.get('/dashboard')).status, 200, 'the other session ended');
+    assert.equal((await client.get('/dashboard')).status, 200, 'this one goes on');
+    const log = (await t.app.securityLog.list(userId)).map(({ event }) => event);
+    assert.ok(log.some((e) => e.type === 'sudo-confirmed' && e.method === 'provider'), 'confirmed with the provider');
+    assert.ok(log.some((e) => e.type === 'password-changed'), 'logged as a password change');
+    assert.ok(log.some((e) => e.type === 'sessions-ended' && e.by === 'password-change' && e.count === 1));
+
+    // an ordinary password account now: the form asks for the current one, and the link may go
+    assert.match(await (await client.get('/account/password')).text(), /name="currentPassword"/);
+    const linkId = /name="id" value="([0-9a-f]{24})"/.exec(await (await client.get('/account/linked')).text())?.[1] ?? '';
+    assert.equal((await client.post('/account/linked/unlink', { id: linkId }, { formPage: '/account/linked' })).status, 303);
+  });
+
+  it('is no way around the current password of an account that has one', async () => {
+    const client = new Client(t.app.baseUrl);
+    const username = uniqueUsername('haspw');
+    await client.register(username);
+    const res = await client.post('/account/password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { formPage: '/account/password' });
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /Enter your current password/);
+    assert.equal((await new Client(t.app.baseUrl).login(username, NEW_PASSWORD)).status, 401);
+    assert.equal((await new Client(t.app.baseUrl).login(username)).status, 303);
+  });
+});
+
 describe('confirming sudo mode with the provider', () => {
   it('only with a subject linked to this account, and only for an account with no password anyone knows', async () => {
     const mine = providerUser();
@@ -110,6 +182,7 @@ describe('the last way in of a provider account with one passkey', () => {
     const text = await refused.text();
     assert.match(text, /only way into your account/);
     assert.doesNotMatch(text, /Forgot your password/);
+    assert.match(text, /“Change password” sets a first one/);
     assert.equal(await account.waysLeft(), 1);
   });
 
