@@ -11,9 +11,11 @@
 //   the ways in are counted across features (auth/ways-in.ts): with one
 //   passkey and one link, removing both is refused, in either order, and
 //   when both are sent at once
+//   a link's old mark of an unknown password moves to its own collection
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import { createLinkModel, createUnknownPasswordModel, moveLinkMarks } from '../../../src/features/oidc/links.js';
 import { Client, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
 import { signInAtProvider, TEST_PUBLIC_URL, useProviderApp } from '../../helpers/oidc.js';
 import { SoftAuthenticator } from '../../helpers/soft-authenticator.js';
@@ -203,5 +205,20 @@ describe('the last way in of a provider account with one passkey', () => {
       assert.ok(statuses.every((status) => status === 303 || status === 409), `round ${round}: ${statuses.join(', ')}`);
       assert.ok((await account.waysLeft()) >= 1, `round ${round}: no way in left (answers ${statuses.join(', ')})`);
     }
+  });
+});
+
+describe('links made before unknown passwords had their own collection', () => {
+  it('hand their mark over at startup, and no longer carry it', async () => {
+    const { ObjectId } = await import('mongodb');
+    const links = createLinkModel(t.app.connection);
+    const unknownPasswords = createUnknownPasswordModel(t.app.connection);
+    const userId = new ObjectId();
+    await links.collection.insertOne({ userId, issuer: 'https://old.example', subject: `legacy-${String(userId)}`, linkedAt: new Date(), placeholderPasswordHash: 'the random hash' });
+    await moveLinkMarks(links, unknownPasswords);
+    await moveLinkMarks(links, unknownPasswords);
+    assert.equal((await unknownPasswords.findOne({ userId }).lean())?.passwordHash, 'the random hash');
+    assert.equal(await unknownPasswords.countDocuments({ userId }), 1, 'once, however often it runs');
+    assert.equal(await links.collection.countDocuments({ userId, placeholderPasswordHash: { $exists: true } }), 0);
   });
 });
