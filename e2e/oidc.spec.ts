@@ -3,7 +3,8 @@
 // through it, sign out, sign back in to the same account; a callback opened
 // again is refused; two tabs starting a sign-in at once both end signed in;
 // a password account links the provider in sudo mode, signs in with it, and
-// unlinks it. At http://localhost:<port>, the app's PUBLIC_URL, where the
+// unlinks it; an account the provider made confirms sudo mode with it, sets a
+// first password and logs in with that. At http://localhost:<port>, the app's PUBLIC_URL, where the
 // provider sends the browser back (the session cookie is this host's).
 import { test as base, expect } from './fixtures.js';
 import type { LoginPage } from './pages/login-page.js';
@@ -124,4 +125,34 @@ test('"Keep me signed in", ticked on the login page, keeps a sign-in through the
   if (await provider.login.isVisible()) await provider.signIn(person);
   await expect(page).toHaveURL('/dashboard');
   expect((await sessionCookie())?.expires).toBeGreaterThan(Date.now() / 1000);
+});
+
+test('an account made through the provider confirms with it, then sets a password and logs in with it', async ({ page, loginPage }) => {
+  const person = newPerson();
+  await signInAgain(loginPage, person);
+
+  // the confirm page asks for no password nobody knows: the provider instead
+  await page.goto('/account/confirm?next=/account/password');
+  await expect(page.getByLabel('Password', { exact: true })).toHaveCount(0);
+  await page.getByRole('button', { name: `Confirm with ${PROVIDER}` }).click();
+  const provider = new ProviderLoginPage(page);
+  await expect(page.getByRole('heading', { name: 'Set a password' }).or(provider.login)).toBeVisible();
+  if (await provider.login.isVisible()) await provider.signIn(person);
+  await expect(page).toHaveURL('/account/password');
+
+  // a first password: no current one to give
+  await expect(page.getByRole('heading', { name: 'Set a password' })).toBeVisible();
+  await expect(page.getByLabel('Current password')).toHaveCount(0);
+  const password = 'a first password of my own';
+  await page.getByLabel('New password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm new password').fill(password);
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await expect(page.getByText('Your password has been set.')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Change your password' })).toBeVisible();
+
+  // out, and in with the username and the new password
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await loginPage.goto();
+  await loginPage.login(person, password);
+  await expect(page).toHaveURL('/dashboard');
 });

@@ -12,8 +12,14 @@
 //   loginFields,      a step after a right password at login (a code to type),
 //   afterPassword     with the account's fields it needs read with the password
 //   sudoFactor        a factor sudo mode asks for besides the password
-//   credentials       something else that signs in on its own (passkeys):
-//                     counted so the last way in is never removed
+//   credentials       its credentials that sign in on their own (passkeys),
+//                     listed and removed from the "This wasn't me" page
+//   waysIn,           what signs in to an account besides the password
+//   passwordUnknown   (passkeys, a provider's links), and whether the
+//                     account's password is one its owner never knew (a
+//                     provider made the account): the core's one count of
+//                     the ways in (auth/ways-in.ts), so the last is never
+//                     removed, and the password form sets a first password
 //   onAccountDeleted  what it stores about an account goes with the account
 //   onSessionEnded    what a session asked for goes with it (signed out from
 //                     "Your sessions": the mail feature's address change)
@@ -44,6 +50,7 @@ import type { LabExperiment } from './lab/lab-deps.js';
 import type { Logger } from './logger.js';
 import type { AppMail } from './mail/app-mail.js';
 import type { UserModel } from './models/user.js';
+import type { WaysIn } from './auth/ways-in.js';
 import type { EndedBy, SignInMethod } from './security-log/events.js';
 import type { SecurityAlerts, SecurityEvents } from './security-log/security-events.js';
 import type { KnownBrowsers } from './security/known-browser.js';
@@ -77,6 +84,10 @@ export interface CoreDeps {
   knownBrowsers: KnownBrowsers;
   /** a feature's credentials that sign in on their own (passkeys), if one is on */
   credentials: SignInCredentials | undefined;
+  /** the ways into an account, every feature's counted (auth/ways-in.ts): every removal asks it */
+  waysIn: WaysIn;
+  /** whether sudo mode asks this account for a factor besides the first (two-factor's code) */
+  asksForSecondFactor(userId: string): Promise<boolean>;
   /**
    * Every session of the account was revoked (userSessions.endOthers or
    * endAll): tells the features which of their fields went with them.
@@ -143,6 +154,8 @@ export interface SignInCredentials {
   remove(userId: string, id: string): Promise<'not-found' | 'last-method' | { removed: string }>;
 }
 
+export type { WaysIn } from './auth/ways-in.js';
+
 /** A link to a feature's settings. */
 export interface FeatureLink {
   href: string;
@@ -183,6 +196,14 @@ export interface Feature {
   name: string;
   attach(core: CoreDeps): AttachedFeature;
   credentials?: SignInCredentials;
+  /** how many ways into the account it holds, besides the password (its passkeys, its provider links) */
+  waysIn?(userId: string): Promise<number>;
+  /**
+   * true: the account's password is one its owner never knew (a random one a
+   * provider's first sign-in gave it). Not a way in, and the password form
+   * then sets one, in sudo mode, without asking for it (routes/account.ts)
+   */
+  passwordUnknown?(userId: string): Promise<boolean>;
   onAccountDeleted?(userId: string): Promise<void>;
   /**
    * The account's fields that a session may have asked for, cleared when

@@ -137,6 +137,18 @@ export const changePasswordForm = z
     }
   });
 
+/** A first password, for an account whose password nobody knows (routes/account.ts): no current one to give. */
+export const setPasswordForm = z
+  .object({
+    newPassword,
+    confirmPassword: requiredString('Confirm your new password'),
+  })
+  .superRefine((form, ctx) => {
+    if (typeof form.newPassword === 'string' && form.newPassword !== form.confirmPassword) {
+      ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message: 'Passwords do not match' });
+    }
+  });
+
 export const confirmPasswordForm = z.object({
   password: typedPassword('Enter your password'),
 });

@@ -5,14 +5,22 @@
 // it, start sudo mode. Deleting the account is behind sudo mode
 // (requireRecentAuth in the route table). Wrong passwords and codes count
 // toward the same throttling as the login form.
+//
+// An account whose password nobody knows (a provider made it with a random
+// one: the features say so, auth/ways-in.ts) has no current password to
+// give: the same form sets its first one, in sudo mode instead (confirmed
+// with the provider or a passkey). Either way the same things follow: every
+// other session ends, the security log says "Password changed".
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { changePasswordForm, deleteAccountForm, fieldErrors } from '../auth/forms.js';
+import { changePasswordForm, deleteAccountForm, fieldErrors, setPasswordForm } from '../auth/forms.js';
+import type { WaysIn } from '../auth/ways-in.js';
 import { asksForCode, reauthenticate, type ReauthDeps } from '../checks/reauthenticate.js';
 import type { CoreDeps, Feature } from '../feature.js';
 import type { SecurityLog } from '../security-log/store.js';
 import { ensureCsrfToken } from '../session/csrf.js';
 import { endSession, renewSession } from '../session/lifecycle.js';
+import { inSudoMode } from '../session/recent-auth.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import { NO_CODE, WRONG_CODE } from './confirm.js';
 import type { KnownBrowsers } from '../security/known-browser.js';
@@ -24,14 +32,28 @@ export interface AccountDeps extends ReauthDeps {
   onAccountDeleted: Feature['onAccountDeleted'];
   securityLog: SecurityLog;
   knownBrowsers: KnownBrowsers;
+  /** whether the account's owner knows its password (a provider's account does not) */
+  waysIn: WaysIn;
 }
 
 const WRONG_PASSWORD = 'That is not your current password';
 
-function signedOutMessage(count: number): string {
-  if (count === 0) return 'Your password has been changed. You were not logged in anywhere else.';
-  return `Your password has been changed, and ${count} other session${count === 1 ? ' was' : 's were'} signed out.`;
+function signedOutMessage(count: number, done: 'changed' | 'set'): string {
+  if (count === 0) return `Your password has been ${done}. You were not logged in anywhere else.`;
+  return `Your password has been ${done}, and ${count} other session${count === 1 ? ' was' : 's were'} signed out.`;
 }
+
+/** `?changed=2`: how many other sessions ended, from the URL, so only a number is used. */
+function doneMessage(query: Record<string, unknown>): string | undefined {
+  for (const done of ['changed', 'set'] as const) {
+    const count = Number(query[done]);
+    if (typeof query[done] === 'string' && Number.isInteger(count) && count >= 0 && count < 10_000) return signedOutMessage(count, done);
+  }
+  return undefined;
+}
+
+const CHANGE_PAGE = { view: 'account-password', title: 'Change your password' };
+const SET_PAGE = { view: 'account-password', title: 'Set a password', setting: true };
 
 export function accountPages(deps: AccountDeps) {
   const { users, passwords, userSessions, logger } = deps;
@@ -64,46 +86,80 @@ export function accountPages(deps: AccountDeps) {
     return proof ? { user: proof.user, data: form.data } : undefined;
   }
 
+  /** The form to set a first password (no current one), with what is wrong. */
+  function renderSetForm(req: Request, res: Response, status: number, errors: Record<string, string | undefined>) {
+    res.status(status).render(SET_PAGE.view, { ...SET_PAGE, csrfToken: ensureCsrfToken(req), twoFactor: false, errors });
+  }
+
   const passwordForm: RequestHandler = async (req, res) => {
-    const changed = Number(req.query.changed);
-    res.render('account-password', {
-      title: 'Change your password',
-      errors: {},
-      twoFactor: await asksForCode(deps, req),
-      csrfToken: ensureCsrfToken(req),
-      done: Number.isInteger(changed) && changed >= 0 && changed < 10_000 ? signedOutMessage(changed) : undefined,
-    });
-  };
-
-  const changePassword: RequestHandler = async (req, res) => {
-    const page = { view: 'account-password', title: 'Change your password' };
-    const checked = await reauthenticatedForm(req, res, page, changePasswordForm, 'currentPassword');
-    if (!checked) return;
-    const { user, data } = checked;
-
-    const userId = String(user._id);
-    // only over the password just checked: of several tabs changing it at
-    // once, one does; the others find it changed and say their current
-    // password is wrong, as it now is
-    const { modifiedCount } = await users.updateOne({ _id: user._id, passwordHash: user.passwordHash }, { $set: { passwordHash: await passwords.hash(data.newPassword) } });
-    if (modifiedCount !== 1) {
-      res.status(409).render('account-password', { title: page.title, csrfToken: ensureCsrfToken(req), twoFactor: await asksForCode(deps, req), errors: { currentPassword: WRONG_PASSWORD } });
+    const done = doneMessage(req.query);
+    if (!(await deps.waysIn.passwordKnown(req.session.userId ?? ''))) {
+      // a first password, in sudo mode
+      if (!inSudoMode(req, res, deps.sessionConfig)) return;
+      renderSetForm(req, res, 200, {});
       return;
     }
-    // every other session of the account ends, logins still running with the
-    // old password included: whoever knew it, or held a cookie, is out...
+    res.render(CHANGE_PAGE.view, { ...CHANGE_PAGE, errors: {}, twoFactor: await asksForCode(deps, req), csrfToken: ensureCsrfToken(req), done });
+  };
+
+  /**
+   * What a password change does once the new hash is stored: every other
+   * session of the account ends, logins still running with the old password
+   * included: whoever knew it, or held a cookie, is out; this session gets a
+   * new ID and stays logged in. The same for a first password.
+   */
+  async function passwordChanged(req: Request, res: Response, userId: string, done: 'changed' | 'set') {
     const { ended: others, generation, cleared } = await userSessions.endOthers(userId, req.sessionID);
-    // ...and this session gets a new ID and stays logged in
     req.session.generation = generation;
-    // every factor was just checked (reauthenticate): sudo mode started there
+    // sudo mode: started by reauthenticate for a change, recent already for a first password
     await renewSession(req);
-    logger.info({ event: 'password-changed', userId, otherSessionsEnded: others }, 'password changed');
+    logger.info({ event: done === 'set' ? 'password-set' : 'password-changed', userId, otherSessionsEnded: others }, `password ${done}`);
     // only this browser stays known: any other that knew the old password is new again
     await deps.knownBrowsers.forget(userId, deps.knownBrowsers.browserKeyOf(req));
     await deps.events.record(req, userId, { type: 'password-changed' });
     await deps.events.record(req, userId, { type: 'sessions-ended', by: 'password-change', count: others });
     await deps.sessionsRevoked(req, userId, cleared, 'password-change');
-    res.redirect(303, `/account/password?changed=${others}`);
+    res.redirect(303, `/account/password?${done}=${others}`);
+  }
+
+  /** A first password, for an account whose password nobody knows: in sudo mode, no current one asked. */
+  async function setPassword(req: Request, res: Response, user: { _id: unknown; passwordHash: string }) {
+    if (!inSudoMode(req, res, deps.sessionConfig)) return;
+    const form = setPasswordForm.safeParse(req.body ?? {});
+    if (!form.success) {
+      renderSetForm(req, res, 400, fieldErrors(form.error));
+      return;
+    }
+    // only over the random password: of two tabs setting one at once, one does
+    const { modifiedCount } = await users.updateOne({ _id: user._id, passwordHash: user.passwordHash }, { $set: { passwordHash: await passwords.hash(form.data.newPassword) } });
+    if (modifiedCount !== 1) {
+      renderSetForm(req, res, 409, { newPassword: 'Your password was set meanwhile (another tab?). Reload this page to change it.' });
+      return;
+    }
+    await passwordChanged(req, res, String(user._id), 'set');
+  }
+
+  const changePassword: RequestHandler = async (req, res) => {
+    const userId = req.session.userId ?? '';
+    // the hash read first: the first password replaces this one only
+    const stored = await users.findById(userId, { passwordHash: 1 }).lean();
+    if (stored && !(await deps.waysIn.passwordKnown(userId))) {
+      await setPassword(req, res, stored);
+      return;
+    }
+    const checked = await reauthenticatedForm(req, res, CHANGE_PAGE, changePasswordForm, 'currentPassword');
+    if (!checked) return;
+    const { user, data } = checked;
+
+    // only over the password just checked: of several tabs changing it at
+    // once, one does; the others find it changed and say their current
+    // password is wrong, as it now is
+    const { modifiedCount } = await users.updateOne({ _id: user._id, passwordHash: user.passwordHash }, { $set: { passwordHash: await passwords.hash(data.newPassword) } });
+    if (modifiedCount !== 1) {
+      res.status(409).render(CHANGE_PAGE.view, { ...CHANGE_PAGE, csrfToken: ensureCsrfToken(req), twoFactor: await asksForCode(deps, req), errors: { currentPassword: WRONG_PASSWORD } });
+      return;
+    }
+    await passwordChanged(req, res, String(user._id), 'changed');
   };
 
   const deleteForm: RequestHandler = (req, res) => {

@@ -12,8 +12,13 @@
 // and the pair is one throttled attempt (checks/reauthenticate.ts). A passkey
 // alone stays enough ("Use a passkey instead", features/passkeys): it
 // is both factors.
+//
+// An account whose password nobody knows (a provider made it: the core asks
+// the features, auth/ways-in.ts) is not asked for one: the page offers what
+// it signs in with instead, a passkey or the provider (features/oidc).
 import type { Request, RequestHandler, Response } from 'express';
 import { confirmPasswordForm, fieldErrors } from '../auth/forms.js';
+import type { WaysIn } from '../auth/ways-in.js';
 import { asksForCode, reauthenticate, type ReauthDeps } from '../checks/reauthenticate.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../safe-next.js';
 import { describeDuration } from '../duration.js';
@@ -25,7 +30,7 @@ export const WRONG_CODE = 'That code is not right, or it has been used already. 
 
 /** The confirm page of sudo mode, with what went wrong: its one owner, for the password form and the passkey's (features/passkeys/login-routes.ts). */
 export async function renderConfirmPage(
-  deps: Pick<ReauthDeps, 'sudoFactor' | 'sessionConfig'>,
+  deps: Pick<ReauthDeps, 'sudoFactor' | 'sessionConfig'> & { waysIn: WaysIn },
   req: Request,
   res: Response,
   next: string,
@@ -37,12 +42,13 @@ export async function renderConfirmPage(
     next: next === DEFAULT_AFTER_LOGIN ? '' : next,
     window: describeDuration(deps.sessionConfig.reauthWindowMs),
     twoFactor: await asksForCode(deps, req),
+    passwordKnown: await deps.waysIn.passwordKnown(req.session.userId ?? ''),
     errors,
     csrfToken: ensureCsrfToken(req),
   });
 }
 
-export function confirmPage(deps: ReauthDeps) {
+export function confirmPage(deps: ReauthDeps & { waysIn: WaysIn }) {
   const { logger } = deps;
   const render = (req: Request, res: Response, next: string, errors: Record<string, string | undefined>) => renderConfirmPage(deps, req, res, next, errors);
 

@@ -28,6 +28,7 @@ import { noStore } from '../middleware/no-store.js';
 import { requireLogin } from '../middleware/require-login.js';
 import { requireRecentAuth } from '../session/recent-auth.js';
 import { withoutSessionCookie } from '../session/start-on-first-use.js';
+import { waysIn } from '../auth/ways-in.js';
 import type { UserSessions } from '../session/user-sessions.js';
 import type { Config } from '../config.js';
 import type { AppMail } from '../mail/app-mail.js';
@@ -71,9 +72,12 @@ export interface RouteDeps extends Omit<AuthDeps, 'events'> {
 }
 
 export function routeTable(routeDeps: RouteDeps) {
-  // a feature's credentials that sign in on their own (passkeys): counted so
-  // that the last way in is never removed, listed on the "This wasn't me" page
+  // a feature's credentials that sign in on their own (passkeys): listed on
+  // the "This wasn't me" page
   const credentials = routeDeps.features.find((feature) => feature.credentials)?.credentials;
+  // the ways into an account, the password and every feature's counted
+  // together, so that the last is never removed (auth/ways-in.ts)
+  const ways = waysIn(routeDeps.users, routeDeps.features);
   // what happens to an account's security: its log (security-log/), and
   // the owner told about it by a feature's alerts (features/mail), known
   // once the features are attached
@@ -90,12 +94,14 @@ export function routeTable(routeDeps: RouteDeps) {
     ...routeDeps,
     events,
     credentials,
+    waysIn: ways,
+    asksForSecondFactor: (userId) => (sudoFactor ? sudoFactor.asks(userId) : Promise.resolve(false)),
     sessionsRevoked: async (req, userId, cleared, by) => {
       for (const feature of attached) await feature.onSessionsRevoked?.(req, userId, cleared, by);
     },
     // the login's end, for a feature's first factor (login is made below, once the features are attached)
     finishLogin: (req, res, userId, firstFactor) => login.finishLogin(req, res, userId, firstFactor),
-    renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig }, req, res, next, errors),
+    renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig, waysIn: ways }, req, res, next, errors),
   };
   const attached = routeDeps.features.map((feature) => feature.attach(core));
   const sudoFactor: SudoFactor | undefined = attached.find((feature) => feature.sudoFactor)?.sudoFactor;
@@ -104,7 +110,7 @@ export function routeTable(routeDeps: RouteDeps) {
     for (const feature of routeDeps.features) await feature.onAccountDeleted?.(userId);
   };
 
-  const deps = { ...routeDeps, events, sudoFactor, credentials, onAccountDeleted, sessionsRevoked: core.sessionsRevoked, features: attached };
+  const deps = { ...routeDeps, events, sudoFactor, credentials, waysIn: ways, onAccountDeleted, sessionsRevoked: core.sessionsRevoked, features: attached };
   const health = healthChecks(deps.health, { logger: deps.logger, showReasons: !deps.isProduction });
   // an address typed at registration, where a feature takes one (features/mail)
   const register = registerPage({ ...deps, addEmail: attached.find((feature) => feature.addressAtRegistration)?.addressAtRegistration });

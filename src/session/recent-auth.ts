@@ -9,7 +9,7 @@
 //
 // Once confirmed, the user goes on for the rest of the window without being
 // asked again: one prompt, then the action.
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { SessionData } from 'express-session';
 import type { Config } from '../config.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../safe-next.js';
@@ -50,13 +50,20 @@ function comeBackTo(req: Request): string {
   }
 }
 
+/**
+ * Sudo mode's check, for a handler that asks it for some accounts only (the
+ * password form, for an account setting its first password): true, or the
+ * browser was sent to the confirm page.
+ */
+export function inSudoMode(req: Request, res: Response, config: Pick<Config['session'], 'reauthWindowMs'>): boolean {
+  if (authenticatedRecently(req.session, config.reauthWindowMs)) return true;
+  res.redirect(303, confirmUrlFor(comeBackTo(req)));
+  return false;
+}
+
 /** The route guard (after requireLogin): a recent password check, or the confirm page first. */
 export function requireRecentAuth(config: Pick<Config['session'], 'reauthWindowMs'>): RequestHandler {
   return (req, res, next) => {
-    if (authenticatedRecently(req.session, config.reauthWindowMs)) {
-      next();
-      return;
-    }
-    res.redirect(303, confirmUrlFor(comeBackTo(req)));
+    if (inSudoMode(req, res, config)) next();
   };
 }

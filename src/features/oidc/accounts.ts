@@ -13,16 +13,17 @@
 //   no verified address         nothing: an unverified address proves no one
 //
 // A new account has no password: it is given a random one, never shown,
-// whose hash the link keeps (links.ts). The core needs no change for it: the
-// password form refuses every password typed for it, as for a wrong one, and
-// its owner who wants a password asks for one with "Forgot your password?"
-// (the address is confirmed) when mail is on.
+// whose hash is kept as unknown (links.ts). Every password typed for it is
+// refused, as a wrong one is; the core asks passwordUnknown (src/feature.ts):
+// the password is not counted as a way in (auth/ways-in.ts), and its owner
+// sets one from the password form, in sudo mode, without giving the current
+// one (routes/account.ts); "Forgot your password?" works too where mail is on.
 import { randomBytes } from 'node:crypto';
 import { emailKey } from '../../auth/email-address.js';
 import { USERNAME_MAX, USERNAME_MIN } from '../../auth/forms.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { isDuplicateKeyError, usernameKey, type UserModel } from '../../models/user.js';
-import type { ProviderLinkModel } from './links.js';
+import type { ProviderLinkModel, UnknownPasswordModel } from './links.js';
 import type { ProviderIdentity } from './provider.js';
 import type { ThrottleVerdict } from '../../security/throttle.js';
 
@@ -41,8 +42,8 @@ export function usernameFrom(email: string, suffix = ''): string {
   return `${base}${suffix}`;
 }
 
-export function providerAccounts(deps: { users: UserModel; links: ProviderLinkModel; passwords: PasswordHasher }) {
-  const { users, links, passwords } = deps;
+export function providerAccounts(deps: { users: UserModel; links: ProviderLinkModel; unknownPasswords: UnknownPasswordModel; passwords: PasswordHasher }) {
+  const { users, links, unknownPasswords, passwords } = deps;
 
   async function create(identity: ProviderIdentity & { email: string }, mayRegister: () => Promise<ThrottleVerdict>): Promise<AccountForSignIn> {
     const key = emailKey(identity.email);
@@ -52,9 +53,12 @@ export function providerAccounts(deps: { users: UserModel; links: ProviderLinkMo
       try {
         const user = await users.create({ username, usernameKey: usernameKey(username), passwordHash, email: identity.email, emailKey: key });
         try {
-          await links.create({ userId: user._id, issuer: identity.issuer, subject: identity.subject, email: identity.email, linkedAt: new Date(), placeholderPasswordHash: passwordHash });
+          // marked unknown before the link makes it an account anyone signs in to
+          await unknownPasswords.create({ userId: user._id, passwordHash });
+          await links.create({ userId: user._id, issuer: identity.issuer, subject: identity.subject, email: identity.email, linkedAt: new Date() });
         } catch (err) {
           // the same subject's first sign-in in another tab won: this account goes
+          await unknownPasswords.deleteOne({ userId: user._id });
           await users.deleteOne({ _id: user._id });
           if (isDuplicateKeyError(err)) return find(identity, mayRegister);
           throw err;
@@ -85,31 +89,41 @@ export function providerAccounts(deps: { users: UserModel; links: ProviderLinkMo
     /** The account this sign-in opens, made if it is the subject's first (see above). */
     forSignIn: find,
 
+    /** The account the subject is linked to, if any. */
+    async accountOf(identity: ProviderIdentity): Promise<string | undefined> {
+      const link = await links.findOne({ issuer: identity.issuer, subject: identity.subject }, { userId: 1 }).lean();
+      return link ? String(link.userId) : undefined;
+    },
+
     /** Links the subject to the account logged in; 'taken' if it signs in to another account. */
     async link(userId: string, identity: ProviderIdentity): Promise<'linked' | 'already' | 'taken'> {
       const existing = await links.findOne({ issuer: identity.issuer, subject: identity.subject }, { userId: 1 }).lean();
       if (existing) return String(existing.userId) === userId ? 'already' : 'taken';
-      // an account whose only password is the random one a sign-in gave it:
-      // every link carries that mark, so that unlinking the first one does
-      // not make the password look like a way in (hasNoPassword)
-      const user = await users.findById(userId, { passwordHash: 1 }).lean();
-      const placeholder = user && (await links.exists({ userId, placeholderPasswordHash: user.passwordHash })) ? { placeholderPasswordHash: user.passwordHash } : {};
       try {
-        await links.create({ userId, issuer: identity.issuer, subject: identity.subject, email: identity.email, linkedAt: new Date(), ...placeholder });
+        await links.create({ userId, issuer: identity.issuer, subject: identity.subject, email: identity.email, linkedAt: new Date() });
         return 'linked';
       } catch (err) {
         if (isDuplicateKeyError(err)) return 'taken';
         throw err;
       }
     },
-
-    /** Whether the account still has only the random password a sign-in gave it (no password anyone knows). */
-    async hasNoPassword(userId: string): Promise<boolean> {
-      const user = await users.findById(userId, { passwordHash: 1 }).lean();
-      if (!user) return false;
-      return (await links.exists({ userId, placeholderPasswordHash: user.passwordHash })) !== null;
-    },
   };
 }
 
 export type ProviderAccounts = ReturnType<typeof providerAccounts>;
+
+/**
+ * Whether the account still has only the random password a sign-in gave it
+ * (no password anyone knows): the feature's passwordUnknown (src/feature.ts).
+ */
+export function passwordUnknown(users: UserModel, unknownPasswords: UnknownPasswordModel) {
+  return async (userId: string): Promise<boolean> => {
+    const [user, unknown] = await Promise.all([users.findById(userId, { passwordHash: 1 }).lean(), unknownPasswords.findOne({ userId }, { passwordHash: 1 }).lean()]);
+    if (!user || !unknown) return false;
+    if (unknown.passwordHash === user.passwordHash) return true;
+    // its owner has set a password since (the form, or a mailed reset): the
+    // random one never comes back, so the mark goes
+    await unknownPasswords.deleteOne({ userId, passwordHash: unknown.passwordHash });
+    return false;
+  };
+}

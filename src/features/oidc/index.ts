@@ -6,6 +6,11 @@
 //   mount             its pages (below), behind the core's guards
 //   finishLogin       (CoreDeps) a provider's sign-in ends as a password's
 //                     does: two-factor's code where it is on, then signIn
+//   waysIn            each link is a way into its account (the core counts
+//                     them with the password and passkeys: auth/ways-in.ts)
+//   passwordUnknown   an account a first sign-in made has a random password
+//                     nobody knows: not a way in, and its owner sets one
+//                     from the password form (accounts.ts)
 //   onAccountDeleted  the account's links go with it
 //   redactSession     the pending sign-ins' nonce and verifier cut short
 //   accountLinks      "Linked sign-in" on the dashboard
@@ -15,15 +20,16 @@
 //   labExperiment     with the local provider: the lab's login CSRF
 //                     (lab-login-csrf.ts), a callback without state
 //
-// What it stores: the oidcLinks collection (links.ts); in the session, the
+// What it stores: the oidcLinks and oidcUnknownPasswords collections
+// (links.ts); in the session, the
 // sign-ins sent to the provider and not back yet (pending-sign-ins.ts).
 // Without a provider (settings.ts) it is off: no button, no pages; in
 // development a local provider stands in (dev-provider.ts).
 import { defineFeature, type Feature, type LabExperiment } from '../../feature.js';
-import { providerAccounts } from './accounts.js';
+import { passwordUnknown, providerAccounts } from './accounts.js';
 import { linkedPages } from './linked-routes.js';
 import { labCallbackUris, labLoginCsrf } from './lab-login-csrf.js';
-import { createLinkModel } from './links.js';
+import { createLinkModel, createUnknownPasswordModel, moveLinkMarks } from './links.js';
 import { providerLogin } from './login-routes.js';
 import { openidProvider } from './provider.js';
 import { redactOidcSession } from './session-data.js';
@@ -34,9 +40,13 @@ export const oidcFeature = defineFeature({
   settings: oidcSettings,
   async open({ connection, users, logger }, settings): Promise<Feature> {
     // no provider: nothing mounted, no button (views/login.pug asks for oidcProviderName)
-    if (settings.provider === 'off') return { name: 'oidc', attach: () => ({}) };
+    // (an account a provider made earlier still has a password nobody knows)
+    if (settings.provider === 'off') return { name: 'oidc', attach: () => ({}), passwordUnknown: passwordUnknown(users, createUnknownPasswordModel(connection)) };
     const links = createLinkModel(connection);
     await links.createIndexes();
+    const unknownPasswords = createUnknownPasswordModel(connection);
+    await unknownPasswords.createIndexes();
+    await moveLinkMarks(links, unknownPasswords);
 
     let client: ProviderClient;
     let stopLocal: (() => Promise<void>) | undefined;
@@ -66,7 +76,7 @@ export const oidcFeature = defineFeature({
     return {
       name: 'oidc',
       attach(core) {
-        const accounts = providerAccounts({ users, links, passwords: core.passwords });
+        const accounts = providerAccounts({ users, links, unknownPasswords, passwords: core.passwords });
         const deps = { ...core, provider, accounts, providerName: settings.name };
         const login = providerLogin(deps);
         const linked = linkedPages({ ...deps, links });
@@ -78,11 +88,15 @@ export const oidcFeature = defineFeature({
             pages.get( '/account/linked',           noStore, requireLogin,               linked.show); //     linked-routes.ts
             pages.post('/account/linked/link',      noStore, requireLogin, recentAuth,   linked.link);
             pages.post('/account/linked/unlink',    noStore, requireLogin, recentAuth,   linked.unlink);
+            pages.post('/account/confirm/oidc',     noStore, requireLogin,               login.confirm); //   login-routes.ts
           },
         };
       },
+      waysIn: (userId) => links.countDocuments({ userId }),
+      passwordUnknown: passwordUnknown(users, unknownPasswords),
       async onAccountDeleted(userId) {
         await links.deleteMany({ userId });
+        await unknownPasswords.deleteMany({ userId });
       },
       redactSession: redactOidcSession,
       accountLinks: [{ href: '/account/linked', description: `Linked sign-in: sign in with ${settings.name}` }],

@@ -3,22 +3,25 @@
 // first (the recentAuth guard, index.ts). Linking goes to the provider and
 // back through the same callback as a sign-in (login-routes.ts), its pending
 // entry marked 'link' with the account that asked. Unlinking is refused when
-// the link is the last way in: an account with no password anyone knows
-// (accounts.ts) and no credential of another feature (passkeys: the core's
-// count, CoreDeps.credentials); once unlinked, every other session of the
-// account ends, as after removing a passkey.
+// the link is the last way in, by the core's one count (CoreDeps.waysIn:
+// the password if its owner knows it, passkeys, links); once unlinked, every
+// other session of the account ends, as after removing a passkey.
 import type { RequestHandler } from 'express';
-import { trusted, Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { csrfTokenForForm } from '../../session/csrf.js';
 import { renewSession } from '../../session/lifecycle.js';
 import { saveSession } from '../../session/promises.js';
 import type { ProviderLinkModel } from './links.js';
 import { sendToProvider, type ProviderLoginDeps } from './login-routes.js';
 
-export const LAST_WAY_IN = 'This is the only way into your account: set a password (“Forgot your password?” on the login page sends a link to your address) or add a passkey before unlinking it.';
+/** Why the last way in stays: what the account can add first, of what this app offers. */
+export function lastWayIn(offers: { passkeys: boolean; mail: boolean }): string {
+  const password = `set a password (“Change password” sets a first one${offers.mail ? ', as does “Forgot your password?” on the login page' : ''})`;
+  return `This is the only way into your account: ${password}${offers.passkeys ? ' or add a passkey' : ''} before unlinking it.`;
+}
 
 export function linkedPages(deps: ProviderLoginDeps & { links: ProviderLinkModel }) {
-  const { links, accounts, logger, providerName } = deps;
+  const { links, logger, providerName } = deps;
 
   async function render(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], failure?: { status: number; error: string }) {
     const userId = req.session.userId ?? '';
@@ -46,21 +49,21 @@ export function linkedPages(deps: ProviderLoginDeps & { links: ProviderLinkModel
       await render(req, res, { status: 400, error: 'No such link on your account.' });
       return;
     }
-    // what else signs in to the account, once this link is gone (read while
-    // the links, which carry the "password nobody knows" mark, are all there)
-    const passwordUnknown = await accounts.hasNoPassword(userId);
-    const otherWaysIn = async (exceptLinks: Record<string, unknown>) =>
-      (await links.countDocuments({ userId, ...exceptLinks })) + ((await deps.credentials?.count(userId)) ?? 0) + (passwordUnknown ? 0 : 1);
-    if ((await otherWaysIn({ _id: trusted({ $ne: new Types.ObjectId(id) }) })) === 0) {
-      await render(req, res, { status: 409, error: LAST_WAY_IN });
+    // the last way in stays (refused at one: this link)...
+    const lastOne = () => {
+      const locals = res.app.locals as { features?: Record<string, boolean>; mailAvailable?: boolean };
+      return render(req, res, { status: 409, error: lastWayIn({ passkeys: locals.features?.passkeys === true, mail: locals.mailAvailable === true }) });
+    };
+    if ((await deps.waysIn.count(userId)) <= 1) {
+      await lastOne();
       return;
     }
     const removed = await links.findOneAndDelete({ _id: id, userId }).lean();
-    // counted again once it is gone: two unlinks sent at once (two tabs, each
-    // with one of two links) each saw the other's link still there
-    if (removed && (await otherWaysIn({})) === 0) {
+    // ...counted again once it is gone: a removal sent at once (another tab
+    // unlinking another link, or removing a passkey) saw this one still there
+    if (removed && (await deps.waysIn.count(userId)) === 0) {
       await links.create(removed);
-      await render(req, res, { status: 409, error: LAST_WAY_IN });
+      await lastOne();
       return;
     }
     // the provider may already have signed someone in (a link added by

@@ -13,6 +13,14 @@
 //                             'signed-in', and two-factor's code first where
 //                             the account has it on
 //
+//   POST /account/confirm/oidc sudo mode's confirm page, for an account with
+//                             no password anyone knows (a provider made it)
+//                             and no second factor: the same trip, the
+//                             provider asked to check its user again; back
+//                             with a subject linked to this very account,
+//                             the session is in sudo mode, as after a
+//                             password (routes/confirm.ts)
+//
 // The callback is a top-level GET navigation from the provider's site. The
 // session cookie is SameSite=Lax (session/middleware.ts), which browsers
 // send on exactly that (a cross-site top-level GET), so the callback finds
@@ -24,6 +32,7 @@ import type { CoreDeps } from '../../feature.js';
 import { safeNextPath } from '../../safe-next.js';
 import { renderTooManyRequests } from '../../security/too-many.js';
 import { saveSession } from '../../session/promises.js';
+import { CONFIRM_PATH, markAuthenticated } from '../../session/recent-auth.js';
 import type { ProviderAccounts } from './accounts.js';
 import { rememberPending, takePending, type PendingSignIn } from './pending-sign-ins.js';
 import { ProviderError, type Provider, type ProviderIdentity } from './provider.js';
@@ -42,21 +51,22 @@ export interface NotFinished {
   intent: PendingSignIn['intent'];
 }
 
+const NOT_FINISHED: Record<PendingSignIn['intent'], { heading: string; againHref: string; againLabel: string }> = {
+  'sign-in': { heading: 'This sign-in could not be finished', againHref: '/login', againLabel: 'Try again' },
+  link: { heading: 'This link could not be finished', againHref: '/account/linked', againLabel: 'Back to linked sign-in' },
+  confirm: { heading: 'This confirmation could not be finished', againHref: CONFIRM_PATH, againLabel: 'Try again' },
+};
+
 export function renderNotFinished(res: Response, { status, reason, intent }: NotFinished): void {
-  res.status(status).render('oidc/not-finished', {
-    title: 'Sign-in not finished',
-    heading: intent === 'link' ? 'This link could not be finished' : 'This sign-in could not be finished',
-    reason,
-    againHref: intent === 'link' ? '/account/linked' : '/login',
-    againLabel: intent === 'link' ? 'Back to linked sign-in' : 'Try again',
-  });
+  res.status(status).render('oidc/not-finished', { title: 'Sign-in not finished', reason, ...NOT_FINISHED[intent] });
 }
 
 /** Sends the browser to the provider with a new pending sign-in (shared with linking: linked-routes.ts). */
 export async function sendToProvider(deps: ProviderLoginDeps, req: Request, res: Response, pending: Omit<PendingSignIn, 'nonce' | 'codeVerifier' | 'createdAt'>): Promise<void> {
   let trip;
   try {
-    trip = await deps.provider.begin();
+    // a confirmation: the provider checks its user again, not answering from its own session
+    trip = await deps.provider.begin({ freshLogin: pending.intent === 'confirm' });
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;
     deps.logger.warn({ event: 'oidc-provider-failed', stage: 'discovery', kind: err.kind, err: err.cause }, 'the OpenID provider could not be asked');
@@ -123,6 +133,49 @@ export function providerLogin(deps: ProviderLoginDeps) {
     }
   }
 
+  /** Whether sudo mode may be confirmed with the provider: no password anyone knows, no second factor (which the provider is not). */
+  async function mayConfirm(userId: string): Promise<boolean> {
+    return !(await deps.waysIn.passwordKnown(userId)) && !(await deps.asksForSecondFactor(userId));
+  }
+
+  /** "Confirm with <provider>" on sudo mode's confirm page: to the provider, for this account. */
+  const confirm: RequestHandler = async (req, res) => {
+    const next = safeNextPath(((req.body ?? {}) as Record<string, unknown>).next);
+    const userId = req.session.userId ?? '';
+    if (!(await mayConfirm(userId))) {
+      res.status(400);
+      await deps.renderConfirmPage(req, res, next, { oidc: `Confirm with everything you sign in with: ${providerName} alone is not enough for this account.` });
+      return;
+    }
+    await sendToProvider(deps, req, res, { intent: 'confirm', userId, next, rememberMe: false });
+  };
+
+  /** Back from the provider for a confirmation: sudo mode, if the subject is linked to this very account. */
+  async function confirmed(req: Request, res: Response, identity: ProviderIdentity, pending: PendingSignIn): Promise<void> {
+    const userId = req.session.userId;
+    if (!userId || userId !== pending.userId) {
+      renderNotFinished(res, { status: 400, reason: 'You are no longer logged in as the account that asked. Log in and try again.', intent: 'confirm' });
+      return;
+    }
+    if ((await accounts.accountOf(identity)) !== userId) {
+      logger.info({ event: 'reauth-failed', method: 'provider', reason: 'not-linked', userId, ip: req.ip }, 'provider confirmation refused: the subject does not sign in to this account');
+      await deps.events.record(req, userId, { type: 'sign-in-failed', method: 'provider' });
+      renderNotFinished(res, { status: 403, reason: `That ${providerName} account does not sign in to this account. Nothing was changed.`, intent: 'confirm' });
+      return;
+    }
+    // a password set, or two-factor turned on, while the browser was away
+    if (!(await mayConfirm(userId))) {
+      renderNotFinished(res, { status: 400, reason: `Your account has changed meanwhile: ${providerName} alone is no longer enough to confirm. Nothing was changed.`, intent: 'confirm' });
+      return;
+    }
+    // sudo mode (session/recent-auth.ts), saved before the redirect: the next page checks it
+    markAuthenticated(req);
+    await saveSession(req);
+    logger.info({ event: 'reauthenticated', method: 'provider', userId, ip: req.ip }, 'confirmed with the provider for sudo mode');
+    await deps.events.record(req, userId, { type: 'sudo-confirmed', method: 'provider' });
+    res.redirect(303, pending.next);
+  }
+
   /** Links the identity to the account logged in that asked for it. */
   async function link(req: Request, res: Response, identity: ProviderIdentity, pending: PendingSignIn): Promise<void> {
     const userId = req.session.userId;
@@ -186,8 +239,9 @@ export function providerLogin(deps: ProviderLoginDeps) {
       return;
     }
     if (pending.intent === 'link') await link(req, res, identity, pending);
+    else if (pending.intent === 'confirm') await confirmed(req, res, identity, pending);
     else await signInAs(req, res, identity, pending);
   };
 
-  return { start, callback };
+  return { start, callback, confirm };
 }

@@ -27,9 +27,9 @@ export interface PendingSignIn {
   createdAt: number;
   /** where to go afterwards (already a safe path: safe-next.ts) */
   next: string;
-  /** sign in, or link the provider to the account logged in (link: its user ID) */
-  intent: 'sign-in' | 'link';
-  /** for a link, the account that asked: the callback links only to it */
+  /** sign in, link the provider to the account logged in, or confirm sudo mode for it (link, confirm: its user ID) */
+  intent: 'sign-in' | 'link' | 'confirm';
+  /** for a link or a confirmation, the account that asked: the callback acts for it only */
   userId?: string;
   rememberMe: boolean;
 }

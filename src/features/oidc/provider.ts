@@ -48,7 +48,7 @@ function isUnreachable(err: unknown): boolean {
 }
 
 export interface Provider {
-  /** The provider's metadata, asked now (at startup: see formOrigins); a failure is tried again at the next use. */
+  /** The provider's metadata, asked now (at startup: see authorizationOrigin); a failure is tried again at the next use. */
   discover(): Promise<void>;
   /**
    * Where the browser is sent to sign in (its authorization endpoint's
@@ -56,7 +56,8 @@ export interface Provider {
    * issuer's origin, some from another host (Amazon Cognito's hosted pages).
    */
   authorizationOrigin(): string | undefined;
-  begin(): Promise<ProviderTrip>;
+  /** `freshLogin`: the provider is asked to check its user again (prompt=login), not to answer from its own session */
+  begin(options?: { freshLogin?: boolean }): Promise<ProviderTrip>;
   /** The code the callback URL carries, exchanged and checked; throws ProviderError. */
   finish(callbackQuery: string, expected: { state: string; nonce: string; codeVerifier: string }): Promise<ProviderIdentity>;
 }
@@ -91,7 +92,7 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
       await configuration();
     },
     authorizationOrigin: () => authorizationOrigin,
-    async begin() {
+    async begin(options = {}) {
       const config = await configuration();
       const [state, nonce, codeVerifier] = [openid.randomState(), openid.randomNonce(), openid.randomPKCECodeVerifier()];
       const url = openid.buildAuthorizationUrl(config, {
@@ -101,6 +102,7 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
         nonce,
         code_challenge: await openid.calculatePKCECodeChallenge(codeVerifier),
         code_challenge_method: 'S256',
+        ...(options.freshLogin ? { prompt: 'login' } : {}),
       });
       return { url: url.href, state, nonce, codeVerifier };
     },

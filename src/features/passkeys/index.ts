@@ -3,7 +3,10 @@
 // the core through src/feature.ts only:
 //
 //   mount             its pages (below), behind the core's guards
-//   credentials       a passkey signs in on its own: the core counts it as a way in
+//   credentials       a passkey signs in on its own: listed and removed from
+//                     the "This wasn't me" page (features/mail)
+//   waysIn            each passkey is a way in: the core counts them
+//                     (auth/ways-in.ts), so the last one is never removed
 //   onAccountDeleted  the account's passkeys go with it
 //   redactSession     the ceremonies' challenges, cut short for the inspector
 //   accountLinks      "Passkeys" in the header and on the dashboard
@@ -24,7 +27,7 @@ import { ensureUsedChallengesExpiry, USED_CHALLENGES_COLLECTION } from './used-c
 export const passkeysFeature = defineFeature({
   name: 'passkeys',
   settings: passkeySettings,
-  async open({ config, connection, db, users, logger }, relyingParty): Promise<Feature> {
+  async open({ config, connection, db, logger }, relyingParty): Promise<Feature> {
     // passkeys by user, and one per credential ID
     const passkeys = createPasskeyModel(connection);
     await passkeys.createIndexes();
@@ -32,11 +35,13 @@ export const passkeysFeature = defineFeature({
     const stopChallengeSweep = await ensureUsedChallengesExpiry(db.collection(USED_CHALLENGES_COLLECTION), config, logger);
     // who passkeys belong to: from PUBLIC_URL, never the Host header (settings.ts)
     const ceremonies = passkeyCeremonies(passkeys, relyingParty);
-    const methods = signInMethods(users, passkeys);
+    // removing one asks the core's count of the ways in, known once attached
+    let methods: ReturnType<typeof signInMethods> | undefined;
 
     return {
       name: 'passkeys',
       attach(core) {
+        methods = signInMethods(core.waysIn, passkeys);
         const signIn = passkeyLogin({ ...core, ceremonies });
         const settings = passkeyPages({ ...core, passkeys, ceremonies });
         return {
@@ -61,8 +66,12 @@ export const passkeysFeature = defineFeature({
           const list = await passkeys.find({ userId }, { name: 1, createdAt: 1, lastUsedAt: 1 }).sort({ createdAt: 1 }).lean();
           return list.map((p) => ({ id: String(p._id), name: p.name, addedAt: p.createdAt, lastUsedAt: p.lastUsedAt ?? undefined }));
         },
-        remove: (userId, id) => methods.removePasskey(userId, id),
+        remove(userId, id) {
+          if (!methods) throw new Error('the passkeys feature is not attached to an app yet');
+          return methods.removePasskey(userId, id);
+        },
       },
+      waysIn: (userId) => passkeys.countDocuments({ userId }),
       async onAccountDeleted(userId) {
         await passkeys.deleteMany({ userId });
       },

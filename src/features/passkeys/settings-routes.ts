@@ -5,7 +5,7 @@
 // the options (a GET that puts the challenge in the session), the browser
 // creates the passkey, and the script posts its answer in a hidden field of
 // an ordinary form (public/js/passkeys.js).
-import type { CoreDeps } from '../../feature.js';
+import type { CoreDeps, WaysIn } from '../../feature.js';
 import type { Request, RequestHandler, Response } from 'express';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { rememberChallenge, takeChallenge } from './challenges.js';
@@ -24,6 +24,8 @@ export interface PasskeyPageDeps {
   /** the security log, and the owner's alert mail for each change (security-log/) */
   events: SecurityEvents;
   users: UserModel;
+  /** the core's count of the ways in: the last is never removed */
+  waysIn: WaysIn;
   passkeys: PasskeyModel;
   ceremonies: PasskeyCeremonies;
   userSessions: UserSessions;
@@ -57,7 +59,7 @@ function passkeyName(value: unknown): { name: string } | { error: string } {
 
 export function passkeyPages(deps: PasskeyPageDeps) {
   const { passkeys, ceremonies, logger } = deps;
-  const methods = signInMethods(deps.users, passkeys);
+  const methods = signInMethods(deps.waysIn, passkeys);
   const userIdOf = (req: Request) => req.session.userId ?? '';
 
   async function renderList(req: Request, res: Response, status: number, extra: { error?: string; done?: string } = {}) {

@@ -1,32 +1,24 @@
-// sign-in methods: the ways an account can be signed in to, counted, so that
-// removing one never leaves none. Every account has a password today, so a
-// passkey can always go; the rule is written for accounts that may one day
-// have passkeys only.
-import { trusted, Types } from 'mongoose';
+// sign-in methods: removing a passkey never leaves the account no way in,
+// by the core's one count of them (CoreDeps.waysIn, auth/ways-in.ts): the
+// password if its owner knows it (not the random one of an account a
+// provider made), the passkeys, a provider's links.
+import { Types } from 'mongoose';
+import type { WaysIn } from '../../feature.js';
 import { passkeyIdFrom, type PasskeyModel } from './model.js';
-import type { UserModel } from '../../models/user.js';
 
 export type RemovalResult = 'not-found' | 'last-method' | { removed: string };
 
-export function signInMethods(users: UserModel, passkeys: PasskeyModel) {
-  async function count(userId: string): Promise<number> {
-    const [withPassword, passkeyCount] = await Promise.all([
-      // trusted(): sanitizeFilter is on, so operators we write ourselves must say so
-      users.exists({ _id: userId, passwordHash: trusted({ $exists: true }) }),
-      passkeys.countDocuments({ userId }),
-    ]);
-    return (withPassword ? 1 : 0) + passkeyCount;
-  }
+export function signInMethods(waysIn: WaysIn, passkeys: PasskeyModel) {
+  const count = (userId: string) => waysIn.count(userId);
 
   return {
-    count,
-
     /**
      * Removes one of this user's passkeys (every query carries the user's
      * ID: another user's passkey ID finds nothing), unless it is the last way
-     * in. Two removals at once could each count two methods and each remove
-     * one: so the count is taken again after the delete, and if nothing is
-     * left, the passkey is put back as it was.
+     * in. Two removals at once (two passkeys, or a passkey and a provider's
+     * link) could each count two ways and each remove one: so the count is
+     * taken again after the delete, and if nothing is left, the passkey is
+     * put back as it was.
      */
     async removePasskey(userId: string, id: Types.ObjectId | string): Promise<RemovalResult> {
       const passkeyId = id instanceof Types.ObjectId ? id : passkeyIdFrom(id);

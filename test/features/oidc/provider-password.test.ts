@@ -1,0 +1,224 @@
+// An account a provider made (src/features/oidc/): its password is a random
+// one nobody knows. Against the real local provider, with mail off (no
+// "Forgot your password?"). What each test guards:
+//
+//   its owner sets a first password from the password form, in sudo mode
+//   confirmed with the provider, with no current one, then logs in with it;
+//   it ends the other sessions and is logged as a password change
+//   without sudo mode the form is refused (to the confirm page)
+//   an account whose password is known must give it: no form without it
+//   only a subject linked to this very account confirms sudo mode
+//   the ways in are counted across features (auth/ways-in.ts): with one
+//   passkey and one link, removing both is refused, in either order, and
+//   when both are sent at once
+//   a link's old mark of an unknown password moves to its own collection
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import { createLinkModel, createUnknownPasswordModel, moveLinkMarks } from '../../../src/features/oidc/links.js';
+import { Client, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
+import { signInAtProvider, TEST_PUBLIC_URL, useProviderApp } from '../../helpers/oidc.js';
+import { SoftAuthenticator } from '../../helpers/soft-authenticator.js';
+
+const t = useProviderApp({ env: { EMAIL: 'off' } });
+const db = () => t.app.connection.getClient().db(t.app.connection.name);
+const cookieOf = (client: Client) => client.cookies.get(t.app.config.session.cookieName);
+const NEW_PASSWORD = 'a brand new secret of mine';
+
+let lastUser = 0;
+/** A user of the local provider no other test signs in as. */
+function providerUser(): { login: string; email: string } {
+  lastUser += 1;
+  const login = `pw${lastUser}-${process.pid}`;
+  const email = `${login}@example.test`;
+  t.provider.addUser(login, { email, email_verified: true });
+  return { login, email };
+}
+
+/** A browser signed up (or in) through the provider as `login`. */
+async function signedInWithProvider(login: string, client = new Client(t.app.baseUrl)): Promise<Client> {
+  const start = await client.post('/login/oidc/start', {}, { formPage: '/login' });
+  assert.equal(start.status, 303);
+  const done = await client.get(await signInAtProvider(start.headers.get('location') ?? '', login));
+  assert.equal(done.status, 303, 'signed in through the provider');
+  return client;
+}
+
+async function userIdOf(email: string): Promise<string> {
+  const user = await t.app.users.findOne({ email }, { _id: 1 }).lean();
+  assert.ok(user, 'the account exists');
+  return String(user._id);
+}
+
+/** Sudo mode's window closed for this browser's session. */
+async function leaveSudoMode(client: Client): Promise<void> {
+  await db().collection('sessions').updateOne({ _id: storedIdFromCookie(cookieOf(client)) as never }, { $set: { 'session.authenticatedAt': 0 } });
+}
+
+async function addPasskey(client: Client): Promise<void> {
+  const _csrf = await client.csrfToken('/account/passkeys/new');
+  const optionsRes = await client.get('/account/passkeys/new/options');
+  assert.equal(optionsRes.status, 200);
+  const { response } = new SoftAuthenticator(TEST_PUBLIC_URL).create((await optionsRes.json()) as PublicKeyCredentialCreationOptionsJSON);
+  const added = await client.post('/account/passkeys', { _csrf, name: 'Laptop', response: JSON.stringify(response) });
+  assert.equal(added.status, 303, 'the passkey is added');
+}
+
+/** A provider-made account with one passkey: its link's ID and its passkey's. */
+async function providerAccountWithPasskey() {
+  const { login, email } = providerUser();
+  const client = await signedInWithProvider(login);
+  await addPasskey(client);
+  const userId = await userIdOf(email);
+  const linkId = /name="id" value="([0-9a-f]{24})"/.exec(await (await client.get('/account/linked')).text())?.[1] ?? '';
+  const passkeyId = /name="id" value="([0-9a-f]{24})"/.exec(await (await client.get('/account/passkeys')).text())?.[1] ?? '';
+  assert.ok(linkId && passkeyId);
+  const waysLeft = async () => {
+    const oid = new (await import('mongodb')).ObjectId(userId);
+    return (await db().collection('oidcLinks').countDocuments({ userId: oid })) + (await db().collection('passkeys').countDocuments({ userId: oid }));
+  };
+  const unlink = (as = client) => as.post('/account/linked/unlink', { id: linkId }, { formPage: '/account/linked' });
+  const removePasskey = (as = client) => as.post('/account/passkeys/remove', { id: passkeyId }, { formPage: '/account/passkeys' });
+  return { client, userId, unlink, removePasskey, waysLeft };
+}
+
+describe('a first password for an account a provider made, with mail off', () => {
+  it('is set in sudo mode confirmed with the provider, with no current password; it then signs in, and the other sessions end', async () => {
+    assert.equal(t.app.config.mail.enabled, false, 'mail is off');
+    const { login, email } = providerUser();
+    const client = await signedInWithProvider(login);
+    const elsewhere = await signedInWithProvider(login);
+    const userId = await userIdOf(email);
+    const hashBefore = (await t.app.users.findById(userId).lean())?.passwordHash;
+
+    // out of sudo mode: the form and its answer go to the confirm page first
+    await leaveSudoMode(client);
+    const form = await client.get('/account/password');
+    assert.equal(form.status, 303);
+    assert.equal(form.headers.get('location'), '/account/confirm?next=/account/password');
+    const refused = await client.post('/account/password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { formPage: '/dashboard' });
+    assert.equal(refused.status, 303);
+    assert.match(refused.headers.get('location') ?? '', /^\/account\/confirm/);
+    assert.equal((await t.app.users.findById(userId).lean())?.passwordHash, hashBefore, 'nothing set without sudo mode');
+
+    // the confirm page asks for no password it could not know, and offers the provider
+    const confirmPage = await (await client.get('/account/confirm?next=/account/password')).text();
+    assert.doesNotMatch(confirmPage, /name="password"/);
+    assert.match(confirmPage, /Confirm with Example ID/);
+    const toProvider = await client.post('/account/confirm/oidc', { next: '/account/password' }, { formPage: '/account/confirm?next=/account/password' });
+    assert.equal(toProvider.status, 303);
+    const back = await client.get(await signInAtProvider(toProvider.headers.get('location') ?? '', login));
+    assert.equal(back.status, 303);
+    assert.equal(back.headers.get('location'), '/account/password');
+
+    // a first password: no current one asked
+    const page = await client.get('/account/password');
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /Set a password/);
+    assert.doesNotMatch(html, /name="currentPassword"/);
+    const set = await client.post('/account/password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { formPage: '/account/password' });
+    assert.equal(set.status, 303);
+    assert.equal(set.headers.get('location'), '/account/password?set=1');
+
+    const { username } = (await t.app.users.findById(userId).lean()) ?? { username: '' };
+    assert.equal((await new Client(t.app.baseUrl).login(username, NEW_PASSWORD)).status, 303, 'the password signs in');
+    assert.notEqual((await elsewhere.get('/dashboard')).status, 200, 'the other session ended');
+    assert.equal((await client.get('/dashboard')).status, 200, 'this one goes on');
+    const log = (await t.app.securityLog.list(userId)).map(({ event }) => event);
+    assert.ok(log.some((e) => e.type === 'sudo-confirmed' && e.method === 'provider'), 'confirmed with the provider');
+    assert.ok(log.some((e) => e.type === 'password-changed'), 'logged as a password change');
+    assert.ok(log.some((e) => e.type === 'sessions-ended' && e.by === 'password-change' && e.count === 1));
+
+    // an ordinary password account now: the form asks for the current one, and the link may go
+    assert.match(await (await client.get('/account/password')).text(), /name="currentPassword"/);
+    const linkId = /name="id" value="([0-9a-f]{24})"/.exec(await (await client.get('/account/linked')).text())?.[1] ?? '';
+    assert.equal((await client.post('/account/linked/unlink', { id: linkId }, { formPage: '/account/linked' })).status, 303);
+  });
+
+  it('is no way around the current password of an account that has one', async () => {
+    const client = new Client(t.app.baseUrl);
+    const username = uniqueUsername('haspw');
+    await client.register(username);
+    const res = await client.post('/account/password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { formPage: '/account/password' });
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /Enter your current password/);
+    assert.equal((await new Client(t.app.baseUrl).login(username, NEW_PASSWORD)).status, 401);
+    assert.equal((await new Client(t.app.baseUrl).login(username)).status, 303);
+  });
+});
+
+describe('confirming sudo mode with the provider', () => {
+  it('only with a subject linked to this account, and only for an account with no password anyone knows', async () => {
+    const mine = providerUser();
+    const someoneElse = providerUser();
+    await signedInWithProvider(someoneElse.login);
+    const client = await signedInWithProvider(mine.login);
+    await leaveSudoMode(client);
+    const start = await client.post('/account/confirm/oidc', { next: '/account/password' }, { formPage: '/account/confirm' });
+    const back = await client.get(await signInAtProvider(start.headers.get('location') ?? '', someoneElse.login));
+    assert.equal(back.status, 403);
+    assert.match(await back.text(), /does not sign in to this account/);
+    assert.equal((await client.get('/account/delete')).status, 303, 'still not in sudo mode');
+    // its own subject: sudo mode, and on to where it was going
+    const again = await client.post('/account/confirm/oidc', { next: '/account/delete' }, { formPage: '/account/confirm' });
+    const confirmed = await client.get(await signInAtProvider(again.headers.get('location') ?? '', mine.login));
+    assert.equal(confirmed.status, 303);
+    assert.equal(confirmed.headers.get('location'), '/account/delete');
+    assert.equal((await client.get('/account/delete')).status, 200, 'in sudo mode');
+
+    const withPassword = new Client(t.app.baseUrl);
+    await withPassword.register(uniqueUsername('haspw'));
+    const refused = await withPassword.post('/account/confirm/oidc', {}, { formPage: '/account/confirm' });
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /Example ID alone is not enough/);
+  });
+});
+
+describe('the last way in of a provider account with one passkey', () => {
+  it('stays: the passkey removed, the link cannot go (and mail being off, no "Forgot your password?")', async () => {
+    const account = await providerAccountWithPasskey();
+    assert.equal((await account.removePasskey()).status, 303);
+    const refused = await account.unlink();
+    assert.equal(refused.status, 409);
+    const text = await refused.text();
+    assert.match(text, /only way into your account/);
+    assert.doesNotMatch(text, /Forgot your password/);
+    assert.match(text, /“Change password” sets a first one/);
+    assert.equal(await account.waysLeft(), 1);
+  });
+
+  it('stays: the link unlinked, the passkey cannot go', async () => {
+    const account = await providerAccountWithPasskey();
+    assert.equal((await account.unlink()).status, 303);
+    const refused = await account.removePasskey();
+    assert.equal(refused.status, 409);
+    assert.match(await refused.text(), /only way left to sign in/);
+    assert.equal(await account.waysLeft(), 1);
+  });
+
+  it('stays when two tabs remove the passkey and unlink the provider at once', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const account = await providerAccountWithPasskey();
+      const answers = await Promise.all([account.removePasskey(account.client.tab()), account.unlink(account.client.tab())]);
+      const statuses = answers.map((res) => res.status);
+      assert.ok(statuses.every((status) => status === 303 || status === 409), `round ${round}: ${statuses.join(', ')}`);
+      assert.ok((await account.waysLeft()) >= 1, `round ${round}: no way in left (answers ${statuses.join(', ')})`);
+    }
+  });
+});
+
+describe('links made before unknown passwords had their own collection', () => {
+  it('hand their mark over at startup, and no longer carry it', async () => {
+    const { ObjectId } = await import('mongodb');
+    const links = createLinkModel(t.app.connection);
+    const unknownPasswords = createUnknownPasswordModel(t.app.connection);
+    const userId = new ObjectId();
+    await links.collection.insertOne({ userId, issuer: 'https://old.example', subject: `legacy-${String(userId)}`, linkedAt: new Date(), placeholderPasswordHash: 'the random hash' });
+    await moveLinkMarks(links, unknownPasswords);
+    await moveLinkMarks(links, unknownPasswords);
+    assert.equal((await unknownPasswords.findOne({ userId }).lean())?.passwordHash, 'the random hash');
+    assert.equal(await unknownPasswords.countDocuments({ userId }), 1, 'once, however often it runs');
+    assert.equal(await links.collection.countDocuments({ userId, placeholderPasswordHash: { $exists: true } }), 0);
+  });
+});
