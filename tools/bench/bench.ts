@@ -269,6 +269,20 @@ async function main(): Promise<void> {
   const dashboardMemory: Run[] = [];
   const dashboardMongo: Run[] = [];
   const dashboardLessonZero: Run[] = [];
+  // warmed up first, unmeasured: the first seconds of a page run its code
+  // cold (V8 compiles it as it goes) and fill the database's caches
+  console.log('Warming up every page (about 10 s)...');
+  for (const [target, pathname, headers] of [
+    [ceilings['hello-express']!, '/', {}],
+    [mongoApp, '/', HTTPS],
+    [mongoApp, '/login', HTTPS],
+    [mongoApp, stylesheet, HTTPS],
+    [memoryApp, '/dashboard', { ...HTTPS, cookie: memoryUser.cookie }],
+    [mongoApp, '/dashboard', { ...HTTPS, cookie: mongoUser.cookie }],
+    [lessonZeroTarget, '/dashboard', { cookie: lessonZeroCookie }],
+  ] as const) {
+    autocannon(target, pathname, { headers, seconds: 1 });
+  }
   for (let i = 0; i < ROUNDS; i += 1) {
     console.log(`Pages, round ${i + 1} of ${ROUNDS} (about ${9 * DURATION} s)...`);
     nodeHello.push(autocannon(ceilings['hello-node']!, '/'));
@@ -385,7 +399,7 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push(`# Benchmarks`, '');
   lines.push(
-    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, the production build, the local database (${db.description}), autocannon in a separate process with ${CONNECTIONS} connections for ${DURATION} s per run, in ${ROUNDS} rounds (each round: the ceilings, then every page; this machine is noisy). Load generator, app and database share the same cores.`,
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, the production build, the local database (${db.description}), autocannon in a separate process with ${CONNECTIONS} connections for ${DURATION} s per run, in ${ROUNDS} rounds after a warm-up (each round: the ceilings, then every page; this machine is noisy). Load generator, app and database share the same cores.`,
     '',
     'CPU ms per request: CPU time of the server under test (all its threads) and of the database process, divided by the requests served.',
     '',

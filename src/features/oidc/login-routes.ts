@@ -227,7 +227,7 @@ export function providerLogin(deps: ProviderLoginDeps) {
     try {
       const at = req.originalUrl.indexOf('?');
       const query = at === -1 ? '' : req.originalUrl.slice(at);
-      identity = await deps.provider.finish(query, { state, nonce: pending.nonce, codeVerifier: pending.codeVerifier });
+      identity = await deps.provider.finish(query, { state, nonce: pending.nonce, codeVerifier: pending.codeVerifier, freshLogin: pending.intent === 'confirm' });
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
       logger.warn({ event: 'oidc-provider-failed', stage: 'callback', kind: err.kind, err: err.cause, ip: req.ip }, 'provider callback failed');

@@ -10,6 +10,9 @@ import type { ProviderClient } from './settings.js';
 
 // a provider that does not answer gets a page saying so, not a browser left waiting
 const PROVIDER_TIMEOUT_SECONDS = 5;
+// how long ago a fresh login (sudo mode's confirmation) may have happened at
+// the provider: the time to come back from its login page, not a session there
+export const FRESH_LOGIN_SECONDS = 120;
 
 /** Who the provider says signed in. */
 export interface ProviderIdentity {
@@ -56,10 +59,13 @@ export interface Provider {
    * issuer's origin, some from another host (Amazon Cognito's hosted pages).
    */
   authorizationOrigin(): string | undefined;
-  /** `freshLogin`: the provider is asked to check its user again (prompt=login), not to answer from its own session */
+  /**
+   * `freshLogin`: the provider is asked to check its user again (prompt=login,
+   * max_age=0), not to answer from its own session; finish() then holds it to that
+   */
   begin(options?: { freshLogin?: boolean }): Promise<ProviderTrip>;
   /** The code the callback URL carries, exchanged and checked; throws ProviderError. */
-  finish(callbackQuery: string, expected: { state: string; nonce: string; codeVerifier: string }): Promise<ProviderIdentity>;
+  finish(callbackQuery: string, expected: { state: string; nonce: string; codeVerifier: string; freshLogin?: boolean }): Promise<ProviderIdentity>;
 }
 
 /** `client` may come later (the local provider's address is known once it has started). */
@@ -102,7 +108,7 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
         nonce,
         code_challenge: await openid.calculatePKCECodeChallenge(codeVerifier),
         code_challenge_method: 'S256',
-        ...(options.freshLogin ? { prompt: 'login' } : {}),
+        ...(options.freshLogin ? { prompt: 'login', max_age: '0' } : {}),
       });
       return { url: url.href, state, nonce, codeVerifier };
     },
@@ -118,6 +124,11 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
           expectedState: expected.state,
           expectedNonce: expected.nonce,
           idTokenExpected: true,
+          // a fresh login: the ID token must say when the user last proved
+          // who they are (auth_time), and that must be just now. A provider
+          // that answered from its own session, ignoring prompt and max_age,
+          // is refused (openid-client allows its clock tolerance besides)
+          ...(expected.freshLogin ? { maxAge: FRESH_LOGIN_SECONDS } : {}),
         });
         const claims = tokens.claims();
         if (!claims) throw new Error('no ID token');

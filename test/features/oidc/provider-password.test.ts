@@ -173,6 +173,27 @@ describe('confirming sudo mode with the provider', () => {
     assert.equal(refused.status, 400);
     assert.match(await refused.text(), /Example ID alone is not enough/);
   });
+
+  it('only with a login just made at the provider, not one it remembers (prompt and max_age ignored)', async () => {
+    const mine = providerUser();
+    // the person's browser at the provider keeps its session there
+    const atProvider = new Client(new URL(t.provider.issuer).origin);
+    const client = new Client(t.app.baseUrl);
+    const signIn = await client.post('/login/oidc/start', {}, { formPage: '/login' });
+    assert.equal((await client.get(await signInAtProvider(signIn.headers.get('location') ?? '', mine.login, atProvider))).status, 303);
+    await leaveSudoMode(client);
+    // a provider that ignores prompt=login and max_age=0 answers from its
+    // own session, and says nothing of when its user last logged in
+    const start = await client.post('/account/confirm/oidc', { next: '/account/delete' }, { formPage: '/account/confirm' });
+    const asked = new URL(start.headers.get('location') ?? '');
+    assert.equal(asked.searchParams.get('prompt'), 'login');
+    assert.equal(asked.searchParams.get('max_age'), '0');
+    asked.searchParams.delete('prompt');
+    asked.searchParams.delete('max_age');
+    const back = await client.get(await signInAtProvider(asked.href, mine.login, atProvider));
+    assert.equal(back.status, 400);
+    assert.equal((await client.get('/account/delete')).status, 303, 'not in sudo mode');
+  });
 });
 
 describe('the last way in of a provider account with one passkey', () => {
