@@ -113,6 +113,13 @@ export interface FirstFactor {
   next: string;
   rememberMe: boolean;
   method: SignInMethod;
+  /**
+   * When the person last proved who they are with this factor (ms since the
+   * epoch), when that was not just now: a provider that answered from its
+   * own session says when its user logged in there (auth_time), and 0 when
+   * it does not say. Sudo mode counts from it (session/recent-auth.ts)
+   */
+  provedAt?: number;
 }
 
 /** The core's guards, for a feature's rows of the route table (routes/index.ts says what each does). */

@@ -124,7 +124,7 @@ export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
     }
 
     await attempt.succeeded();
-    await signIn(req, account, deps.sessionConfig, { rememberMe });
+    await signIn(req, account, deps.sessionConfig, { rememberMe, authenticatedAt: login.provedAt });
     logger.info({ event: 'login', method: login.method, userId: account.id, ip: req.ip ?? 'unknown' }, 'logged in');
     // the account's security log, and a mail if this browser is new to it
     await deps.events.signedIn(req, res, account.id, login.method);

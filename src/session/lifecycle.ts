@@ -33,8 +33,10 @@ export async function signIn(
   // sessionGeneration read together with the password hash (see revocation.ts)
   user: { id: string; username: string; sessionGeneration: number | undefined },
   config: Pick<Config['session'], 'idleTimeoutMs' | 'absoluteTimeoutMs' | 'rememberMe'>,
-  // "Keep me signed in on this device": a cookie that outlives the browser
-  options: { rememberMe?: boolean } = {},
+  // "Keep me signed in on this device": a cookie that outlives the browser.
+  // authenticatedAt: when the credentials were proved, if not just now (a
+  // provider answering from its own session: features/oidc)
+  options: { rememberMe?: boolean; authenticatedAt?: number | undefined } = {},
 ): Promise<void> {
   // 1. a brand-new session ID: an ID an attacker planted or saw before login
   //    (session fixation) is thrown away with the old session
@@ -48,8 +50,9 @@ export async function signIn(
   req.session.lastSeenAt = now;
   req.session.handle = newSessionHandle();
   req.session.userAgent = (req.get('user-agent') ?? '').slice(0, 256);
-  // the credentials were just checked: sudo mode starts now (recent-auth.ts)
-  markAuthenticated(req, now);
+  // the credentials were just checked: sudo mode starts now (recent-auth.ts),
+  // or when they were last proved, if that was earlier
+  markAuthenticated(req, Math.min(options.authenticatedAt ?? now, now));
   // a persistent cookie, or one that dies with the browser (timeouts.ts)
   if (options.rememberMe) req.session.rememberMe = true;
   setTicketLifetime(req.session, config, now);

@@ -84,7 +84,9 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
 
   const configuration: Configuration = {
     clients: [
-      { client_id: clientId, client_secret: clientSecret, redirect_uris: [options.redirectUri], grant_types: ['authorization_code'], response_types: ['code'] },
+      // auth_time in every ID token, as Keycloak and others send it: the app
+      // counts sudo mode from it
+      { client_id: clientId, client_secret: clientSecret, redirect_uris: [options.redirectUri], grant_types: ['authorization_code'], response_types: ['code'], require_auth_time: true },
       ...(options.labRedirectUris && labClientSecret
         ? [{ client_id: LAB_CLIENT_ID, client_secret: labClientSecret, redirect_uris: options.labRedirectUris, grant_types: ['authorization_code'], response_types: ['code'] }]
         : []),

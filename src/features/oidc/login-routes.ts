@@ -126,7 +126,16 @@ export function providerLogin(deps: ProviderLoginDeps) {
       fields: { method: 'provider' },
     });
     if (!attempt) return;
-    const finished = await deps.finishLogin(req, res, found.userId, { attempt, next: pending.next, rememberMe: pending.rememberMe, method: 'provider' });
+    // sudo mode counts from the login at the provider, not from now: a
+    // provider that answered from its own session (no login page shown) is
+    // no fresh proof, and one that does not say when gives none
+    const finished = await deps.finishLogin(req, res, found.userId, {
+      attempt,
+      next: pending.next,
+      rememberMe: pending.rememberMe,
+      method: 'provider',
+      provedAt: identity.authTime ?? 0,
+    });
     if (finished === 'gone') {
       await attempt.abandoned();
       renderNotFinished(res, { status: 400, reason: 'That account no longer exists.', intent: 'sign-in' });
@@ -227,7 +236,7 @@ export function providerLogin(deps: ProviderLoginDeps) {
     try {
       const at = req.originalUrl.indexOf('?');
       const query = at === -1 ? '' : req.originalUrl.slice(at);
-      identity = await deps.provider.finish(query, { state, nonce: pending.nonce, codeVerifier: pending.codeVerifier, freshLogin: pending.intent === 'confirm' });
+      identity = await deps.provider.finish(query, { state, nonce: pending.nonce, codeVerifier: pending.codeVerifier, freshLoginSince: pending.intent === 'confirm' ? pending.createdAt : undefined });
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
       logger.warn({ event: 'oidc-provider-failed', stage: 'callback', kind: err.kind, err: err.cause, ip: req.ip }, 'provider callback failed');

@@ -23,13 +23,13 @@ declare module 'oidc-provider' {
     };
   }
   export interface Configuration {
-    clients: { client_id: string; client_secret: string; redirect_uris: string[]; grant_types: string[]; response_types: string[] }[];
+    clients: { client_id: string; client_secret: string; redirect_uris: string[]; grant_types: string[]; response_types: string[]; require_auth_time?: boolean }[];
+    cookies: { keys: string[]; names?: Record<string, string> };
     claims: Record<string, string[]>;
     findAccount(ctx: Context, id: string): Account | undefined | Promise<Account | undefined>;
     loadExistingGrant(ctx: Context): Promise<Grant | undefined>;
     features: { devInteractions: { enabled: boolean } };
     ttl: Record<string, number>;
-    cookies: { keys: string[] };
   }
   export default class Provider {
     constructor(issuer: string, configuration: Configuration);

@@ -13,6 +13,8 @@ const PROVIDER_TIMEOUT_SECONDS = 5;
 // how long ago a fresh login (sudo mode's confirmation) may have happened at
 // the provider: the time to come back from its login page, not a session there
 export const FRESH_LOGIN_SECONDS = 120;
+// and no earlier than the trip started, give or take the two clocks' difference
+const CLOCK_SKEW_MS = 5000;
 
 /** Who the provider says signed in. */
 export interface ProviderIdentity {
@@ -21,6 +23,8 @@ export interface ProviderIdentity {
   email: string | undefined;
   /** only `email_verified: true` counts: absent or anything else is not verified */
   emailVerified: boolean;
+  /** when the user last logged in at the provider (ms since the epoch; its auth_time), if it says */
+  authTime: number | undefined;
 }
 
 /** A trip to the provider: where to send the browser, and what to remember until it comes back. */
@@ -65,7 +69,8 @@ export interface Provider {
    */
   begin(options?: { freshLogin?: boolean }): Promise<ProviderTrip>;
   /** The code the callback URL carries, exchanged and checked; throws ProviderError. */
-  finish(callbackQuery: string, expected: { state: string; nonce: string; codeVerifier: string; freshLogin?: boolean }): Promise<ProviderIdentity>;
+  /** `freshLoginSince`: a fresh login was asked for (begin's freshLogin) when the trip started, at this time (ms) */
+  finish(callbackQuery: string, expected: { state: string; nonce: string; codeVerifier: string; freshLoginSince?: number | undefined }): Promise<ProviderIdentity>;
 }
 
 /** `client` may come later (the local provider's address is known once it has started). */
@@ -128,10 +133,13 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
           // who they are (auth_time), and that must be just now. A provider
           // that answered from its own session, ignoring prompt and max_age,
           // is refused (openid-client allows its clock tolerance besides)
-          ...(expected.freshLogin ? { maxAge: FRESH_LOGIN_SECONDS } : {}),
+          ...(expected.freshLoginSince === undefined ? {} : { maxAge: FRESH_LOGIN_SECONDS }),
         });
         const claims = tokens.claims();
         if (!claims) throw new Error('no ID token');
+        if (expected.freshLoginSince !== undefined && (typeof claims.auth_time !== 'number' || claims.auth_time * 1000 < expected.freshLoginSince - CLOCK_SKEW_MS)) {
+          throw new Error('the provider did not log its user in again for this trip (auth_time before it started)');
+        }
         // some providers put the address in the ID token (Google), others
         // only at the userinfo endpoint (oidc-provider by default): asked
         // there, for the same subject (openid-client checks it)
@@ -141,6 +149,7 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
           subject: claims.sub,
           email: typeof about.email === 'string' ? about.email : undefined,
           emailVerified: about.email_verified === true,
+          authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : undefined,
         };
       } catch (err) {
         throw new ProviderError(isUnreachable(err) ? 'unreachable' : 'refused', { cause: err });

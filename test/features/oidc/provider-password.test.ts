@@ -183,16 +183,51 @@ describe('confirming sudo mode with the provider', () => {
     assert.equal((await client.get(await signInAtProvider(signIn.headers.get('location') ?? '', mine.login, atProvider))).status, 303);
     await leaveSudoMode(client);
     // a provider that ignores prompt=login and max_age=0 answers from its
-    // own session, and says nothing of when its user last logged in
+    // own session: its auth_time is that earlier login's
     const start = await client.post('/account/confirm/oidc', { next: '/account/delete' }, { formPage: '/account/confirm' });
     const asked = new URL(start.headers.get('location') ?? '');
     assert.equal(asked.searchParams.get('prompt'), 'login');
     assert.equal(asked.searchParams.get('max_age'), '0');
     asked.searchParams.delete('prompt');
     asked.searchParams.delete('max_age');
+    // as if the confirmation had started a minute after that login (the
+    // pending trip's start, in the stored session)
+    const state = asked.searchParams.get('state') ?? '';
+    const trip = `session.oidcPending.${state}.createdAt`;
+    const stored = await db().collection('sessions').findOne({ _id: storedIdFromCookie(cookieOf(client)) as never });
+    const startedAt = (stored?.session as { oidcPending?: Record<string, { createdAt: number }> } | undefined)?.oidcPending?.[state]?.createdAt;
+    assert.equal(typeof startedAt, 'number', 'the trip is in the session');
+    await db().collection('sessions').updateOne({ _id: storedIdFromCookie(cookieOf(client)) as never }, { $set: { [trip]: (startedAt ?? 0) + 60_000 } });
     const back = await client.get(await signInAtProvider(asked.href, mine.login, atProvider));
     assert.equal(back.status, 400);
     assert.equal((await client.get('/account/delete')).status, 303, 'not in sudo mode');
+  });
+});
+
+describe('sudo mode after signing in with the provider', () => {
+  const short = useProviderApp({ env: { EMAIL: 'off', REAUTH_WINDOW: '1s' } });
+
+  it('counts from the login at the provider: one it remembers from before the window is no fresh proof', async () => {
+    const login = `stale-${process.pid}`;
+    short.provider.addUser(login, { email: `${login}@example.test`, email_verified: true });
+    // the person's browser at the provider keeps its session there
+    const atProvider = new Client(new URL(short.provider.issuer).origin);
+    const signIn = async (client: Client) => {
+      const start = await client.post('/login/oidc/start', {}, { formPage: '/login' });
+      return client.get(await signInAtProvider(start.headers.get('location') ?? '', login, atProvider));
+    };
+    const first = new Client(short.app.baseUrl);
+    assert.equal((await signIn(first)).status, 303);
+    await first.post('/logout');
+    // the window (1 s) passes; someone at the same browser signs in again:
+    // the provider answers from its session, with no login page
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const again = new Client(short.app.baseUrl);
+    assert.equal((await signIn(again)).status, 303);
+    assert.equal((await again.get('/dashboard')).status, 200, 'signed in');
+    const page = await again.get('/account/password');
+    assert.equal(page.status, 303, 'not in sudo mode');
+    assert.match(page.headers.get('location') ?? '', /^\/account\/confirm/);
   });
 });
 
