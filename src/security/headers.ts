@@ -52,7 +52,12 @@ export function securityHeaders(config: Pick<Config, 'isProduction'>, formAction
       const now = formActions();
       if (now.join(' ') !== origins.join(' ')) {
         origins = now;
-        headers = helmetFor(config, now);
+        // a value helmet refuses leaves the headers as they were
+        try {
+          headers = helmetFor(config, now);
+        } catch {
+          // (the features check what they add: features/oidc/provider.ts)
+        }
       }
       headers(req, res, next);
     },

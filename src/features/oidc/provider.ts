@@ -63,6 +63,8 @@ export interface Provider {
    * issuer's origin, some from another host (Amazon Cognito's hosted pages).
    */
   authorizationOrigin(): string | undefined;
+  /** The issuer, as its metadata says it (links are kept under it); throws ProviderError. */
+  issuer(): Promise<string>;
   /**
    * `freshLogin`: the provider is asked to check its user again (prompt=login,
    * max_age=0), not to answer from its own session; finish() then holds it to that
@@ -85,8 +87,15 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
     const execute = url.protocol === 'http:' ? [openid.allowInsecureRequests] : [];
     const configuration = await openid.discovery(url, clientId, clientSecret, undefined, { execute, timeout: PROVIDER_TIMEOUT_SECONDS });
     configuration.timeout = PROVIDER_TIMEOUT_SECONDS;
-    const endpoint = configuration.serverMetadata().authorization_endpoint;
-    authorizationOrigin = endpoint ? new URL(endpoint).origin : undefined;
+    // where the browser is sent, named in the CSP's form-action: a plain
+    // origin only (https, or http as the issuer is), never a wildcard or
+    // anything else a header could misread. A provider whose metadata says
+    // otherwise is refused, as if it had not answered
+    const endpoint = new URL(configuration.serverMetadata().authorization_endpoint ?? '', url);
+    if (!(endpoint.protocol === 'https:' || endpoint.protocol === url.protocol) || !/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/i.test(endpoint.hostname)) {
+      throw new Error(`the provider's authorization endpoint is not a plain ${url.protocol} address: ${endpoint.origin}`);
+    }
+    authorizationOrigin = endpoint.origin;
     return configuration;
   }
 
@@ -103,6 +112,9 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
       await configuration();
     },
     authorizationOrigin: () => authorizationOrigin,
+    async issuer() {
+      return (await configuration()).serverMetadata().issuer;
+    },
     async begin(options = {}) {
       const config = await configuration();
       const [state, nonce, codeVerifier] = [openid.randomState(), openid.randomNonce(), openid.randomPKCECodeVerifier()];

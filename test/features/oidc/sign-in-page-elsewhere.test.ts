@@ -19,12 +19,17 @@ import { eventually } from '../../helpers/logs.js';
 import { providerEnv, TEST_PUBLIC_URL } from '../../helpers/oidc.js';
 import { freePort } from '../../helpers/production.js';
 
-describe('a provider whose sign-in page is on another origin than its issuer', () => {
-  let proxy: http.Server;
-  let provider: DevProvider;
-  let db: TestDatabase;
-  let app: TestApp;
-  let pagesOrigin: string;
+/**
+ * The local provider behind a forwarding proxy at the issuer's address, asked
+ * under the host name `localhost`; `metadata` may change its discovery
+ * document on the way (a provider whose metadata is broken or hostile).
+ */
+function providerBehindProxy(metadata: (document: Record<string, unknown>) => Record<string, unknown> = (document) => document) {
+  let proxy: http.Server | undefined;
+  let provider: DevProvider | undefined;
+  let db: TestDatabase | undefined;
+  let app: TestApp | undefined;
+  let pagesOrigin = '';
 
   before(async () => {
     const providerPort = await freePort();
@@ -32,13 +37,23 @@ describe('a provider whose sign-in page is on another origin than its issuer', (
     // the issuer's address: every request passed on, under the other host name
     proxy = http.createServer((req, res) => {
       const onward = http.request({ host: '127.0.0.1', port: providerPort, path: req.url, method: req.method, headers: { ...req.headers, host: `localhost:${providerPort}` } }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (!req.url?.startsWith('/.well-known/openid-configuration')) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const document = JSON.stringify(metadata(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>));
+          res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(document) });
+          res.end(document);
+        });
       });
       onward.on('error', () => res.destroy());
       req.pipe(onward);
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => proxy?.listen(0, '127.0.0.1', resolve));
     const issuer = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     provider = await startDevProvider({ redirectUri: `${TEST_PUBLIC_URL}${OIDC_CALLBACK_PATH}`, users: {}, issuer, port: providerPort });
     db = await startTestDatabase();
@@ -53,20 +68,48 @@ describe('a provider whose sign-in page is on another origin than its issuer', (
     await db?.stop();
   });
 
+  return {
+    get app() {
+      if (!app) throw new Error('not started');
+      return app;
+    },
+    get issuer() {
+      return provider?.issuer ?? '';
+    },
+    get pagesOrigin() {
+      return pagesOrigin;
+    },
+  };
+}
+
+async function formActionOf(app: TestApp): Promise<string> {
+  const csp = (await new Client(app.baseUrl).get('/login')).headers.get('content-security-policy') ?? '';
+  return /form-action ([^;]+)/.exec(csp)?.[1] ?? '';
+}
+
+describe('a provider whose sign-in page is on another origin than its issuer', () => {
+  const t = providerBehindProxy();
+
   it("lets the login form go there: the CSP's form-action names the page's origin from the metadata, beside the issuer's", async () => {
-    const formAction = async () => {
-      const csp = (await new Client(app.baseUrl).get('/login')).headers.get('content-security-policy') ?? '';
-      return /form-action ([^;]+)/.exec(csp)?.[1]?.split(' ') ?? [];
-    };
     // the metadata is asked at startup, in the background
-    const expected = ["'self'", new URL(provider.issuer).origin, pagesOrigin].join(' ');
-    await eventually(async () => (await formAction()).join(' ') === expected, `form-action ${expected}`).catch(async (err: unknown) => {
-      assert.fail(`${String(err)}; it is: ${(await formAction()).join(' ')}`);
+    const expected = ["'self'", new URL(t.issuer).origin, t.pagesOrigin].join(' ');
+    await eventually(async () => (await formActionOf(t.app)) === expected, `form-action ${expected}`).catch(async (err: unknown) => {
+      assert.fail(`${String(err)}; it is: ${await formActionOf(t.app)}`);
     });
 
     // and that is where the button sends the browser
-    const start = await new Client(app.baseUrl).post('/login/oidc/start', {}, { formPage: '/login' });
+    const start = await new Client(t.app.baseUrl).post('/login/oidc/start', {}, { formPage: '/login' });
     assert.equal(start.status, 303);
-    assert.equal(new URL(start.headers.get('location') ?? '').origin, pagesOrigin);
+    assert.equal(new URL(start.headers.get('location') ?? '').origin, t.pagesOrigin);
+  });
+});
+
+describe('a provider whose metadata names a wildcard as its sign-in page', () => {
+  const t = providerBehindProxy((document) => ({ ...document, authorization_endpoint: 'https://*/auth' }));
+
+  it("is refused: the form-action stays the issuer's, and the button says the provider could not be asked", async () => {
+    const start = await new Client(t.app.baseUrl).post('/login/oidc/start', {}, { formPage: '/login' });
+    assert.equal(start.status, 502);
+    assert.equal(await formActionOf(t.app), ["'self'", new URL(t.issuer).origin].join(' '));
   });
 });
