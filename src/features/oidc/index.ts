@@ -39,14 +39,15 @@ export const oidcFeature = defineFeature({
   name: 'oidc',
   settings: oidcSettings,
   async open({ connection, users, logger }, settings): Promise<Feature> {
-    // no provider: nothing mounted, no button (views/login.pug asks for oidcProviderName)
-    // (an account a provider made earlier still has a password nobody knows)
-    if (settings.provider === 'off') return { name: 'oidc', attach: () => ({}), passwordUnknown: passwordUnknown(users, createUnknownPasswordModel(connection)) };
     const links = createLinkModel(connection);
     await links.createIndexes();
     const unknownPasswords = createUnknownPasswordModel(connection);
     await unknownPasswords.createIndexes();
     await moveLinkMarks(links, unknownPasswords);
+    // no provider: nothing mounted, no button (views/login.pug asks for
+    // oidcProviderName), no link a way in; an account a provider made
+    // earlier still has a password nobody knows
+    if (settings.provider === 'off') return { name: 'oidc', attach: () => ({}), passwordUnknown: passwordUnknown(users, unknownPasswords) };
 
     let client: ProviderClient;
     let stopLocal: (() => Promise<void>) | undefined;
@@ -92,7 +93,13 @@ export const oidcFeature = defineFeature({
           },
         };
       },
-      waysIn: (userId) => links.countDocuments({ userId }),
+      // only links this provider signs in with: one from an issuer set
+      // before (OIDC_ISSUER changed since) is no way in. The provider out of
+      // reach: none counted, so nothing that is the last other way goes
+      async waysIn(userId) {
+        const issuer = await provider.issuer().catch(() => undefined);
+        return issuer === undefined ? 0 : await links.countDocuments({ userId, issuer });
+      },
       passwordUnknown: passwordUnknown(users, unknownPasswords),
       async onAccountDeleted(userId) {
         await links.deleteMany({ userId });

@@ -244,6 +244,21 @@ describe('the last way in of a provider account with one passkey', () => {
     assert.equal(await account.waysLeft(), 1);
   });
 
+  it('counts only links this provider signs in with: one from an issuer set before is no way in', async () => {
+    const { login, email } = providerUser();
+    const client = await signedInWithProvider(login);
+    const userId = await userIdOf(email);
+    const { ObjectId } = await import('mongodb');
+    const links = db().collection('oidcLinks');
+    const current = await links.findOne({ userId: new ObjectId(userId) });
+    assert.ok(current, 'linked by the sign-in');
+    // a link made while OIDC_ISSUER named another provider
+    await links.insertOne({ userId: new ObjectId(userId), issuer: 'https://old-provider.example', subject: 'gone', email, linkedAt: new Date() });
+    const refused = await client.post('/account/linked/unlink', { id: String(current._id) }, { formPage: '/account/linked' });
+    assert.equal(refused.status, 409);
+    assert.equal(await links.countDocuments({ _id: current._id }), 1, 'still linked');
+  });
+
   it('stays: the link unlinked, the passkey cannot go', async () => {
     const account = await providerAccountWithPasskey();
     assert.equal((await account.unlink()).status, 303);
