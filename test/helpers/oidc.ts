@@ -55,21 +55,23 @@ export function useProviderApp(options: { env?: Record<string, string> } = {}): 
  * callback's path and query, for the app's own client to open.
  */
 export async function signInAtProvider(authorizationUrl: string, login: string, browser = new Client(new URL(authorizationUrl).origin)): Promise<string> {
-  let res = await browser.get(authorizationUrl);
+  // relative addresses are the provider's own: resolved against where the browser is
+  let at = new URL(authorizationUrl);
+  let res = await browser.get(at.href);
   for (let hops = 0; hops < 10; hops++) {
     const location = res.headers.get('location');
     if (res.status === 200) {
       // the login page: its form posts to the interaction
       const action = /action="([^"]+)"/.exec(await res.text())?.[1];
       if (!action) throw new Error('no form on the provider\'s page');
-      res = await browser.request(action, { method: 'POST', body: new URLSearchParams({ prompt: 'login', login, password: 'anything' }) });
+      res = await browser.request(new URL(action, at).href, { method: 'POST', body: new URLSearchParams({ prompt: 'login', login, password: 'anything' }) });
       continue;
     }
     if (!location) throw new Error(`the provider answered ${res.status}: ${await res.text()}`);
-    const target = new URL(location, browser.baseUrl);
+    at = new URL(location, at);
     // back at the app (its callback, or the lab's): the app's own client opens it
-    if (target.origin === new URL(TEST_PUBLIC_URL).origin) return `${target.pathname}${target.search}`;
-    res = await browser.get(target.href);
+    if (at.origin === new URL(TEST_PUBLIC_URL).origin) return `${at.pathname}${at.search}`;
+    res = await browser.get(at.href);
   }
   throw new Error('the provider never sent the browser back');
 }

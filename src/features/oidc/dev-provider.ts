@@ -30,22 +30,27 @@ export const DEV_USERS: Record<string, DevUser> = {
   mallory: { email: 'mallory@example.test', email_verified: true },
 };
 
-/** The lab's client (features/oidc/lab-login-csrf.ts): its own, so the lab's trips never reach the app's callback. */
+/**
+ * The lab's provider and client (features/oidc/lab-login-csrf.ts): a provider
+ * of its own, with cookies of its own, so that the lab's trips never reach
+ * the app's callback, and the attacker's login it asks for never signs in
+ * the app's own "Sign in with …" in the same browser.
+ */
 export const LAB_CLIENT_ID = 'cloakroom-lab';
+export const LAB_COOKIE_PREFIX = 'lab';
 
 export interface DevProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
-  /** the lab's client's secret, where there is one (labRedirectUris) */
-  labClientSecret: string | undefined;
   /** a user more, signing in with `login` (the tests: one per test) */
   addUser(login: string, user: DevUser): void;
   stop(): Promise<void>;
 }
 
 export interface DevProviderOptions {
-  redirectUri: string;
+  /** where its client may send the browser back to (the lab's client: two) */
+  redirectUri: string | readonly string[];
   users?: Record<string, DevUser>;
   /** a user for a login not in `users` (the browser tests: a new person per journey) */
   anyLogin?: (login: string) => DevUser | undefined;
@@ -53,8 +58,8 @@ export interface DevProviderOptions {
   port?: number;
   /** the client's secret; a random one unless given */
   clientSecret?: string;
-  /** a second client, for the lab's experiment, with these callbacks */
-  labRedirectUris?: string[];
+  /** its cookies' names begin with this (the lab's provider: LAB_COOKIE_PREFIX), where another runs on the same host */
+  cookiePrefix?: string;
   /** the client's id; cloakroom-local unless given */
   clientId?: string;
   /** the address it listens on; 127.0.0.1 unless given (the demo's container: 0.0.0.0) */
@@ -73,7 +78,6 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
   const users = new Map(Object.entries(options.users ?? DEV_USERS));
   const clientId = options.clientId ?? 'cloakroom-local';
   const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
-  const labClientSecret = options.labRedirectUris ? randomBytes(24).toString('base64url') : undefined;
 
   // the issuer names its port, known once listening: requests wait for the provider
   const server = options.tls ? https.createServer(options.tls) : http.createServer();
@@ -86,10 +90,14 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
     clients: [
       // auth_time in every ID token, as Keycloak and others send it: the app
       // counts sudo mode from it
-      { client_id: clientId, client_secret: clientSecret, redirect_uris: [options.redirectUri], grant_types: ['authorization_code'], response_types: ['code'], require_auth_time: true },
-      ...(options.labRedirectUris && labClientSecret
-        ? [{ client_id: LAB_CLIENT_ID, client_secret: labClientSecret, redirect_uris: options.labRedirectUris, grant_types: ['authorization_code'], response_types: ['code'] }]
-        : []),
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: typeof options.redirectUri === 'string' ? [options.redirectUri] : [...options.redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        require_auth_time: true,
+      },
     ],
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     // the typed login is the account: the subject
@@ -112,7 +120,13 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
     features: { devInteractions: { enabled: true } },
     // in seconds: a sign-in is minutes, a local session an afternoon
     ttl: { Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      // cookies are not told apart by port: two providers on one host need names of their own
+      ...(options.cookiePrefix
+        ? { names: { session: `_${options.cookiePrefix}_session`, interaction: `_${options.cookiePrefix}_interaction`, resume: `_${options.cookiePrefix}_interaction_resume` } }
+        : {}),
+    },
   };
   const provider = new Provider(issuer, configuration);
   server.on('request', provider.callback());
@@ -121,7 +135,6 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
     issuer,
     clientId,
     clientSecret,
-    labClientSecret,
     addUser: (login, user) => void users.set(login, user),
     async stop() {
       server.closeAllConnections();

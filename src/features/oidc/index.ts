@@ -52,15 +52,21 @@ export const oidcFeature = defineFeature({
     let client: ProviderClient;
     let stopLocal: (() => Promise<void>) | undefined;
     let labExperiment: LabExperiment | undefined;
+    let labOrigin: string | undefined;
     if (settings.provider === 'local') {
       // never a static import: production has no oidc-provider (a development dependency)
-      const { startDevProvider, LAB_CLIENT_ID } = await import('./dev-provider.js');
+      const { startDevProvider, LAB_CLIENT_ID, LAB_COOKIE_PREFIX } = await import('./dev-provider.js');
       const publicUrl = settings.redirectUri.slice(0, -OIDC_CALLBACK_PATH.length);
-      const local = await startDevProvider({ redirectUri: settings.redirectUri, labRedirectUris: labCallbackUris(publicUrl) });
+      const local = await startDevProvider({ redirectUri: settings.redirectUri });
+      // the lab's, apart: its attacker's login must never sign in the app's button
+      const lab = await startDevProvider({ redirectUri: labCallbackUris(publicUrl), clientId: LAB_CLIENT_ID, cookiePrefix: LAB_COOKIE_PREFIX });
       client = { issuer: local.issuer, clientId: local.clientId, clientSecret: local.clientSecret };
-      stopLocal = () => local.stop();
-      // the lab's login CSRF, on a client of its own at the local provider
-      labExperiment = labLoginCsrf({ issuer: local.issuer, clientId: LAB_CLIENT_ID, clientSecret: local.labClientSecret ?? '', publicUrl });
+      stopLocal = async () => {
+        await Promise.all([local.stop(), lab.stop()]);
+      };
+      labOrigin = new URL(lab.issuer).origin;
+      // the lab's login CSRF, on that provider
+      labExperiment = labLoginCsrf({ issuer: lab.issuer, clientId: lab.clientId, clientSecret: lab.clientSecret, publicUrl });
       logger.info(`OpenID provider: a local one at ${local.issuer} (log in there as alice or bob, any password); set OIDC_ISSUER for a real one`);
     } else {
       client = settings.client;
@@ -110,9 +116,11 @@ export const oidcFeature = defineFeature({
       viewLocals: { oidcProviderName: settings.name },
       // its sign-in page: at the issuer's origin (Google, Microsoft,
       // Keycloak alike), or where its metadata says (Amazon Cognito)
+      // (in development, the lab's provider too: the lab's forms go there)
       formActions() {
         const endpoint = provider.authorizationOrigin();
-        return endpoint === undefined || endpoint === issuerOrigin ? [issuerOrigin] : [issuerOrigin, endpoint];
+        const origins = endpoint === undefined || endpoint === issuerOrigin ? [issuerOrigin] : [issuerOrigin, endpoint];
+        return labOrigin === undefined ? origins : [...origins, labOrigin];
       },
       labExperiment,
       stop: stopLocal,

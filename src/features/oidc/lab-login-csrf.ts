@@ -19,10 +19,11 @@
 // In the lab, one browser plays both: "Be the attacker" takes you through
 // the local provider (log in as mallory); the callback then stops, shows the
 // attacker's link, and starts this browser on a new lab session, so that it
-// is the victim, with none of the attacker's session. The local provider has
-// a client of its own for the lab (dev-provider.ts LAB_CLIENT_ID): nothing
-// here reaches the app's callback or its accounts; "signed in" means a name
-// in the lab's session.
+// is the victim, with none of the attacker's session. The lab has a local
+// provider of its own, with cookies of its own (dev-provider.ts
+// LAB_CLIENT_ID): nothing here reaches the app's callback or its accounts,
+// and the attacker's login there never signs in the app's own "Sign in
+// with …"; "signed in" means a name in the lab's session.
 import { Router, type Request, type Response } from 'express';
 import * as openid from 'openid-client';
 import type { LabExperiment } from '../../feature.js';

@@ -12,10 +12,10 @@ const PAGE = '/lab/login-csrf';
 const fixture = useTestApp({ env: { NODE_ENV: 'development', FEATURES: 'oidc', LOCAL_DB_DIR: '' } });
 
 /** A trip to the local provider from the lab's form, logged in there as `login`: the callback it comes back to. */
-async function tripAs(browser: Client, form: string, login: string): Promise<string> {
+async function tripAs(browser: Client, form: string, login: string, atProvider?: Client): Promise<string> {
   const start = await browser.post(`${PAGE}/${form}`, {}, { formPage: PAGE });
   assert.equal(start.status, 303, `${form}: to the provider`);
-  return signInAtProvider(start.headers.get('location') ?? '', login);
+  return signInAtProvider(start.headers.get('location') ?? '', login, atProvider);
 }
 
 /** The attacker's part: a trip as mallory, stopped at the callback. The link they keep. */
@@ -73,6 +73,20 @@ describe('the lab\'s login CSRF', () => {
     await me.post(`${PAGE}/sign-out`, {}, { formPage: PAGE });
     assert.equal((await me.get(callback)).status, 400);
     assert.equal(await signedInAs(me), undefined);
+  });
+
+  it('leaves the app\'s own sign-in alone: the attacker\'s login at the lab\'s provider does not sign this browser in there', async () => {
+    const browser = new Client(fixture.app.baseUrl);
+    // one browser's cookies at 127.0.0.1, whatever the port, as a browser keeps them
+    const atProviders = new Client('http://127.0.0.1');
+    const callback = await tripAs(browser, 'wrong/attacker', 'mallory', atProviders);
+    assert.equal((await browser.get(callback)).status, 200, 'the trap');
+    // now the app's own "Sign in with …", in the same browser, as alice
+    const start = await browser.post('/login/oidc/start', {}, { formPage: '/login' });
+    assert.equal(start.status, 303);
+    assert.equal((await browser.get(await signInAtProvider(start.headers.get('location') ?? '', 'alice', atProviders))).status, 303);
+    assert.equal(await fixture.app.users.countDocuments({ email: 'mallory@example.test' }), 0, 'no account for the lab\'s attacker');
+    assert.match(await (await browser.get('/dashboard')).text(), /alice/);
   });
 
   it('its forms need the lab\'s CSRF token, like any other', async () => {
