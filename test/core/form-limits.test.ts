@@ -31,7 +31,7 @@ const FORMS: { view: string; locals?: Record<string, unknown>; fields: Record<st
     locals: { twoFactor: true },
     fields: { currentPassword: [PASSWORD_INPUT_MAX, true], code: [RECOVERY_CODE_INPUT_MAX, true], newPassword: [PASSWORD_INPUT_MAX, true], confirmPassword: [PASSWORD_INPUT_MAX, true] },
   },
-  { view: 'account-confirm', locals: { twoFactor: true, username: 'someone' }, fields: { password: [PASSWORD_INPUT_MAX, true], code: [RECOVERY_CODE_INPUT_MAX, true] } },
+  { view: 'account-confirm', locals: { twoFactor: true, username: 'someone', passwordKnown: true }, fields: { password: [PASSWORD_INPUT_MAX, true], code: [RECOVERY_CODE_INPUT_MAX, true] } },
   { view: 'two-factor/login-code', fields: { code: [RECOVERY_CODE_INPUT_MAX, true] } },
   { view: 'two-factor/settings', locals: { enabled: false, secret: 'A'.repeat(32), qrCode: 'data:,' }, fields: { code: [TOTP_CODE_INPUT_MAX, true] } },
   { view: 'mail/account-email', fields: { email: [EMAIL_MAX_LENGTH, true] } },
