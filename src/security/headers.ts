@@ -50,7 +50,7 @@ export function securityHeaders(config: Pick<Config, 'isProduction'>, formAction
   return [
     (req, res, next) => {
       const now = formActions();
-      if (now.join(' ') !== origins.join(' ')) {
+      if (now.length !== origins.length || now.some((origin, i) => origin !== origins[i])) {
         origins = now;
         // a value helmet refuses leaves the headers as they were
         try {
