@@ -134,7 +134,7 @@ export function providerLogin(deps: ProviderLoginDeps) {
       next: pending.next,
       rememberMe: pending.rememberMe,
       method: 'provider',
-      provedAt: identity.authTime ?? 0,
+      provedAt: identity.loginAge === undefined ? 0 : Date.now() - identity.loginAge,
     });
     if (finished === 'gone') {
       await attempt.abandoned();

@@ -13,8 +13,20 @@ const PROVIDER_TIMEOUT_SECONDS = 5;
 // how long ago a fresh login (sudo mode's confirmation) may have happened at
 // the provider: the time to come back from its login page, not a session there
 export const FRESH_LOGIN_SECONDS = 120;
-// and no earlier than the trip started, give or take the two clocks' difference
-const CLOCK_SKEW_MS = 5000;
+// the login's age and the trip's are whole seconds on two clocks: this much
+// more is allowed (the clocks' difference itself does not count: see loginAge)
+const ROUNDING_MS = 2000;
+
+/**
+ * How long before the ID token was issued its user logged in at the provider
+ * (ms): iat − auth_time, both on the provider's clock, so that a provider
+ * whose clock runs ahead or behind this one's neither stretches nor refuses
+ * a login. None when it says no auth_time, or one after the token itself.
+ */
+function loginAge(claims: { iat: number; auth_time?: unknown }): number | undefined {
+  if (typeof claims.auth_time !== 'number' || claims.auth_time > claims.iat + 1) return undefined;
+  return Math.max(0, claims.iat - claims.auth_time) * 1000;
+}
 
 /** Who the provider says signed in. */
 export interface ProviderIdentity {
@@ -23,8 +35,8 @@ export interface ProviderIdentity {
   email: string | undefined;
   /** only `email_verified: true` counts: absent or anything else is not verified */
   emailVerified: boolean;
-  /** when the user last logged in at the provider (ms since the epoch; its auth_time), if it says */
-  authTime: number | undefined;
+  /** how long ago the user last logged in at the provider (ms), if it says (its auth_time) */
+  loginAge: number | undefined;
 }
 
 /** A trip to the provider: where to send the browser, and what to remember until it comes back. */
@@ -149,8 +161,10 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
         });
         const claims = tokens.claims();
         if (!claims) throw new Error('no ID token');
-        if (expected.freshLoginSince !== undefined && (typeof claims.auth_time !== 'number' || claims.auth_time * 1000 < expected.freshLoginSince - CLOCK_SKEW_MS)) {
-          throw new Error('the provider did not log its user in again for this trip (auth_time before it started)');
+        const age = loginAge(claims);
+        // the login no older than the trip: it happened after the trip started
+        if (expected.freshLoginSince !== undefined && (age === undefined || age > Date.now() - expected.freshLoginSince + ROUNDING_MS)) {
+          throw new Error('the provider did not log its user in again for this trip (its auth_time is older than the trip)');
         }
         // some providers put the address in the ID token (Google), others
         // only at the userinfo endpoint (oidc-provider by default): asked
@@ -161,7 +175,7 @@ export function openidProvider(client: () => Promise<ProviderClient>, redirectUr
           subject: claims.sub,
           email: typeof about.email === 'string' ? about.email : undefined,
           emailVerified: about.email_verified === true,
-          authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : undefined,
+          loginAge: age,
         };
       } catch (err) {
         throw new ProviderError(isUnreachable(err) ? 'unreachable' : 'refused', { cause: err });

@@ -13,11 +13,16 @@
 //   when both are sent at once
 //   a link's old mark of an unknown password moves to its own collection
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { createLinkModel, createUnknownPasswordModel, moveLinkMarks } from '../../../src/features/oidc/links.js';
 import { Client, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
+import { OIDC_CALLBACK_PATH } from '../../../src/features/oidc/settings.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { startTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { signInAtProvider, TEST_PUBLIC_URL, useProviderApp } from '../../helpers/oidc.js';
+import { freePort } from '../../helpers/production.js';
 import { SoftAuthenticator } from '../../helpers/soft-authenticator.js';
 
 const t = useProviderApp({ env: { EMAIL: 'off' } });
@@ -228,6 +233,50 @@ describe('sudo mode after signing in with the provider', () => {
     const page = await again.get('/account/password');
     assert.equal(page.status, 303, 'not in sudo mode');
     assert.match(page.headers.get('location') ?? '', /^\/account\/confirm/);
+  });
+});
+
+describe('a provider whose clock runs 20 s behind this one', () => {
+  // the local provider as a process of its own (tools/e2e-oidc-provider.ts:
+  // any login is a new verified person), its clock set back
+  let provider: ChildProcess | undefined;
+  let db: TestDatabase | undefined;
+  let app: TestApp | undefined;
+  before(async () => {
+    const port = await freePort();
+    const secret = 'a secret of the provider behind';
+    provider = spawn(process.execPath, ['--import', 'tsx', '--import', './test/helpers/clock-offset.ts', 'tools/e2e-oidc-provider.ts'], {
+      env: { ...process.env, CLOCK_OFFSET_MS: '-20000', OIDC_PROVIDER_PORT: String(port), OIDC_CLIENT_SECRET: secret, OIDC_REDIRECT_URI: `${TEST_PUBLIC_URL}${OIDC_CALLBACK_PATH}` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      provider?.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('provider listening on')) resolve();
+      });
+      provider?.once('exit', () => reject(new Error('the provider stopped')));
+    });
+    db = await startTestDatabase();
+    const env = { EMAIL: 'off', OIDC_ISSUER: `http://127.0.0.1:${port}`, OIDC_CLIENT_ID: 'cloakroom-local', OIDC_CLIENT_SECRET: secret, OIDC_PROVIDER_NAME: 'Example ID' };
+    app = await startTestApp({ uri: db.freshUri(), env });
+  });
+  after(async () => {
+    await app?.close();
+    provider?.kill();
+    await db?.stop();
+  });
+
+  it('still confirms sudo mode with a login made there just now: the login\'s age is read on its own clock', async () => {
+    if (!app) throw new Error('not started');
+    const login = `behind${process.pid}`;
+    const client = new Client(app.baseUrl);
+    const signIn = await client.post('/login/oidc/start', {}, { formPage: '/login' });
+    assert.equal((await client.get(await signInAtProvider(signIn.headers.get('location') ?? '', login))).status, 303);
+    await app.connection.getClient().db(app.connection.name).collection('sessions').updateOne({ _id: storedIdFromCookie(client.cookies.get(app.config.session.cookieName)) as never }, { $set: { 'session.authenticatedAt': 0 } });
+    const start = await client.post('/account/confirm/oidc', { next: '/account/delete' }, { formPage: '/account/confirm' });
+    const back = await client.get(await signInAtProvider(start.headers.get('location') ?? '', login));
+    assert.equal(back.status, 303);
+    assert.equal(back.headers.get('location'), '/account/delete');
+    assert.equal((await client.get('/account/delete')).status, 200, 'in sudo mode');
   });
 });
 
