@@ -9,7 +9,7 @@ export function waitForListening(child: ChildProcess, timeoutMs = 60_000): Promi
     const timer = setTimeout(() => reject(new Error(`no "listening on" line within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (https?:\/\/\S+) /.exec(output);
+      const match = /listening on (https?:\/\/\S+)\s/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1].replace('localhost', '127.0.0.1'));

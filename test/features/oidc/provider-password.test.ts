@@ -23,6 +23,7 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { startTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { signInAtProvider, TEST_PUBLIC_URL, useProviderApp } from '../../helpers/oidc.js';
 import { freePort } from '../../helpers/production.js';
+import { waitForListening } from '../../../tools/listening.js';
 import { SoftAuthenticator } from '../../helpers/soft-authenticator.js';
 
 const t = useProviderApp({ env: { EMAIL: 'off' } });
@@ -249,14 +250,9 @@ describe('a provider whose clock runs 20 s behind this one', () => {
       env: { ...process.env, CLOCK_OFFSET_MS: '-20000', OIDC_PROVIDER_PORT: String(port), OIDC_CLIENT_SECRET: secret, OIDC_REDIRECT_URI: `${TEST_PUBLIC_URL}${OIDC_CALLBACK_PATH}` },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    await new Promise<void>((resolve, reject) => {
-      provider?.stdout?.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('provider listening on')) resolve();
-      });
-      provider?.once('exit', () => reject(new Error('the provider stopped')));
-    });
+    const issuer = await waitForListening(provider);
     db = await startTestDatabase();
-    const env = { EMAIL: 'off', OIDC_ISSUER: `http://127.0.0.1:${port}`, OIDC_CLIENT_ID: 'cloakroom-local', OIDC_CLIENT_SECRET: secret, OIDC_PROVIDER_NAME: 'Example ID' };
+    const env = { EMAIL: 'off', OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'cloakroom-local', OIDC_CLIENT_SECRET: secret, OIDC_PROVIDER_NAME: 'Example ID' };
     app = await startTestApp({ uri: db.freshUri(), env });
   });
   after(async () => {
