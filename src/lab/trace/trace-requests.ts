@@ -56,14 +56,17 @@ export function traceRequests(recorder: TraceRecorder, sessionConfig: Pick<Confi
     });
     noteHeaders(res, trace);
     res.once('finish', () => {
-      trace.mark({ kind: 'finish', at: trace.now() });
+      // one reading of the clock: the record's duration is the finish's time
+      const at = trace.now();
+      trace.mark({ kind: 'finish', at });
       trace.record.status = res.statusCode;
-      trace.record.durationMs = trace.now();
+      trace.record.durationMs = at;
     });
     res.once('close', () => {
       if (res.writableFinished) return;
-      trace.mark({ kind: 'closed', at: trace.now() });
-      trace.record.durationMs = trace.now();
+      const at = trace.now();
+      trace.mark({ kind: 'closed', at });
+      trace.record.durationMs = at;
     });
     recorder.run(trace, next);
   };
