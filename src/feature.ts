@@ -143,6 +143,12 @@ export interface PasswordChecked {
   rememberMe: boolean;
   /** the first factor: 'password', or a feature's (a provider: CoreDeps.finishLogin) */
   method: SignInMethod;
+  /**
+   * When that first factor was proved, if not just now (FirstFactor.provedAt):
+   * a step that signs in later (two-factor's code) starts sudo mode from it,
+   * never from its own step
+   */
+  provedAt?: number;
 }
 
 // a lab experiment's shape lives with the lab

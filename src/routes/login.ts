@@ -119,7 +119,7 @@ export function loginPage(deps: AuthDeps & { features: AttachedFeature[] }) {
     // a step still to come (a code to type: features/two-factor) takes the
     // login over from here, and finishes it itself
     for (const step of steps) {
-      const checked = { req, res, account, stored: user, attempt, next, rememberMe, method: login.method };
+      const checked = { req, res, account, stored: user, attempt, next, rememberMe, method: login.method, provedAt: login.provedAt };
       if ((await step.afterPassword?.(checked)) === 'responded') return;
     }
 

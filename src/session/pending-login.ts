@@ -25,7 +25,7 @@ export const PENDING_LOGIN_MAX_AGE_MS = 5 * 60_000;
 export async function beginPendingLogin(
   req: Request,
   user: { id: string; username: string; sessionGeneration: number | undefined },
-  carried: { next: string; rememberMe: boolean; firstFactor?: 'provider' | 'email-link' },
+  carried: { next: string; rememberMe: boolean; firstFactor?: 'provider' | 'email-link'; provedAt?: number | undefined },
   now = Date.now(),
 ): Promise<void> {
   await regenerateSession(req);
@@ -37,6 +37,9 @@ export async function beginPendingLogin(
     next: carried.next,
     rememberMe: carried.rememberMe,
     ...(carried.firstFactor ? { firstFactor: carried.firstFactor } : {}),
+    // the code that ends this login is fresh; the first factor may not be
+    // (a provider answering from its own session): sudo mode counts from it
+    ...(carried.provedAt === undefined ? {} : { provedAt: carried.provedAt }),
   };
   // a browser-session cookie (no Expires: closing the browser drops the
   // halfway login, whether or not "keep me signed in" was ticked), and the

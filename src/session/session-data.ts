@@ -57,4 +57,8 @@ export interface PendingLogin {
   // the first factor, when not the password (a provider: features/oidc),
   // for the security log's sign-in entry
   firstFactor?: 'provider' | 'email-link';
+  // when the first factor was proved, if before the login began (a provider
+  // answering from its own session: its auth_time; 0 when it does not say):
+  // the login's sudo mode counts from it (session/recent-auth.ts)
+  provedAt?: number;
 }

@@ -78,12 +78,12 @@ export const twoFactorFeature = defineFeature({
             pages.post('/account/two-factor/off',  noStore, requireLogin, recentAuth,    settings.disable);
           },
           loginFields: ['twoFactor'],
-          async afterPassword({ req, res, account, stored, attempt, next, rememberMe, method }) {
+          async afterPassword({ req, res, account, stored, attempt, next, rememberMe, method, provedAt }) {
             if (!stored.twoFactor) return undefined;
             // a second factor to come: the session becomes a pending login, with
             // no userId in it, and the failures in a row are not reset yet
             await attempt.passwordOnly();
-            await beginPendingLogin(req, account, { next, rememberMe, firstFactor: method === 'provider' || method === 'email-link' ? method : undefined });
+            await beginPendingLogin(req, account, { next, rememberMe, firstFactor: method === 'provider' || method === 'email-link' ? method : undefined, provedAt });
             core.logger.info({ event: 'login-password-ok', userId: account.id, ip: req.ip ?? 'unknown' }, 'password right: second factor next');
             res.redirect(303, TWO_FACTOR_LOGIN_PATH);
             return 'responded';

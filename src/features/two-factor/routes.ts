@@ -119,8 +119,11 @@ export function twoFactorLogin(deps: TwoFactorDeps) {
     await attempt.succeeded();
     // the generation read at the password step: if the user's sessions were
     // revoked since, the save inside signIn() fails (session/revocation.ts)
+    // sudo mode from the older of the two factors: a right code now does not
+    // make a provider's remembered login fresh (session/pending-login.ts)
     await signIn(req, { id: pending.userId, username: pending.username, sessionGeneration: pending.generation }, deps.sessionConfig, {
       rememberMe: pending.rememberMe,
+      authenticatedAt: pending.provedAt,
     });
     if (result.outcome === 'recovery') {
       // the next page says how many are left (session-data.ts)

@@ -17,7 +17,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { createLinkModel, createUnknownPasswordModel, moveLinkMarks } from '../../../src/features/oidc/links.js';
-import { Client, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
+import { Client, storedIdFromCookie, testIdText, uniqueUsername } from '../../helpers/client.js';
+import { codeAt } from '../../../src/features/two-factor/totp.js';
+import { recoveryCodesAfter } from '../../helpers/two-factor.js';
 import { OIDC_CALLBACK_PATH } from '../../../src/features/oidc/settings.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { startTestDatabase, type TestDatabase } from '../../helpers/database.js';
@@ -234,6 +236,45 @@ describe('sudo mode after signing in with the provider', () => {
     const page = await again.get('/account/password');
     assert.equal(page.status, 303, 'not in sudo mode');
     assert.match(page.headers.get('location') ?? '', /^\/account\/confirm/);
+  });
+
+  it('with two-factor on, still counts from the login at the provider: a right code now makes a remembered login no fresher', async () => {
+    const login = `stale2fa-${process.pid}`;
+    short.provider.addUser(login, { email: `${login}@example.test`, email_verified: true });
+    const atProvider = new Client(new URL(short.provider.issuer).origin);
+    const signIn = async (client: Client) => {
+      const start = await client.post('/login/oidc/start', {}, { formPage: '/login' });
+      return client.get(await signInAtProvider(start.headers.get('location') ?? '', login, atProvider));
+    };
+    const first = new Client(short.app.baseUrl);
+    assert.equal((await signIn(first)).status, 303);
+    // two-factor turned on in sudo mode (held open for each of its two
+    // requests: the window here is 1 s)
+    const sessions = short.app.connection.getClient().db(short.app.connection.name).collection('sessions');
+    const enterSudoMode = () => sessions.updateOne({ _id: storedIdFromCookie(first.cookies.get(short.app.config.session.cookieName)) as never }, { $set: { 'session.authenticatedAt': Date.now() } });
+    await enterSudoMode();
+    const setup = await first.get('/account/two-factor');
+    assert.equal(setup.status, 200);
+    const secret = testIdText(await setup.text(), 'totp-secret');
+    await enterSudoMode();
+    const recoveryCodes = await recoveryCodesAfter(first, await first.post('/account/two-factor', { code: codeAt(secret, Date.now()) }, { formPage: '/account/two-factor' }));
+    await first.post('/logout');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    // four browsers at the same provider session at once, each with a right
+    // code (the app's next one, or a recovery code): signed in, none in sudo mode
+    const codes = [codeAt(secret, Date.now() + 30_000), ...recoveryCodes.slice(0, 3)];
+    await Promise.all(codes.map(async (code) => {
+      const again = new Client(short.app.baseUrl);
+      const back = await signIn(again);
+      assert.equal(back.headers.get('location'), '/login/two-factor', 'the code step comes');
+      const coded = await again.post('/login/two-factor', { code }, { formPage: '/login/two-factor' });
+      assert.equal(coded.status, 303);
+      assert.equal((await again.get('/dashboard')).status, 200, 'signed in');
+      const page = await again.get('/account/password');
+      assert.equal(page.status, 303, 'not in sudo mode');
+      assert.match(page.headers.get('location') ?? '', /^\/account\/confirm/);
+    }));
   });
 });
 
