@@ -30,6 +30,15 @@ export default tseslint.config(
     },
   },
   {
+    // sudo mode has one door (checks/reauthenticate.ts): a feature hands its
+    // proof to CoreDeps.confirmSudo, which asks for what else the account
+    // has. A feature that started sudo mode itself would be a side door
+    files: ['src/features/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [], patterns: [{ group: ['**/session/recent-auth.js'], importNames: ['markAuthenticated'], message: 'Sudo mode starts through its one door: hand the proof to CoreDeps.confirmSudo.' }] }],
+    },
+  },
+  {
     // node:test's describe() and it() return promises that the runner itself awaits
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },

@@ -33,9 +33,11 @@
 //   addressAtRegistration  an address typed at registration (mail)
 //   formActions       other sites its forms send the browser to (a provider)
 //
-// And one thing the core does for a feature (CoreDeps.finishLogin): a first
-// factor besides the password (a provider's sign-in: oidc) ends the login
-// the way a right password does, the other features' steps included.
+// And two things the core does for a feature: a first factor besides the
+// password (a provider's sign-in: oidc) ends the login the way a right
+// password does, the other features' steps included (CoreDeps.finishLogin);
+// and a feature's proof for sudo mode goes through sudo mode's one door,
+// which asks for what else the account has (CoreDeps.confirmSudo).
 //
 // And its own settings (defineFeature below): its variables, read and checked
 // at startup beside the core's, before anything opens (config.ts).
@@ -44,6 +46,7 @@ import type { Db } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { OpenAttempt } from './checks/checked-attempt.js';
 import type { SudoFactor } from './checks/sudo-factor.js';
+import type { SudoProof } from './checks/reauthenticate.js';
 import type { PasswordHasher } from './auth/passwords.js';
 import type { Config, SettingsSection } from './config.js';
 import type { LabExperiment } from './lab/lab-deps.js';
@@ -102,6 +105,14 @@ export interface CoreDeps {
    * account, nothing was sent.
    */
   finishLogin(req: Request, res: Response, userId: string, login: FirstFactor): Promise<'finished' | 'gone'>;
+  /**
+   * The feature proved who the user is, for sudo mode: through the one door
+   * (checks/reauthenticate.ts), which starts it (a passkey: both factors),
+   * or asks for the code next where the account has one (a provider's fresh
+   * login: the first factor). It responds: a 303 to `next`, or to the
+   * confirm page for the code. The feature never starts sudo mode itself.
+   */
+  confirmSudo(req: Request, res: Response, proof: SudoProof): Promise<void>;
   /** sudo mode's confirm page, with what went wrong (routes/confirm.ts) */
   renderConfirmPage(req: Request, res: Response, next: string, errors: Record<string, string | undefined>): Promise<void>;
 }
@@ -154,7 +165,8 @@ export interface PasswordChecked {
 // a lab experiment's shape lives with the lab
 export type { LabExperiment } from './lab/lab-deps.js';
 
-// a factor for sudo mode: its types live with sudo mode's one door (checks/)
+// a factor for sudo mode, and a feature's proof: their types live with sudo mode's one door (checks/)
+export type { SudoProof } from './checks/reauthenticate.js';
 export type { FactorAttempt, FactorStep, SudoFactor } from './checks/sudo-factor.js';
 export { FACTOR_LIMIT_REASON } from './checks/sudo-factor.js';
 

@@ -3,12 +3,16 @@
 // besides a complete login: it asks for every factor the account has, so no
 // form can start sudo mode with less than a login needs.
 //
-//   the password                 always
+//   the first factor             the password; or a feature's, proved just
+//                                before (a provider's fresh login:
+//                                confirmSudo below), waiting in the session
 //   the feature's factor         when a feature has one and the account uses
 //                                it (a code: features/two-factor), counted
 //                                against the account by the feature
 //
-// (A passkey alone is both factors: features/passkeys confirms with one.)
+// A feature's proof comes in through confirmSudo (CoreDeps.confirmSudo): a
+// passkey is both factors, and sudo mode starts; a provider's login is the
+// first, and the code, where the account has one, is asked next, here.
 //
 // Counted toward the same throttling as the login form, before the password
 // is checked, so a stolen session cannot be used to guess the password at
@@ -18,7 +22,9 @@ import { renderTooManyRequests } from '../security/too-many.js';
 import { usernameKey } from '../models/user.js';
 import { beginCheckedAttempt, failedAttempt } from './checked-attempt.js';
 import { endSession } from '../session/lifecycle.js';
-import { markAuthenticated } from '../session/recent-auth.js';
+import { saveSession } from '../session/promises.js';
+import { confirmUrlFor, markAuthenticated } from '../session/recent-auth.js';
+import type { SudoFirstFactor } from '../session/session-data.js';
 import type { AuthDeps } from './auth-deps.js';
 import { FACTOR_LIMIT_REASON, type FactorStep, type SudoFactor } from './sudo-factor.js';
 
@@ -27,8 +33,27 @@ export interface ReauthDeps extends AuthDeps {
   sudoFactor: SudoFactor | undefined;
 }
 
-/** What went wrong, for the page to say: the password, the code, or no code typed. */
-export type ReauthFailure = 'password' | 'code' | 'no-code';
+/**
+ * What went wrong, for the page to say: the password, the code, no code
+ * typed, or a first factor proved before that is no longer waiting.
+ */
+export type ReauthFailure = 'password' | 'code' | 'no-code' | 'first-factor-gone';
+
+/** How long a first factor proved for sudo mode waits for its code. */
+export const FIRST_FACTOR_WAITS_MS = 5 * 60_000;
+
+/** A feature's proof of who the user is, for sudo mode (CoreDeps.confirmSudo). */
+export type SudoProof =
+  /** every factor at once: a passkey, which the authenticator unlocked */
+  | { factors: 'both'; method: 'passkey'; next: string }
+  /** the first factor: a provider's login, made when provedAt says */
+  | { factors: 'first'; method: SudoFirstFactor['method']; label: string; provedAt: number; next: string };
+
+/** The first factor proved for sudo mode in this session, if it still waits for its code. */
+export function waitingFirstFactor(req: Request, now = Date.now()): SudoFirstFactor | undefined {
+  const proved = req.session.sudoFirstFactor;
+  return proved && proved.userId === req.session.userId && now < proved.until ? proved : undefined;
+}
 
 /** Whether the account asks for a code as well (the pages show the field). */
 export async function asksForCode(deps: Pick<ReauthDeps, 'sudoFactor'>, req: Request): Promise<boolean> {
@@ -51,12 +76,18 @@ export async function reauthenticate(
   deps: ReauthDeps,
   req: Request,
   res: Response,
-  typed: { password: string; code: unknown; step: FactorStep },
+  // password undefined: the first factor waiting in the session (confirmSudo) instead
+  typed: { password: string | undefined; code: unknown; step: FactorStep },
   renderFailure: (wrong: ReauthFailure) => void | Promise<void>,
 ) {
   const { users, passwords, logger } = deps;
   const userId = req.session.userId ?? '';
   const ip = req.ip ?? 'unknown';
+  const proved = typed.password === undefined ? waitingFirstFactor(req) : undefined;
+  if (typed.password === undefined && !proved) {
+    await renderFailure('first-factor-gone');
+    return undefined;
+  }
   const twoFactor = await asksForCode(deps, req);
   if (twoFactor && (typeof typed.code !== 'string' || typed.code.trim() === '')) {
     // nothing is checked without the code: the password alone proves nothing here
@@ -90,7 +121,9 @@ export async function reauthenticate(
   try {
     checked = await attempt.checking(async () => {
       const found = await users.findById(userId, { username: 1, passwordHash: 1 }).lean();
-      return { user: found, valid: found !== null && (await passwords.verify(typed.password, found.passwordHash)) };
+      // the first factor: the password typed, or one proved just before
+      const valid = typed.password === undefined ? proved !== undefined : await passwords.verify(typed.password, found?.passwordHash);
+      return { user: found, valid: found !== null && valid };
     });
   } catch (err) {
     await code?.abandoned();
@@ -129,7 +162,36 @@ export async function reauthenticate(
     used = checked;
   }
   await attempt.succeeded();
-  // every factor the account has was just checked: sudo mode (recent-auth.ts)
-  markAuthenticated(req);
-  return { user: checked.user, secondFactor: used };
+  // every factor the account has was just checked: sudo mode (recent-auth.ts),
+  // counted from the older of them
+  markAuthenticated(req, proved?.provedAt);
+  delete req.session.sudoFirstFactor;
+  return { user: checked.user, secondFactor: used, firstFactor: proved?.method ?? ('password' as const) };
+}
+
+/**
+ * A feature proved who the user is (CoreDeps.confirmSudo). Both factors (a
+ * passkey): sudo mode, from now. The first (a provider's login, fresh): sudo
+ * mode from when it was made, if the account asks for no code; otherwise it
+ * waits in the session for FIRST_FACTOR_WAITS_MS, and the confirm page asks
+ * for the code alone (reauthenticate with no password). Saved before the
+ * redirect, as every change of sudo mode: the next page checks it.
+ */
+export async function confirmSudo(deps: ReauthDeps, req: Request, res: Response, proof: SudoProof): Promise<void> {
+  const userId = req.session.userId ?? '';
+  const now = Date.now();
+  if (proof.factors === 'first' && (await asksForCode(deps, req))) {
+    const provedAt = Math.min(proof.provedAt, now);
+    req.session.sudoFirstFactor = { userId, method: proof.method, label: proof.label, provedAt, until: now + FIRST_FACTOR_WAITS_MS };
+    await saveSession(req);
+    deps.logger.info({ event: 'reauth-first-factor', method: proof.method, userId, ip: req.ip }, 'first factor confirmed for sudo mode: the code next');
+    res.redirect(303, confirmUrlFor(proof.next));
+    return;
+  }
+  markAuthenticated(req, proof.factors === 'first' ? Math.min(proof.provedAt, now) : now);
+  delete req.session.sudoFirstFactor;
+  await saveSession(req);
+  deps.logger.info({ event: 'reauthenticated', method: proof.method, userId, ip: req.ip }, `confirmed with a ${proof.method} for sudo mode`);
+  await deps.events.record(req, userId, { type: 'sudo-confirmed', method: proof.method });
+  res.redirect(303, proof.next);
 }

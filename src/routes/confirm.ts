@@ -15,11 +15,14 @@
 //
 // An account whose password nobody knows (a provider made it: the core asks
 // the features, auth/ways-in.ts) is not asked for one: the page offers what
-// it signs in with instead, a passkey or the provider (features/oidc).
+// it signs in with instead, a passkey or the provider (features/oidc). Back
+// from the provider with two-factor on, the page asks for the code alone:
+// the provider's fresh login waits in the session as the first factor
+// (checks/reauthenticate.ts confirmSudo), for a few minutes.
 import type { Request, RequestHandler, Response } from 'express';
 import { confirmPasswordForm, fieldErrors } from '../auth/forms.js';
 import type { WaysIn } from '../auth/ways-in.js';
-import { asksForCode, reauthenticate, type ReauthDeps } from '../checks/reauthenticate.js';
+import { asksForCode, reauthenticate, waitingFirstFactor, type ReauthDeps, type ReauthFailure } from '../checks/reauthenticate.js';
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from '../safe-next.js';
 import { describeDuration } from '../duration.js';
 import { ensureCsrfToken } from '../session/csrf.js';
@@ -27,6 +30,21 @@ import { saveSession } from '../session/promises.js';
 
 export const NO_CODE = 'Enter the code from your app, or a recovery code';
 export const WRONG_CODE = 'That code is not right, or it has been used already. Try the next code your app shows.';
+export const FIRST_FACTOR_GONE = 'That confirmation waited too long for its code, or was used already. Confirm again.';
+
+/** What the page says went wrong, field by field. */
+function failureMessages(wrong: ReauthFailure): Record<string, string> {
+  switch (wrong) {
+    case 'password':
+      return { password: 'That is not your password' };
+    case 'code':
+      return { code: WRONG_CODE };
+    case 'no-code':
+      return { code: NO_CODE };
+    case 'first-factor-gone':
+      return { form: FIRST_FACTOR_GONE };
+  }
+}
 
 /** The confirm page of sudo mode, with what went wrong: its one owner, for the password form and the passkey's (features/passkeys/login-routes.ts). */
 export async function renderConfirmPage(
@@ -42,6 +60,8 @@ export async function renderConfirmPage(
     next: next === DEFAULT_AFTER_LOGIN ? '' : next,
     window: describeDuration(deps.sessionConfig.reauthWindowMs),
     twoFactor: await asksForCode(deps, req),
+    // a provider's fresh login waiting for its code: the page asks for the code alone
+    firstFactor: waitingFirstFactor(req)?.label,
     passwordKnown: await deps.waysIn.passwordKnown(req.session.userId ?? ''),
     errors,
     csrfToken: ensureCsrfToken(req),
@@ -57,24 +77,31 @@ export function confirmPage(deps: ReauthDeps & { waysIn: WaysIn }) {
   };
 
   const submit: RequestHandler = async (req, res) => {
-    const body = (req.body ?? {}) as { next?: unknown; code?: unknown };
+    const body = (req.body ?? {}) as { next?: unknown; code?: unknown; firstFactor?: unknown };
     const next = safeNextPath(body.next);
-    const form = confirmPasswordForm.safeParse(body);
-    if (!form.success) {
-      res.status(400);
-      await render(req, res, next, fieldErrors(form.error));
-      return;
+    // the code-only form (firstFactor=waiting): the first factor is the one
+    // proved before, never a password field left out of the other form
+    let password: string | undefined;
+    if (body.firstFactor !== 'waiting') {
+      const form = confirmPasswordForm.safeParse(body);
+      if (!form.success) {
+        res.status(400);
+        await render(req, res, next, fieldErrors(form.error));
+        return;
+      }
+      password = form.data.password;
     }
-    // the password, and the code when two-factor is on; sudo mode when both are right
-    const proof = await reauthenticate(deps, req, res, { password: form.data.password, code: body.code, step: 'confirm' }, async (wrong) => {
+    // the first factor, and the code when two-factor is on; sudo mode when both are right
+    const proof = await reauthenticate(deps, req, res, { password, code: body.code, step: 'confirm' }, async (wrong) => {
       res.status(wrong === 'code' ? 401 : 400);
-      await render(req, res, next, wrong === 'password' ? { password: 'That is not your password' } : { code: wrong === 'code' ? WRONG_CODE : NO_CODE });
+      await render(req, res, next, failureMessages(wrong));
     });
     if (!proof) return;
     // saved before the redirect: the next page checks it
     await saveSession(req);
-    logger.info({ event: 'reauthenticated', userId: String(proof.user._id), secondFactor: proof.secondFactor?.label }, 'password confirmed for sudo mode');
-    const method = !proof.secondFactor ? 'password' : proof.secondFactor.label === 'recovery-code' ? 'recovery-code' : 'code';
+    logger.info({ event: 'reauthenticated', userId: String(proof.user._id), firstFactor: proof.firstFactor, secondFactor: proof.secondFactor?.label }, 'confirmed for sudo mode');
+    const afterFirst = proof.firstFactor === 'password' ? 'code' : (`${proof.firstFactor}-and-code` as const);
+    const method = !proof.secondFactor ? proof.firstFactor : proof.secondFactor.label === 'recovery-code' ? 'recovery-code' : afterFirst;
     await deps.events.record(req, String(proof.user._id), { type: 'sudo-confirmed', method });
     res.redirect(303, next);
   };

@@ -36,6 +36,7 @@ import { accountPages } from './account.js';
 import { activityPage } from './activity.js';
 import { securityEvents } from '../security-log/security-events.js';
 import { confirmPage, renderConfirmPage } from './confirm.js';
+import { confirmSudo } from '../checks/reauthenticate.js';
 import type { CoreDeps, Feature, SudoFactor } from '../feature.js';
 import { dashboardPage } from './dashboard.js';
 import { healthChecks, type HealthChecks } from './health.js';
@@ -101,6 +102,8 @@ export function routeTable(routeDeps: RouteDeps) {
     },
     // the login's end, for a feature's first factor (login is made below, once the features are attached)
     finishLogin: (req, res, userId, firstFactor) => login.finishLogin(req, res, userId, firstFactor),
+    // sudo mode's one door, for a feature's proof (deps is made below, once the features are attached)
+    confirmSudo: (req, res, proof) => confirmSudo(deps, req, res, proof),
     renderConfirmPage: (req, res, next, errors) => renderConfirmPage({ sudoFactor, sessionConfig: routeDeps.sessionConfig, waysIn: ways }, req, res, next, errors),
   };
   const attached = routeDeps.features.map((feature) => feature.attach(core));

@@ -35,10 +35,26 @@ declare module 'express-session' {
     // halfway through a login: the password was right, the second factor is
     // still to come. Never together with userId (session/pending-login.ts)
     pendingLogin: PendingLogin;
+    // sudo mode halfway: a feature proved the first factor (a provider's
+    // fresh login), the code is still to come on the confirm page; for a few
+    // minutes, for this user only (checks/reauthenticate.ts confirmSudo)
+    sudoFirstFactor: SudoFirstFactor;
     // a notice for the next page this user sees, told once
     // (middleware/locals.ts): e.g. a recovery code used, and how many are left
     noticeOnce: string;
   }
+}
+
+/** A first factor proved for sudo mode, its code still to come (checks/reauthenticate.ts). */
+export interface SudoFirstFactor {
+  userId: string;
+  method: 'provider' | 'email-link';
+  /** what the confirm page calls it ("Example ID") */
+  label: string;
+  /** when it was proved (ms since the epoch): sudo mode counts from it */
+  provedAt: number;
+  /** until when the code may follow (ms since the epoch) */
+  until: number;
 }
 
 /** A login whose password was right, its second factor still to come (session/pending-login.ts). */

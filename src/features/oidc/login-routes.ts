@@ -14,12 +14,13 @@
 //                             the account has it on
 //
 //   POST /account/confirm/oidc sudo mode's confirm page, for an account with
-//                             no password anyone knows (a provider made it)
-//                             and no second factor: the same trip, the
-//                             provider asked to check its user again; back
-//                             with a subject linked to this very account,
-//                             the session is in sudo mode, as after a
-//                             password (routes/confirm.ts)
+//                             no password anyone knows (a provider made it):
+//                             the same trip, the provider asked to check its
+//                             user again; back with a subject linked to this
+//                             very account, the proof goes through sudo
+//                             mode's one door (CoreDeps.confirmSudo) as a
+//                             first factor: sudo mode, or the code next where
+//                             the account has two-factor on
 //
 // The callback is a top-level GET navigation from the provider's site. The
 // session cookie is SameSite=Lax (session/middleware.ts), which browsers
@@ -32,7 +33,7 @@ import type { CoreDeps } from '../../feature.js';
 import { safeNextPath } from '../../safe-next.js';
 import { renderTooManyRequests } from '../../security/too-many.js';
 import { saveSession } from '../../session/promises.js';
-import { CONFIRM_PATH, markAuthenticated } from '../../session/recent-auth.js';
+import { CONFIRM_PATH } from '../../session/recent-auth.js';
 import type { ProviderAccounts } from './accounts.js';
 import { rememberPending, takePending, type PendingSignIn } from './pending-sign-ins.js';
 import { ProviderError, type Provider, type ProviderIdentity } from './provider.js';
@@ -142,9 +143,13 @@ export function providerLogin(deps: ProviderLoginDeps) {
     }
   }
 
-  /** Whether sudo mode may be confirmed with the provider: no password anyone knows, no second factor (which the provider is not). */
+  /**
+   * Whether sudo mode may be confirmed with the provider: for an account with
+   * no password anyone knows (one that has a password confirms with it). A
+   * second factor still follows, through sudo mode's one door.
+   */
   async function mayConfirm(userId: string): Promise<boolean> {
-    return !(await deps.waysIn.passwordKnown(userId)) && !(await deps.asksForSecondFactor(userId));
+    return !(await deps.waysIn.passwordKnown(userId));
   }
 
   /** "Confirm with <provider>" on sudo mode's confirm page: to the provider, for this account. */
@@ -153,7 +158,7 @@ export function providerLogin(deps: ProviderLoginDeps) {
     const userId = req.session.userId ?? '';
     if (!(await mayConfirm(userId))) {
       res.status(400);
-      await deps.renderConfirmPage(req, res, next, { oidc: `Confirm with everything you sign in with: ${providerName} alone is not enough for this account.` });
+      await deps.renderConfirmPage(req, res, next, { oidc: `Confirm with your password: ${providerName} confirms only an account that has none.` });
       return;
     }
     await sendToProvider(deps, req, res, { intent: 'confirm', userId, next, rememberMe: false });
@@ -172,17 +177,14 @@ export function providerLogin(deps: ProviderLoginDeps) {
       renderNotFinished(res, { status: 403, reason: `That ${providerName} account does not sign in to this account. Nothing was changed.`, intent: 'confirm' });
       return;
     }
-    // a password set, or two-factor turned on, while the browser was away
+    // a password set while the browser was away
     if (!(await mayConfirm(userId))) {
-      renderNotFinished(res, { status: 400, reason: `Your account has changed meanwhile: ${providerName} alone is no longer enough to confirm. Nothing was changed.`, intent: 'confirm' });
+      renderNotFinished(res, { status: 400, reason: `Your account has changed meanwhile: it has a password now, so confirm with it. Nothing was changed.`, intent: 'confirm' });
       return;
     }
-    // sudo mode (session/recent-auth.ts), saved before the redirect: the next page checks it
-    markAuthenticated(req);
-    await saveSession(req);
-    logger.info({ event: 'reauthenticated', method: 'provider', userId, ip: req.ip }, 'confirmed with the provider for sudo mode');
-    await deps.events.record(req, userId, { type: 'sudo-confirmed', method: 'provider' });
-    res.redirect(303, pending.next);
+    // the first factor, made at the provider just now (provider.finish
+    // refused an older login): sudo mode, or the code next (CoreDeps.confirmSudo)
+    await deps.confirmSudo(req, res, { factors: 'first', method: 'provider', label: providerName, provedAt: Date.now() - (identity.loginAge ?? 0), next: pending.next });
   }
 
   /** Links the identity to the account logged in that asked for it. */

@@ -18,8 +18,6 @@ import { ensureCsrfToken } from '../../session/csrf.js';
 import type { LoginThrottle } from '../../security/throttle.js';
 import { signIn } from '../../session/lifecycle.js';
 import { loginPageModel } from '../../routes/login.js';
-import { saveSession } from '../../session/promises.js';
-import { markAuthenticated } from '../../session/recent-auth.js';
 import type { CoreDeps } from '../../feature.js';
 import type { SecurityEvents } from '../../security-log/security-events.js';
 
@@ -32,6 +30,8 @@ export interface PasskeyLoginDeps {
   events: SecurityEvents;
   /** sudo mode's confirm page (routes/confirm.ts), for a passkey that did not confirm */
   renderConfirmPage: CoreDeps['renderConfirmPage'];
+  /** sudo mode's one door (checks/reauthenticate.ts), for a passkey that did */
+  confirmSudo: CoreDeps['confirmSudo'];
 }
 
 export const PASSKEY_LOGIN_FAILED = 'That passkey did not sign you in. Try again, or use your password.';
@@ -168,12 +168,9 @@ export function passkeyLogin(deps: PasskeyLoginDeps) {
       return;
     }
     await attempt.succeeded();
-    markAuthenticated(req);
-    // saved before the redirect: the next page checks it
-    await saveSession(req);
-    logger.info({ event: 'reauthenticated', method: 'passkey', userId, passkeyId: String(result.passkey._id), ip }, 'confirmed with a passkey for sudo mode');
-    await deps.events.record(req, userId, { type: 'sudo-confirmed', method: 'passkey' });
-    res.redirect(303, next);
+    logger.info({ event: 'passkey-confirmed', userId, passkeyId: String(result.passkey._id), ip }, 'passkey right for sudo mode');
+    // a passkey is both factors: sudo mode, through its one door (CoreDeps.confirmSudo)
+    await deps.confirmSudo(req, res, { factors: 'both', method: 'passkey', next });
   };
 
   return { options, submit, confirmOptions, confirm };

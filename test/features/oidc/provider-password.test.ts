@@ -19,7 +19,7 @@ import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/ser
 import { createLinkModel, createUnknownPasswordModel, moveLinkMarks } from '../../../src/features/oidc/links.js';
 import { Client, storedIdFromCookie, testIdText, uniqueUsername } from '../../helpers/client.js';
 import { codeAt } from '../../../src/features/two-factor/totp.js';
-import { recoveryCodesAfter } from '../../helpers/two-factor.js';
+import { recoveryCodesAfter, turnOnTwoFactor } from '../../helpers/two-factor.js';
 import { OIDC_CALLBACK_PATH } from '../../../src/features/oidc/settings.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { startTestDatabase, type TestDatabase } from '../../helpers/database.js';
@@ -179,7 +179,73 @@ describe('confirming sudo mode with the provider', () => {
     await withPassword.register(uniqueUsername('haspw'));
     const refused = await withPassword.post('/account/confirm/oidc', {}, { formPage: '/account/confirm' });
     assert.equal(refused.status, 400);
-    assert.match(await refused.text(), /Example ID alone is not enough/);
+    assert.match(await refused.text(), /Confirm with your password: Example ID confirms only an account that has none/);
+  });
+
+  it('with two-factor on, asks for the code next, alone: the provider is the first factor, and sudo mode needs both', async () => {
+    const { login, email } = providerUser();
+    const client = await signedInWithProvider(login);
+    // just signed up: sudo mode, to turn two-factor on
+    const { secret, recoveryCodes } = await turnOnTwoFactor(client);
+    await leaveSudoMode(client);
+    const page = await (await client.get('/account/confirm?next=/account/delete')).text();
+    assert.match(page, /Confirm with Example ID/, 'the provider is offered with two-factor on');
+    assert.match(page, /Then a code from your authenticator app/);
+
+    const start = await client.post('/account/confirm/oidc', { next: '/account/delete' }, { formPage: '/account/confirm' });
+    const back = await client.get(await signInAtProvider(start.headers.get('location') ?? '', login));
+    assert.equal(back.status, 303);
+    assert.equal(back.headers.get('location'), '/account/confirm?next=/account/delete', 'on to the code');
+    assert.equal((await client.get('/account/delete')).status, 303, 'the provider alone: not in sudo mode');
+    const codePage = await (await client.get('/account/confirm?next=/account/delete')).text();
+    assert.match(codePage, /You confirmed with Example ID/);
+    assert.match(codePage, /name="firstFactor" value="waiting"/);
+    assert.doesNotMatch(codePage, /name="password"/);
+
+    const confirmCode = (code: string, as = client) => as.post('/account/confirm', { firstFactor: 'waiting', code, next: '/account/delete' }, { formPage: '/account/confirm' });
+    const wrong = await confirmCode('000000');
+    assert.equal(wrong.status, 401);
+    assert.equal((await client.get('/account/delete')).status, 303, 'a wrong code: not in sudo mode');
+    // a password field sent with the code-only form changes nothing: the
+    // first factor is the one waiting
+    const right = await client.post('/account/confirm', { firstFactor: 'waiting', password: 'not the password', code: codeAt(secret, Date.now() + 30_000), next: '/account/delete' }, { formPage: '/account/confirm' });
+    assert.equal(right.status, 303);
+    assert.equal(right.headers.get('location'), '/account/delete');
+    assert.equal((await client.get('/account/delete')).status, 200, 'in sudo mode');
+    const [latest] = await t.app.securityLog.list(await userIdOf(email));
+    assert.deepEqual(latest?.event, { type: 'sudo-confirmed', method: 'provider-and-code' });
+
+    // used once: the proof is gone with the code that completed it
+    await leaveSudoMode(client);
+    const again = await confirmCode(recoveryCodes[0] ?? '');
+    assert.equal(again.status, 400);
+    assert.match(await again.text(), /waited too long for its code, or was used already/);
+    assert.equal((await client.get('/account/delete')).status, 303, 'not in sudo mode');
+  });
+
+  it('the code-only form without a fresh confirmation of the provider: refused, from three tabs at once, a right recovery code in each', async () => {
+    const { login } = providerUser();
+    const client = await signedInWithProvider(login);
+    const { recoveryCodes } = await turnOnTwoFactor(client);
+    await leaveSudoMode(client);
+    // a stolen cookie and a code: no provider login behind them
+    const tabs = await Promise.all(recoveryCodes.slice(0, 3).map((code) => client.post('/account/confirm', { firstFactor: 'waiting', code, next: '/account/delete' }, { formPage: '/account/confirm' })));
+    assert.deepEqual(tabs.map((res) => res.status), [400, 400, 400]);
+    assert.equal((await client.get('/account/delete')).status, 303, 'not in sudo mode');
+
+    // a confirmation whose code came too late
+    const start = await client.post('/account/confirm/oidc', { next: '/account/delete' }, { formPage: '/account/confirm' });
+    await client.get(await signInAtProvider(start.headers.get('location') ?? '', login));
+    await db().collection('sessions').updateOne({ _id: storedIdFromCookie(cookieOf(client)) as never }, { $set: { 'session.sudoFirstFactor.until': Date.now() - 1 } });
+    const late = await client.post('/account/confirm', { firstFactor: 'waiting', code: recoveryCodes[3] ?? '', next: '/account/delete' }, { formPage: '/account/confirm' });
+    assert.equal(late.status, 400);
+    assert.equal((await client.get('/account/delete')).status, 303, 'not in sudo mode');
+    // the codes typed without a confirmation were never checked: the first still works
+    const fresh = await client.post('/account/confirm/oidc', { next: '/account/delete' }, { formPage: '/account/confirm' });
+    await client.get(await signInAtProvider(fresh.headers.get('location') ?? '', login));
+    const right = await client.post('/account/confirm', { firstFactor: 'waiting', code: recoveryCodes[0] ?? '', next: '/account/delete' }, { formPage: '/account/confirm' });
+    assert.equal(right.status, 303);
+    assert.equal((await client.get('/account/delete')).status, 200, 'in sudo mode');
   });
 
   it('only with a login just made at the provider, not one it remembers (prompt and max_age ignored)', async () => {
