@@ -4,12 +4,14 @@
 // again is refused; two tabs starting a sign-in at once both end signed in;
 // a password account links the provider in sudo mode, signs in with it, and
 // unlinks it; an account the provider made confirms sudo mode with it, sets a
-// first password and logs in with that. At http://localhost:<port>, the app's PUBLIC_URL, where the
+// first password and logs in with that; with two-factor on, it confirms with
+// the provider and then the code alone. At http://localhost:<port>, the app's PUBLIC_URL, where the
 // provider sends the browser back (the session cookie is this host's).
 import { test as base, expect } from './fixtures.js';
 import type { LoginPage } from './pages/login-page.js';
 import { LinkedAccountsPage, ProviderLoginPage } from './pages/oidc-pages.js';
 import { localhostURL } from './support/env.js';
+import { totpCode } from './support/two-factor.js';
 
 const PROVIDER = 'Example ID';
 const test = base.extend({
@@ -155,4 +157,32 @@ test('an account made through the provider confirms with it, then sets a passwor
   await loginPage.goto();
   await loginPage.login(person, password);
   await expect(page).toHaveURL('/dashboard');
+});
+
+test('an account made through the provider, with two-factor on, confirms with the provider and then its code alone', async ({ page, loginPage, twoFactorSettingsPage, confirmPage }) => {
+  const person = newPerson();
+  await signInAgain(loginPage, person);
+  // two-factor on (just signed in: sudo mode)
+  await twoFactorSettingsPage.goto();
+  const secret = (await twoFactorSettingsPage.secret.textContent())?.trim() ?? '';
+  await twoFactorSettingsPage.code.fill(totpCode(secret, -1));
+  await twoFactorSettingsPage.turnOn.click();
+  await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
+
+  // the provider is offered, the code to follow
+  await page.goto('/account/confirm?next=/account/delete');
+  await expect(page.getByText('Then a code from your authenticator app.')).toBeVisible();
+  await page.getByRole('button', { name: `Confirm with ${PROVIDER}` }).click();
+  await new ProviderLoginPage(page).signIn(person);
+  // back: the code alone, no password
+  await expect(page).toHaveURL('/account/confirm?next=/account/delete');
+  await expect(page.getByText(`You confirmed with ${PROVIDER}.`)).toBeVisible();
+  await expect(confirmPage.password).toHaveCount(0);
+  const code = page.getByLabel('Code');
+  await code.fill('000000' === totpCode(secret) ? '111111' : '000000');
+  await confirmPage.submit.click();
+  await expect(code).toHaveAccessibleDescription(/That code is not right/);
+  await code.fill(totpCode(secret));
+  await confirmPage.submit.click();
+  await expect(page).toHaveURL('/account/delete');
 });
