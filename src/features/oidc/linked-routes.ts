@@ -49,6 +49,13 @@ export function linkedPages(deps: ProviderLoginDeps & { links: ProviderLinkModel
       await render(req, res, { status: 400, error: 'No such link on your account.' });
       return;
     }
+    // which links are ways in depends on the provider's issuer (index.ts
+    // waysIn): unknown while it cannot be reached, and then nothing is
+    // counted, nor said to be the last way in
+    if ((await deps.provider.issuer().catch(() => undefined)) === undefined) {
+      await render(req, res, { status: 503, error: `${providerName} cannot be reached just now, so the ways into your account cannot be counted. Nothing was changed: try again in a moment.` });
+      return;
+    }
     // the last way in stays (refused at one: this link)...
     const lastOne = () => {
       const locals = res.app.locals as { features?: Record<string, boolean>; mailAvailable?: boolean };

@@ -20,6 +20,7 @@ import { startTestDatabase, type TestDatabase } from '../../helpers/database.js'
 import { Client, freshAddress, storedIdFromCookie, uniqueUsername } from '../../helpers/client.js';
 import { signInAtProvider, useProviderApp } from '../../helpers/oidc.js';
 import { turnOnTwoFactor } from '../../helpers/two-factor.js';
+import { freePort } from '../../helpers/production.js';
 import { codeAt } from '../../../src/features/two-factor/totp.js';
 
 const t = useProviderApp();
@@ -440,6 +441,42 @@ describe('a provider that stopped answering', () => {
     assert.match(await res.text(), /Example ID could not be reached/);
     assert.ok(Date.now() - startedAt < 10_000);
     assert.equal(await down.app.users.countDocuments({ email: `${login}@example.test` }), 0);
+  });
+});
+
+describe('a provider down since the app started', () => {
+  // nothing listens at its address: its metadata never came in, so the app
+  // cannot tell which links are ways in
+  let db: TestDatabase | undefined;
+  let app: TestApp | undefined;
+  let issuer = '';
+  before(async () => {
+    issuer = `http://127.0.0.1:${await freePort()}`;
+    db = await startTestDatabase();
+    app = await startTestApp({ uri: db.freshUri(), env: { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'c', OIDC_CLIENT_SECRET: 's', OIDC_PROVIDER_NAME: 'Example ID' } });
+  });
+  after(async () => {
+    await app?.close();
+    await db?.stop();
+  });
+
+  it('unlinking says it cannot be reached, not that the link is the last way in, from two tabs at once; the link stays', async () => {
+    if (!app) throw new Error('not started');
+    const client = new Client(app.baseUrl);
+    const username = uniqueUsername('down');
+    await client.register(username);
+    const user = await app.users.findOne({ username }, { _id: 1 }).lean();
+    const links = app.connection.getClient().db(app.connection.name).collection('oidcLinks');
+    const { insertedId } = await links.insertOne({ userId: user?._id, issuer, subject: `s-${username}`, email: `${username}@example.test`, linkedAt: new Date() });
+    // just registered: sudo mode
+    const tabs = await Promise.all([1, 2].map(() => client.post('/account/linked/unlink', { id: String(insertedId) }, { formPage: '/account/linked' })));
+    for (const res of tabs) {
+      assert.equal(res.status, 503);
+      const text = await res.text();
+      assert.match(text, /Example ID cannot be reached just now/);
+      assert.doesNotMatch(text, /only way into your account/);
+    }
+    assert.equal(await links.countDocuments({ _id: insertedId }), 1);
   });
 });
 
