@@ -281,15 +281,18 @@ describe('confirming sudo mode with the provider', () => {
 describe('sudo mode after signing in with the provider', () => {
   const short = useProviderApp({ env: { EMAIL: 'off', REAUTH_WINDOW: '1s' } });
 
-  it('counts from the login at the provider: one it remembers from before the window is no fresh proof', async () => {
-    const login = `stale-${process.pid}`;
+  /** A new person at the provider, and how a browser signs in as them: the person's browser at the provider keeps its session there. */
+  function rememberedAtProvider(login: string) {
     short.provider.addUser(login, { email: `${login}@example.test`, email_verified: true });
-    // the person's browser at the provider keeps its session there
     const atProvider = new Client(new URL(short.provider.issuer).origin);
-    const signIn = async (client: Client) => {
+    return async (client: Client) => {
       const start = await client.post('/login/oidc/start', {}, { formPage: '/login' });
       return client.get(await signInAtProvider(start.headers.get('location') ?? '', login, atProvider));
     };
+  }
+
+  it('counts from the login at the provider: one it remembers from before the window is no fresh proof', async () => {
+    const signIn = rememberedAtProvider(`stale-${process.pid}`);
     const first = new Client(short.app.baseUrl);
     assert.equal((await signIn(first)).status, 303);
     await first.post('/logout');
@@ -305,13 +308,7 @@ describe('sudo mode after signing in with the provider', () => {
   });
 
   it('with two-factor on, still counts from the login at the provider: a right code now makes a remembered login no fresher', async () => {
-    const login = `stale2fa-${process.pid}`;
-    short.provider.addUser(login, { email: `${login}@example.test`, email_verified: true });
-    const atProvider = new Client(new URL(short.provider.issuer).origin);
-    const signIn = async (client: Client) => {
-      const start = await client.post('/login/oidc/start', {}, { formPage: '/login' });
-      return client.get(await signInAtProvider(start.headers.get('location') ?? '', login, atProvider));
-    };
+    const signIn = rememberedAtProvider(`stale2fa-${process.pid}`);
     const first = new Client(short.app.baseUrl);
     assert.equal((await signIn(first)).status, 303);
     // two-factor turned on in sudo mode (held open for each of its two
