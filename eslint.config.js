@@ -35,6 +35,7 @@ export default tseslint.config(
     // has. A feature that started sudo mode itself would be a side door
     files: ['src/features/**/*.ts'],
     rules: {
+      'no-restricted-syntax': ['error', { selector: "AssignmentExpression > MemberExpression.left[property.name='authenticatedAt']", message: 'Sudo mode starts through its one door: hand the proof to CoreDeps.confirmSudo.' }],
       'no-restricted-imports': ['error', { paths: [], patterns: [{ group: ['**/session/recent-auth.js'], importNames: ['markAuthenticated'], message: 'Sudo mode starts through its one door: hand the proof to CoreDeps.confirmSudo.' }] }],
     },
   },

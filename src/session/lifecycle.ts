@@ -71,8 +71,11 @@ export async function signIn(
  * order as signIn: regenerate, fill, save, and only then respond.
  */
 export async function renewSession(req: Request): Promise<void> {
-  // everything the session holds moves over, but its CSRF token
-  const { cookie, csrfToken: _dead, ...data } = req.session;
+  // everything the session holds moves over, but its CSRF token and a first
+  // factor waiting for its code (checks/reauthenticate.ts): proved for the
+  // account as it was, before what renewed the session (a password set, a
+  // provider unlinked) changed how it is entered
+  const { cookie, csrfToken: _dead, sudoFirstFactor: _proved, ...data } = req.session;
   const expires = cookie.expires ?? null;
   await regenerateSession(req);
   Object.assign(req.session, data);

@@ -248,6 +248,25 @@ describe('confirming sudo mode with the provider', () => {
     assert.equal((await client.get('/account/delete')).status, 200, 'in sudo mode');
   });
 
+  it('a confirmation waiting for its code is dropped when the session is renewed: after a first password is set, it confirms nothing', async () => {
+    const { login } = providerUser();
+    const client = await signedInWithProvider(login);
+    const { secret } = await turnOnTwoFactor(client);
+    // still in sudo mode from the sign-in: a confirmation with the provider now waits for its code...
+    const start = await client.post('/account/confirm/oidc', { next: '/account/delete' }, { formPage: '/account/confirm' });
+    assert.equal((await client.get(await signInAtProvider(start.headers.get('location') ?? '', login))).headers.get('location'), '/account/confirm?next=/account/delete');
+    // ...when a first password is set, which renews the session
+    const set = await client.post('/account/password', { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { formPage: '/account/password' });
+    assert.equal(set.status, 303);
+    await leaveSudoMode(client);
+    const page = await (await client.get('/account/confirm?next=/account/delete')).text();
+    assert.match(page, /name="password"/, 'the password is asked for now');
+    assert.doesNotMatch(page, /name="firstFactor"/);
+    const late = await client.post('/account/confirm', { firstFactor: 'waiting', code: codeAt(secret, Date.now() + 30_000), next: '/account/delete' }, { formPage: '/account/confirm' });
+    assert.equal(late.status, 400);
+    assert.equal((await client.get('/account/delete')).status, 303, 'not in sudo mode');
+  });
+
   it('only with a login just made at the provider, not one it remembers (prompt and max_age ignored)', async () => {
     const mine = providerUser();
     // the person's browser at the provider keeps its session there
