@@ -39,7 +39,7 @@ export interface ReauthDeps extends AuthDeps {
  */
 export type ReauthFailure = 'password' | 'code' | 'no-code' | 'first-factor-gone';
 
-/** How long a first factor proved for sudo mode waits for its code. */
+/** How long a first factor proved for sudo mode waits for its code, at most (and never past REAUTH_WINDOW from when it was proved). */
 export const FIRST_FACTOR_WAITS_MS = 5 * 60_000;
 
 /** A feature's proof of who the user is, for sudo mode (CoreDeps.confirmSudo). */
@@ -182,7 +182,10 @@ export async function confirmSudo(deps: ReauthDeps, req: Request, res: Response,
   const now = Date.now();
   if (proof.factors === 'first' && (await asksForCode(deps, req))) {
     const provedAt = Math.min(proof.provedAt, now);
-    req.session.sudoFirstFactor = { userId, method: proof.method, label: proof.label, provedAt, until: now + FIRST_FACTOR_WAITS_MS };
+    // no longer than sudo mode itself would last from that login: a code
+    // typed after it would start a sudo mode already over
+    const waits = Math.min(FIRST_FACTOR_WAITS_MS, provedAt + deps.sessionConfig.reauthWindowMs - now);
+    req.session.sudoFirstFactor = { userId, method: proof.method, label: proof.label, provedAt, until: now + waits };
     await saveSession(req);
     deps.logger.info({ event: 'reauth-first-factor', method: proof.method, userId, ip: req.ip }, 'first factor confirmed for sudo mode: the code next');
     res.redirect(303, confirmUrlFor(proof.next));
