@@ -47,6 +47,8 @@ const PERMISSIONS_POLICY = [
 export function securityHeaders(config: Pick<Config, 'isProduction'>, formActions: () => readonly string[] = () => []): RequestHandler[] {
   let origins = formActions();
   let headers = helmetFor(config, origins);
+  // the origins the headers in use name (a list helmet refused is not among them)
+  let inHeaders = origins;
   return [
     (req, res, next) => {
       const now = formActions();
@@ -55,10 +57,14 @@ export function securityHeaders(config: Pick<Config, 'isProduction'>, formAction
         // a value helmet refuses leaves the headers as they were
         try {
           headers = helmetFor(config, now);
+          inHeaders = now;
         } catch {
           // (the features check what they add: features/oidc/provider.ts)
         }
       }
+      // for the views: where this page's forms may send the browser (a
+      // provider's sign-in page learnt after the page was sent is not there)
+      res.locals.formActionOrigins = inHeaders;
       headers(req, res, next);
     },
     // helmet does not set this one

@@ -113,7 +113,15 @@ export const oidcFeature = defineFeature({
       },
       redactSession: redactOidcSession,
       accountLinks: [{ href: '/account/linked', description: `Linked sign-in: sign in with ${settings.name}` }],
-      viewLocals: { oidcProviderName: settings.name },
+      viewLocals: {
+        oidcProviderName: settings.name,
+        // whether a page's forms may send the browser to the provider's
+        // sign-in page: its CSP's form-action (res.locals.formActionOrigins) names it
+        oidcPageAllowed: (formActionOrigins: readonly string[] | undefined) => {
+          const page = provider.authorizationOrigin();
+          return page !== undefined && (formActionOrigins ?? []).includes(page);
+        },
+      },
       // its sign-in page: at the issuer's origin (Google, Microsoft,
       // Keycloak alike), or where its metadata says (Amazon Cognito)
       // (in development, the lab's provider too: the lab's forms go there)

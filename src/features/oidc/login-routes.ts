@@ -65,9 +65,11 @@ export function renderNotFinished(res: Response, { status, reason, intent }: Not
 /** Sends the browser to the provider with a new pending sign-in (shared with linking: linked-routes.ts). */
 export async function sendToProvider(deps: ProviderLoginDeps, req: Request, res: Response, pending: Omit<PendingSignIn, 'nonce' | 'codeVerifier' | 'createdAt'>): Promise<void> {
   let trip;
+  let issuerOrigin;
   try {
     // a confirmation: the provider checks its user again, not answering from its own session
     trip = await deps.provider.begin({ freshLogin: pending.intent === 'confirm' });
+    issuerOrigin = new URL(await deps.provider.issuer()).origin;
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;
     deps.logger.warn({ event: 'oidc-provider-failed', stage: 'discovery', kind: err.kind, err: err.cause }, 'the OpenID provider could not be asked');
@@ -75,6 +77,15 @@ export async function sendToProvider(deps: ProviderLoginDeps, req: Request, res:
     return;
   }
   await rememberPending(req, trip.state, { ...pending, nonce: trip.nonce, codeVerifier: trip.codeVerifier, createdAt: Date.now() });
+  // a sign-in page on another host than the issuer (Amazon Cognito's), and
+  // a form sent from a page whose CSP did not name it yet (served before the
+  // provider's metadata came in, views/oidc/*.pug say so): the browser would
+  // stop the redirect (form-action). A link is no form's answer: one click on
+  const pageAllowed = ((req.body ?? {}) as Record<string, unknown>).providerPageAllowed === '1';
+  if (!pageAllowed && new URL(trip.url).origin !== issuerOrigin) {
+    res.render('oidc/continue', { title: `On to ${deps.providerName}`, url: trip.url });
+    return;
+  }
   res.redirect(303, trip.url);
 }
 

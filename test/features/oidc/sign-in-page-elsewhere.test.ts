@@ -97,10 +97,26 @@ describe('a provider whose sign-in page is on another origin than its issuer', (
       assert.fail(`${String(err)}; it is: ${await formActionOf(t.app)}`);
     });
 
-    // and that is where the button sends the browser
-    const start = await new Client(t.app.baseUrl).post('/login/oidc/start', {}, { formPage: '/login' });
+    // and that is where the button sends the browser: the page says its CSP names it
+    const client = new Client(t.app.baseUrl);
+    assert.match(await (await client.get('/login')).text(), /name="providerPageAllowed" value="1"/);
+    const start = await client.post('/login/oidc/start', { providerPageAllowed: '1' }, { formPage: '/login' });
     assert.equal(start.status, 303);
     assert.equal(new URL(start.headers.get('location') ?? '').origin, t.pagesOrigin);
+  });
+
+  it('sends a form from a page whose CSP did not name that host yet (sent before the metadata came in) on by a link, not a redirect the browser would stop', async () => {
+    // three tabs' buttons at once, each page from before the metadata
+    const client = new Client(t.app.baseUrl);
+    const _csrf = await client.csrfToken('/login');
+    const pages = await Promise.all([1, 2, 3].map(() => client.post('/login/oidc/start', { _csrf, providerPageAllowed: '0' })));
+    for (const page of pages) {
+      assert.equal(page.status, 200);
+      const href = /<a class="button" href="([^"]+)">Continue to Example ID</.exec(await page.text())?.[1]?.replaceAll('&amp;', '&');
+      assert.ok(href, 'a link on');
+      assert.equal(new URL(href).origin, t.pagesOrigin);
+      assert.ok(new URL(href).searchParams.get('state'), 'the trip started: its state kept in the session');
+    }
   });
 });
 
