@@ -83,7 +83,7 @@ export async function sendToProvider(deps: ProviderLoginDeps, req: Request, res:
   // stop the redirect (form-action). A link is no form's answer: one click on
   const pageAllowed = ((req.body ?? {}) as Record<string, unknown>).providerPageAllowed === '1';
   if (!pageAllowed && new URL(trip.url).origin !== issuerOrigin) {
-    res.render('oidc/continue', { title: `On to ${deps.providerName}`, url: trip.url });
+    res.render('oidc/continue', { title: `On to ${deps.providerName}`, url: trip.url, cancelHref: NOT_FINISHED[pending.intent].againHref });
     return;
   }
   res.redirect(303, trip.url);
